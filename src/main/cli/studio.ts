@@ -1,0 +1,171 @@
+/**
+ * `npm run studio -- <command>`: the headless CLI. It drives the same
+ * services as the app, so anything done here is what the app would do.
+ */
+import { resolve } from 'node:path'
+import { StudioError, type ImportSummary } from '../../shared/contract'
+import { SPLITS, UNASSIGNED_VIEW, VIEWS, type Split, type ViewOrUnassigned } from '../../shared/domain'
+import { createDemoWorkspace, DEMO_DEFAULTS } from '../services/demo/demoWorkspace'
+import { importFolder } from '../services/import/runImport'
+import { isWorkspace, Workspace } from '../services/workspace'
+import { imageStats } from '../services/images'
+import { listClasses } from '../services/classes'
+import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args'
+import { ProgressBar } from './progress'
+
+const USAGE = `Usage: npm run studio -- <command> [options]
+
+Commands:
+  demo <dir> [--frames-per-view 12] [--size 1440x2560] [--seed 7]
+      Write a synthetic demo workspace (views D01-D04, ground truth included).
+  import <folder> --workspace <dir> [--masks <folder>] [--mask-classes a,b,c]
+         [--labelme] [--split train|val|test] [--view D01..D04] [--normal] [--create]
+      Import images (JPEG, PNG, BMP, TIFF) recursively, with optional labels.
+  info --workspace <dir>
+      Counts per view, split, status and class.
+`
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, new Set(['labelme', 'normal', 'create', 'json', 'help']))
+  const [command, ...rest] = args.positionals
+  if (!command || args.flags.help) {
+    process.stdout.write(USAGE)
+    return command ? 0 : 1
+  }
+  switch (command) {
+    case 'demo':
+      return demo(rest[0], args)
+    case 'import':
+      return importCmd(rest[0], args)
+    case 'info':
+      return info(args)
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+async function demo(dir: string | undefined, args: ParsedArgs): Promise<number> {
+  if (!dir) throw new UsageError('demo needs a folder: npm run studio -- demo <dir>')
+  const size = stringFlag(args, 'size')
+  let width = DEMO_DEFAULTS.width
+  let height = DEMO_DEFAULTS.height
+  if (size) {
+    const m = /^(\d+)x(\d+)$/.exec(size)
+    if (!m) throw new UsageError(`--size must look like 1440x2560, got "${size}"`)
+    width = Number(m[1])
+    height = Number(m[2])
+  }
+  const bar = new ProgressBar('frames')
+  const { workspace, summary } = await createDemoWorkspace(
+    resolve(dir),
+    { framesPerView: intFlag(args, 'frames-per-view', DEMO_DEFAULTS.framesPerView), width, height, seed: intFlag(args, 'seed', DEMO_DEFAULTS.seed) },
+    (d, t) => bar.update(d, t)
+  )
+  bar.finish()
+  printSummary(summary)
+  process.stdout.write(`Demo workspace written to ${workspace.dir}\n`)
+  workspace.close()
+  return 0
+}
+
+async function importCmd(folder: string | undefined, args: ParsedArgs): Promise<number> {
+  if (!folder) throw new UsageError('import needs a folder: npm run studio -- import <folder> --workspace <dir>')
+  const wsDir = stringFlag(args, 'workspace')
+  if (!wsDir) throw new UsageError('import needs --workspace <dir>')
+  const split = stringFlag(args, 'split')
+  if (split && !(SPLITS as readonly string[]).includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}`)
+  const view = stringFlag(args, 'view')
+  if (view && ![...VIEWS, UNASSIGNED_VIEW].includes(view as ViewOrUnassigned)) {
+    throw new UsageError(`--view must be one of ${VIEWS.join(', ')}`)
+  }
+  const ws = args.flags.create && !isWorkspace(wsDir) ? Workspace.create(resolve(wsDir)) : Workspace.open(resolve(wsDir))
+  const masks = stringFlag(args, 'masks')
+  const maskClasses = stringFlag(args, 'mask-classes')
+  const controller = new AbortController()
+  const onSigint = (): void => {
+    process.stderr.write('\nCancelling: finishing the images in flight...\n')
+    controller.abort()
+  }
+  process.once('SIGINT', onSigint)
+  const bar = new ProgressBar('import')
+  try {
+    const summary = await importFolder(
+      ws,
+      {
+        folder: resolve(folder),
+        ...(masks ? { masks: resolve(masks) } : {}),
+        ...(maskClasses ? { maskClasses: maskClasses.split(',').map((s) => s.trim()) } : {}),
+        ...(args.flags.labelme ? { labelme: true } : {}),
+        ...(split ? { split: split as Split } : {}),
+        ...(view ? { view: view as ViewOrUnassigned } : {}),
+        ...(args.flags.normal ? { normal: true } : {})
+      },
+      { signal: controller.signal, onProgress: (p) => bar.update(p.done, p.total) }
+    )
+    bar.finish()
+    if (args.flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
+    else printSummary(summary)
+    return summary.cancelled ? 130 : 0
+  } finally {
+    process.off('SIGINT', onSigint)
+    ws.close()
+  }
+}
+
+function info(args: ParsedArgs): number {
+  const wsDir = stringFlag(args, 'workspace')
+  if (!wsDir) throw new UsageError('info needs --workspace <dir>')
+  const ws = Workspace.open(resolve(wsDir))
+  try {
+    const stats = imageStats(ws)
+    const classes = listClasses(ws)
+    const out = {
+      workspace: ws.info(),
+      ...stats,
+      byClass: Object.fromEntries(classes.map((c) => [c.name, stats.byClass[String(c.id)] ?? 0]))
+    }
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n')
+    return 0
+  } finally {
+    ws.close()
+  }
+}
+
+function printSummary(s: ImportSummary): void {
+  const lines = [
+    `Imported ${s.imported} of ${s.found} images in ${s.seconds.toFixed(1)} s` + (s.cancelled ? ' (cancelled)' : ''),
+    `  duplicates skipped: ${s.duplicates}`,
+    `  failed: ${s.failed.length}`,
+    ...s.failed.slice(0, 50).map((f) => `    ${f.path}: ${f.reason}`),
+    ...(s.failed.length > 50 ? [`    ... and ${s.failed.length - 50} more`] : []),
+    `  by view: ${fmt(s.byView)}`,
+    `  by split: ${fmt(s.bySplit)}`,
+    `  labels: ${s.labels.imported} from ${s.labels.files} files` +
+      (s.labels.createdClasses.length ? `; new classes: ${s.labels.createdClasses.join(', ')}` : ''),
+    ...s.labels.failed.slice(0, 50).map((f) => `    ${f.path}: ${f.reason}`)
+  ]
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+function fmt(r: Record<string, number>): string {
+  const entries = Object.entries(r)
+  return entries.length ? entries.map(([k, v]) => `${k} ${v}`).join(', ') : '-'
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`studio: ${err.message}\n\n${USAGE}`)
+      process.exitCode = 2
+    } else if (err instanceof StudioError) {
+      process.stderr.write(`studio: ${err.message}\n`)
+      process.exitCode = 1
+    } else {
+      process.stderr.write(`studio: ${(err as Error).stack ?? String(err)}\n`)
+      process.exitCode = 1
+    }
+  }
+)

@@ -1,0 +1,111 @@
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { StudioError } from '../../shared/contract'
+import { tempDir } from '../test/fixtures'
+import { openDatabase, type DB } from './connection'
+import { migrate, schemaVersion } from './migrate'
+import { LATEST_VERSION, MIGRATIONS } from './migrations'
+
+const cleanups: (() => void)[] = []
+afterEach(() => cleanups.splice(0).forEach((c) => c()))
+
+function freshDb(): { db: DB; file: string; dir: string } {
+  const { dir, cleanup } = tempDir()
+  cleanups.push(cleanup)
+  const file = join(dir, 'workspace.sqlite')
+  const db = openDatabase(file)
+  cleanups.unshift(() => db.open && db.close())
+  return { db, file, dir }
+}
+
+function tables(db: DB): string[] {
+  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[]
+}
+
+describe('migrations', () => {
+  it('are numbered 1..n without gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
+    expect(LATEST_VERSION).toBe(MIGRATIONS.length)
+  })
+
+  it('bring a fresh database to the latest version, in WAL with foreign keys on, without a backup', () => {
+    const { db, file, dir } = freshDb()
+    const report = migrate(db, file)
+    expect(report).toEqual({ from: 0, to: LATEST_VERSION, backup: null })
+    expect(schemaVersion(db)).toBe(LATEST_VERSION)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    expect(readdirSync(dir).filter((f) => f.endsWith('.bak'))).toEqual([])
+  })
+
+  it('001 creates classes, images, labels and label revisions with their constraints', () => {
+    const { db, file } = freshDb()
+    migrate(db, file, MIGRATIONS.slice(0, 1))
+    expect(schemaVersion(db)).toBe(1)
+    expect(tables(db)).toEqual(expect.arrayContaining(['classes', 'image_roots', 'images', 'imports', 'label_revisions', 'labels', 'settings']))
+    expect(tables(db)).not.toContain('runs')
+    db.prepare("INSERT INTO classes (name, color, kind, position) VALUES ('fold', '#ff0000', 'defect', 1)").run()
+    expect(() => db.prepare("INSERT INTO classes (name, color, kind, position) VALUES ('FOLD', '#00ff00', 'defect', 2)").run()).toThrow(/UNIQUE/)
+    expect(() => db.prepare("INSERT INTO classes (name, color, kind, position) VALUES ('x', '#00ff00', 'blob', 2)").run()).toThrow(/CHECK/)
+    db.prepare("INSERT INTO image_roots (path) VALUES ('/data')").run()
+    const insertImage = db.prepare(
+      "INSERT INTO images (root_id, rel_path, hash, width, height, view, split, status, imported_at) VALUES (1, ?, ?, 10, 10, ?, 'train', 'unlabeled', 'now')"
+    )
+    insertImage.run('a.jpg', 'h1', 'D01')
+    expect(() => insertImage.run('b.jpg', 'h2', 'D07')).toThrow(/CHECK/)
+    expect(() => insertImage.run('c.jpg', 'h1', 'D02')).toThrow(/UNIQUE/)
+    expect(() =>
+      db.prepare("INSERT INTO labels (image_id, class_id, points, source, author, created_at, updated_at) VALUES (99, 1, '[]', 'manual', 'a', 'now', 'now')").run()
+    ).toThrow(/FOREIGN KEY/)
+  })
+
+  it('002 upgrades a version-1 database, keeping its data and a backup of the old file', () => {
+    const { db, file, dir } = freshDb()
+    migrate(db, file, MIGRATIONS.slice(0, 1))
+    db.prepare("INSERT INTO classes (name, color, kind, position) VALUES ('fold', '#ff0000', 'defect', 1)").run()
+    const report = migrate(db, file)
+    expect(report.from).toBe(1)
+    expect(report.to).toBe(LATEST_VERSION)
+    expect(report.backup).not.toBeNull()
+    expect(existsSync(report.backup!)).toBe(true)
+    expect(statSync(report.backup!).size).toBeGreaterThan(0)
+    expect(report.backup!.startsWith(dir)).toBe(true)
+    // The backup is the version-1 database, openable on its own.
+    const old = openDatabase(report.backup!, { readonly: true })
+    expect(schemaVersion(old)).toBe(1)
+    expect(old.prepare('SELECT count(*) FROM classes').pluck().get()).toBe(1)
+    old.close()
+    expect(tables(db)).toEqual(expect.arrayContaining(['runs', 'run_epochs', 'models', 'predictions', 'review_verdicts']))
+    expect(db.prepare('SELECT name FROM classes').pluck().all()).toEqual(['fold'])
+    // Only one model may be active at a time.
+    db.prepare("INSERT INTO runs (kind, state, created_at) VALUES ('train', 'done', 'now')").run()
+    const model = db.prepare("INSERT INTO models (run_id, dir, active, created_at) VALUES (1, ?, ?, 'now')")
+    model.run('m1', 1)
+    expect(() => model.run('m2', 1)).toThrow(/UNIQUE/)
+  })
+
+  it('refuses a database from a newer version and changes nothing', () => {
+    const { db, file } = freshDb()
+    migrate(db, file)
+    db.pragma(`user_version = ${LATEST_VERSION + 5}`)
+    const before = tables(db)
+    let error: unknown
+    try {
+      migrate(db, file)
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(StudioError)
+    expect((error as StudioError).code).toBe('conflict')
+    expect((error as Error).message).toMatch(/newer Defect Studio.*schema version 7/)
+    expect(schemaVersion(db)).toBe(LATEST_VERSION + 5)
+    expect(tables(db)).toEqual(before)
+  })
+
+  it('is a no-op when already current', () => {
+    const { db, file } = freshDb()
+    migrate(db, file)
+    expect(migrate(db, file)).toEqual({ from: LATEST_VERSION, to: LATEST_VERSION, backup: null })
+  })
+})

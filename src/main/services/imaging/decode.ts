@@ -1,0 +1,70 @@
+import sharp from 'sharp'
+import type { Metadata, Sharp } from 'sharp'
+import { decodeBmp } from '../../../shared/imaging/bmp'
+
+/** sharp's own default pixel limit (16383 x 16383); bigger frames are refused, not decoded. */
+export const MAX_PIXELS = 0x3fff * 0x3fff
+
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError'
+}
+
+export interface OpenedImage {
+  /** A sharp pipeline already turned upright by its EXIF orientation. */
+  pipeline: () => Sharp
+  /** Size as displayed, after EXIF orientation. */
+  width: number
+  height: number
+  format: string
+}
+
+function isBmp(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d
+}
+
+/**
+ * Opens image bytes for reading, with a clear reason when they can't be:
+ * sharp handles JPEG/PNG/TIFF (and EXIF orientation); BMP, which sharp's
+ * bundled libvips lacks, goes through our own decoder.
+ */
+export async function openImage(bytes: Buffer): Promise<OpenedImage> {
+  if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)')
+  if (isBmp(bytes)) {
+    let bmp: ReturnType<typeof decodeBmp>
+    try {
+      bmp = decodeBmp(bytes)
+    } catch (err) {
+      throw new ImageDecodeError(`unreadable BMP: ${(err as Error).message}`)
+    }
+    const raw = { width: bmp.width, height: bmp.height, channels: bmp.channels }
+    return { pipeline: () => sharp(bmp.data, { raw }), width: bmp.width, height: bmp.height, format: 'bmp' }
+  }
+  let meta: Metadata
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    throw new ImageDecodeError(explain((err as Error).message))
+  }
+  if (!meta.width || !meta.height) throw new ImageDecodeError('image has no size in its header')
+  if (meta.width * meta.height > MAX_PIXELS) {
+    throw new ImageDecodeError(
+      `image is ${meta.width}x${meta.height} (${Math.round((meta.width * meta.height) / 1e6)} Mpx), over the ${Math.round(MAX_PIXELS / 1e6)} Mpx limit`
+    )
+  }
+  const swap = (meta.orientation ?? 1) >= 5
+  return {
+    pipeline: () => sharp(bytes, { failOn: 'warning' }).rotate(),
+    width: swap ? meta.height : meta.width,
+    height: swap ? meta.width : meta.height,
+    format: meta.format ?? 'unknown'
+  }
+}
+
+/** Turns libvips' wording into a reason an inspector can act on. */
+export function explain(message: string): string {
+  const m = message.toLowerCase()
+  if (m.includes('unsupported image format')) return 'not an image this app reads (JPEG, PNG, BMP or TIFF expected)'
+  if (m.includes('premature end') || m.includes('truncated') || m.includes('unexpected end')) return 'truncated or corrupt image data'
+  if (m.includes('pixel limit')) return 'image too large to decode'
+  return `corrupt image: ${message.split('\n')[0]}`
+}
