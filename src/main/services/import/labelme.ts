@@ -51,11 +51,13 @@ export function parseLabelme(text: string): LabelmeParse {
       out.skipped.push(`${where} (${label}): "points" is not a list of [x, y]`)
       return
     }
-    const pts = (s.points as unknown[][]).map((p) => [Number(p[0]), Number(p[1])] as [number, number])
-    if (pts.some(([x, y]) => !Number.isFinite(x) || !Number.isFinite(y))) {
+    const given = s.points as unknown[][]
+    // null, strings and NaN are all refused: Number(null) would quietly be 0.
+    if (given.some((p) => typeof p[0] !== 'number' || typeof p[1] !== 'number' || !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) {
       out.skipped.push(`${where} (${label}): a point is not a finite number`)
       return
     }
+    const pts = given.map((p) => [p[0], p[1]] as [number, number])
     const type = typeof s.shape_type === 'string' ? s.shape_type : 'polygon'
     let flat: number[]
     if (type === 'polygon') {
