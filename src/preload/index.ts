@@ -1,5 +1,8 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { bridgeError, buildApi, type Envelope, type EventName } from '../shared/contract'
+// Only the dependency-free parts of the contract: a sandboxed preload can load no npm module.
+import { buildApi } from '../shared/contract/api'
+import type { EventName } from '../shared/contract/channels'
+import { bridgeError, type Envelope } from '../shared/contract/errors'
 
 // Must match src/main/ipc/electronIpc.ts; preload and main share no modules but shared.
 const IPC_PREFIX = 'studio:'

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod'
 import { CLASS_KINDS, IMAGE_STATUSES, SPLITS, UNASSIGNED_VIEW, VIEWS } from '../domain'
+import type { Channel, EventName } from './channels'
+import type { ContractError } from './errors'
 import type {
   AppInfo,
   ClassDef,
@@ -21,6 +23,9 @@ import type {
 } from './types'
 
 export * from './types'
+export * from './channels'
+export * from './errors'
+export * from './api'
 
 const view = z.enum([...VIEWS, UNASSIGNED_VIEW])
 const split = z.enum(SPLITS)
@@ -85,9 +90,8 @@ export const argSchemas = {
     .strict(),
   'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
   'labels.list': z.object({ imageId: id }).strict()
-} as const
+} as const satisfies Record<Channel, z.ZodType>
 
-export type Channel = keyof typeof argSchemas
 export type ArgsOf<C extends Channel> = z.input<(typeof argSchemas)[C]>
 
 /** What each channel resolves to. */
@@ -110,13 +114,11 @@ export interface Results {
   'labels.list': Label[]
 }
 
-// Compile-time check that schemas and results name the same channels.
+// Compile-time check that the channel list, the schemas and the results agree.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never
-export const channelsMatch: Same<Channel, keyof Results> = true
+export const channelsMatch: Same<Channel, keyof Results> & Same<Channel, keyof typeof argSchemas> = true
 
 export type Handlers = { [C in Channel]: (args: ArgsOf<C>) => Promise<Results[C]> }
-
-export const CHANNELS = Object.keys(argSchemas) as Channel[]
 
 /** Events pushed from main to every window. */
 export interface Events {
@@ -124,48 +126,8 @@ export interface Events {
   'job.state': JobState
   'workspace.changed': { what: 'workspace' | 'images' | 'labels' | 'classes' }
 }
-export type EventName = keyof Events
-export const EVENT_NAMES: EventName[] = ['job.progress', 'job.state', 'workspace.changed']
-
-export type ErrorCode = 'invalid_argument' | 'not_found' | 'no_workspace' | 'conflict' | 'forbidden' | 'internal'
-
-/** The typed error every transport returns instead of crashing. */
-export interface ContractError {
-  code: ErrorCode
-  message: string
-  /** For invalid_argument: where in the arguments and what is wrong. */
-  issues?: { path: string; message: string }[]
-}
-
-/** Every transport wraps results so errors keep their code across IPC. */
-export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractError }
-
-/** Thrown by services for a known failure; transports turn it into a ContractError. */
-export class StudioError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string
-  ) {
-    super(message)
-    this.name = 'StudioError'
-  }
-}
-
-/** Thrown on the calling side when the other side answered with an error envelope. */
-export class ApiError extends Error {
-  readonly code: ErrorCode
-  readonly issues: ContractError['issues']
-  constructor(error: ContractError) {
-    super(error.message)
-    this.name = 'ApiError'
-    this.code = error.code
-    this.issues = error.issues
-  }
-}
-
-export function isChannel(value: unknown): value is Channel {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(argSchemas, value)
-}
+// Compile-time check that the event list and the payload map agree.
+export const eventsMatch: Same<EventName, keyof Events> = true
 
 /** Validates a call's arguments; the one place every transport goes through. */
 export function parseArgs<C extends Channel>(
@@ -184,62 +146,3 @@ export function parseArgs<C extends Channel>(
   }
 }
 
-/** window.api: one method per channel, grouped by the part before the dot. */
-type Split2<S extends string> = S extends `${infer A}.${infer B}` ? [A, B] : never
-type Namespaces = Split2<Channel>[0]
-export type StudioApi = {
-  [N in Namespaces]: {
-    [C in Channel as Split2<C>[0] extends N ? Split2<C>[1] : never]: (args: ArgsOf<C>) => Promise<Results[C]>
-  }
-} & {
-  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void
-}
-
-/**
- * Builds window.api from one generic invoke function, so the preload, the
- * web transport's client and tests expose exactly the contract's methods.
- */
-export function buildApi(
-  invoke: (channel: Channel, args: unknown) => Promise<unknown>,
-  subscribe: (event: EventName, listener: (payload: unknown) => void) => () => void
-): StudioApi {
-  const api: Record<string, unknown> = {}
-  for (const channel of CHANNELS) {
-    const [ns, method] = channel.split('.') as [string, string]
-    const group = (api[ns] ??= {}) as Record<string, unknown>
-    group[method] = (args: unknown) => invoke(channel, args ?? {})
-  }
-  api.on = (event: EventName, listener: (payload: unknown) => void) => {
-    if (!EVENT_NAMES.includes(event)) throw new Error(`unknown event ${String(event)}`)
-    return subscribe(event, listener)
-  }
-  return api as StudioApi
-}
-
-/** Unwraps an envelope on the calling side. */
-export function unwrap<T>(envelope: Envelope<T>): T {
-  if (envelope.ok) return envelope.value
-  throw new ApiError(envelope.error)
-}
-
-const CODE_PREFIX = /^\[([a-z_]+)\] /
-
-/**
- * Electron's contextBridge keeps only an error's message, so the preload puts
- * the code in front of it ("[no_workspace] ..."). These read either form.
- */
-export function errorCode(err: unknown): ErrorCode | 'unknown' {
-  const code = (err as { code?: unknown } | null)?.code
-  if (typeof code === 'string') return code as ErrorCode
-  const m = CODE_PREFIX.exec((err as Error | null)?.message ?? '')
-  return m ? (m[1] as ErrorCode) : 'unknown'
-}
-
-export function errorMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err)
-  return message.replace(CODE_PREFIX, '')
-}
-
-export function bridgeError(error: ContractError): Error {
-  return new Error(`[${error.code}] ${error.message}`)
-}

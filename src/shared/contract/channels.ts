@@ -1,0 +1,32 @@
+/**
+ * Channel and event names as plain data. Kept free of the schema library so
+ * the sandboxed preload, which may load no module but electron, can build
+ * window.api from it.
+ */
+export const CHANNELS = [
+  'app.info',
+  'workspace.create',
+  'workspace.open',
+  'workspace.close',
+  'dialog.pickFolder',
+  'classes.list',
+  'classes.save',
+  'images.query',
+  'images.ids',
+  'images.get',
+  'images.thumbnails',
+  'images.stats',
+  'images.setStatus',
+  'import.start',
+  'jobs.cancel',
+  'labels.list'
+] as const
+
+export type Channel = (typeof CHANNELS)[number]
+
+export const EVENT_NAMES = ['job.progress', 'job.state', 'workspace.changed'] as const
+export type EventName = (typeof EVENT_NAMES)[number]
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value)
+}
