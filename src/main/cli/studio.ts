@@ -12,6 +12,7 @@ import { imageStats } from '../services/images'
 import { listClasses } from '../services/classes'
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args'
 import { ProgressBar } from './progress'
+import { evalCmd, experimentCmd, inferCmd, trainCmd } from './mlCommands'
 
 const USAGE = `Usage: npm run studio -- <command> [options]
 
@@ -23,10 +24,19 @@ Commands:
       Import images (JPEG, PNG, BMP, TIFF) recursively, with optional labels.
   info --workspace <dir>
       Counts per view, split, status and class.
+  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--size 256] [--epochs1 20] [--epochs2 30]
+        [--batch 4] [--seed 1] [--resume <checkpoint dir>] [--activate]
+      Train on the labelled and normal frames (stage 1, then stage 2); records a run.
+  eval --workspace <dir> [--model <run id>] [--split test] [--json]
+      Every metric (MPA, MIoU, pixel AUROC/AP per class, image AUROC, RA), overall and per view.
+  infer --workspace <dir> [--model <run id>] [--out <dir>] [--split s] [--limit n] [--json]
+      Reconstructions, heatmaps and masks as PNG files.
+  experiment magnetic-tile [--size 128] [--width 8] [--epochs1 6] [--epochs2 10] [--fractions 1,0.5,0.3] [--out docs/experiments.md]
+      ARCD against the plain U-Net on ../shared/datasets/magnetic-tile at several label fractions.
 `
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, new Set(['labelme', 'normal', 'create', 'json', 'help']))
+  const args = parseArgs(argv, new Set(['labelme', 'normal', 'create', 'json', 'help', 'activate']))
   const [command, ...rest] = args.positionals
   if (!command || args.flags.help) {
     process.stdout.write(USAGE)
@@ -39,6 +49,14 @@ async function main(argv: string[]): Promise<number> {
       return importCmd(rest[0], args)
     case 'info':
       return info(args)
+    case 'train':
+      return trainCmd(args)
+    case 'eval':
+      return evalCmd(args)
+    case 'infer':
+      return inferCmd(args)
+    case 'experiment':
+      return experimentCmd(rest[0], args)
     default:
       throw new UsageError(`unknown command "${command}"`)
   }
