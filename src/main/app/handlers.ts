@@ -1,14 +1,19 @@
+import { userInfo } from 'node:os'
+import { join } from 'node:path'
 import type { Handlers } from '../../shared/contract'
 import { listClasses, saveClass } from '../services/classes'
 import { getImage, imageIds, imageStats, queryImages, setStatus, thumbnails } from '../services/images'
 import { importFolder } from '../services/import/runImport'
-import { listLabels } from '../services/labels'
+import { frameImage } from '../services/imaging/frames'
+import { labelHistory, listLabels, saveFrameLabels } from '../services/labels'
 import type { Session } from './session'
 
 export interface HandlerDeps {
   session: Session
   shell: 'electron' | 'web'
   version: string
+  /** Who edits: recorded on every label revision. */
+  author?: string
   /** A native folder picker; absent where there is none (the web transport, the CLI). */
   pickFolder?: (title: string) => Promise<string | null>
 }
@@ -20,6 +25,7 @@ export interface HandlerDeps {
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { session } = deps
   const ws = () => session.requireWorkspace()
+  const author = deps.author ?? osUser()
   return {
     'app.info': async () => ({ version: deps.version, shell: deps.shell, workspace: session.workspace?.info() ?? null }),
     'workspace.create': async ({ dir, name }) => (await session.create(dir, name)).info(),
@@ -55,6 +61,25 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { jobId }
     },
     'jobs.cancel': async ({ jobId }) => ({ cancelled: session.jobs.cancel(jobId) }),
-    'labels.list': async ({ imageId }) => listLabels(ws(), imageId)
+    'images.frame': async ({ id }) => {
+      const w = ws()
+      const detail = getImage(w, id)
+      return frameImage(id, detail.absPath, detail.hash, join(w.paths.cache, 'frames'))
+    },
+    'labels.list': async ({ imageId }) => listLabels(ws(), imageId),
+    'labels.save': async ({ imageId, labels }) => {
+      const saved = saveFrameLabels(ws(), imageId, labels, author)
+      session.events.emit('workspace.changed', { what: 'labels' })
+      return saved
+    },
+    'labels.history': async ({ imageId }) => labelHistory(ws(), imageId)
+  }
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || 'inspector'
+  } catch {
+    return 'inspector'
   }
 }

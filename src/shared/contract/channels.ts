@@ -17,9 +17,12 @@ export const CHANNELS = [
   'images.thumbnails',
   'images.stats',
   'images.setStatus',
+  'images.frame',
   'import.start',
   'jobs.cancel',
-  'labels.list'
+  'labels.list',
+  'labels.save',
+  'labels.history'
 ] as const
 
 export type Channel = (typeof CHANNELS)[number]

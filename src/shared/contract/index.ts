@@ -6,7 +6,7 @@
  * the same way.
  */
 import { z } from 'zod'
-import { CLASS_KINDS, IMAGE_STATUSES, SPLITS, UNASSIGNED_VIEW, VIEWS } from '../domain'
+import { CLASS_KINDS, IMAGE_STATUSES, LABEL_SOURCES, SPLITS, UNASSIGNED_VIEW, VIEWS } from '../domain'
 import type { Channel, EventName } from './channels'
 import type { ContractError } from './errors'
 import type {
@@ -17,7 +17,9 @@ import type {
   ImageStats,
   JobProgress,
   JobState,
+  FrameImage,
   Label,
+  LabelRevision,
   Thumbnail,
   WorkspaceInfo
 } from './types'
@@ -89,7 +91,27 @@ export const argSchemas = {
     })
     .strict(),
   'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
-  'labels.list': z.object({ imageId: id }).strict()
+  'images.frame': z.object({ id }).strict(),
+  'labels.list': z.object({ imageId: id }).strict(),
+  'labels.save': z
+    .object({
+      imageId: id,
+      labels: z
+        .array(
+          z
+            .object({
+              id: id.optional(),
+              classId: id,
+              // Finite numbers only: zod's number() refuses NaN and Infinity.
+              points: z.array(z.number()).min(6).max(40_000).refine((p) => p.length % 2 === 0, 'an even number of coordinates'),
+              source: z.enum(LABEL_SOURCES).optional()
+            })
+            .strict()
+        )
+        .max(5000)
+    })
+    .strict(),
+  'labels.history': z.object({ imageId: id }).strict()
 } as const satisfies Record<Channel, z.ZodType>
 
 export type ArgsOf<C extends Channel> = z.input<(typeof argSchemas)[C]>
@@ -111,7 +133,10 @@ export interface Results {
   'images.setStatus': { changed: number }
   'import.start': { jobId: string }
   'jobs.cancel': { cancelled: boolean }
+  'images.frame': FrameImage
   'labels.list': Label[]
+  'labels.save': Label[]
+  'labels.history': LabelRevision[]
 }
 
 // Compile-time check that the channel list, the schemas and the results agree.

@@ -106,6 +106,25 @@ export interface Label {
   updatedAt: string
 }
 
+export interface LabelRevision {
+  labelId: number
+  revision: number
+  op: 'create' | 'update' | 'delete'
+  classId: number
+  points: number[]
+  author: string
+  at: string
+}
+
+/** A whole frame, upright (EXIF orientation applied), in a format every browser shows. */
+export interface FrameImage {
+  id: number
+  width: number
+  height: number
+  mime: string
+  data: Uint8Array
+}
+
 export interface ClassInput {
   id?: number
   name: string

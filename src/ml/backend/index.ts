@@ -1,0 +1,5 @@
+export { initBackend, BACKEND_ENV } from './select'
+export type { BackendReport, BackendName, BackendChoice, InitBackendOptions } from './select'
+export { resolveWasmDir, WASM_DIR_ENV } from './wasmDir'
+export { registerWasmTrainingKernels, registerCpuKernelFixes, WASM_TRAINING_KERNELS, CPU_FIXED_KERNELS } from './wasmKernels'
+export { registerDilatedConvGradients } from './dilatedConvGrad'

@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs'
+import { heapBackend } from './heap'
+
+/**
+ * Slice, SplitV and Unpack for wasm that copy straight from the wasm heap.
+ * The stock wasm Slice first copies the WHOLE input out of the heap
+ * (readSync) and only then picks the slice, so every slice, every split of a
+ * concat gradient and every unstack costs a full extra pass over its input.
+ */
+
+/**
+ * Copies x[begin : begin + size] into a new tensor of shape `outShape`
+ * (same element count as `size`). Trailing axes taken whole are merged, so
+ * each copy is one contiguous run as long as possible.
+ */
+export function copySlice(backend: unknown, x: tf.TensorInfo, begin: number[], size: number[], outShape: number[] = size): tf.TensorInfo {
+  const b = heapBackend(backend)
+  if (x.dtype === 'string') throw new Error('fast slice does not handle string tensors')
+  const shape = x.shape
+  const rank = shape.length
+  // Allocate first: a heap growth detaches views taken earlier.
+  const out = b.makeOutput(outShape, x.dtype)
+  const total = size.reduce((a, v) => a * v, 1)
+  if (total === 0) return out
+  const src = b.typedArrayFromHeap(x)
+  const dst = b.typedArrayFromHeap(out)
+  if (rank === 0) {
+    dst.set(src)
+    return out
+  }
+  let k = rank - 1
+  let inner = 1
+  while (k > 0 && begin[k] === 0 && size[k] === shape[k]) {
+    inner *= shape[k]!
+    k--
+  }
+  const run = size[k]! * inner
+  const strides: number[] = new Array<number>(rank).fill(1)
+  for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1]! * shape[i + 1]!
+  const base = begin.reduce((acc, v, i) => acc + v * strides[i]!, 0)
+  if (k === 0) {
+    dst.set(src.subarray(base, base + run))
+    return out
+  }
+  // Odometer over axes [0, k).
+  const idx = new Array<number>(k).fill(0)
+  let outOffset = 0
+  for (;;) {
+    let off = base
+    for (let i = 0; i < k; i++) off += idx[i]! * strides[i]!
+    dst.set(src.subarray(off, off + run), outOffset)
+    outOffset += run
+    let a = k - 1
+    while (a >= 0) {
+      idx[a]!++
+      if (idx[a]! < size[a]!) break
+      idx[a] = 0
+      a--
+    }
+    if (a < 0) break
+  }
+  return out
+}
+
+export const fastSlice: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const x = inputs.x
+  if (x === undefined) throw new Error('Slice: input x is missing')
+  const a = attrs as unknown as tf.SliceAttrs
+  // parseSliceParams only reads x.shape; TensorInfo is enough.
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, a.begin, a.size) as [number[], number[]]
+  tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size)
+  return copySlice(backend, x, begin, size)
+}
+
+export const fastSplitV: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const x = inputs.x
+  if (x === undefined) throw new Error('SplitV: input x is missing')
+  const a = attrs as unknown as tf.SplitVAttrs
+  const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, a.numOrSizeSplits, axis)
+  const begin = new Array<number>(x.shape.length).fill(0)
+  return sizes.map((s) => {
+    const size = [...x.shape]
+    size[axis] = s
+    const part = copySlice(backend, x, [...begin], size)
+    begin[axis]! += s
+    return part
+  })
+}
+
+export const fastUnpack: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const x = inputs.value
+  if (x === undefined) throw new Error('Unpack: input value is missing')
+  const a = attrs as unknown as tf.UnpackAttrs
+  const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!
+  const outShape = x.shape.filter((_, i) => i !== axis)
+  const size = [...x.shape]
+  size[axis] = 1
+  return Array.from({ length: x.shape[axis]! }, (_, i) => {
+    const begin = new Array<number>(x.shape.length).fill(0)
+    begin[axis] = i
+    return copySlice(backend, x, begin, size, outShape)
+  })
+}

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs'
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import { registerDilatedConvGradients } from './dilatedConvGrad'
+import { registerCpuKernelFixes, registerWasmTrainingKernels } from './wasmKernels'
+import { nodeRequire, resolveWasmDir } from './wasmDir'
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
+export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu'
+
+export interface BackendReport {
+  name: BackendName
+  gpu: boolean
+  /** Every better backend that was not used, with the reason. */
+  skipped: { name: string; reason: string }[]
+  threads?: number
+  simd?: boolean
+}
+
+export interface InitBackendOptions {
+  /** Start the search here instead of at the best backend; worse ones stay as fallbacks. */
+  prefer?: BackendChoice
+  /** Directory of the .wasm binaries; else DEFECT_STUDIO_WASM_DIR, else the installed package. */
+  wasmDir?: string
+  /** Defaults to process.env; tests pass their own. */
+  env?: NodeJS.ProcessEnv
+}
+
+/** Forces one backend (no fallback): cpu | wasm | tensorflow. Meant for tests and diagnosis. */
+export const BACKEND_ENV = 'DEFECT_STUDIO_BACKEND'
+
+const ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+const CHOICES: readonly BackendChoice[] = ['tensorflow', 'wasm', 'cpu']
+const NODE_PACKAGES: Partial<Record<BackendName, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node'
+}
+
+function family(name: BackendName): BackendChoice {
+  return name === 'tensorflow-gpu' ? 'tensorflow' : name
+}
+
+function parseChoice(value: string | undefined, what: string): BackendChoice | undefined {
+  if (value === undefined || value === '') return undefined
+  if ((CHOICES as readonly string[]).includes(value)) return value as BackendChoice
+  throw new Error(`${what} must be one of ${CHOICES.join(', ')}; got '${value}'`)
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** Loads tfjs-node(-gpu); 'not installed' when the package is absent, else the load error. */
+function loadNodeBinding(pkg: string): string | null {
+  try {
+    nodeRequire()(pkg)
+    return null
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    const text = message(e)
+    if (code === 'MODULE_NOT_FOUND' && text.includes(pkg)) return 'not installed'
+    return `failed to load: ${text.split('\n')[0]}`
+  }
+}
+
+let wasmDirInUse: string | null = null
+
+async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<{ ok: true; report: Partial<BackendReport> } | { ok: false; reason: string }> {
+  const env = opts.env ?? process.env
+  const pkg = NODE_PACKAGES[name]
+  if (pkg !== undefined) {
+    const failure = loadNodeBinding(pkg)
+    if (failure !== null) return { ok: false, reason: failure }
+    // Both packages register the same 'tensorflow' backend name.
+    if (!(await tf.setBackend('tensorflow'))) return { ok: false, reason: `${pkg} loaded but its backend failed to initialise` }
+    return { ok: true, report: { gpu: name === 'tensorflow-gpu' } }
+  }
+  if (name === 'wasm') {
+    let dir: string
+    try {
+      dir = resolveWasmDir(opts.wasmDir, env).dir
+    } catch (e) {
+      return { ok: false, reason: message(e) }
+    }
+    // The binaries are read once, when wasm first initialises; later calls reuse them.
+    if (tf.findBackend('wasm') === null && wasmDirInUse !== dir) {
+      try {
+        setWasmPaths(dir)
+        wasmDirInUse = dir
+      } catch (e) {
+        return { ok: false, reason: `wasm could not be pointed at ${dir}: ${message(e)}` }
+      }
+    }
+    registerWasmTrainingKernels()
+    let ok: boolean
+    try {
+      ok = await tf.setBackend('wasm')
+    } catch (e) {
+      return { ok: false, reason: `wasm failed to initialise from ${dir}: ${message(e)}` }
+    }
+    if (!ok) return { ok: false, reason: `wasm failed to initialise from ${dir}` }
+    const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))
+    const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))
+    return { ok: true, report: { gpu: false, simd, threads: threaded && simd ? Math.max(1, getThreadsCount()) : 1 } }
+  }
+  if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'cpu backend failed to initialise' }
+  return { ok: true, report: { gpu: false, threads: 1 } }
+}
+
+/**
+ * Picks and activates the best TF.js backend available:
+ * tensorflow GPU > tensorflow CPU > wasm > cpu. Registers the wasm training
+ * kernels, the cpu kernel fixes and the dilated-convolution gradients on the way. DEFECT_STUDIO_BACKEND
+ * forces one family and fails instead of falling back.
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendReport> {
+  const env = opts.env ?? process.env
+  const forced = parseChoice(env[BACKEND_ENV], BACKEND_ENV)
+  const prefer = parseChoice(opts.prefer, 'prefer')
+  registerDilatedConvGradients()
+  registerCpuKernelFixes()
+
+  const skipped: BackendReport['skipped'] = []
+  const start = forced ?? prefer
+  for (const name of ORDER) {
+    if (start !== undefined && ORDER.indexOf(name) < ORDER.findIndex((n) => family(n) === start)) {
+      skipped.push({ name, reason: forced !== undefined ? `${BACKEND_ENV}=${forced}` : `prefer: '${prefer}'` })
+      continue
+    }
+    if (forced !== undefined && family(name) !== forced) break
+    const attempt = await tryBackend(name, opts)
+    if (attempt.ok) {
+      return { name, gpu: false, ...attempt.report, skipped }
+    }
+    skipped.push({ name, reason: attempt.reason })
+  }
+  const detail = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')
+  throw new Error(forced !== undefined ? `${BACKEND_ENV}=${forced} could not be used (${detail})` : `no TF.js backend could be initialised (${detail})`)
+}

@@ -1,0 +1,222 @@
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from './select'
+import { WASM_TRAINING_KERNELS } from './wasmKernels'
+import { GRAD_BLOCK } from './kernels/conv2dGrads'
+import { kernelParity, type InputSpec } from './parity'
+
+const TOL = 1e-4
+
+beforeAll(async () => {
+  const report = await initBackend({ prefer: 'wasm', env: {} })
+  expect(report.name).toBe('wasm')
+  // The reference backend must be initialised too.
+  await tf.setBackend('cpu')
+  await tf.setBackend('wasm')
+})
+
+interface ConvCase {
+  x: [number, number, number, number]
+  k: number
+  cout: number
+  stride: number | [number, number]
+  pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
+}
+
+function outSize(x: ConvCase['x'], c: ConvCase, depthwiseMult?: number): [number, number, number, number] {
+  const info = tf.backend_util.computeConv2DInfo(
+    x,
+    [c.k, c.k, x[3], depthwiseMult ?? c.cout],
+    c.stride,
+    1,
+    c.pad,
+    undefined,
+    depthwiseMult !== undefined
+  )
+  return info.outShape
+}
+
+const CONV_CASES: ConvCase[] = []
+for (const stride of [1, 2]) {
+  for (const pad of ['same', 'valid'] as const) {
+    for (const k of [1, 3]) {
+      CONV_CASES.push({ x: [2, 7, 6, 3], k, cout: 4, stride, pad })
+    }
+  }
+}
+CONV_CASES.push(
+  { x: [1, 9, 8, 2], k: 4, cout: 3, stride: 3, pad: 'same' },
+  { x: [2, 8, 8, 2], k: 5, cout: 2, stride: [2, 1], pad: 'valid' },
+  { x: [1, 6, 7, 3], k: 3, cout: 2, stride: 1, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+  { x: [1, 7, 7, 2], k: 3, cout: 2, stride: 2, pad: [[0, 0], [0, 2], [2, 1], [0, 0]] }
+)
+
+const label = (c: ConvCase): string => `x=[${c.x}] k=${c.k} stride=${JSON.stringify(c.stride)} pad=${JSON.stringify(c.pad)}`
+
+describe('Conv2DBackpropFilter on wasm matches cpu', () => {
+  it.each(CONV_CASES.map((c) => [label(c), c] as const))('%s', async (_, c) => {
+    const dyShape = outSize(c.x, c)
+    const r = await kernelParity(
+      tf.Conv2DBackpropFilter,
+      { x: { shape: c.x }, dy: { shape: dyShape } },
+      { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.x[3], c.cout] }
+    )
+    expect(r.relErr).toBeLessThan(TOL)
+  })
+
+  describe('with tiny blocks (banded paths)', () => {
+    const saved = GRAD_BLOCK.floats
+    beforeAll(() => {
+      GRAD_BLOCK.floats = 64
+    })
+    afterAll(() => {
+      GRAD_BLOCK.floats = saved
+    })
+    it.each(CONV_CASES.slice(0, 8).map((c) => [label({ ...c, x: [3, c.x[1], c.x[2], c.x[3]] }), { ...c, x: [3, c.x[1], c.x[2], c.x[3]] as ConvCase['x'] }] as const))(
+      '%s',
+      async (_, c) => {
+        const r = await kernelParity(
+          tf.Conv2DBackpropFilter,
+          { x: { shape: c.x }, dy: { shape: outSize(c.x, c) } },
+          { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.x[3], c.cout] }
+        )
+        expect(r.relErr).toBeLessThan(TOL)
+      }
+    )
+  })
+})
+
+describe('Conv2DBackpropInput on wasm matches cpu', () => {
+  it.each(CONV_CASES.map((c) => [label(c), c] as const))('%s', async (_, c) => {
+    const r = await kernelParity(
+      tf.Conv2DBackpropInput,
+      { dy: { shape: outSize(c.x, c) }, filter: { shape: [c.k, c.k, c.x[3], c.cout] } },
+      { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }
+    )
+    expect(r.relErr).toBeLessThan(TOL)
+  })
+})
+
+describe('depthwise backprop kernels on wasm match cpu', () => {
+  const cases = CONV_CASES.filter((c) => typeof c.stride === 'number' || c.stride[0] === c.stride[1])
+  for (const mult of [1, 2]) {
+    it.each(cases.map((c) => [label(c), c] as const))(`filter, multiplier ${mult}: %s`, async (_, c) => {
+      const r = await kernelParity(
+        tf.DepthwiseConv2dNativeBackpropFilter,
+        { x: { shape: c.x }, dy: { shape: outSize(c.x, c, mult) } },
+        { strides: c.stride, pad: c.pad, dilations: 1, filterShape: [c.k, c.k, c.x[3], mult] }
+      )
+      expect(r.relErr).toBeLessThan(TOL)
+    })
+    it.each(cases.map((c) => [label(c), c] as const))(`input, multiplier ${mult}: %s`, async (_, c) => {
+      const r = await kernelParity(
+        tf.DepthwiseConv2dNativeBackpropInput,
+        { dy: { shape: outSize(c.x, c, mult) }, filter: { shape: [c.k, c.k, c.x[3], mult] } },
+        { strides: c.stride, pad: c.pad, dilations: 1, inputShape: c.x }
+      )
+      expect(r.relErr).toBeLessThan(TOL)
+    })
+  }
+})
+
+describe('slicing kernels on wasm match cpu', () => {
+  const sliceCases: [number[], number[], number[]][] = [
+    [[7], [2], [4]],
+    [[5, 6], [1, 2], [3, 3]],
+    [[5, 6], [2, 0], [3, 6]],
+    [[3, 4, 5], [1, 0, 2], [2, 4, 2]],
+    [[2, 5, 4, 3], [1, 1, 0, 0], [1, 3, 4, 3]],
+    [[2, 5, 4, 3], [0, 1, 1, 1], [2, 3, 2, 1]],
+    [[2, 3, 2, 3, 2], [1, 0, 1, 1, 0], [1, 3, 1, 2, 2]],
+    [[4, 4], [0, 0], [0, 4]]
+  ]
+  it.each(sliceCases)('Slice of [%s] at %s size %s', async (shape, begin, size) => {
+    const r = await kernelParity(tf.Slice, { x: { shape } }, { begin, size })
+    expect(r.relErr).toBe(0)
+  })
+  it('Slice of int32', async () => {
+    const r = await kernelParity(tf.Slice, { x: { shape: [4, 5], dtype: 'int32', min: -50, max: 50 } }, { begin: [1, 1], size: [2, 3] })
+    expect(r.relErr).toBe(0)
+  })
+  it.each([
+    [[4, 6, 5], [2, 3, 1], 1],
+    [[4, 6, 5], 5, 2],
+    [[6, 2], [1, 5], 0]
+  ] as [number[], number | number[], number][])('SplitV of [%s] into %s on axis %s', async (shape, splits, axis) => {
+    const r = await kernelParity(tf.SplitV, { x: { shape } }, { numOrSizeSplits: splits, axis })
+    expect(r.perOutput.length).toBe(Array.isArray(splits) ? splits.length : splits)
+    expect(r.relErr).toBe(0)
+  })
+  it.each([
+    [[3, 4, 2], 0],
+    [[3, 4, 2], 1],
+    [[3, 4, 2], 2]
+  ] as [number[], number][])('Unpack of [%s] on axis %s', async (shape, axis) => {
+    const r = await kernelParity(tf.Unpack, { value: { shape } }, { axis })
+    expect(r.perOutput.length).toBe(shape[axis])
+    expect(r.relErr).toBe(0)
+  })
+})
+
+describe('OneHot and UnsortedSegmentSum on wasm match cpu', () => {
+  const ids: InputSpec = { shape: [6], dtype: 'int32', values: [0, 3, 2, -1, 3, 5] }
+  it.each([
+    ['float32', 1, 0],
+    ['float32', 0.9, 0.025],
+    ['int32', 1, 0],
+    ['int32', 5, -2]
+  ] as const)('OneHot dtype %s on=%s off=%s', async (dtype, onValue, offValue) => {
+    const r = await kernelParity(tf.OneHot, { indices: ids }, { depth: 4, onValue, offValue, dtype })
+    expect(r.relErr).toBe(0)
+  })
+  it('OneHot float32 really holds the on value (the stock wasm kernel returned zeros)', async () => {
+    const t = tf.oneHot(tf.tensor1d([1, 0], 'int32'), 3, 1, 0, 'float32')
+    expect(Array.from(await t.data())).toEqual([0, 1, 0, 1, 0, 0])
+    t.dispose()
+  })
+  it.each([
+    [[6], 4],
+    [[6, 3], 5],
+    [[6, 2, 2], 6]
+  ] as [number[], number][])('UnsortedSegmentSum of [%s] into %s segments', async (shape, numSegments) => {
+    const r = await kernelParity(tf.UnsortedSegmentSum, { x: { shape }, segmentIds: ids }, { numSegments })
+    expect(r.relErr).toBeLessThan(TOL)
+  })
+})
+
+describe('kernel hygiene', () => {
+  it('registers every kernel for wasm', () => {
+    for (const k of WASM_TRAINING_KERNELS) {
+      expect(tf.getKernel(k.name, 'wasm')?.kernelFunc).toBe(k.kernelFunc)
+    }
+  })
+
+  it('leaves no tensors behind', async () => {
+    await tf.setBackend('wasm')
+    const x = tf.randomNormal([2, 9, 9, 3]) as tf.Tensor4D
+    const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D
+    const dw = tf.randomNormal([3, 3, 3, 2]) as tf.Tensor4D
+    const before = tf.memory().numTensors
+    for (const stride of [1, 2]) {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same'))([x, w])
+      const h = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same'))([x, dw])
+      const s = tf.split(x, 3, 3)
+      const u = tf.unstack(x)
+      const ids = tf.tensor1d([0, 1], 'int32')
+      const o = tf.oneHot(ids, 3, 1, 0, 'float32')
+      const seg = tf.unsortedSegmentSum(x, tf.tensor1d([1, 0], 'int32'), 2)
+      tf.dispose([...g, ...h, ...s, ...u, ids, o, seg])
+    }
+    const saved = GRAD_BLOCK.floats
+    GRAD_BLOCK.floats = 32
+    try {
+      tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))([x, w]))
+      tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))([x, w]))
+    } finally {
+      GRAD_BLOCK.floats = saved
+    }
+    // One leftover per loop: the inline segment ids tensor.
+    expect(tf.memory().numTensors).toBe(before + 2)
+    tf.dispose([x, w, dw])
+  })
+})

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CPU_PRESET } from '../../shared/ml/config'
+import { initBackend } from '../backend'
+import { buildDiscriminative, buildReconstruction } from '../models'
+import { replaceDir, makeStagingDir } from './files'
+import { loadModelWeights, readTensorFiles, saveModel, warmStartWeights, writeTensorFiles } from './weights'
+
+const cfg = { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 1, discBase: 2, discDepth: 1 }
+let tmp: string
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' })
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ds-io-'))
+})
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true })
+})
+
+describe('model files', () => {
+  it('saves TF.js model.json + weights.bin and reloads to identical outputs', async () => {
+    const a = buildReconstruction(cfg, { seed: 1 })
+    const b = buildReconstruction(cfg, { seed: 2 })
+    const dir = path.join(tmp, 'recon')
+    await saveModel(a, dir)
+    const json = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'))
+    expect(json.format).toBe('layers-model')
+    expect(json.weightsManifest[0].paths).toEqual(['weights.bin'])
+    expect(json.modelTopology).toBeTruthy()
+
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 3)
+    const before = b.predict(x) as tf.Tensor
+    const ya = a.predict(x) as tf.Tensor
+    expect(tf.max(tf.abs(tf.sub(ya, before))).dataSync()[0]).toBeGreaterThan(0)
+    await loadModelWeights(b, dir)
+    const yb = b.predict(x) as tf.Tensor
+    expect(Array.from(yb.dataSync())).toEqual(Array.from(ya.dataSync()))
+    tf.dispose([x, before, ya, yb])
+    a.dispose()
+    b.dispose()
+  })
+
+  it('refuses weights of another architecture with a clear message', async () => {
+    const a = buildReconstruction(cfg)
+    const dir = path.join(tmp, 'recon-mismatch')
+    await saveModel(a, dir)
+    const wider = buildReconstruction({ ...cfg, reconBase: 4 })
+    await expect(loadModelWeights(wider, dir)).rejects.toThrow(/shape/)
+    a.dispose()
+    wider.dispose()
+  })
+
+  it('reports a truncated weights file', async () => {
+    const dir = path.join(tmp, 'trunc')
+    await writeTensorFiles(dir, 'opt', [{ name: 'w', tensor: tf.ones([4, 4]) }])
+    const bin = path.join(dir, 'opt.bin')
+    const bytes = await fs.readFile(bin)
+    await fs.writeFile(bin, bytes.subarray(0, 10))
+    await expect(readTensorFiles(dir, 'opt')).rejects.toThrow(/10 bytes/)
+  })
+
+  it('warm-starts by name where shapes match (a new class only resets the output layer)', async () => {
+    const src = buildDiscriminative(cfg, 2, { seed: 5 })
+    const dir = path.join(tmp, 'disc2')
+    await saveModel(src, dir)
+    const dst = buildDiscriminative(cfg, 3, { seed: 6 })
+    const outKernelBefore = dst.getLayer('discriminative_out').getWeights()[0]!.clone()
+    const r = await warmStartWeights(dst, dir)
+    expect(r.skipped).toBe(2) // output kernel and bias
+    expect(r.loaded).toBe(dst.weights.length - 2)
+    const firstConv = (m: tf.LayersModel) => m.weights[0]!.read().dataSync()
+    expect(Array.from(firstConv(dst))).toEqual(Array.from(firstConv(src)))
+    const outKernelAfter = dst.getLayer('discriminative_out').getWeights()[0]!
+    expect(Array.from(outKernelAfter.dataSync())).toEqual(Array.from(outKernelBefore.dataSync()))
+    src.dispose()
+    dst.dispose()
+  })
+})
+
+describe('replaceDir', () => {
+  it('swaps a complete folder in place of an existing one', async () => {
+    const target = path.join(tmp, 'swap')
+    await fs.mkdir(target, { recursive: true })
+    await fs.writeFile(path.join(target, 'old.txt'), 'old')
+    const staging = await makeStagingDir(target)
+    await fs.writeFile(path.join(staging, 'new.txt'), 'new')
+    await replaceDir(staging, target)
+    expect((await fs.readdir(target)).sort()).toEqual(['new.txt'])
+    expect((await fs.readdir(tmp)).filter((n) => n.includes('swap.tmp'))).toEqual([])
+  })
+})

@@ -1,0 +1,81 @@
+/**
+ * Evaluation of a model folder on one split: every metric of
+ * shared/ml/metrics (MPA, MIoU, per-class pixel AUROC/AP/IoU, region
+ * classes, image AUROC, RA) per view and overall, at the model's thresholds.
+ * Pixels are scored at model resolution inside the letterboxed frame.
+ * Frames neither marked normal nor labelled have no ground truth and are
+ * left out.
+ */
+import type { Split } from '../../shared/domain'
+import { SegmentationEvaluator, type EvalReport } from '../../shared/ml/metrics'
+import type { DatasetItem, EvalJobSpec, EvalResult } from '../../shared/ml/protocol'
+import { disposeNets, loadModelDir, type LoadedModel } from '../io/modelDir'
+import { predictBatch } from '../infer/predictor'
+import { batchesOf } from '../train/batches'
+import { loadSamples, validateItems } from '../train/dataset'
+import { addToEvaluator } from '../train/trainer'
+import { CancelledError, badInput, log, yieldToEventLoop, type JobContext } from './context'
+
+const DEFAULT_BATCH = 4
+
+export async function evaluateModel(
+  model: LoadedModel,
+  items: DatasetItem[],
+  ctx: JobContext,
+  batchSize = DEFAULT_BATCH
+): Promise<EvalReport> {
+  const { config } = model
+  const classes = config.classes
+  const thresholds: Record<string, number> = {}
+  for (const c of classes) thresholds[c.name] = model.thresholds.perClass[c.name] ?? 0.5
+  validateItems(items, classes.length)
+  const ev = new SegmentationEvaluator(classes, thresholds)
+  const setup = { arch: config.arch, nets: model.nets, classes, size: config.model.size }
+  const started = performance.now()
+  let done = 0
+  for (const chunk of batchesOf(items, batchSize)) {
+    if (ctx.isCancelled()) throw new CancelledError()
+    const samples = await loadSamples(chunk, config.model.size, classes.length, ctx)
+    const preds = await predictBatch(setup, samples.map((s) => s.image))
+    samples.forEach((s, i) => addToEvaluator(ev, s, preds[i]!, classes))
+    done += chunk.length
+    const secs = (performance.now() - started) / 1000
+    const ips = secs > 0 ? done / secs : 0
+    ctx.emit({
+      type: 'progress',
+      jobId: ctx.jobId,
+      stage: 'eval',
+      epoch: 0,
+      epochs: 0,
+      step: done,
+      steps: items.length,
+      loss: null,
+      imagesPerSec: ips,
+      etaSec: ips > 0 ? (items.length - done) / ips : null
+    })
+    await yieldToEventLoop()
+  }
+  return ev.report()
+}
+
+export async function runEval(spec: EvalJobSpec, ctx: JobContext): Promise<EvalResult> {
+  const split: Split = spec.split ?? 'test'
+  if (!['train', 'val', 'test'].includes(split)) throw badInput(`unknown split ${JSON.stringify(split)}`)
+  if (!Array.isArray(spec.images)) throw badInput('images must be an array')
+  const inSplit = spec.images.filter((it) => it.split === split)
+  const items = inSplit.filter((it) => it.normal || it.polygons.length > 0)
+  if (inSplit.length > items.length) {
+    log(ctx, 'info', `${inSplit.length - items.length} ${split} frames are neither normal nor labelled; left out`)
+  }
+  if (items.length === 0) throw badInput(`no normal or labelled frames in the ${split} split`)
+  const model = await loadModelDir(spec.modelDir).catch((err: Error) => {
+    throw badInput(err.message)
+  })
+  try {
+    if (!model.nets.disc) throw badInput(`${spec.modelDir} has no discriminative network (only stage 1 was trained)`)
+    const report = await evaluateModel(model, items, ctx, spec.batchSize ?? DEFAULT_BATCH)
+    return { kind: 'eval', modelDir: spec.modelDir, split, report }
+  } finally {
+    disposeNets(model.nets)
+  }
+}

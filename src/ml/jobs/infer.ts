@@ -1,0 +1,118 @@
+/**
+ * Inference on frames: per frame the reconstruction, per-class probability
+ * maps resampled to the frame size, thresholded masks and the image score.
+ * With writePngs: outDir/<id>/recon.png, heatmap.png (the highest defect-class
+ * probability per pixel, or of all classes when there is no defect class) and
+ * mask-<class>.png (0/255).
+ */
+import path from 'node:path'
+import type { InferItemResult, InferJobSpec, InferResult } from '../../shared/ml/protocol'
+import { modelToFrame } from '../data/letterbox'
+import { disposeNets, loadModelDir } from '../io/modelDir'
+import { writeGreyPng, writeHeatmapPng, writeRgbPng } from '../io/png'
+import { predictBatch } from '../infer/predictor'
+import { batchesOf } from '../train/batches'
+import { loadSamples } from '../train/dataset'
+import { CancelledError, badInput, yieldToEventLoop, type JobContext } from './context'
+
+const DEFAULT_BATCH = 4
+
+/** A file-name-safe form of an id or class name. */
+export function safeName(value: string | number): string {
+  return String(value).replace(/[^A-Za-z0-9._-]+/g, '_')
+}
+
+export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<InferResult> {
+  if (!Array.isArray(spec.images)) throw badInput('images must be an array')
+  if (spec.writePngs && !(spec.outDir && path.isAbsolute(spec.outDir))) {
+    throw badInput('writePngs needs an absolute outDir')
+  }
+  for (const it of spec.images) {
+    if (typeof it.path !== 'string' || !path.isAbsolute(it.path)) throw badInput(`image ${String(it.id)}: path must be absolute`)
+  }
+  const model = await loadModelDir(spec.modelDir).catch((err: Error) => {
+    throw badInput(err.message)
+  })
+  try {
+    const { config, nets } = model
+    if (!nets.disc) throw badInput(`${spec.modelDir} has no discriminative network (only stage 1 was trained)`)
+    const classes = config.classes
+    const K = classes.length
+    const size = config.model.size
+    const thresholds: Record<string, number> = {}
+    for (const c of classes) thresholds[c.name] = spec.thresholds?.[c.name] ?? model.thresholds.perClass[c.name] ?? 0.5
+    const heatChannels = classes.some((c) => c.kind === 'defect')
+      ? classes.flatMap((c, i) => (c.kind === 'defect' ? [i] : []))
+      : classes.map((_, i) => i)
+    const setup = { arch: config.arch, nets, classes, size }
+    const items: InferItemResult[] = []
+    const started = performance.now()
+    // Polygons play no part in inference; drop them so bad ones cannot fail the job.
+    const frames = spec.images.map((it) => ({ ...it, polygons: [] }))
+    for (const chunk of batchesOf(frames, spec.batchSize ?? DEFAULT_BATCH)) {
+      if (ctx.isCancelled()) throw new CancelledError()
+      const samples = await loadSamples(chunk, size, K, ctx)
+      const preds = await predictBatch(setup, samples.map((s) => s.image))
+      for (let b = 0; b < samples.length; b++) {
+        const s = samples[b]!
+        const p = preds[b]!
+        const W = s.box.srcWidth
+        const H = s.box.srcHeight
+        const frameProbs = modelToFrame(p.probs, s.box, K)
+        const maskPixels: Record<string, number> = {}
+        const masks = classes.map(() => new Uint8Array(W * H))
+        const heat = new Float32Array(W * H)
+        for (let i = 0; i < W * H; i++) {
+          let h = 0
+          for (const c of heatChannels) h = Math.max(h, frameProbs[i * K + c]!)
+          heat[i] = h
+          for (let c = 0; c < K; c++) if (frameProbs[i * K + c]! >= thresholds[classes[c]!.name]!) masks[c]![i] = 255
+        }
+        classes.forEach((c, k) => (maskPixels[c.name] = masks[k]!.reduce((n, v) => n + (v ? 1 : 0), 0)))
+        const result: InferItemResult = {
+          id: s.item.id,
+          score: p.score,
+          classScores: Object.fromEntries(classes.map((c, k) => [c.name, p.classMax[k]!])),
+          maskPixels
+        }
+        if (spec.writePngs && spec.outDir) {
+          const dir = path.join(spec.outDir, safeName(s.item.id))
+          const recon = p.recon ? modelToFrame(p.recon, s.box, 3) : null
+          const files = {
+            dir,
+            recon: recon ? path.join(dir, 'recon.png') : null,
+            heatmap: path.join(dir, 'heatmap.png'),
+            masks: {} as Record<string, string>
+          }
+          if (recon && files.recon) await writeRgbPng(files.recon, recon, W, H)
+          await writeHeatmapPng(files.heatmap, heat, W, H)
+          for (let k = 0; k < K; k++) {
+            const f = path.join(dir, `mask-${safeName(classes[k]!.name)}.png`)
+            await writeGreyPng(f, masks[k]!, W, H)
+            files.masks[classes[k]!.name] = f
+          }
+          result.files = files
+        }
+        items.push(result)
+      }
+      const secs = (performance.now() - started) / 1000
+      const ips = secs > 0 ? items.length / secs : 0
+      ctx.emit({
+        type: 'progress',
+        jobId: ctx.jobId,
+        stage: 'infer',
+        epoch: 0,
+        epochs: 0,
+        step: items.length,
+        steps: frames.length,
+        loss: null,
+        imagesPerSec: ips,
+        etaSec: ips > 0 ? (frames.length - items.length) / ips : null
+      })
+      await yieldToEventLoop()
+    }
+    return { kind: 'infer', modelDir: spec.modelDir, thresholds, items }
+  } finally {
+    disposeNets(model.nets)
+  }
+}

@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { balancedEps, focalLoss } from './focal'
+import { reconstructionAccuracy, reconstructionLoss, reconstructionLossParts } from './reconstruction'
+import { ssim } from './ssim'
+
+interface SsimCase {
+  name: string
+  shape: [number, number, number]
+  sigma: number
+  a: number[]
+  b: number[]
+  expected: number
+}
+
+const fixtures = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'ssim_fixtures.json'), 'utf8')) as { cases: SsimCase[] }
+
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+})
+
+describe('ssim', () => {
+  it.each(fixtures.cases.map((c) => [c.name, c] as const))('matches skimage: %s', (_name, c) => {
+    const [h, w, ch] = c.shape
+    const a = tf.tensor4d(c.a, [1, h, w, ch])
+    const b = tf.tensor4d(c.b, [1, h, w, ch])
+    const value = ssim(a, b, { sigma: c.sigma }).arraySync() as number
+    expect(Math.abs(value - c.expected)).toBeLessThan(1e-4)
+    tf.dispose([a, b])
+  })
+
+  it('averages a batch like the mean of its images', () => {
+    // Batch = [case a vs b, b vs b]: the mean of the case's value and 1.
+    const c = fixtures.cases[0]!
+    const [h, w, ch] = c.shape
+    const a = tf.tensor4d([...c.a, ...c.b], [2, h, w, ch])
+    const b = tf.tensor4d([...c.b, ...c.b], [2, h, w, ch])
+    const value = ssim(a, b).arraySync() as number
+    expect(Math.abs(value - (c.expected + 1) / 2)).toBeLessThan(1e-4)
+    tf.dispose([a, b])
+  })
+
+  it('rejects images smaller than the window', () => {
+    const a = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D
+    expect(() => ssim(a, a)).toThrow(/smaller than the 11x11 window/)
+    a.dispose()
+  })
+})
+
+describe('reconstruction loss', () => {
+  it('is L2 + 0.01*(1 - SSIM) and zero for a perfect reconstruction', () => {
+    const c = fixtures.cases[0]!
+    const [h, w, ch] = c.shape
+    const a = tf.tensor4d(c.a, [1, h, w, ch])
+    const b = tf.tensor4d(c.b, [1, h, w, ch])
+    let mse = 0
+    for (let i = 0; i < c.a.length; i++) mse += (c.a[i]! - c.b[i]!) ** 2
+    mse /= c.a.length
+    const loss = reconstructionLoss(a, b).arraySync() as number
+    expect(loss).toBeCloseTo(mse + 0.01 * (1 - c.expected), 5)
+    expect(reconstructionLoss(a, a).arraySync() as number).toBeCloseTo(0, 6)
+    const parts = reconstructionLossParts(a, b)
+    expect(parts.l2.arraySync() as number).toBeCloseTo(mse, 6)
+    tf.dispose([a, b, parts.total, parts.l2, parts.ssim])
+  })
+
+  it('RA follows eq. 4-9', () => {
+    expect(reconstructionAccuracy(0, 1)).toBe(1)
+    expect(reconstructionAccuracy(1e-5, 0.99)).toBeCloseTo(Math.exp(-10000 * (1e-5 + 1e-4)), 12)
+    expect(reconstructionAccuracy(0.01, 0.5)).toBeLessThan(1e-40)
+  })
+
+  it('has finite gradients with respect to the prediction', () => {
+    const t = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D
+    const p = tf.variable(tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 4))
+    const { grads } = tf.variableGrads(() => reconstructionLoss(t, p as unknown as tf.Tensor4D), [p])
+    const g = grads[p.name]!
+    expect(g.shape).toEqual([2, 16, 16, 3])
+    expect(tf.all(tf.isFinite(g)).arraySync()).toBe(1)
+    expect(tf.max(tf.abs(g)).arraySync() as number).toBeGreaterThan(0)
+    tf.dispose([t, p, g])
+  })
+})
+
+describe('focal loss', () => {
+  // 1 image, 2x2 pixels, 2 classes; class 0 has 1 positive of 4, class 1 has 3 of 4.
+  const y = [1, 1, 0, 1, 0, 0, 0, 1]
+  const p = [0.9, 0.6, 0.2, 0.7, 0.4, 0.1, 0.99, 0.3]
+
+  /** eps(k) = weight of class k's positives; null = no class weighting (eps_t = 1). */
+  function manual(gamma: number, eps: ((k: number) => number) | null): number {
+    let sum = 0
+    for (let i = 0; i < y.length; i++) {
+      const k = i % 2
+      const pt = y[i] === 1 ? p[i]! : 1 - p[i]!
+      const e = eps === null ? 1 : y[i] === 1 ? eps(k) : 1 - eps(k)
+      sum += -e * (1 - pt) ** gamma * Math.log(pt)
+    }
+    return sum / y.length
+  }
+
+  it('matches a hand computation with balanced weights (eps = negatives share)', () => {
+    const t = tf.tensor4d(y, [1, 2, 2, 2])
+    const q = tf.tensor4d(p, [1, 2, 2, 2])
+    const eps = balancedEps(t).arraySync()
+    expect(eps[0]).toBeCloseTo(3 / 4, 6)
+    expect(eps[1]).toBeCloseTo(1 / 4, 6)
+    const value = focalLoss(t, q).arraySync() as number
+    expect(value).toBeCloseTo(manual(2, (k) => (k === 0 ? 0.75 : 0.25)), 6)
+    tf.dispose([t, q])
+  })
+
+  it('matches a hand computation with fixed alpha, and plain focal loss', () => {
+    const t = tf.tensor4d(y, [1, 2, 2, 2])
+    const q = tf.tensor4d(p, [1, 2, 2, 2])
+    expect(focalLoss(t, q, { alpha: [0.25, 0.6] }).arraySync() as number).toBeCloseTo(manual(2, (k) => (k === 0 ? 0.25 : 0.6)), 6)
+    expect(focalLoss(t, q, { alpha: 'none', gamma: 0 }).arraySync() as number).toBeCloseTo(manual(0, null), 6)
+    tf.dispose([t, q])
+  })
+
+  it('clips p so saturated predictions stay finite, and clips eps for empty classes', () => {
+    const t = tf.tensor4d([1, 0, 0, 0], [1, 2, 2, 1])
+    const q = tf.tensor4d([0, 1, 0, 0], [1, 2, 2, 1])
+    const value = focalLoss(t, q).arraySync() as number
+    expect(Number.isFinite(value)).toBe(true)
+    expect(value).toBeGreaterThan(0)
+    const empty = tf.zeros([1, 2, 2, 1])
+    expect(balancedEps(empty).arraySync()[0]).toBeCloseTo(0.99, 6)
+    tf.dispose([t, q, empty])
+  })
+
+  it('rejects mismatched shapes and alpha lengths', () => {
+    const t = tf.zeros([1, 2, 2, 2]) as tf.Tensor4D
+    const q = tf.zeros([1, 2, 2, 1]) as tf.Tensor4D
+    expect(() => focalLoss(t, q)).toThrow(/shapes differ/)
+    expect(() => focalLoss(t, t, { alpha: [0.5] })).toThrow(/alpha has 1 entries for 2 classes/)
+    tf.dispose([t, q])
+  })
+})

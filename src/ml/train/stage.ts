@@ -1,0 +1,211 @@
+/**
+ * The epoch loop shared by both stages: Adam with a per-step cosine learning
+ * rate, validation after every epoch, early stopping on the validation loss
+ * (the training loss when there is no validation data), a checkpoint after
+ * every epoch and on cancel, a hard stop on a non-finite loss, and progress
+ * events. Stage specifics (batches, loss, validation) come in a StagePlan.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { EpochRecord, StageSummary, TrainStage } from '../../shared/ml/protocol'
+import { CancelledError, JobError, yieldToEventLoop, type JobContext } from '../jobs/context'
+import { restoreWeights, snapshotWeights } from '../io/weights'
+import { batchesOf, cosineLr } from './batches'
+import { ScheduledAdam } from './optimizer'
+
+export interface PreparedBatch {
+  /** Forward pass + loss; runs inside the gradient tape. */
+  loss: () => tf.Scalar
+  images: number
+  dispose(): void
+}
+
+export interface StagePlan {
+  stage: TrainStage
+  model: tf.LayersModel
+  epochs: number
+  batchSize: number
+  lr: number
+  patience: number
+  trainImages: number
+  valImages: number
+  /** Sample indices of one epoch, the same for the same epoch (resume replays it). */
+  epochOrder(epoch: number): number[]
+  prepare(indices: number[], epoch: number, step: number): PreparedBatch
+  validate(): Promise<{ loss: number | null; metrics?: Record<string, number | null> }>
+}
+
+/** Where a resumed stage picks up. */
+export interface StageResume {
+  epoch: number
+  step: number
+  epochLossSum: number
+  epochImages: number
+  bestValLoss: number | null
+  bestEpoch: number
+  wait: number
+  best: tf.Tensor[] | null
+  /** Folder holding optimizer.json/.bin, or null to start Adam afresh. */
+  optimizerDir: string | null
+}
+
+export interface StageState {
+  stage: TrainStage
+  stageDone: boolean
+  epoch: number
+  step: number
+  epochLossSum: number
+  epochImages: number
+  bestValLoss: number | null
+  bestEpoch: number
+  wait: number
+}
+
+export type SaveCheckpoint = (state: StageState, best: tf.Tensor[] | null, optimizer: ScheduledAdam | null) => Promise<string>
+
+export interface StageHooks {
+  ctx: JobContext
+  history: EpochRecord[]
+  /** Finished stages; runStage appends its summary before the stage's final checkpoint. */
+  summaries: StageSummary[]
+  save: SaveCheckpoint
+  /** The newest good checkpoint so far (reported on NaN). */
+  lastCheckpoint: { path: string | null }
+}
+
+export async function runStage(plan: StagePlan, hooks: StageHooks, resume: StageResume | null): Promise<StageSummary> {
+  const { ctx, history } = hooks
+  const optimizer = new ScheduledAdam(plan.lr)
+  if (resume?.optimizerDir) await optimizer.load(resume.optimizerDir)
+  let best = resume?.best ?? null
+  let bestValLoss = resume?.bestValLoss ?? null
+  let bestEpoch = resume?.bestEpoch ?? 0
+  let wait = resume?.wait ?? 0
+  let stoppedEarly = false
+  let epochsRun = resume?.epoch ?? 0
+  const stepsPerEpoch = Math.max(1, Math.ceil(plan.trainImages / plan.batchSize))
+  const totalSteps = plan.epochs * stepsPerEpoch
+  let summary: StageSummary
+  let sessionImages = 0
+  let sessionStart = 0
+
+  const state = (over: Partial<StageState>): StageState => ({
+    stage: plan.stage,
+    stageDone: false,
+    epoch: epochsRun,
+    step: 0,
+    epochLossSum: 0,
+    epochImages: 0,
+    bestValLoss,
+    bestEpoch,
+    wait,
+    ...over
+  })
+
+  let firstEpoch = resume?.epoch ?? 0
+  if (resume && plan.patience > 0 && wait >= plan.patience) {
+    // Stopped early just before a crash: nothing left to train.
+    firstEpoch = plan.epochs
+    stoppedEarly = epochsRun < plan.epochs
+  }
+  try {
+    for (let epoch = firstEpoch; epoch < plan.epochs; epoch++) {
+      const resumingHere = resume !== null && epoch === resume.epoch
+      let sum = resumingHere ? resume.epochLossSum : 0
+      let seen = resumingHere ? resume.epochImages : 0
+      const batches = batchesOf(plan.epochOrder(epoch), plan.batchSize)
+      for (let step = resumingHere ? resume.step : 0; step < batches.length; step++) {
+        if (ctx.isCancelled()) {
+          const path = await hooks.save(state({ epoch, step, epochLossSum: sum, epochImages: seen }), best, optimizer)
+          hooks.lastCheckpoint.path = path
+          throw new CancelledError(path)
+        }
+        optimizer.setLearningRate(cosineLr(plan.lr, epoch * stepsPerEpoch + step, totalSteps))
+        if (sessionStart === 0) sessionStart = performance.now()
+        const batch = plan.prepare(batches[step]!, epoch, step)
+        let value: number
+        try {
+          const loss = optimizer.step(plan.model, batch.loss)
+          value = (await loss.data())[0]!
+          loss.dispose()
+        } finally {
+          batch.dispose()
+        }
+        if (!Number.isFinite(value)) {
+          const where = `${plan.stage} stage, epoch ${epoch + 1}, step ${step + 1}`
+          const ck = hooks.lastCheckpoint.path
+          throw new JobError(
+            `training diverged: the loss became ${value} (${where}). Stopped; ` +
+              (ck ? `the last good checkpoint is ${ck} (try a lower learning rate).` : 'no checkpoint was written yet.'),
+            'nan-loss',
+            ck !== null,
+            ck ?? undefined
+          )
+        }
+        sum += value * batch.images
+        seen += batch.images
+        sessionImages += batch.images
+        const elapsed = (performance.now() - sessionStart) / 1000
+        const ips = elapsed > 0 ? sessionImages / elapsed : 0
+        const stepsLeft = totalSteps - (epoch * stepsPerEpoch + step + 1)
+        ctx.emit({
+          type: 'progress',
+          jobId: ctx.jobId,
+          stage: plan.stage,
+          epoch: epoch + 1,
+          epochs: plan.epochs,
+          step: step + 1,
+          steps: batches.length,
+          loss: sum / seen,
+          imagesPerSec: ips,
+          etaSec: ips > 0 ? (stepsLeft * plan.batchSize) / ips : null
+        })
+        await yieldToEventLoop()
+      }
+      const trainLoss = seen > 0 ? sum / seen : Number.NaN
+      const val = await plan.validate()
+      const score = val.loss ?? trainLoss
+      if (bestValLoss === null || score < bestValLoss) {
+        if (best) tf.dispose(best)
+        best = snapshotWeights(plan.model)
+        bestValLoss = score
+        bestEpoch = epoch + 1
+        wait = 0
+      } else {
+        wait++
+      }
+      epochsRun = epoch + 1
+      const record: EpochRecord = { stage: plan.stage, epoch: epoch + 1, trainLoss, valLoss: val.loss, lr: optimizer.lr }
+      if (val.metrics) record.valMetrics = val.metrics
+      history.push(record)
+      ctx.emit({
+        type: 'epoch',
+        jobId: ctx.jobId,
+        stage: plan.stage,
+        epoch: epoch + 1,
+        trainLoss,
+        valLoss: val.loss,
+        ...(val.metrics ? { valMetrics: val.metrics } : {})
+      })
+      stoppedEarly = plan.patience > 0 && wait >= plan.patience && epoch + 1 < plan.epochs
+      hooks.lastCheckpoint.path = await hooks.save(state({ epoch: epoch + 1 }), best, optimizer)
+      if (stoppedEarly) break
+      await yieldToEventLoop()
+    }
+    if (best) restoreWeights(plan.model, best)
+    summary = {
+      stage: plan.stage,
+      epochsRun,
+      bestEpoch,
+      bestValLoss,
+      stoppedEarly,
+      trainImages: plan.trainImages,
+      valImages: plan.valImages
+    }
+    hooks.summaries.push(summary)
+    hooks.lastCheckpoint.path = await hooks.save(state({ stageDone: true }), null, null)
+  } finally {
+    if (best) tf.dispose(best)
+    optimizer.dispose()
+  }
+  return summary
+}

@@ -1,0 +1,224 @@
+/** An open workspace: header, filters, the thumbnail grid, the detail panel and the status bar. */
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import type { ClassDef, ImageFilter, ImageStats, ImportSummary, WorkspaceInfo } from '../../shared/contract'
+import { api } from './api'
+import { DetailPanel } from './DetailPanel'
+import { FilterBar, isEmptyFilter } from './FilterBar'
+import { GridData } from './grid/gridData'
+import { ThumbnailGrid } from './grid/ThumbnailGrid'
+import { ImportDialog } from './ImportDialog'
+import { JobIndicator } from './JobIndicator'
+import { StatusBar } from './StatusBar'
+import { throttle } from './throttle'
+import { useToasts } from './toasts'
+
+interface Props {
+  workspace: WorkspaceInfo
+  canBrowse: boolean
+  onClose(): void
+}
+
+const REFRESH_EVERY_MS = 800
+const fmt = new Intl.NumberFormat('en-US')
+
+export function WorkspaceView(props: Props) {
+  const toasts = useToasts()
+  // Created in an effect, not a memo, so StrictMode's mount-unmount-mount disposes a copy it no longer uses.
+  const [data, setData] = useState<GridData | null>(null)
+  useEffect(() => {
+    const d = new GridData(api(), toasts.error)
+    setData(d)
+    return () => d.dispose()
+  }, [toasts])
+  return data ? <Workspace {...props} data={data} /> : null
+}
+
+function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: GridData }) {
+  const toasts = useToasts()
+  const [classes, setClasses] = useState<ClassDef[]>([])
+  const [filter, setFilter] = useState<ImageFilter>({})
+  const [selected, setSelected] = useState(0)
+  const [detailOpen, setDetailOpen] = useState(false)
+  const [importOpen, setImportOpen] = useState(false)
+  const [filtered, setFiltered] = useState<ImageStats | null>(null)
+  const [overall, setOverall] = useState<ImageStats | null>(null)
+  /** Bumped on every workspace.changed for images or labels. */
+  const [changeTick, setChangeTick] = useState(0)
+  const filterKey = JSON.stringify(filter)
+  const filterActive = !isEmptyFilter(filter)
+
+  // Keyed on the serialised filter: a new object with the same content must not reset the grid.
+  useEffect(() => {
+    data.setFilter(JSON.parse(filterKey) as ImageFilter)
+  }, [data, filterKey])
+
+  const loadClasses = useCallback(() => {
+    api()
+      .classes.list({})
+      .then(setClasses, (e: unknown) => toasts.error(e))
+  }, [toasts])
+  useEffect(loadClasses, [loadClasses])
+
+  useEffect(() => {
+    let live = true
+    api()
+      .images.stats({})
+      .then(
+        (s) => live && setOverall(s),
+        (e: unknown) => live && toasts.error(e)
+      )
+    return () => {
+      live = false
+    }
+  }, [changeTick, toasts])
+
+  // Counts of the previous filter would mislead: blank them on a new filter, not on a refresh.
+  const statsFilterKey = useRef(filterKey)
+  useEffect(() => {
+    let live = true
+    if (statsFilterKey.current !== filterKey) {
+      statsFilterKey.current = filterKey
+      setFiltered(null)
+    }
+    api()
+      .images.stats({ filter: JSON.parse(filterKey) as ImageFilter })
+      .then(
+        (s) => live && setFiltered(s),
+        (e: unknown) => live && toasts.error(e)
+      )
+    return () => {
+      live = false
+    }
+  }, [filterKey, changeTick, toasts])
+
+  // Changes reported by main: refetch what is on screen, at most a few times a second.
+  useEffect(() => {
+    const refresh = throttle(() => {
+      data.refresh()
+      setChangeTick((t) => t + 1)
+    }, REFRESH_EVERY_MS)
+    const off = api().on('workspace.changed', (e) => {
+      if (e.what === 'images' || e.what === 'labels') refresh()
+      else if (e.what === 'classes') loadClasses()
+    })
+    return () => {
+      off()
+      refresh.cancel()
+    }
+  }, [data, loadClasses])
+
+  // An import sent to the background still reports how it ended.
+  const importOpenRef = useRef(importOpen)
+  useEffect(() => {
+    importOpenRef.current = importOpen
+  }, [importOpen])
+  useEffect(
+    () =>
+      api().on('job.state', (job) => {
+        if (job.kind !== 'import' || importOpenRef.current) return
+        if (job.state === 'failed') toasts.error(new Error(`Import failed: ${job.error ?? 'unknown error'}`))
+        else if (job.state === 'done' || job.state === 'cancelled') {
+          const r = job.result as Partial<ImportSummary> | undefined
+          const cancelled = job.state === 'cancelled' || r?.cancelled === true
+          toasts.info(
+            `Import ${cancelled ? 'cancelled' : 'finished'}: ${r?.imported ?? 0} imported, ${r?.duplicates ?? 0} duplicates, ${r?.failed?.length ?? 0} failed`
+          )
+        }
+      }),
+    [toasts]
+  )
+
+  const changeFilter = useCallback((next: ImageFilter) => {
+    setFilter(next)
+    setSelected(0)
+  }, [])
+
+  const openDetail = useCallback(() => setDetailOpen(true), [])
+
+  useEffect(() => {
+    if (!detailOpen) return
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setDetailOpen(false)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [detailOpen])
+
+  const gridRef = useRef<HTMLDivElement>(null)
+  // Inspectors start on the keyboard: the grid takes focus once the workspace shows.
+  useEffect(() => {
+    gridRef.current?.querySelector<HTMLElement>('[role="grid"]')?.focus()
+  }, [])
+
+  const closeWorkspace = async () => {
+    try {
+      await api().workspace.close({})
+      onClose()
+    } catch (e) {
+      toasts.error(e)
+    }
+  }
+
+  // Subscribed as a primitive so only a change of the selected image re-renders this view.
+  const selectedId = useSyncExternalStore(data.subscribe, () => (selected >= 0 ? (data.item(selected)?.id ?? null) : null))
+  const total = useSyncExternalStore(data.subscribe, () => data.getTotal())
+  // Fewer images than before (a refresh after deletions): keep the selection on the grid.
+  useEffect(() => {
+    if (total !== null && total > 0 && selected >= total) setSelected(total - 1)
+  }, [total, selected])
+
+  return (
+    <div className="workspace" data-testid="workspace">
+      <header className="app-header">
+        <div className="app-title">
+          <span className="brand">Defect Studio</span>
+          <span className="ws-name" data-testid="workspace-name" title={workspace.dir}>
+            {workspace.name}
+          </span>
+          {workspace.demo && <span className="tag">demo</span>}
+          <span className="muted" data-testid="header-count" data-count={overall?.total ?? workspace.imageCount}>
+            {fmt.format(overall?.total ?? workspace.imageCount)} images
+            {overall && ` · ${fmt.format(overall.byStatus['labeled'] ?? 0)} labeled · ${fmt.format(overall.byStatus['unlabeled'] ?? 0)} unlabeled`}
+          </span>
+        </div>
+        <div className="app-actions">
+          <JobIndicator />
+          <button type="button" className="primary" data-testid="open-import" onClick={() => setImportOpen(true)}>
+            Import…
+          </button>
+          <button type="button" data-testid="close-workspace" onClick={closeWorkspace}>
+            Close
+          </button>
+        </div>
+      </header>
+      <FilterBar filter={filter} classes={classes} onChange={changeFilter} />
+      <div className="workspace-body" ref={gridRef}>
+        <ThumbnailGrid
+          data={data}
+          classes={classes}
+          selected={selected}
+          onSelect={setSelected}
+          onOpen={openDetail}
+          resetKey={filterKey}
+          empty={
+            filterActive ? (
+              <p>No images match these filters.</p>
+            ) : (
+              <div>
+                <p>This workspace has no images yet.</p>
+                <button type="button" className="primary" onClick={() => setImportOpen(true)}>
+                  Import a folder…
+                </button>
+              </div>
+            )
+          }
+        />
+        {detailOpen && (
+          <DetailPanel imageId={selectedId} classes={classes} refreshKey={changeTick} onClose={() => setDetailOpen(false)} />
+        )}
+      </div>
+      <StatusBar filtered={filtered} overall={overall} classes={classes} filterActive={filterActive} selected={selected} />
+      {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} />}
+    </div>
+  )
+}

@@ -1,0 +1,550 @@
+/**
+ * Evaluation maths for the segmentation models: pure TypeScript, no TF.js,
+ * so the app, the CLI and tests compute the same numbers.
+ *
+ * Definitions (thesis eq. 3-17, 3-18, 4-9; documented choices marked *):
+ * - Pixel classes for MPA/MIoU: background plus the k DEFECT classes. The
+ *   network emits independent sigmoid maps, so one class per pixel is made:
+ *   predicted = the defect class with the highest probability among those at
+ *   or above their threshold, else background (ties: lower class index);
+ *   ground truth = the highest-index defect class whose mask covers the pixel,
+ *   else background (*).
+ * - IoU_i = p_ii / (sum_j p_ij + sum_j p_ji - p_ii). Eq. 3-18 as printed
+ *   omits "- p_ii", which would double-count the intersection and cap IoU at
+ *   0.5; we use the standard form (*). Accuracy_i = p_ii / sum_j p_ij (eq. 3-17).
+ *   Means are taken over the classes whose value is defined (a class with no
+ *   pixels in truth nor prediction has IoU 0/0 and is left out) (*).
+ * - REGION classes (e.g. the lathe bed) overlap defects, so each is scored
+ *   on its own as a two-class problem {outside, inside} with its own MPA/MIoU,
+ *   as the thesis's Table 3.3 does (*).
+ * - Pixel AUROC and AP per class are exact: all scored pixels are kept as
+ *   Float32 (4 bytes a pixel, positives and negatives in separate arrays),
+ *   sorted numerically, and equal scores are grouped so ties count half
+ *   (AUROC) and move precision/recall together (AP). AP is the step sum
+ *   sum_n (R_n - R_{n-1}) P_n (scikit-learn's average_precision_score).
+ *   Undefined values (no positives or no negatives) are null, never NaN.
+ * - Memory: pixels are stored per group (view) only; the overall figures
+ *   concatenate one class at a time, so the peak is about twice one class's
+ *   pixels. Callers score at model resolution inside the letterboxed content,
+ *   e.g. 128x128 x 1000 images = 16M pixels = 64 MB per class.
+ * - Image AUROC: an image is positive when it has any defect-class polygon;
+ *   its score is the caller's image score.
+ * - RA = exp(-10000 * (L2 + 0.01 * (1 - SSIM))) per image (eq. 4-9), averaged.
+ * - Thresholds: per class, the score t maximising F1 of "score >= t" on the
+ *   validation pixels.
+ */
+
+export type ClassKindName = 'defect' | 'region'
+
+export interface MetricClass {
+  name: string
+  kind: ClassKindName
+}
+
+// ------------------------------------------------------------ ranking metrics
+
+/** Copies and sorts ascending (numeric). */
+function sortedCopy(values: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(values as ArrayLike<number>)
+  out.sort()
+  return out
+}
+
+type Sorted = Float32Array | Float64Array
+
+/**
+ * AUROC from ascending positive and negative scores, ties counting half.
+ * Null when either side is empty.
+ */
+export function aurocSorted(pos: Sorted, neg: Sorted): number | null {
+  const P = pos.length
+  const N = neg.length
+  if (P === 0 || N === 0) return null
+  let below = 0 // negatives strictly below the current positive value
+  let j = 0
+  let sum = 0
+  let i = 0
+  while (i < P) {
+    const v = pos[i]!
+    let pc = 0
+    while (i < P && pos[i] === v) {
+      pc++
+      i++
+    }
+    while (j < N && neg[j]! < v) {
+      below++
+      j++
+    }
+    let eq = 0
+    let k = j
+    while (k < N && neg[k] === v) {
+      eq++
+      k++
+    }
+    sum += pc * (below + 0.5 * eq)
+  }
+  return sum / P / N
+}
+
+/**
+ * Walks thresholds from the highest distinct score down, calling `visit`
+ * with the counts at or above each threshold.
+ */
+function walkThresholds(
+  pos: Sorted,
+  neg: Sorted,
+  visit: (threshold: number, tp: number, fp: number) => void
+): void {
+  let i = pos.length - 1
+  let j = neg.length - 1
+  let tp = 0
+  let fp = 0
+  while (i >= 0 || j >= 0) {
+    const pv = i >= 0 ? pos[i]! : -Infinity
+    const nv = j >= 0 ? neg[j]! : -Infinity
+    const v = pv > nv ? pv : nv
+    while (i >= 0 && pos[i] === v) {
+      tp++
+      i--
+    }
+    while (j >= 0 && neg[j] === v) {
+      fp++
+      j--
+    }
+    visit(v, tp, fp)
+  }
+}
+
+/** Average precision (step-wise, no interpolation). Null without positives. */
+export function averagePrecisionSorted(pos: Sorted, neg: Sorted): number | null {
+  const P = pos.length
+  if (P === 0) return null
+  let ap = 0
+  let prevRecall = 0
+  walkThresholds(pos, neg, (_t, tp, fp) => {
+    const recall = tp / P
+    if (recall > prevRecall) {
+      ap += (recall - prevRecall) * (tp / (tp + fp))
+      prevRecall = recall
+    }
+  })
+  return ap
+}
+
+export interface F1Choice {
+  threshold: number
+  f1: number
+  precision: number
+  recall: number
+}
+
+/** The threshold t maximising F1 of "score >= t"; null without positives. Ties keep the higher t. */
+export function bestF1ThresholdSorted(pos: Sorted, neg: Sorted): F1Choice | null {
+  const P = pos.length
+  if (P === 0) return null
+  let best: F1Choice | null = null
+  walkThresholds(pos, neg, (t, tp, fp) => {
+    const f1 = (2 * tp) / (2 * tp + fp + (P - tp))
+    if (best === null || f1 > best.f1) best = { threshold: t, f1, precision: tp / (tp + fp), recall: tp / P }
+  })
+  return best
+}
+
+function splitByLabel(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): [Float64Array, Float64Array] {
+  if (scores.length !== labels.length) {
+    throw new Error(`scores (${scores.length}) and labels (${labels.length}) differ in length`)
+  }
+  const pos: number[] = []
+  const neg: number[] = []
+  for (let k = 0; k < scores.length; k++) {
+    const s = scores[k]!
+    if (Number.isNaN(s)) throw new Error(`score ${k} is NaN`)
+    if (labels[k]) pos.push(s)
+    else neg.push(s)
+  }
+  return [sortedCopy(pos), sortedCopy(neg)]
+}
+
+/** Exact AUROC of unsorted scores with 0/1 (or boolean) labels; null when one class is absent. */
+export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number | null {
+  const [pos, neg] = splitByLabel(scores, labels)
+  return aurocSorted(pos, neg)
+}
+
+export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number | null {
+  const [pos, neg] = splitByLabel(scores, labels)
+  return averagePrecisionSorted(pos, neg)
+}
+
+export function bestF1Threshold(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): F1Choice | null {
+  const [pos, neg] = splitByLabel(scores, labels)
+  return bestF1ThresholdSorted(pos, neg)
+}
+
+// ------------------------------------------------------------ confusion
+
+/** Square confusion counts: rows = truth, columns = prediction. */
+export class ConfusionMatrix {
+  readonly counts: Float64Array
+  constructor(readonly size: number) {
+    this.counts = new Float64Array(size * size)
+  }
+  add(truth: number, pred: number, n = 1): void {
+    this.counts[truth * this.size + pred]! += n
+  }
+  merge(other: ConfusionMatrix): void {
+    for (let k = 0; k < this.counts.length; k++) this.counts[k]! += other.counts[k]!
+  }
+  /** p_ii / sum_j p_ij; null when the class has no true pixels. */
+  accuracy(i: number): number | null {
+    let row = 0
+    for (let j = 0; j < this.size; j++) row += this.counts[i * this.size + j]!
+    return row === 0 ? null : this.counts[i * this.size + i]! / row
+  }
+  /** p_ii / (row + column - p_ii); null when the class is absent from both truth and prediction. */
+  iou(i: number): number | null {
+    let row = 0
+    let col = 0
+    for (let j = 0; j < this.size; j++) {
+      row += this.counts[i * this.size + j]!
+      col += this.counts[j * this.size + i]!
+    }
+    const pii = this.counts[i * this.size + i]!
+    const union = row + col - pii
+    return union === 0 ? null : pii / union
+  }
+  mpa(): number | null {
+    return meanDefined(range(this.size).map((i) => this.accuracy(i)))
+  }
+  miou(): number | null {
+    return meanDefined(range(this.size).map((i) => this.iou(i)))
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i)
+}
+
+export function meanDefined(values: (number | null)[]): number | null {
+  let s = 0
+  let n = 0
+  for (const v of values) {
+    if (v !== null) {
+      s += v
+      n++
+    }
+  }
+  return n === 0 ? null : s / n
+}
+
+// ------------------------------------------------------------ reconstruction accuracy
+
+/** RA = exp(-10000 * (L2 + 0.01 * (1 - SSIM))) (thesis eq. 4-9). */
+export function reconstructionAccuracyRA(l2: number, ssim: number): number {
+  return Math.exp(-10000 * (l2 + 0.01 * (1 - ssim)))
+}
+
+// ------------------------------------------------------------ growable score store
+
+class FloatList {
+  data = new Float32Array(1024)
+  length = 0
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float32Array(this.data.length * 2)
+      next.set(this.data)
+      this.data = next
+    }
+    this.data[this.length++] = v
+  }
+  view(): Float32Array {
+    return this.data.subarray(0, this.length)
+  }
+}
+
+// ------------------------------------------------------------ the evaluator
+
+export interface ImageEvalInput {
+  view: string
+  /** Per-pixel class probabilities, row-major, interleaved: (y * width + x) * K + c. */
+  probs: ArrayLike<number>
+  /** Per-pixel 0/1 targets in the same layout. */
+  targets: ArrayLike<number>
+  width: number
+  height: number
+  /** Only pixels inside [x0, x1) x [y0, y1) are scored (the letterboxed content). Default: all. */
+  region?: { x0: number; y0: number; x1: number; y1: number }
+  /** The image has a defect-class label (its image-level truth). */
+  anomalous: boolean
+  /** The image-level score. */
+  score: number
+  /** Reconstruction error of the image, when the model reconstructs. */
+  recon?: { l2: number; ssim: number }
+}
+
+export interface ClassMetrics {
+  name: string
+  kind: ClassKindName
+  threshold: number
+  /** Pixels of the class in the ground truth (of the scored area). */
+  positives: number
+  pixelAuroc: number | null
+  pixelAp: number | null
+  /** From the one-class-per-pixel confusion (defects) or the class's own 2x2 (regions). */
+  iou: number | null
+  accuracy: number | null
+}
+
+export interface RegionMetrics {
+  name: string
+  mpa: number | null
+  miou: number | null
+}
+
+export interface GroupMetrics {
+  images: number
+  anomalousImages: number
+  /** Over background + defect classes. */
+  mpa: number | null
+  miou: number | null
+  background: { accuracy: number | null; iou: number | null }
+  classes: ClassMetrics[]
+  regions: RegionMetrics[]
+  imageAuroc: number | null
+  /** Means over images with a reconstruction; null without one. */
+  ra: number | null
+  l2: number | null
+  ssim: number | null
+}
+
+export interface EvalReport {
+  classes: MetricClass[]
+  thresholds: Record<string, number>
+  overall: GroupMetrics
+  perView: Record<string, GroupMetrics>
+}
+
+class GroupAccumulator {
+  readonly defectConfusion: ConfusionMatrix
+  readonly regionConfusion: ConfusionMatrix[]
+  readonly pos: FloatList[]
+  readonly neg: FloatList[]
+  readonly imageScores: number[] = []
+  readonly imageLabels: boolean[] = []
+  raSum = 0
+  l2Sum = 0
+  ssimSum = 0
+  reconCount = 0
+
+  constructor(
+    readonly classCount: number,
+    defectCount: number,
+    regionCount: number
+  ) {
+    this.defectConfusion = new ConfusionMatrix(defectCount + 1)
+    this.regionConfusion = range(regionCount).map(() => new ConfusionMatrix(2))
+    this.pos = range(classCount).map(() => new FloatList())
+    this.neg = range(classCount).map(() => new FloatList())
+  }
+}
+
+/**
+ * Accumulates pixel and image results image by image, then reports every
+ * metric for each view and overall.
+ */
+export class SegmentationEvaluator {
+  private readonly defects: number[]
+  private readonly regions: number[]
+  private readonly groups = new Map<string, GroupAccumulator>()
+  private readonly thresholdList: number[]
+
+  constructor(
+    readonly classes: MetricClass[],
+    readonly thresholds: Record<string, number>
+  ) {
+    this.defects = []
+    this.regions = []
+    classes.forEach((c, i) => (c.kind === 'region' ? this.regions : this.defects).push(i))
+    this.thresholdList = classes.map((c) => {
+      const t = thresholds[c.name]
+      if (t === undefined || !Number.isFinite(t)) throw new Error(`no threshold for class "${c.name}"`)
+      return t
+    })
+  }
+
+  private group(view: string): GroupAccumulator {
+    let g = this.groups.get(view)
+    if (!g) {
+      g = new GroupAccumulator(this.classes.length, this.defects.length, this.regions.length)
+      this.groups.set(view, g)
+    }
+    return g
+  }
+
+  addImage(input: ImageEvalInput): void {
+    const K = this.classes.length
+    const { width, height } = input
+    if (input.probs.length !== width * height * K || input.targets.length !== width * height * K) {
+      throw new Error(
+        `image maps must hold width*height*classes = ${width * height * K} values (probs ${input.probs.length}, targets ${input.targets.length})`
+      )
+    }
+    const r = input.region ?? { x0: 0, y0: 0, x1: width, y1: height }
+    const x0 = Math.max(0, Math.floor(r.x0))
+    const y0 = Math.max(0, Math.floor(r.y0))
+    const x1 = Math.min(width, Math.ceil(r.x1))
+    const y1 = Math.min(height, Math.ceil(r.y1))
+    const g = this.group(input.view)
+    const { probs, targets } = input
+    const defects = this.defects
+    const regions = this.regions
+    const thr = this.thresholdList
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const base = (y * width + x) * K
+        for (let c = 0; c < K; c++) {
+          const p = probs[base + c]!
+          if (p !== p) throw new Error(`probability of class ${this.classes[c]!.name} at (${x}, ${y}) is NaN`)
+          if (targets[base + c]! > 0.5) g.pos[c]!.push(p)
+          else g.neg[c]!.push(p)
+        }
+        let truth = 0
+        let pred = 0
+        let bestP = -Infinity
+        for (let d = 0; d < defects.length; d++) {
+          const c = defects[d]!
+          if (targets[base + c]! > 0.5) truth = d + 1
+          const p = probs[base + c]!
+          if (p >= thr[c]! && p > bestP) {
+            bestP = p
+            pred = d + 1
+          }
+        }
+        g.defectConfusion.add(truth, pred)
+        for (let q = 0; q < regions.length; q++) {
+          const c = regions[q]!
+          g.regionConfusion[q]!.add(targets[base + c]! > 0.5 ? 1 : 0, probs[base + c]! >= thr[c]! ? 1 : 0)
+        }
+      }
+    }
+    if (Number.isNaN(input.score)) throw new Error('image score is NaN')
+    g.imageScores.push(input.score)
+    g.imageLabels.push(input.anomalous)
+    if (input.recon) {
+      g.raSum += reconstructionAccuracyRA(input.recon.l2, input.recon.ssim)
+      g.l2Sum += input.recon.l2
+      g.ssimSum += input.recon.ssim
+      g.reconCount++
+    }
+  }
+
+  /** Pixel scores of one class over every view, sorted (for threshold choice). */
+  sortedScores(classIndex: number): { pos: Float32Array; neg: Float32Array } {
+    const gs = [...this.groups.values()]
+    return {
+      pos: concatSorted(gs.map((g) => g.pos[classIndex]!.view())),
+      neg: concatSorted(gs.map((g) => g.neg[classIndex]!.view()))
+    }
+  }
+
+  /** Best-F1 threshold per class over every image added; classes without positives keep `fallback`. */
+  chooseThresholds(fallback = 0.5): Record<string, number> {
+    const out: Record<string, number> = {}
+    this.classes.forEach((c, i) => {
+      const { pos, neg } = this.sortedScores(i)
+      out[c.name] = bestF1ThresholdSorted(pos, neg)?.threshold ?? fallback
+    })
+    return out
+  }
+
+  report(): EvalReport {
+    const perView: Record<string, GroupMetrics> = {}
+    const views = [...this.groups.keys()].sort()
+    for (const v of views) {
+      const g = this.groups.get(v)!
+      perView[v] = this.summarise([g], (c) => {
+        const pos = g.pos[c]!.view()
+        const neg = g.neg[c]!.view()
+        pos.sort()
+        neg.sort()
+        return { pos, neg }
+      })
+    }
+    const all = views.map((v) => this.groups.get(v)!)
+    const overall = this.summarise(all, (c) => this.sortedScores(c))
+    const thresholds: Record<string, number> = {}
+    this.classes.forEach((c, i) => (thresholds[c.name] = this.thresholdList[i]!))
+    return { classes: this.classes.map((c) => ({ ...c })), thresholds, overall, perView }
+  }
+
+  private summarise(
+    gs: GroupAccumulator[],
+    scoresOf: (classIndex: number) => { pos: Float32Array; neg: Float32Array }
+  ): GroupMetrics {
+    const conf = new ConfusionMatrix(this.defects.length + 1)
+    const regionConf = this.regions.map(() => new ConfusionMatrix(2))
+    const scores: number[] = []
+    const labels: boolean[] = []
+    let raSum = 0
+    let l2Sum = 0
+    let ssimSum = 0
+    let reconCount = 0
+    for (const g of gs) {
+      conf.merge(g.defectConfusion)
+      g.regionConfusion.forEach((m, q) => regionConf[q]!.merge(m))
+      scores.push(...g.imageScores)
+      labels.push(...g.imageLabels)
+      raSum += g.raSum
+      l2Sum += g.l2Sum
+      ssimSum += g.ssimSum
+      reconCount += g.reconCount
+    }
+    const classes: ClassMetrics[] = this.classes.map((c, i) => {
+      const { pos, neg } = scoresOf(i)
+      const d = this.defects.indexOf(i)
+      const q = this.regions.indexOf(i)
+      const m = d >= 0 ? conf : regionConf[q]!
+      const cell = d >= 0 ? d + 1 : 1
+      return {
+        name: c.name,
+        kind: c.kind,
+        threshold: this.thresholdList[i]!,
+        positives: pos.length,
+        pixelAuroc: aurocSorted(pos, neg),
+        pixelAp: averagePrecisionSorted(pos, neg),
+        iou: m.iou(cell),
+        accuracy: m.accuracy(cell)
+      }
+    })
+    return {
+      images: scores.length,
+      anomalousImages: labels.filter(Boolean).length,
+      mpa: conf.mpa(),
+      miou: conf.miou(),
+      background: { accuracy: conf.accuracy(0), iou: conf.iou(0) },
+      classes,
+      regions: this.regions.map((c, q) => ({
+        name: this.classes[c]!.name,
+        mpa: regionConf[q]!.mpa(),
+        miou: regionConf[q]!.miou()
+      })),
+      imageAuroc: auroc(scores, labels),
+      ra: reconCount ? raSum / reconCount : null,
+      l2: reconCount ? l2Sum / reconCount : null,
+      ssim: reconCount ? ssimSum / reconCount : null
+    }
+  }
+}
+
+function concatSorted(parts: Float32Array[]): Float32Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Float32Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  out.sort()
+  return out
+}

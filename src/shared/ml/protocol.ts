@@ -1,0 +1,293 @@
+/**
+ * Typed messages between main (the parent) and the ML host process
+ * (src/ml/host.ts). Plain JSON-safe data only: the same objects cross Node's
+ * child_process IPC and Electron's utilityProcess port. Main never imports
+ * src/ml; this file is the whole interface.
+ */
+import type { ClassKind, Split } from '../domain'
+import type { ModelConfig, TrainConfig } from './config'
+import type { EvalReport } from './metrics'
+
+export type TrainStage = 'recon' | 'disc'
+export type ProgressStage = TrainStage | 'eval' | 'infer'
+/** 'arcd': reconstruction net + discriminative net; 'unet': plain U-Net on the image alone. */
+export type Arch = 'arcd' | 'unet'
+
+export interface ClassSpec {
+  name: string
+  kind: ClassKind
+}
+
+export interface DatasetPolygon {
+  /** Index into the job's `classes` (0-based; NOT the database class id). */
+  classIndex: number
+  /** Flat [x0, y0, x1, y1, ...] in frame pixels, origin at the top-left corner. */
+  points: number[]
+}
+
+export interface DatasetItem {
+  id: number | string
+  /** Absolute path of the frame on this machine. */
+  path: string
+  width: number
+  height: number
+  view: string
+  split: Split
+  /** The frame is marked defect-free (a negative; stage 1 trains on these). */
+  normal: boolean
+  polygons: DatasetPolygon[]
+  /** Content hash, copied into the model's manifest when given. */
+  hash?: string
+}
+
+export interface TrainJobSpec {
+  kind: 'train'
+  runId: string
+  /** Absolute model directory (models/<run>/); created if missing. */
+  outDir: string
+  classes: ClassSpec[]
+  images: DatasetItem[]
+  model: ModelConfig
+  train: TrainConfig
+  /** Stages to run, in order. 'unet' runs 'disc' only; ARCD without 'recon' needs warmStartFrom. */
+  stages: TrainStage[]
+  /** A model directory whose weights are copied where shapes match. */
+  warmStartFrom?: string
+  /** A checkpoint directory, or a checkpoints/ folder (its latest checkpoint is used). */
+  resumeFrom?: string
+  arch: Arch
+}
+
+export interface EvalJobSpec {
+  kind: 'eval'
+  modelDir: string
+  images: DatasetItem[]
+  /** Split to evaluate; default 'test'. Items of other splits are ignored. */
+  split?: Split
+  batchSize?: number
+}
+
+export interface InferJobSpec {
+  kind: 'infer'
+  modelDir: string
+  /** Polygons, split and normal are ignored; only id, path, width, height and view are read. */
+  images: DatasetItem[]
+  /** Where PNGs go: outDir/<id>/{recon,heatmap,mask-<class>}.png. Required when writePngs. */
+  outDir?: string
+  writePngs?: boolean
+  /** Per-class threshold overrides by class name (e.g. tuned by an engineer). */
+  thresholds?: Record<string, number>
+  batchSize?: number
+}
+
+export interface ExperimentJobSpec {
+  kind: 'experiment'
+  /** Every image: normal ones marked normal, defect images with their polygons. Splits are ignored: the experiment makes its own. */
+  datasetItems: DatasetItem[]
+  classes: ClassSpec[]
+  /** Shares of the labelled training defect images to use, e.g. [1, 0.5, 0.3]. */
+  fractions: number[]
+  model: ModelConfig
+  train: TrainConfig
+  seed: number
+  /** Absolute folder for the experiment's models and results.json. */
+  outDir: string
+  /** Share of defect images held out for testing (default 0.3) and for validation (default 0.15). */
+  testShare?: number
+  valShare?: number
+}
+
+export type JobSpec = TrainJobSpec | EvalJobSpec | InferJobSpec | ExperimentJobSpec
+export type JobKind = JobSpec['kind']
+
+// ---------------------------------------------------------------- results
+
+export interface EpochRecord {
+  stage: TrainStage
+  epoch: number
+  trainLoss: number
+  valLoss: number | null
+  lr: number
+  valMetrics?: Record<string, number | null>
+}
+
+export interface StageSummary {
+  stage: TrainStage
+  epochsRun: number
+  bestEpoch: number
+  bestValLoss: number | null
+  stoppedEarly: boolean
+  trainImages: number
+  valImages: number
+}
+
+export interface TrainResult {
+  kind: 'train'
+  runId: string
+  modelDir: string
+  arch: Arch
+  stages: StageSummary[]
+  history: EpochRecord[]
+  /** Per-class thresholds by class name (best F1 on validation). */
+  thresholds: Record<string, number>
+  /** Validation metrics of the final model at those thresholds (null when stage 2 did not run). */
+  valMetrics: EvalReport | null
+  backend: string
+  resumedFromEpoch: number | null
+  warmStarted: { loaded: number; skipped: number } | null
+}
+
+export interface EvalResult {
+  kind: 'eval'
+  modelDir: string
+  split: Split
+  report: EvalReport
+}
+
+export interface InferItemResult {
+  id: number | string
+  /** Image score: max of the smoothed defect-class probability maps. */
+  score: number
+  /** Max probability per class name. */
+  classScores: Record<string, number>
+  /** Pixels above threshold per class name, at frame size. */
+  maskPixels: Record<string, number>
+  /** Written files (when writePngs); recon is null for the plain U-Net. */
+  files?: { dir: string; recon: string | null; heatmap: string; masks: Record<string, string> }
+}
+
+export interface InferResult {
+  kind: 'infer'
+  modelDir: string
+  thresholds: Record<string, number>
+  items: InferItemResult[]
+}
+
+export interface ExperimentRow {
+  arch: Arch
+  fraction: number
+  trainDefectImages: number
+  report: EvalReport
+  modelDir: string
+}
+
+export interface ExperimentResult {
+  kind: 'experiment'
+  outDir: string
+  classes: ClassSpec[]
+  model: ModelConfig
+  train: TrainConfig
+  seed: number
+  split: { train: number; val: number; test: number; normalTrain: number; normalVal: number; normalTest: number }
+  rows: ExperimentRow[]
+  backend: string
+  seconds: number
+}
+
+export type JobResult = TrainResult | EvalResult | InferResult | ExperimentResult
+
+// ---------------------------------------------------------------- messages
+
+/** Same shape as src/ml/backend's BackendReport. */
+export interface BackendInfo {
+  name: string
+  gpu: boolean
+  skipped: { name: string; reason: string }[]
+}
+
+export interface ReadyMessage {
+  type: 'ready'
+  backend: BackendInfo
+}
+
+export interface ProgressMessage {
+  type: 'progress'
+  jobId: string
+  stage: ProgressStage
+  /** 1-based; 0 when the stage has no epochs (eval, infer). */
+  epoch: number
+  epochs: number
+  /** Steps done in this epoch (or items done for eval/infer). */
+  step: number
+  steps: number
+  /** Running mean loss of the epoch; null for eval/infer. */
+  loss: number | null
+  imagesPerSec: number
+  /** Estimated seconds left in this stage; null until measurable. */
+  etaSec: number | null
+}
+
+export interface EpochMessage {
+  type: 'epoch'
+  jobId: string
+  stage: TrainStage
+  epoch: number
+  trainLoss: number
+  valLoss: number | null
+  valMetrics?: Record<string, number | null>
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+export interface LogMessage {
+  type: 'log'
+  level: LogLevel
+  message: string
+  jobId?: string
+}
+
+export interface DoneMessage {
+  type: 'done'
+  jobId: string
+  result: JobResult
+}
+
+/**
+ * code: 'cancelled' (the job stopped on request; a training run keeps a
+ * consistent checkpoint and can be resumed), 'nan-loss' (training diverged;
+ * the last good checkpoint is kept), 'bad-input' (the spec or a file is
+ * wrong), 'busy' (another job is running), 'internal'.
+ */
+export type JobErrorCode = 'cancelled' | 'nan-loss' | 'bad-input' | 'busy' | 'internal'
+
+export interface ErrorMessage {
+  type: 'error'
+  jobId: string
+  message: string
+  code: JobErrorCode
+  /** True when resuming or retrying can succeed (cancelled, NaN with a checkpoint). */
+  recoverable?: boolean
+  /** Checkpoint directory a training run can resume from, when one exists. */
+  checkpoint?: string
+}
+
+export type HostMessage = ReadyMessage | ProgressMessage | EpochMessage | LogMessage | DoneMessage | ErrorMessage
+
+export interface StartMessage {
+  type: 'start'
+  jobId: string
+  spec: JobSpec
+}
+
+export interface CancelMessage {
+  type: 'cancel'
+  jobId: string
+}
+
+/** Asks the host to finish (cancelling any job) and exit. */
+export interface ShutdownMessage {
+  type: 'shutdown'
+}
+
+export type ParentMessage = StartMessage | CancelMessage | ShutdownMessage
+
+const HOST_TYPES = new Set(['ready', 'progress', 'epoch', 'log', 'done', 'error'])
+const PARENT_TYPES = new Set(['start', 'cancel', 'shutdown'])
+
+export function isHostMessage(value: unknown): value is HostMessage {
+  return typeof value === 'object' && value !== null && HOST_TYPES.has((value as { type?: unknown }).type as string)
+}
+
+export function isParentMessage(value: unknown): value is ParentMessage {
+  return typeof value === 'object' && value !== null && PARENT_TYPES.has((value as { type?: unknown }).type as string)
+}
