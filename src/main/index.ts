@@ -28,7 +28,8 @@ async function main(): Promise<void> {
 
   // Offline by design: the app never loads anything but its own files.
   electronSession.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-    const ok = details.url.startsWith('file://') || details.url.startsWith('devtools://') || (rendererUrl && details.url.startsWith(rendererUrl))
+    const devServer = rendererUrl ? [rendererUrl, rendererUrl.replace(/^http/, 'ws')] : []
+    const ok = details.url.startsWith('file://') || details.url.startsWith('devtools://') || devServer.some((u) => details.url.startsWith(u))
     callback({ cancel: !ok })
   })
   electronSession.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
