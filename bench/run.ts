@@ -1,0 +1,102 @@
+/**
+ * `npm run bench [-- --only import,grid,ml,editor]`: the speed goals, measured
+ * on this machine and printed as one table per section. Tests never assert
+ * times; this is where they are watched. A section that can't run here says
+ * why instead of stopping the others.
+ */
+import { loadavg } from 'node:os'
+import { runImportBench } from './importBench'
+
+type Section = 'import' | 'grid' | 'ml' | 'editor'
+const ALL: Section[] = ['import', 'grid', 'ml', 'editor']
+
+function table(title: string, header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))]
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  return [`\n## ${title}`, line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n')
+}
+
+const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1))
+
+async function section(name: Section): Promise<string> {
+  switch (name) {
+    case 'import': {
+      const rows = await runImportBench()
+      return table(
+        'Import throughput (decode, hash, thumbnail, labels, insert)',
+        ['images', 'count', 'seconds', 'images/s'],
+        rows.map((r) => [r.what, r.images, r.seconds.toFixed(1), r.imagesPerSec.toFixed(1)])
+      )
+    }
+    case 'grid': {
+      const { benchGrid } = await import('./grid/main')
+      const results = await benchGrid([])
+      return table(
+        'Grid scroll at 20,000 images, headless Chromium (goal: 16.7 ms a frame)',
+        ['pace', 'frames', 'mean ms', 'p95 ms', 'max ms'],
+        Object.entries(results).map(([pace, r]) => [pace, r.frames, ms(r.meanMs), ms(r.p95Ms), ms(r.maxMs)])
+      )
+    }
+    case 'ml': {
+      const { runBackendBench } = await import('./ml/backendBench')
+      const rows = await runBackendBench({ backends: ['wasm', 'cpu'], log: (m) => process.stderr.write(`${m}\n`) })
+      return table(
+        'ML engine: bench U-Net per backend, and PyTorch on the same CPU in the same run (goals: train step <= 3x, inference at 256 <= 1.5x PyTorch)',
+        ['backend', 'detail', 'params', 'GFLOPs@128', 'GFLOPs@256', 'fwd 128 ms', 'fwd 256 ms', 'train step ms', 'train img/s', 'x PyTorch (fwd128/fwd256/train)', 'note'],
+        rows.map((r) => [
+          r.backend,
+          r.detail,
+          r.params,
+          (r.flops128 / 1e9).toFixed(2),
+          (r.flops256 / 1e9).toFixed(2),
+          ms(r.forward128Ms),
+          ms(r.forward256Ms),
+          ms(r.trainStepMs),
+          r.trainImagesPerSec?.toFixed(1) ?? '-',
+          r.ratio ? `${r.ratio.forward128.toFixed(2)} / ${r.ratio.forward256.toFixed(2)} / ${r.ratio.trainStep.toFixed(2)}` : '-',
+          r.note ?? ''
+        ])
+      )
+    }
+    case 'editor': {
+      const mod = await import('./editor/editorBench').catch(() => null)
+      if (!mod) return '\n## Editor\n(not available in this build)'
+      const { startStudio } = await import('../e2e/support/studio')
+      const studio = await startStudio({ size: '1440x2560', framesPerView: 3 })
+      try {
+        const r = await mod.runEditorBench({ url: studio.url })
+        return table('Editor, headless Chromium, 1440x2560 frame', ['measure', 'mean ms', 'p95 ms', 'max ms', 'goal'], [
+          ['vertex drag, 200 polygons x 50 vertices (per frame)', ms(r.vertexDragMsPerFrame.mean), ms(r.vertexDragMsPerFrame.p95), ms(r.vertexDragMsPerFrame.max), '<= 16'],
+          ['frame switch', ms(r.frameSwitchMs.mean), ms(r.frameSwitchMs.p95), '-', '< 150'],
+          ['autosave latency', ms(r.autosaveMs.mean), ms(r.autosaveMs.p95), '-', '-']
+        ])
+      } finally {
+        await studio.close()
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--only')
+  const only = i >= 0 ? (process.argv[i + 1] ?? '').split(',') : ALL
+  const out: string[] = [`# Defect Studio bench (load average at start ${loadavg()[0]!.toFixed(2)}; other work on the machine inflates times)`]
+  for (const name of ALL.filter((s) => only.includes(s))) {
+    process.stderr.write(`\n[bench] ${name} ...\n`)
+    try {
+      const text = await section(name)
+      out.push(text)
+      process.stdout.write(`${text}\n`)
+    } catch (err) {
+      const text = `\n## ${name}\n(could not run here: ${(err as Error).message})`
+      out.push(text)
+      process.stdout.write(`${text}\n`)
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack}\n`)
+  process.exit(1)
+})
