@@ -1,4 +1,5 @@
 /** The one door to the main process. Components call `api()`; nothing else touches window.api. */
+import { errorCode, errorMessage } from '../../shared/contract/errors'
 import type { ErrorCode, StudioApi } from '../../shared/contract'
 
 export function hasApi(): boolean {
@@ -15,22 +16,13 @@ export interface ErrorView {
   message: string
 }
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'invalid_argument',
-  'not_found',
-  'no_workspace',
-  'conflict',
-  'forbidden',
-  'internal'
-])
-
-/** Turns whatever a call rejected with into something a person can read. */
+/**
+ * Turns whatever a call rejected with into something a person can read.
+ * The web transport sets error.code; Electron's contextBridge keeps only the
+ * message, where the preload put the code in front ("[not_found] ...").
+ */
 export function describeError(error: unknown): ErrorView {
-  if (error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)) {
-    const e = error as { code?: unknown; message?: unknown }
-    const code = typeof e.code === 'string' && CODES.has(e.code) ? (e.code as ErrorCode) : 'error'
-    const message = typeof e.message === 'string' && e.message.length > 0 ? e.message : 'Something went wrong'
-    return { code, message }
-  }
-  return { code: 'error', message: typeof error === 'string' ? error : 'Something went wrong' }
+  const code = errorCode(error)
+  const message = errorMessage(error) || 'Something went wrong'
+  return { code: code === 'unknown' ? 'error' : code, message }
 }
