@@ -199,9 +199,9 @@ describe('renderer shell: thumbnail grid', () => {
     expect(paged % cols).toBe(0)
     expect(await cellInView(page, paged)).toBe(true)
 
-    // Enter opens the selected frame's details; Escape closes them.
+    // I opens the selected frame's details (Enter opens the editor); Escape closes them.
     const id = await page.getAttribute('[data-testid="grid-cell"][aria-selected="true"]', 'data-image-id')
-    await page.keyboard.press('Enter')
+    await page.keyboard.press('i')
     const panel = page.locator('[data-testid="detail-panel"]')
     await panel.waitFor()
     expect(await panel.getAttribute('data-image-id')).toBe(id)

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from '
 import type { ClassDef, ImageFilter, ImageStats, ImportSummary, WorkspaceInfo } from '../../shared/contract'
 import { api } from './api'
 import { DetailPanel } from './DetailPanel'
+import { EditorScreen } from './editor'
 import { FilterBar, isEmptyFilter } from './FilterBar'
 import { GridData } from './grid/gridData'
 import { ThumbnailGrid } from './grid/ThumbnailGrid'
@@ -135,6 +136,24 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
 
   const openDetail = useCallback(() => setDetailOpen(true), [])
 
+  // The editor walks the current filter's frames in the grid's order (images.ids sorts the same way).
+  const [editor, setEditor] = useState<{ ids: number[]; index: number } | null>(null)
+  const openEditor = useCallback(
+    (index: number) => {
+      const id = data.item(index)?.id
+      api()
+        .images.ids({ filter: JSON.parse(filterKey) as ImageFilter })
+        .then(
+          (ids) => {
+            const at = id !== undefined ? ids.indexOf(id) : -1
+            if (ids.length > 0) setEditor({ ids, index: at >= 0 ? at : Math.min(index, ids.length - 1) })
+          },
+          (e: unknown) => toasts.error(e)
+        )
+    },
+    [data, filterKey, toasts]
+  )
+
   useEffect(() => {
     if (!detailOpen) return
     const onKey = (e: KeyboardEvent) => {
@@ -198,7 +217,8 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
           classes={classes}
           selected={selected}
           onSelect={setSelected}
-          onOpen={openDetail}
+          onOpen={openEditor}
+          onInfo={openDetail}
           resetKey={filterKey}
           empty={
             filterActive ? (
@@ -219,6 +239,21 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
       </div>
       <StatusBar filtered={filtered} overall={overall} classes={classes} filterActive={filterActive} selected={selected} />
       {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} />}
+      {editor && (
+        <EditorScreen
+          imageIds={editor.ids}
+          startIndex={editor.index}
+          classes={classes}
+          onClose={() => {
+            setEditor(null)
+            gridRef.current?.querySelector<HTMLElement>('[role="grid"]')?.focus()
+          }}
+          onStatusChanged={() => {
+            data.refresh()
+            setChangeTick((t) => t + 1)
+          }}
+        />
+      )}
     </div>
   )
 }

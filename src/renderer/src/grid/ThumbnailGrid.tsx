@@ -34,12 +34,14 @@ export interface ThumbnailGridProps {
   selected: number
   onSelect(index: number): void
   onOpen(index: number): void
+  /** `I`: the selected frame's details. */
+  onInfo?(index: number): void
   /** Scroll back to the top whenever this changes (a new filter). */
   resetKey: string
   empty: ReactNode
 }
 
-export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, resetKey, empty }: ThumbnailGridProps) {
+export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, onInfo, resetKey, empty }: ThumbnailGridProps) {
   useSyncExternalStore(data.subscribe, data.getVersion)
   const scroller = useRef<HTMLDivElement>(null)
   const [viewport, setViewport] = useState({ width: 0, height: 0 })
@@ -98,6 +100,9 @@ export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, reset
     } else if (e.key === 'Enter' && selected >= 0 && selected < count) {
       e.preventDefault()
       onOpen(selected)
+    } else if ((e.key === 'i' || e.key === 'I') && !e.ctrlKey && onInfo && selected >= 0 && selected < count) {
+      e.preventDefault()
+      onInfo(selected)
     }
   }
 
