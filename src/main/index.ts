@@ -1,25 +1,45 @@
 /**
  * The Electron entry: one window, the contract bound to IPC, the workspace
  * given on the command line (or the demo workspace). Everything else lives in
- * services that never import electron.
+ * services that never import electron; the hardening rules are pure
+ * functions in ./security, wired here.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, session as electronSession, type WebFrameMain } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session as electronSession, type WebContents, type WebFrameMain } from 'electron'
 import { createHandlers } from './app/handlers'
 import { Session } from './app/session'
 import { resolveStartWorkspace } from './app/startWorkspace'
 import { bindIpc, forwardEvents } from './ipc/electronIpc'
+import { grantedFoldersOnly, jsonGrantStore } from './security/folderPolicy'
+import { denyPermission, denyWindowOpen, isAllowedNavigation, isAllowedRequest, type OriginPolicy } from './security/requests'
+import { windowWebPreferences } from './security/windowOptions'
 
-const rendererUrl = process.env.ELECTRON_RENDERER_URL
-const rendererFile = join(__dirname, '../renderer/index.html')
+const rendererDir = join(__dirname, '../renderer')
+const rendererFile = join(rendererDir, 'index.html')
+const origins: OriginPolicy = { rendererDir, devServer: process.env.ELECTRON_RENDERER_URL ?? null }
 
-function isOwnUrl(url: string): boolean {
-  if (rendererUrl) return url.startsWith(rendererUrl)
-  return url.startsWith('file://') && decodeURIComponent(new URL(url).pathname).endsWith('/renderer/index.html')
+// Every renderer sandboxed, whatever a window's own options say.
+app.enableSandbox()
+
+if (app.isPackaged) {
+  // The ML host reads the wasm binaries from disk: point it at the copies unpacked beside app.asar.
+  process.env.DEFECT_STUDIO_WASM_DIR ??= join(process.resourcesPath, 'app.asar.unpacked', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')
+}
+
+/** The same rules for every web contents the app ever creates, not just the main window. */
+function harden(contents: WebContents): void {
+  contents.setWindowOpenHandler(denyWindowOpen)
+  const guard = (event: { preventDefault(): void }, url: string): void => {
+    if (!isAllowedNavigation(url, origins)) event.preventDefault()
+  }
+  contents.on('will-navigate', guard)
+  contents.on('will-redirect', guard)
+  contents.on('will-attach-webview', (event) => event.preventDefault())
 }
 
 async function main(): Promise<void> {
+  app.on('web-contents-created', (_event, contents) => harden(contents))
   await app.whenReady()
   const session = new Session(
     process.env.DEFECT_STUDIO_SQLITE_BINDING ? { nativeBinding: process.env.DEFECT_STUDIO_SQLITE_BINDING } : {}
@@ -27,28 +47,33 @@ async function main(): Promise<void> {
   let win: BrowserWindow | null = null
 
   // Offline by design: the app never loads anything but its own files.
-  electronSession.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-    const devServer = rendererUrl ? [rendererUrl, rendererUrl.replace(/^http/, 'ws')] : []
-    const ok = details.url.startsWith('file://') || details.url.startsWith('devtools://') || devServer.some((u) => details.url.startsWith(u))
-    callback({ cancel: !ok })
-  })
-  electronSession.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  const web = electronSession.defaultSession
+  web.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url, origins) }))
+  web.setPermissionRequestHandler((_wc, permission, callback) => callback(denyPermission(permission)))
+  web.setPermissionCheckHandler((_wc, permission) => denyPermission(permission))
 
+  const folders = grantedFoldersOnly(jsonGrantStore(join(app.getPath('userData'), 'folder-grants.json'), { readFileSync, writeFileSync }))
   const handlers = createHandlers({
     session,
     shell: 'electron',
     version: app.getVersion(),
+    folders,
     pickFolder: async (title) => {
       const options = { title, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> }
       const res = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
       return res.canceled ? null : (res.filePaths[0] ?? null)
     }
   })
-  bindIpc(ipcMain, handlers, (frame: WebFrameMain | null) => !!frame && frame === win?.webContents.mainFrame && isOwnUrl(frame.url))
+  const isOwnFrame = (frame: WebFrameMain | null): boolean =>
+    !!frame && frame === win?.webContents.mainFrame && isAllowedNavigation(frame.url, origins)
+  bindIpc(ipcMain, handlers, isOwnFrame)
   forwardEvents(session.events, () => win?.webContents ?? null)
 
   const start = await resolveStartWorkspace(process.argv.slice(1), app.getPath('userData'))
-  if (start) await session.open(start)
+  if (start) {
+    await session.open(start)
+    folders.grant(start)
+  }
 
   win = new BrowserWindow({
     width: 1440,
@@ -56,22 +81,10 @@ async function main(): Promise<void> {
     show: false,
     backgroundColor: '#15171a',
     title: 'Defect Studio',
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webviewTag: false,
-      spellcheck: false
-    }
+    webPreferences: windowWebPreferences(join(__dirname, '../preload/index.js'))
   })
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }))
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isOwnUrl(url)) event.preventDefault()
-  })
-  win.webContents.on('will-attach-webview', (event) => event.preventDefault())
   win.once('ready-to-show', () => win?.show())
-  if (rendererUrl) await win.loadURL(rendererUrl)
+  if (origins.devServer) await win.loadURL(origins.devServer)
   else if (existsSync(rendererFile)) await win.loadFile(rendererFile)
 
   app.on('window-all-closed', () => {

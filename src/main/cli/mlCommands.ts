@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 import { CPU_PRESET, DEFAULT_TRAIN, GPU_PRESET, type ModelConfig, type TrainConfig } from '../../shared/ml/config'
 import type { EvalResult, ExperimentResult, InferResult, ProgressMessage, TrainResult } from '../../shared/ml/protocol'
 import { renderEvalMarkdown, renderExperimentMarkdown } from '../../shared/ml/report'
-import { buildDataset } from '../services/ml/dataset'
+import { buildDataset, snapshotOf } from '../services/ml/dataset'
 import { MlHost, MlJobError } from '../services/ml/mlHost'
 import { addModel, createRun, finishRun, findModel, recordEpoch, runModelDir, setActiveModel, setRunBackend } from '../services/runs'
 import { importFolder } from '../services/import/runImport'
@@ -87,7 +87,7 @@ export async function trainCmd(args: ParsedArgs): Promise<number> {
   const model = modelConfig(args)
   const train = trainConfig(args)
   const resume = stringFlag(args, 'resume')
-  const runId = createRun(ws, 'train', { arch, model, train }, { counts: data.counts, maxRevision: data.maxRevision })
+  const runId = createRun(ws, 'train', { arch, model, train }, snapshotOf(data), { arch })
   const outDir = runModelDir(ws, runId)
   const host = await startHost()
   const { signal, dispose } = cancelOnSigint()

@@ -3,28 +3,33 @@
  * services as the app, so anything done here is what the app would do.
  */
 import { resolve } from 'node:path'
-import { StudioError, type ImportSummary } from '../../shared/contract'
+import { StudioError, type ClassMapping, type ImportOptions, type ImportPreview, type ImportSummary } from '../../shared/contract'
 import { SPLITS, UNASSIGNED_VIEW, VIEWS, type Split, type ViewOrUnassigned } from '../../shared/domain'
 import { createDemoWorkspace, DEMO_DEFAULTS } from '../services/demo/demoWorkspace'
 import { importFolder } from '../services/import/runImport'
+import { previewImport } from '../services/formats/preview'
 import { isWorkspace, Workspace } from '../services/workspace'
 import { imageStats } from '../services/images'
 import { listClasses } from '../services/classes'
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args'
 import { ProgressBar } from './progress'
 import { evalCmd, experimentCmd, inferCmd, trainCmd } from './mlCommands'
+import { EXPORT_BOOLEANS, EXPORT_USAGE, exportCmd } from './exportCommand'
 
 const USAGE = `Usage: npm run studio -- <command> [options]
 
 Commands:
   demo <dir> [--frames-per-view 12] [--size 1440x2560] [--seed 7]
       Write a synthetic demo workspace (views D01-D04, ground truth included).
-  import <folder> --workspace <dir> [--masks <folder>] [--mask-classes a,b,c]
-         [--labelme] [--split train|val|test] [--view D01..D04] [--normal] [--create]
-      Import images (JPEG, PNG, BMP, TIFF) recursively, with optional labels.
+  import <folder> --workspace <dir> [--masks <folder>[,<folder>]] [--mask-classes a,b,c]
+         [--labelme] [--coco <file.json>] [--split train|val|test] [--view D01..D04] [--normal] [--create]
+         [--map old=new,old2=] [--create-classes] [--trace-tolerance 1] [--dry-run]
+  import --mvtec <category folder> --workspace <dir> [same options]
+      Import images (JPEG, PNG, BMP, TIFF) recursively, with optional labels. Label classes the
+      workspace lacks must be mapped (--map) or allowed (--create-classes); --dry-run lists them.
   info --workspace <dir>
       Counts per view, split, status and class.
-  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--size 256] [--epochs1 20] [--epochs2 30]
+${EXPORT_USAGE}  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--size 256] [--epochs1 20] [--epochs2 30]
         [--batch 4] [--seed 1] [--resume <checkpoint dir>] [--activate]
       Train on the labelled and normal frames (stage 1, then stage 2); records a run.
   eval --workspace <dir> [--model <run id>] [--split test] [--json]
@@ -36,7 +41,7 @@ Commands:
 `
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, new Set(['labelme', 'normal', 'create', 'json', 'help', 'activate']))
+  const args = parseArgs(argv, new Set(['labelme', 'normal', 'create', 'json', 'help', 'activate', 'create-classes', ...EXPORT_BOOLEANS]))
   const [command, ...rest] = args.positionals
   if (!command || args.flags.help) {
     process.stdout.write(USAGE)
@@ -49,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return importCmd(rest[0], args)
     case 'info':
       return info(args)
+    case 'export':
+      return exportCmd(args)
     case 'train':
       return trainCmd(args)
     case 'eval':
@@ -86,7 +93,12 @@ async function demo(dir: string | undefined, args: ParsedArgs): Promise<number> 
   return 0
 }
 
-async function importCmd(folder: string | undefined, args: ParsedArgs): Promise<number> {
+async function importCmd(positional: string | undefined, args: ParsedArgs): Promise<number> {
+  const mvtec = stringFlag(args, 'mvtec')
+  if (mvtec && positional && resolve(positional) !== resolve(mvtec)) {
+    throw new UsageError('import --mvtec <folder> reads that folder: give no other folder, or the same one')
+  }
+  const folder = mvtec ?? positional
   if (!folder) throw new UsageError('import needs a folder: npm run studio -- import <folder> --workspace <dir>')
   const wsDir = stringFlag(args, 'workspace')
   if (!wsDir) throw new UsageError('import needs --workspace <dir>')
@@ -96,9 +108,39 @@ async function importCmd(folder: string | undefined, args: ParsedArgs): Promise<
   if (view && ![...VIEWS, UNASSIGNED_VIEW].includes(view as ViewOrUnassigned)) {
     throw new UsageError(`--view must be one of ${VIEWS.join(', ')}`)
   }
-  const ws = args.flags.create && !isWorkspace(wsDir) ? Workspace.create(resolve(wsDir)) : Workspace.open(resolve(wsDir))
   const masks = stringFlag(args, 'masks')
   const maskClasses = stringFlag(args, 'mask-classes')
+  const coco = stringFlag(args, 'coco')
+  const map = stringFlag(args, 'map')
+  const tolerance = stringFlag(args, 'trace-tolerance')
+  if (tolerance !== undefined && !(Number(tolerance) >= 0 && Number(tolerance) <= 8)) {
+    throw new UsageError(`--trace-tolerance must be a number of pixels from 0 to 8, got "${tolerance}"`)
+  }
+  const opts: ImportOptions = {
+    folder: resolve(folder),
+    ...(masks ? { masks: masks.split(',').map((m) => resolve(m.trim())) } : {}),
+    ...(maskClasses ? { maskClasses: maskClasses.split(',').map((s) => s.trim()) } : {}),
+    ...(args.flags.labelme ? { labelme: true } : {}),
+    ...(coco ? { coco: resolve(coco) } : {}),
+    ...(mvtec ? { mvtec: true } : {}),
+    ...(split ? { split: split as Split } : {}),
+    ...(view ? { view: view as ViewOrUnassigned } : {}),
+    ...(args.flags.normal ? { normal: true } : {}),
+    ...(map ? { classMap: parseClassMap(map) } : {}),
+    // The CLI asks before inventing classes: a typo in a label file must not become a class.
+    createClasses: Boolean(args.flags['create-classes']),
+    ...(tolerance !== undefined ? { traceTolerance: Number(tolerance) } : {})
+  }
+  const ws = args.flags.create && !isWorkspace(wsDir) ? Workspace.create(resolve(wsDir)) : Workspace.open(resolve(wsDir))
+  if (args.flags['dry-run']) {
+    try {
+      const preview = await previewImport(ws, opts)
+      process.stdout.write(args.flags.json ? JSON.stringify(preview, null, 2) + '\n' : formatImportPreview(preview))
+      return 0
+    } finally {
+      ws.close()
+    }
+  }
   const controller = new AbortController()
   const onSigint = (): void => {
     process.stderr.write('\nCancelling: finishing the images in flight...\n')
@@ -107,19 +149,7 @@ async function importCmd(folder: string | undefined, args: ParsedArgs): Promise<
   process.once('SIGINT', onSigint)
   const bar = new ProgressBar('import')
   try {
-    const summary = await importFolder(
-      ws,
-      {
-        folder: resolve(folder),
-        ...(masks ? { masks: resolve(masks) } : {}),
-        ...(maskClasses ? { maskClasses: maskClasses.split(',').map((s) => s.trim()) } : {}),
-        ...(args.flags.labelme ? { labelme: true } : {}),
-        ...(split ? { split: split as Split } : {}),
-        ...(view ? { view: view as ViewOrUnassigned } : {}),
-        ...(args.flags.normal ? { normal: true } : {})
-      },
-      { signal: controller.signal, onProgress: (p) => bar.update(p.done, p.total) }
-    )
+    const summary = await importFolder(ws, opts, { signal: controller.signal, onProgress: (p) => bar.update(p.done, p.total) })
     bar.finish()
     if (args.flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
     else printSummary(summary)
@@ -128,6 +158,30 @@ async function importCmd(folder: string | undefined, args: ParsedArgs): Promise<
     process.off('SIGINT', onSigint)
     ws.close()
   }
+}
+
+/** "old=new,old2=" -> mappings; an empty target drops that class. */
+function parseClassMap(text: string): ClassMapping[] {
+  return text.split(',').map((pair) => {
+    const eq = pair.indexOf('=')
+    const from = eq < 0 ? '' : pair.slice(0, eq).trim()
+    if (!from) throw new UsageError(`--map takes old=new pairs separated by commas (old= drops a class), got "${pair}"`)
+    return { from, to: pair.slice(eq + 1).trim() }
+  })
+}
+
+function formatImportPreview(p: ImportPreview): string {
+  const lines = [
+    `Would import ${p.images} images from ${p.folder}, with ${p.labelFiles} label files`,
+    '  classes in the labels:',
+    ...p.classes.map(
+      (c) => `    ${c.name}${c.labels !== undefined ? ` (${c.labels})` : ''} -> ${c.target === null ? 'dropped' : `${c.target}${c.exists ? '' : ' (new class)'}`}`
+    ),
+    ...(p.unknownClasses.length ? [`  not in the workspace: ${p.unknownClasses.join(', ')} (map them with --map, or allow them with --create-classes)`] : []),
+    `  problems: ${p.issues.length}`,
+    ...p.issues.slice(0, 50).map((i) => `    ${i.path}: ${i.reason}`)
+  ]
+  return lines.join('\n') + '\n'
 }
 
 function info(args: ParsedArgs): number {
@@ -159,7 +213,8 @@ function printSummary(s: ImportSummary): void {
     `  by view: ${fmt(s.byView)}`,
     `  by split: ${fmt(s.bySplit)}`,
     `  labels: ${s.labels.imported} from ${s.labels.files} files` +
-      (s.labels.createdClasses.length ? `; new classes: ${s.labels.createdClasses.join(', ')}` : ''),
+      (s.labels.createdClasses.length ? `; new classes: ${s.labels.createdClasses.join(', ')}` : '') +
+      (s.labels.dropped ? `; ${s.labels.dropped} dropped by the class mapping` : ''),
     ...s.labels.failed.slice(0, 50).map((f) => `    ${f.path}: ${f.reason}`)
   ]
   process.stdout.write(lines.join('\n') + '\n')

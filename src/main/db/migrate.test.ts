@@ -98,7 +98,7 @@ describe('migrations', () => {
     }
     expect(error).toBeInstanceOf(StudioError)
     expect((error as StudioError).code).toBe('conflict')
-    expect((error as Error).message).toMatch(/newer Defect Studio.*schema version 7/)
+    expect((error as Error).message).toMatch(new RegExp(`newer Defect Studio.*schema version ${LATEST_VERSION + 5}`))
     expect(schemaVersion(db)).toBe(LATEST_VERSION + 5)
     expect(tables(db)).toEqual(before)
   })
@@ -107,5 +107,22 @@ describe('migrations', () => {
     const { db, file } = freshDb()
     migrate(db, file)
     expect(migrate(db, file)).toEqual({ from: LATEST_VERSION, to: LATEST_VERSION, backup: null })
+  })
+})
+
+describe('migration 003', () => {
+  it('adds the run lifecycle columns to a version-2 database without losing runs', () => {
+    const { dir, cleanup } = tempDir()
+    cleanups.push(cleanup)
+    const file = join(dir, 'workspace.sqlite')
+    const db = openDatabase(file)
+    cleanups.unshift(() => db.open && db.close())
+    migrate(db, file, MIGRATIONS.slice(0, 2))
+    db.prepare("INSERT INTO runs (kind, state, created_at) VALUES ('train', 'done', 'then')").run()
+    migrate(db, file)
+    expect(schemaVersion(db)).toBe(3)
+    const run = db.prepare('SELECT * FROM runs').get() as Record<string, unknown>
+    expect(run).toMatchObject({ kind: 'train', state: 'done', arch: 'arcd', checkpoint: null, decision: null })
+    expect(() => db.prepare("UPDATE runs SET decision = 'maybe'").run()).toThrow(/CHECK/)
   })
 })

@@ -20,14 +20,32 @@ export interface RunRow {
 }
 
 /** Every training or evaluation is a run: its config, data snapshot, progress and outcome. */
-export function createRun(ws: Workspace, kind: RunKind, config: unknown, snapshot: unknown, parentRunId?: number): number {
+export function createRun(
+  ws: Workspace,
+  kind: RunKind,
+  config: unknown,
+  snapshot: unknown,
+  opts: { parentRunId?: number; state?: 'queued' | 'running'; arch?: string; warmStartModelId?: number } = {}
+): number {
   const at = nowIso()
+  const state = opts.state ?? 'running'
   return Number(
     ws.db
       .prepare(
-        `INSERT INTO runs (kind, state, config, data_snapshot, parent_run_id, created_at, started_at) VALUES (?, 'running', ?, ?, ?, ?, ?)`
+        `INSERT INTO runs (kind, state, config, data_snapshot, parent_run_id, arch, warm_start_model_id, created_at, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
-      .run(kind, JSON.stringify(config), JSON.stringify(snapshot), parentRunId ?? null, at, at).lastInsertRowid
+      .run(
+        kind,
+        state,
+        JSON.stringify(config),
+        JSON.stringify(snapshot),
+        opts.parentRunId ?? null,
+        opts.arch ?? 'arcd',
+        opts.warmStartModelId ?? null,
+        at,
+        state === 'running' ? at : null
+      ).lastInsertRowid
   )
 }
 

@@ -4,6 +4,7 @@ import { StudioError, type WorkspaceInfo } from '../../shared/contract'
 import { DEFAULT_CLASSES } from '../../shared/domain'
 import { openDatabase, type DB, type OpenOptions } from '../db/connection'
 import { migrate, schemaVersion, type MigrationReport } from '../db/migrate'
+import { checkIntegrity, restoreFromAutoBackup, takeAutoBackup, type IntegrityResult, type RestoreReport } from './integrity'
 
 export const DB_FILE = 'workspace.sqlite'
 
@@ -35,7 +36,9 @@ export class Workspace {
   private constructor(
     readonly paths: WorkspacePaths,
     readonly db: DB,
-    readonly migration: MigrationReport
+    readonly migration: MigrationReport,
+    /** Set when the database failed its integrity check on open and was restored from the automatic backup. */
+    readonly recovery: RestoreReport | null = null
   ) {}
 
   /** Creates a new workspace; the folder may exist but must not hold one already. */
@@ -65,22 +68,50 @@ export class Workspace {
     if (!existsSync(paths.db)) {
       throw new StudioError('not_found', `${paths.dir} is not a Defect Studio workspace (no ${DB_FILE}). Create one there instead.`)
     }
-    return Workspace.openAt(paths, opts)
+    return Workspace.openAt(paths, opts, !opts.readonly)
   }
 
-  private static openAt(paths: WorkspacePaths, opts: OpenOptions): Workspace {
+  /**
+   * `guarded`: check the database's integrity first (restoring the automatic
+   * backup when it fails) and refresh the automatic backup after a good open.
+   */
+  private static openAt(paths: WorkspacePaths, opts: OpenOptions, guarded = false): Workspace {
     for (const d of [paths.models, paths.cache, paths.thumbs]) mkdirSync(d, { recursive: true })
-    let db: DB
+    let db: DB | null = null
+    let check: IntegrityResult
     try {
       db = openDatabase(paths.db, opts)
+      check = guarded ? checkIntegrity(db) : { ok: true, problems: [] }
     } catch (err) {
-      throw new StudioError('internal', `Cannot open ${paths.db}: ${(err as Error).message}`)
+      db?.close()
+      if (!guarded || !isDamage(err)) throw new StudioError('internal', `Cannot open ${paths.db}: ${(err as Error).message}`)
+      db = null
+      check = { ok: false, problems: [(err as Error).message] }
     }
+    let recovery: RestoreReport | null = null
+    if (!check.ok) {
+      db?.close()
+      recovery = restoreFromAutoBackup(paths.db, check.problems, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+      if (!recovery) {
+        throw new StudioError(
+          'internal',
+          `The workspace database ${paths.db} is damaged (${check.problems.slice(0, 3).join('; ')}) and there is no automatic backup ` +
+            `to restore it from. Nothing was changed. Put back a copy of ${DB_FILE} from your own backups (or a ${DB_FILE}.v*.bak migration copy) and open it again.`
+        )
+      }
+      console.warn(
+        `Defect Studio: ${paths.db} was damaged (${check.problems.slice(0, 3).join('; ')}). ` +
+          `It was restored from the automatic backup ${recovery.restoredFrom}; work saved after that backup is lost. The damaged file was kept as ${recovery.damagedCopy}.`
+      )
+      db = openDatabase(paths.db, opts)
+    }
+    const open = db!
     try {
-      const report = migrate(db, paths.db)
-      return new Workspace(paths, db, report)
+      const report = migrate(open, paths.db)
+      if (guarded) backupQuietly(open, paths.db)
+      return new Workspace(paths, open, report, recovery)
     } catch (err) {
-      db.close()
+      open.close()
       if (err instanceof StudioError) throw err
       throw new StudioError('internal', `Cannot open ${paths.db}: ${(err as Error).message}`)
     }
@@ -124,6 +155,21 @@ export class Workspace {
       this.db.pragma('wal_checkpoint(TRUNCATE)')
       this.db.close()
     }
+  }
+}
+
+/** SQLite's words for a file that is not (or no longer) a database, as opposed to one we may not read. */
+function isDamage(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+}
+
+/** A failed automatic backup (full disk, read-only folder) must not keep anyone from working. */
+function backupQuietly(db: DB, file: string): void {
+  try {
+    takeAutoBackup(db, file)
+  } catch (err) {
+    console.warn(`Defect Studio: the automatic backup of ${file} failed: ${(err as Error).message}`)
   }
 }
 

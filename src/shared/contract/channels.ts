@@ -18,16 +18,33 @@ export const CHANNELS = [
   'images.stats',
   'images.setStatus',
   'images.frame',
+  'import.preview',
   'import.start',
+  'export.preview',
+  'export.start',
   'jobs.cancel',
   'labels.list',
   'labels.save',
-  'labels.history'
+  'labels.history',
+  'ml.backend',
+  'runs.list',
+  'runs.get',
+  'runs.train',
+  'runs.cancel',
+  'runs.resume',
+  'runs.compare',
+  'runs.promote',
+  'runs.decline',
+  'retrain.status',
+  'retrain.start',
+  'settings.getTraining',
+  'settings.setTraining',
+  'predictions.get'
 ] as const
 
 export type Channel = (typeof CHANNELS)[number]
 
-export const EVENT_NAMES = ['job.progress', 'job.state', 'workspace.changed'] as const
+export const EVENT_NAMES = ['job.progress', 'job.state', 'workspace.changed', 'run.progress', 'run.epoch', 'run.state'] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 
 export function isChannel(value: unknown): value is Channel {

@@ -8,13 +8,28 @@
 import { z } from 'zod'
 import { CLASS_KINDS, IMAGE_STATUSES, LABEL_SOURCES, SPLITS, UNASSIGNED_VIEW, VIEWS } from '../domain'
 import type { Channel, EventName } from './channels'
+import { EXPORT_FORMATS } from './types'
+import type {
+  BackendStatus,
+  FramePredictions,
+  RetrainStatus,
+  RunComparison,
+  RunDetail,
+  RunEpoch,
+  RunProgress,
+  RunStateChange,
+  RunSummary,
+  TrainingSettings
+} from './training'
 import type { ContractError } from './errors'
 import type {
   AppInfo,
   ClassDef,
+  ExportPreview,
   ImageDetail,
   ImagePage,
   ImageStats,
+  ImportPreview,
   JobProgress,
   JobState,
   FrameImage,
@@ -28,6 +43,7 @@ export * from './types'
 export * from './channels'
 export * from './errors'
 export * from './api'
+export * from './training'
 
 const view = z.enum([...VIEWS, UNASSIGNED_VIEW])
 const split = z.enum(SPLITS)
@@ -46,6 +62,36 @@ export const imageFilterSchema = z
   .strict()
 
 const none = z.object({}).strict()
+
+const importArgs = z
+  .object({
+    folder: dir,
+    masks: z.union([dir, z.array(dir).min(1).max(8)]).optional(),
+    labelme: z.boolean().optional(),
+    split: split.optional(),
+    view: view.optional(),
+    maskClasses: z.array(z.string().min(1).max(64)).max(255).optional(),
+    normal: z.boolean().optional(),
+    coco: dir.optional(),
+    mvtec: z.boolean().optional(),
+    classMap: z
+      .array(z.object({ from: z.string().min(1).max(200), to: z.string().max(64) }).strict())
+      .max(1000)
+      .optional(),
+    createClasses: z.boolean().optional(),
+    traceTolerance: z.number().min(0).max(8).optional()
+  })
+  .strict()
+
+const exportArgs = z
+  .object({
+    format: z.enum(EXPORT_FORMATS),
+    out: dir,
+    filter: imageFilterSchema.optional(),
+    copyImages: z.boolean().optional(),
+    overwrite: z.boolean().optional()
+  })
+  .strict()
 
 /** Argument schema of every channel. Keys are the channel names. */
 export const argSchemas = {
@@ -79,17 +125,10 @@ export const argSchemas = {
   'images.thumbnails': z.object({ ids: z.array(id).max(500) }).strict(),
   'images.stats': z.object({ filter: imageFilterSchema.optional() }).strict(),
   'images.setStatus': z.object({ ids: z.array(id).min(1).max(50_000), status }).strict(),
-  'import.start': z
-    .object({
-      folder: dir,
-      masks: dir.optional(),
-      labelme: z.boolean().optional(),
-      split: split.optional(),
-      view: view.optional(),
-      maskClasses: z.array(z.string().min(1).max(64)).max(255).optional(),
-      normal: z.boolean().optional()
-    })
-    .strict(),
+  'import.preview': importArgs,
+  'import.start': importArgs,
+  'export.preview': exportArgs,
+  'export.start': exportArgs,
   'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
   'images.frame': z.object({ id }).strict(),
   'labels.list': z.object({ imageId: id }).strict(),
@@ -111,7 +150,32 @@ export const argSchemas = {
         .max(5000)
     })
     .strict(),
-  'labels.history': z.object({ imageId: id }).strict()
+  'labels.history': z.object({ imageId: id }).strict(),
+  'ml.backend': none,
+  'runs.list': none,
+  'runs.get': z.object({ runId: id }).strict(),
+  'runs.train': z.object({ arch: z.enum(['arcd', 'unet']).optional() }).strict(),
+  'runs.cancel': z.object({ runId: id }).strict(),
+  'runs.resume': z.object({ runId: id }).strict(),
+  'runs.compare': z.object({ a: id, b: id }).strict(),
+  'runs.promote': z.object({ runId: id }).strict(),
+  'runs.decline': z.object({ runId: id }).strict(),
+  'retrain.status': none,
+  'retrain.start': z.object({ rerunStage1: z.boolean().optional() }).strict(),
+  'settings.getTraining': none,
+  'settings.setTraining': z
+    .object({
+      preset: z.enum(['cpu', 'gpu']).optional(),
+      size: z.number().int().min(16).max(1024).refine((v) => v % 16 === 0, 'a multiple of 16').optional(),
+      reconBase: z.number().int().min(2).max(256).optional(),
+      discBase: z.number().int().min(2).max(256).optional(),
+      epochs1: z.number().int().min(1).max(1000).optional(),
+      epochs2: z.number().int().min(1).max(1000).optional(),
+      batchSize: z.number().int().min(1).max(64).optional(),
+      autoPromote: z.boolean().optional()
+    })
+    .strict(),
+  'predictions.get': z.object({ imageId: id }).strict()
 } as const satisfies Record<Channel, z.ZodType>
 
 export type ArgsOf<C extends Channel> = z.input<(typeof argSchemas)[C]>
@@ -131,12 +195,29 @@ export interface Results {
   'images.thumbnails': Thumbnail[]
   'images.stats': ImageStats
   'images.setStatus': { changed: number }
+  'import.preview': ImportPreview
   'import.start': { jobId: string }
+  'export.preview': ExportPreview
+  'export.start': { jobId: string }
   'jobs.cancel': { cancelled: boolean }
   'images.frame': FrameImage
   'labels.list': Label[]
   'labels.save': Label[]
   'labels.history': LabelRevision[]
+  'ml.backend': BackendStatus
+  'runs.list': RunSummary[]
+  'runs.get': RunDetail
+  'runs.train': { runId: number }
+  'runs.cancel': { cancelled: boolean }
+  'runs.resume': { runId: number }
+  'runs.compare': RunComparison
+  'runs.promote': { modelId: number }
+  'runs.decline': { declined: boolean }
+  'retrain.status': RetrainStatus
+  'retrain.start': { runId: number }
+  'settings.getTraining': TrainingSettings
+  'settings.setTraining': TrainingSettings
+  'predictions.get': FramePredictions | null
 }
 
 // Compile-time check that the channel list, the schemas and the results agree.
@@ -149,7 +230,10 @@ export type Handlers = { [C in Channel]: (args: ArgsOf<C>) => Promise<Results[C]
 export interface Events {
   'job.progress': JobProgress
   'job.state': JobState
-  'workspace.changed': { what: 'workspace' | 'images' | 'labels' | 'classes' }
+  'workspace.changed': { what: 'workspace' | 'images' | 'labels' | 'classes' | 'runs' | 'predictions' }
+  'run.progress': RunProgress
+  'run.epoch': RunEpoch
+  'run.state': RunStateChange
 }
 // Compile-time check that the event list and the payload map agree.
 export const eventsMatch: Same<EventName, keyof Events> = true

@@ -62,8 +62,11 @@ export interface ImageStats {
 
 export interface ImportOptions {
   folder: string
-  /** Folder of PNG class-index masks named like the images. */
-  masks?: string
+  /**
+   * Folder of PNG class-index masks named like the images; several folders
+   * (an export's defects/ and regions/) each add their labels.
+   */
+  masks?: string | string[]
   /** Read labelme JSON files found next to the images. */
   labelme?: boolean
   /** Put the whole import into one split (an external test set). */
@@ -74,6 +77,55 @@ export interface ImportOptions {
   maskClasses?: string[]
   /** Mark every image of this import normal (a folder of known-good frames). */
   normal?: boolean
+  /** A COCO instance-segmentation JSON whose file_name entries are relative to `folder`. */
+  coco?: string
+  /** `folder` is an MVTec-AD category: train/good, test/<class>, ground_truth/<class>/<name>_mask.png. */
+  mvtec?: boolean
+  /** Label class names to workspace classes (case-insensitive); an empty `to` drops that class's labels. */
+  classMap?: ClassMapping[]
+  /**
+   * What to do with a class name that is neither mapped nor in the workspace:
+   * true (the default) creates it; false refuses the whole import before
+   * anything is written, naming the unknown classes (see import.preview).
+   */
+  createClasses?: boolean
+  /**
+   * Pixels a polygon traced from a mask (PNG masks, COCO RLE, MVTec) may stray
+   * from the mask's outline (default 1). 0 keeps the exact outline, which
+   * rasterises back to the mask pixel for pixel.
+   */
+  traceTolerance?: number
+}
+
+export interface ClassMapping {
+  from: string
+  /** A class name; '' drops the labels. */
+  to: string
+}
+
+export interface ImportClassUse {
+  /** The name as the label files spell it. */
+  name: string
+  /** Labels seen with this name; absent where only tracing the masks would tell (PNG masks). */
+  labels?: number
+  /** The workspace class the labels go to after the mapping; null when the mapping drops them. */
+  target: string | null
+  /** Whether `target` is already a class of the workspace. */
+  exists: boolean
+}
+
+/** What an import would read, before anything is written (import.preview). */
+export interface ImportPreview {
+  folder: string
+  /** Image files found. */
+  images: number
+  /** Label files (or COCO image entries) that belong to one of those images. */
+  labelFiles: number
+  classes: ImportClassUse[]
+  /** Targets that are not workspace classes: created by default, refused with createClasses: false. */
+  unknownClasses: string[]
+  /** Label problems already visible without importing (malformed files, refused paths, ...). */
+  issues: ImportIssue[]
 }
 
 export interface ImportIssue {
@@ -87,9 +139,65 @@ export interface ImportSummary {
   imported: number
   duplicates: number
   failed: ImportIssue[]
-  labels: { imported: number; files: number; failed: ImportIssue[]; createdClasses: string[] }
+  labels: {
+    imported: number
+    files: number
+    failed: ImportIssue[]
+    createdClasses: string[]
+    /** Labels left out because the class mapping drops their class. */
+    dropped: number
+  }
   byView: Record<string, number>
   bySplit: Record<string, number>
+  cancelled: boolean
+  seconds: number
+}
+
+/** Formats the export writes: other tools read each of them without a converter. */
+export const EXPORT_FORMATS = ['coco', 'masks', 'labelme', 'mvtec'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+export interface ExportOptions {
+  format: ExportFormat
+  /** The folder to write into: new, empty, or (with overwrite) a previous export. */
+  out: string
+  /** Which frames; all when absent. A class filter selects frames carrying that class, with all their labels. */
+  filter?: ImageFilter
+  /** Copy the images into the export. Default: on for labelme and mvtec, off for coco and masks. */
+  copyImages?: boolean
+  /** Replace a previous export in `out`: the files its manifest lists are removed first, nothing else. */
+  overwrite?: boolean
+}
+
+/** What an export will write (export.preview), and after it ran, what it wrote. */
+export interface ExportPreview {
+  format: ExportFormat
+  /** Absolute path of the export folder. */
+  out: string
+  copyImages: boolean
+  /** Frames the filter selects. */
+  selected: number
+  /** Frames the export writes. */
+  frames: number
+  /** Labels written. */
+  labels: number
+  byView: Record<string, number>
+  bySplit: Record<string, number>
+  /** Labels written per class name. */
+  byClass: Record<string, number>
+  /** Files per folder of the export (relative, '.' for the root), manifest.json included. */
+  files: Record<string, number>
+  /** Frames and labels left out, and why. */
+  skipped: ImportIssue[]
+  /** Things worth knowing that don't stop the export. */
+  warnings: string[]
+  /** Why `out` can't be written as it is; export.start refuses while this is set. */
+  outProblem?: string
+}
+
+export interface ExportSummary extends ExportPreview {
+  /** Files written, manifest.json included. */
+  written: number
   cancelled: boolean
   seconds: number
 }

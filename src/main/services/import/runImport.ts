@@ -2,20 +2,18 @@ import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
-import { extname, isAbsolute, join, relative, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import { StudioError, type ImportOptions, type ImportSummary } from '../../../shared/contract'
-import { clipToFrame, isValidPolygon } from '../../../shared/geometry/polygon'
-import { traceMask } from '../../../shared/geometry/trace'
 import type { ImageStatus, Split, ViewOrUnassigned } from '../../../shared/domain'
 import { nowIso } from '../../db/connection'
-import { ensureClass, listClasses } from '../classes'
+import { listClasses } from '../classes'
+import { ClassResolver } from '../formats/classMap'
+import { openLabelSources, scanSources } from '../formats/sources'
+import type { LabelSource, SourceLabel } from '../formats/source'
 import { openImage } from '../imaging/decode'
-import { readClassMask } from '../imaging/maskPng'
 import { makeThumbnail, thumbnailPath } from '../imaging/thumbnails'
 import { addLabel } from '../labels'
 import type { Workspace } from '../workspace'
-import { parseLabelme } from './labelme'
-import { findMask, indexMasks, readClassesTxt, type MaskIndex } from './masks'
 import { assignSplits } from './split'
 import { DEFAULT_VIEW_PATTERN, compileViewPattern, viewFromPath } from './view'
 import { walkImages } from './walk'
@@ -32,10 +30,7 @@ export interface ImportContext {
   author?: string
 }
 
-interface PendingLabel {
-  className: string
-  points: number[]
-}
+type PendingLabel = SourceLabel
 
 interface Processed {
   rel: string
@@ -45,12 +40,12 @@ interface Processed {
   view: ViewOrUnassigned
   status: ImageStatus
   labels: PendingLabel[]
+  /** A split the label source names (MVTec's folders, a COCO split field). */
+  split?: Split
 }
 
 const CHUNK = 48
 const CONCURRENCY = 4
-/** Traced contours stay within this many pixels of the mask's outline. */
-const TRACE_TOLERANCE = 1
 
 /**
  * Imports every image below a folder into the workspace. Bad files are listed
@@ -66,24 +61,16 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
   const viewRe = compileViewPattern(ws.getSetting('viewPattern', DEFAULT_VIEW_PATTERN))
   const author = ctx.author ?? safeUser()
 
-  const walked = await walkImages(folder, { skip: [ws.dir], ...(ctx.signal ? { signal: ctx.signal } : {}) })
+  const sources = await openLabelSources(ws, folder, opts)
+  const skip = [ws.dir, ...sources.flatMap((src) => src.skipDirs ?? [])]
+  const walked = await walkImages(folder, { skip, ...(ctx.signal ? { signal: ctx.signal } : {}) })
   if (walked.unreadable.some((u) => u.path === '.')) {
     throw new StudioError('forbidden', `The folder ${folder} cannot be read: ${walked.unreadable[0]!.reason}`)
   }
-  let masks: MaskIndex | null = null
-  let maskNames: (value: number) => string = (v) => `class_${v}`
-  if (opts.masks) {
-    const maskFolder = resolve(opts.masks)
-    if (!existsSync(maskFolder) || !statSync(maskFolder).isDirectory()) {
-      throw new StudioError('not_found', `No mask folder at ${maskFolder}`)
-    }
-    try {
-      masks = await indexMasks(maskFolder)
-    } catch (err) {
-      throw new StudioError('forbidden', (err as Error).message)
-    }
-    maskNames = maskClassNamer(ws, readClassesTxt(maskFolder), opts.maskClasses)
-  }
+  for (const src of sources) src.prepare?.(walked.files)
+  const classes = new ClassResolver(ws, opts)
+  // Refusing unknown classes happens before anything is written.
+  if (opts.createClasses === false) classes.check((await scanSources(sources, walked.files)).classes)
 
   const summary: ImportSummary = {
     folder,
@@ -91,7 +78,7 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
     imported: 0,
     duplicates: 0,
     failed: [...walked.unreadable],
-    labels: { imported: 0, files: 0, failed: [], createdClasses: [] },
+    labels: { imported: 0, files: 0, failed: sources.flatMap((src) => src.openIssues ?? []), createdClasses: [], dropped: 0 },
     byView: {},
     bySplit: {},
     cancelled: false,
@@ -118,16 +105,18 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
     const results: Processed[] = []
     await forEachLimit(chunk, CONCURRENCY, async (rel) => {
       if (ctx.signal?.aborted) return
-      const processed = await processOne(ws, folder, rel, { opts, viewRe, masks, seen, hashExists, summary })
+      const processed = await processOne(ws, folder, rel, { opts, viewRe, sources, seen, hashExists, summary })
       if (processed) results.push(processed)
       done += 1
       ctx.onProgress?.({ done, total, message: rel })
     })
     // Workers finish out of order; sorting keeps split assignment independent of timing.
     results.sort((a, b) => (a.rel < b.rel ? -1 : 1))
-    insertChunk(ws, results, { rootId, importId, author, forcedSplit: opts.split, maskNames, summary })
+    insertChunk(ws, results, { rootId, importId, author, forcedSplit: opts.split, classes, summary })
   }
   if (ctx.signal?.aborted) summary.cancelled = true
+  // Entries no image claimed mean little after a cancel: the rest was never looked at.
+  else for (const src of sources) summary.labels.failed.push(...(src.unmatched?.() ?? []))
   summary.seconds = (Date.now() - started) / 1000
   ws.db.prepare('UPDATE imports SET finished_at = ?, summary = ? WHERE id = ?').run(nowIso(), JSON.stringify(summary), importId)
   return summary
@@ -136,7 +125,7 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
 interface ProcessEnv {
   opts: ImportOptions
   viewRe: RegExp
-  masks: MaskIndex | null
+  sources: LabelSource[]
   seen: Set<string>
   hashExists: { get(hash: string): unknown }
   summary: ImportSummary
@@ -171,70 +160,25 @@ async function processOne(ws: Workspace, folder: string, rel: string, env: Proce
     summary.failed.push({ path: rel, reason: (err as Error).message })
     return null
   }
-  const view = env.opts.view ?? viewFromPath(rel, env.viewRe)
   const labels: PendingLabel[] = []
-  let emptyMask = false
-  if (env.masks) {
-    const maskFile = findMask(env.masks, rel)
-    if (maskFile) {
-      try {
-        const traced = await traceMaskFile(maskFile, width, height)
-        labels.push(...traced)
-        emptyMask = traced.length === 0
-        summary.labels.files += 1
-      } catch (err) {
-        summary.labels.failed.push({ path: relative(env.masks.folder, maskFile), reason: (err as Error).message })
-      }
-    }
+  let empty = false
+  let normal = false
+  let split: Split | undefined
+  let sourceView: ViewOrUnassigned | undefined
+  for (const source of env.sources) {
+    const found = await source.labelsFor(rel, { width, height })
+    if (!found) continue
+    if (!found.failed) summary.labels.files += 1
+    for (const reason of found.issues) summary.labels.failed.push({ path: found.path, reason })
+    labels.push(...found.labels)
+    if (found.empty) empty = true
+    if (found.normal) normal = true
+    split ??= found.split
+    sourceView ??= found.view
   }
-  if (env.opts.labelme) {
-    const jsonFile = join(folder, rel.slice(0, rel.length - extname(rel).length) + '.json')
-    if (existsSync(jsonFile)) {
-      const read = await readLabelmeFile(jsonFile, width, height)
-      summary.labels.files += 1
-      labels.push(...read.labels)
-      for (const reason of read.issues) summary.labels.failed.push({ path: relative(folder, jsonFile), reason })
-    }
-  }
-  const status: ImageStatus = labels.length > 0 ? 'labeled' : emptyMask || env.opts.normal ? 'normal' : 'unlabeled'
-  return { rel, hash, width, height, view, status, labels }
-}
-
-async function traceMaskFile(maskFile: string, width: number, height: number): Promise<PendingLabel[]> {
-  const mask = await readClassMask(await readFile(maskFile))
-  if (mask.width !== width || mask.height !== height) {
-    throw new Error(`mask is ${mask.width}x${mask.height} but its image is ${width}x${height}`)
-  }
-  const out: PendingLabel[] = []
-  for (const [value, polys] of traceMask(mask.data, width, height, { tolerance: TRACE_TOLERANCE })) {
-    for (const points of polys) out.push({ className: `#${value}`, points: [...points] })
-  }
-  return out
-}
-
-async function readLabelmeFile(file: string, width: number, height: number): Promise<{ labels: PendingLabel[]; issues: string[] }> {
-  const issues: string[] = []
-  let parsed
-  try {
-    parsed = parseLabelme(await readFile(file, 'utf8'))
-  } catch (err) {
-    return { labels: [], issues: [(err as Error).message] }
-  }
-  issues.push(...parsed.skipped)
-  if (parsed.imageWidth !== undefined && parsed.imageHeight !== undefined && (parsed.imageWidth !== width || parsed.imageHeight !== height)) {
-    issues.push(`labelme says the image is ${parsed.imageWidth}x${parsed.imageHeight}, the file is ${width}x${height}; points kept as they are`)
-  }
-  const labels: PendingLabel[] = []
-  for (const shape of parsed.shapes) {
-    const clipped = clipToFrame(shape.points, width, height)
-    if (clipped.clipped) issues.push(`${shape.label}: points outside the ${width}x${height} frame were clipped`)
-    if (!isValidPolygon(clipped.polygon)) {
-      issues.push(`${shape.label}: nothing left inside the frame`)
-      continue
-    }
-    labels.push({ className: shape.label, points: clipped.polygon })
-  }
-  return { labels, issues }
+  const view = env.opts.view ?? sourceView ?? viewFromPath(rel, env.viewRe)
+  const status: ImageStatus = normal ? 'normal' : labels.length > 0 ? 'labeled' : empty || env.opts.normal ? 'normal' : 'unlabeled'
+  return { rel, hash, width, height, view, status, labels, ...(split ? { split } : {}) }
 }
 
 interface InsertEnv {
@@ -242,7 +186,7 @@ interface InsertEnv {
   importId: number
   author: string
   forcedSplit: Split | undefined
-  maskNames: (value: number) => string
+  classes: ClassResolver
   summary: ImportSummary
 }
 
@@ -250,7 +194,7 @@ function insertChunk(ws: Workspace, results: Processed[], env: InsertEnv): void 
   if (results.length === 0) return
   const { summary } = env
   const positions = new Map(listClasses(ws).map((c) => [c.name.toLowerCase(), c]))
-  const className = (l: PendingLabel): string => (l.className.startsWith('#') ? env.maskNames(Number(l.className.slice(1))) : l.className)
+  const className = (l: PendingLabel): string => env.classes.target(l.className) ?? l.className
   const stratumOf = (p: Processed): string => {
     const defects = p.labels
       .map((l) => positions.get(className(l).toLowerCase()))
@@ -261,16 +205,22 @@ function insertChunk(ws: Workspace, results: Processed[], env: InsertEnv): void 
   }
   const strata = new Map(results.map((p) => [p.hash, stratumOf(p)]))
   const countStmt = ws.db.prepare('SELECT split, count(*) AS n FROM images WHERE stratum = ? GROUP BY split')
-  const splits = env.forcedSplit
-    ? new Map(results.map((p) => [p.hash, env.forcedSplit!]))
-    : assignSplits(
-        results.map((p) => ({ hash: p.hash, stratum: strata.get(p.hash)! })),
-        (stratum) => {
-          const counts = { train: 0, val: 0, test: 0 }
-          for (const r of countStmt.all(stratum) as { split: Split; n: number }[]) counts[r.split] = r.n
-          return counts
-        }
-      )
+  const given = new Map<string, Split>()
+  for (const p of results) {
+    const split = env.forcedSplit ?? p.split
+    if (split) given.set(p.hash, split)
+  }
+  const splits = new Map([
+    ...given,
+    ...assignSplits(
+      results.filter((p) => !given.has(p.hash)).map((p) => ({ hash: p.hash, stratum: strata.get(p.hash)! })),
+      (stratum) => {
+        const counts = { train: 0, val: 0, test: 0 }
+        for (const r of countStmt.all(stratum) as { split: Split; n: number }[]) counts[r.split] = r.n
+        return counts
+      }
+    )
+  ])
   const insertImage = ws.db.prepare(
     `INSERT INTO images (root_id, rel_path, hash, width, height, view, split, status, stratum, import_id, imported_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -284,9 +234,17 @@ function insertChunk(ws: Workspace, results: Processed[], env: InsertEnv): void 
           .lastInsertRowid
       )
       for (const l of p.labels) {
-        const { cls, created } = ensureClass(ws, className(l))
-        if (created) summary.labels.createdClasses.push(cls.name)
-        addLabel(ws, { imageId: id, classId: cls.id, points: l.points, source: 'imported', author: env.author })
+        const resolved = env.classes.resolve(l.className)
+        if (resolved.kind === 'dropped') {
+          summary.labels.dropped += 1
+          continue
+        }
+        if (resolved.kind === 'unknown') {
+          summary.labels.failed.push({ path: p.rel, reason: `class "${resolved.name}" is not in the workspace; label skipped (map it or allow new classes)` })
+          continue
+        }
+        if (resolved.created) summary.labels.createdClasses.push(resolved.cls.name)
+        addLabel(ws, { imageId: id, classId: resolved.cls.id, points: l.points, source: 'imported', author: env.author })
         summary.labels.imported += 1
       }
       summary.imported += 1
@@ -294,12 +252,6 @@ function insertChunk(ws: Workspace, results: Processed[], env: InsertEnv): void 
       summary.bySplit[split] = (summary.bySplit[split] ?? 0) + 1
     }
   })()
-}
-
-/** Mask value -> class name: classes.txt, then the names given, then the workspace's class order. */
-function maskClassNamer(ws: Workspace, classesTxt: string[] | null, given: string[] | undefined): (value: number) => string {
-  const byPosition = new Map(listClasses(ws).map((c) => [c.position, c.name]))
-  return (value) => classesTxt?.[value] || given?.[value - 1] || byPosition.get(value) || `class_${value}`
 }
 
 function ensureRoot(ws: Workspace, folder: string): number {

@@ -1,3 +1,4 @@
+import type { DataSnapshot } from '../../../shared/contract'
 import type { ClassSpec, DatasetItem } from '../../../shared/ml/protocol'
 import type { ImageStatus } from '../../../shared/domain'
 import { listClasses } from '../classes'
@@ -67,4 +68,14 @@ export function buildDataset(ws: Workspace, statuses: ImageStatus[] = ['labeled'
   })
   const maxRevision = (ws.db.prepare('SELECT coalesce(max(id), 0) FROM label_revisions').pluck().get() as number) ?? 0
   return { classes: classes.map((c) => ({ name: c.name, kind: c.kind })), classIds: classes.map((c) => c.id), items, counts, maxRevision }
+}
+
+/** The run's record of its data; testIds fixes the test set (a retrain reuses its parent's). */
+export function snapshotOf(data: WorkspaceDataset, testIds?: number[]): DataSnapshot {
+  return {
+    counts: data.counts,
+    maxRevision: data.maxRevision,
+    imageIds: data.items.map((i) => Number(i.id)),
+    testImageIds: testIds ?? data.items.filter((i) => i.split === 'test').map((i) => Number(i.id))
+  }
 }

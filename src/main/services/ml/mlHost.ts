@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
@@ -40,9 +40,47 @@ export interface JobCallbacks {
 }
 
 /**
+ * The few things MlHost needs of a process: Node's forked child in the CLI and
+ * tests, Electron's utilityProcess in the app (adapted in src/main/ml).
+ */
+export interface HostProcess {
+  readonly pid: number | undefined
+  send(message: unknown): void
+  onMessage(listener: (message: unknown) => void): void
+  /** Called once, with a reason a person can read. */
+  onExit(listener: (reason: string) => void): void
+  kill(): void
+}
+
+export function nodeHostProcess(entry = defaultHostEntry(), env: NodeJS.ProcessEnv = process.env): HostProcess {
+  const child = fork(entry, [], {
+    execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    env,
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc']
+  })
+  let stderr = ''
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000)
+    process.stderr.write(c)
+  })
+  return {
+    pid: child.pid,
+    send: (m) => {
+      if (child.connected) child.send(m as object)
+    },
+    onMessage: (l) => child.on('message', l),
+    onExit: (l) =>
+      child.once('exit', (code, signal) => {
+        const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''
+        l(signal ? `killed by ${signal}` : `exit code ${code}${code === 0 ? '' : tail}`)
+      }),
+    kill: () => child.kill('SIGKILL')
+  }
+}
+
+/**
  * The ML engine in its own process, spoken to by typed messages, so training
- * never blocks the caller's event loop. The CLI and tests fork Node; the app
- * can pass any process with the same send/on('message') shape.
+ * never blocks the caller's event loop.
  */
 export class MlHost {
   readonly ready: Promise<BackendInfo>
@@ -51,7 +89,9 @@ export class MlHost {
   private readonly listeners = new Set<(m: HostMessage) => void>()
   private seq = 0
 
-  private constructor(private readonly child: ChildProcess) {
+  private readonly exitListeners = new Set<() => void>()
+
+  constructor(private readonly proc: HostProcess) {
     this.ready = new Promise((ok, fail) => {
       const onReady = (m: HostMessage): void => {
         if (m.type === 'ready') {
@@ -60,34 +100,30 @@ export class MlHost {
         }
       }
       this.listeners.add(onReady)
-      child.once('exit', () => fail(new MlJobError('crashed', `ML process exited before it was ready: ${this.exitReason}`)))
+      this.exitListeners.add(() => fail(new MlJobError('crashed', `ML process exited before it was ready: ${this.exitReason}`)))
     })
     this.ready.catch(() => undefined)
-    child.on('message', (m: unknown) => {
+    proc.onMessage((m: unknown) => {
       if (!isHostMessage(m)) return
       for (const l of [...this.listeners]) l(m)
     })
-    let stderr = ''
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString()).slice(-4000)
-    })
-    child.once('exit', (code, signal) => {
+    proc.onExit((reason) => {
       this.exited = true
-      this.exitReason = signal ? `killed by ${signal}` : `exit code ${code}` + (stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '')
+      this.exitReason = reason
+      for (const l of [...this.exitListeners]) l()
     })
   }
 
   static fork(entry = defaultHostEntry(), env: NodeJS.ProcessEnv = process.env): MlHost {
-    const child = fork(entry, [], {
-      execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
-      env,
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc']
-    })
-    return new MlHost(child)
+    return new MlHost(nodeHostProcess(entry, env))
+  }
+
+  get alive(): boolean {
+    return !this.exited
   }
 
   get pid(): number | undefined {
-    return this.child.pid
+    return this.proc.pid
   }
 
   /** Runs one job to its end; rejects with MlJobError (cancelled, nan-loss, crashed, ...). */
@@ -96,11 +132,11 @@ export class MlHost {
     const jobId = `job-${++this.seq}`
     return new Promise<JobResult>((ok, fail) => {
       const onAbort = (): void => {
-        if (!this.exited) this.child.send({ type: 'cancel', jobId })
+        if (!this.exited) this.proc.send({ type: 'cancel', jobId })
       }
       const cleanup = (): void => {
         this.listeners.delete(listener)
-        this.child.off('exit', onExit)
+        this.exitListeners.delete(onExit)
         cb.signal?.removeEventListener('abort', onAbort)
       }
       const listener = (m: HostMessage): void => {
@@ -131,24 +167,29 @@ export class MlHost {
         cleanup()
         fail(new MlJobError('crashed', `The ML process stopped during the job (${this.exitReason || 'no reason given'})`))
       }
+      if (this.exited) {
+        onExit()
+        return
+      }
       this.listeners.add(listener)
-      this.child.once('exit', onExit)
+      this.exitListeners.add(onExit)
       if (cb.signal?.aborted) onAbort()
       cb.signal?.addEventListener('abort', onAbort)
-      this.child.send({ type: 'start', jobId, spec })
+      this.proc.send({ type: 'start', jobId, spec })
     })
   }
 
+  /** Asks the host to finish and exit; kills it if it has not within 10 s. */
   async close(): Promise<void> {
     if (this.exited) return
-    const exited = new Promise((ok) => this.child.once('exit', ok))
-    this.child.send({ type: 'shutdown' })
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000)
+    const exited = new Promise<void>((ok) => this.exitListeners.add(ok))
+    this.proc.send({ type: 'shutdown' })
+    const timer = setTimeout(() => this.proc.kill(), 10_000)
     await exited
     clearTimeout(timer)
   }
 
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.child.kill(signal)
+  kill(): void {
+    this.proc.kill()
   }
 }

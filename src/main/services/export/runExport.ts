@@ -1,0 +1,312 @@
+/**
+ * Exports the workspace's frames and labels in a format other tools read
+ * unchanged: COCO, PNG class masks, labelme JSON, the MVTec-AD layout.
+ * previewExport says what would be written without writing; runExport writes
+ * it, with progress and cancel, and leaves a manifest.json listing every file.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { posix } from 'node:path'
+import {
+  StudioError,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportPreview,
+  type ExportSummary,
+  type ImportIssue
+} from '../../../shared/contract'
+import { resolveInside } from '../../security/paths'
+import type { Workspace } from '../workspace'
+import { classMaskWriter } from './classMasks'
+import { cocoWriter } from './coco'
+import type { ExportContext, FormatWriter, PlannedFrame, PlannedLabel } from './context'
+import { outputNames, selectFrames, type ExportSelection } from './frames'
+import { labelmeWriter } from './labelme'
+import { mvtecWriter } from './mvtec'
+import { checkOut, ExportWriter, GENERATOR, MANIFEST, type OutCheck } from './outDir'
+import { rasterStats } from './rasterStats'
+
+export interface ExportProgress {
+  done: number
+  total: number
+  message: string
+}
+
+export interface ExportRunContext {
+  signal?: AbortSignal
+  onProgress?: (p: ExportProgress) => void
+}
+
+/** Whether a format copies the images unless told otherwise. */
+export const COPY_IMAGES_DEFAULT: Record<ExportFormat, boolean> = { coco: false, masks: false, labelme: true, mvtec: true }
+
+/** Bumped when manifest.json changes shape. */
+export const MANIFEST_VERSION = 1
+
+interface PlannedItem {
+  planned: PlannedFrame
+  files: string[]
+}
+
+interface Plan {
+  preview: ExportPreview
+  check: OutCheck
+  selection: ExportSelection
+  ctx: ExportContext
+  writer: FormatWriter
+  items: PlannedItem[]
+  imageRoots: string[]
+}
+
+/** What an export would write; never writes. A refused output folder is reported in outProblem, not thrown. */
+export function previewExport(ws: Workspace, opts: ExportOptions): ExportPreview {
+  return makePlan(ws, opts).preview
+}
+
+/** Throws when the export can't start (a refused folder, a bad option); cheap, for a handler to call before starting a job. */
+export function assertExportable(ws: Workspace, opts: ExportOptions): void {
+  checkOptions(ws, opts)
+  const check = checkOut(ws, opts.out, opts.overwrite ?? false)
+  if (check.problem) throw new StudioError(check.code ?? 'forbidden', check.problem)
+}
+
+export async function runExport(ws: Workspace, opts: ExportOptions, rc: ExportRunContext = {}): Promise<ExportSummary> {
+  const started = Date.now()
+  const plan = makePlan(ws, opts)
+  const { check, preview, writer: format, ctx } = plan
+  if (preview.outProblem) throw new StudioError(check.code ?? 'forbidden', preview.outProblem)
+  await mkdir(check.dir, { recursive: true })
+  const out = new ExportWriter(check.dir)
+  out.removePrevious(check.previous)
+
+  const skipped: ImportIssue[] = [...preview.skipped]
+  const counts = emptyCounts()
+  const manifestFrames: unknown[] = []
+  const frameFiles = new Set<string>()
+  const total = plan.items.length
+  let cancelled = false
+  rc.onProgress?.({ done: 0, total, message: `${total} frames to write` })
+  for (let k = 0; k < plan.items.length; k++) {
+    if (rc.signal?.aborted) {
+      cancelled = true
+      break
+    }
+    const { planned } = plan.items[k]!
+    const f = planned.frame
+    let files: string[]
+    try {
+      files = await format.write(planned, out)
+    } catch (err) {
+      skipped.push({ path: f.relPath, reason: (err as Error).message })
+      rc.onProgress?.({ done: k + 1, total, message: f.relPath })
+      continue
+    }
+    for (const file of files) frameFiles.add(file)
+    count(counts, planned, opts.format)
+    manifestFrames.push({
+      id: f.id,
+      image: f.relPath,
+      ...(ctx.copyImages ? {} : { imageRoot: ctx.rootIndex.get(f.rootId) }),
+      view: f.view,
+      split: f.split,
+      status: f.status,
+      labels: planned.labels.length,
+      files
+    })
+    rc.onProgress?.({ done: k + 1, total, message: f.relPath })
+  }
+  if (rc.signal?.aborted) cancelled = true
+  // Files covering every frame are written only for a finished export: a partial annotations.json would look complete.
+  if (!cancelled) await format.finish(out)
+  const files = filesByFolder([...out.written, MANIFEST])
+  const written = out.written.length + 1
+  const manifest = {
+    generator: GENERATOR,
+    manifestVersion: MANIFEST_VERSION,
+    format: opts.format,
+    createdAt: new Date().toISOString(),
+    workspace: ctx.workspaceName,
+    filter: opts.filter ?? {},
+    copyImages: ctx.copyImages,
+    cancelled,
+    counts: {
+      selected: preview.selected,
+      frames: counts.frames,
+      labels: counts.labels,
+      skipped: skipped.length,
+      files: written,
+      byView: counts.byView,
+      bySplit: counts.bySplit,
+      byClass: counts.byClass,
+      byFolder: files
+    },
+    classes: ctx.classes.map((c) => ({ value: c.position, name: c.name, kind: c.kind, color: c.color })),
+    notes: format.notes,
+    ...(ctx.copyImages ? {} : { imageRoots: plan.imageRoots }),
+    files: out.written.filter((f) => !frameFiles.has(f)),
+    frames: manifestFrames,
+    skipped
+  }
+  await out.write(MANIFEST, JSON.stringify(manifest, null, 2))
+  return {
+    ...preview,
+    frames: counts.frames,
+    labels: counts.labels,
+    byView: counts.byView,
+    bySplit: counts.bySplit,
+    byClass: counts.byClass,
+    files,
+    skipped,
+    written,
+    cancelled,
+    seconds: (Date.now() - started) / 1000
+  }
+}
+
+function checkOptions(ws: Workspace, opts: ExportOptions): { copyImages: boolean } {
+  const copyImages = opts.copyImages ?? COPY_IMAGES_DEFAULT[opts.format]
+  if (opts.format === 'mvtec' && !copyImages) {
+    throw new StudioError('invalid_argument', 'The MVTec layout is made of the images themselves: it always writes them (as PNG). Leave copying images on.')
+  }
+  const positions = new Map<number, string>()
+  for (const c of ws.db.prepare('SELECT name, position FROM classes').all() as { name: string; position: number }[]) {
+    const other = positions.get(c.position)
+    if (other !== undefined) throw new StudioError('conflict', `Classes "${other}" and "${c.name}" share position ${c.position}; give each class its own place in the class list before exporting.`)
+    if (opts.format === 'masks' && !(c.position >= 1 && c.position <= 255)) {
+      throw new StudioError('invalid_argument', `Class "${c.name}" is at position ${c.position}; an 8-bit class mask holds positions 1 to 255.`)
+    }
+    positions.set(c.position, c.name)
+  }
+  return { copyImages }
+}
+
+function makeWriter(format: ExportFormat, ctx: ExportContext, outDir: string): FormatWriter {
+  switch (format) {
+    case 'coco':
+      return cocoWriter(ctx)
+    case 'masks':
+      return classMaskWriter(ctx)
+    case 'labelme':
+      return labelmeWriter(ctx, outDir)
+    case 'mvtec':
+      return mvtecWriter(ctx)
+  }
+}
+
+const UNLABELED_REASON = 'unlabeled: left out, since every format would read a frame without labels as free of defects'
+
+function makePlan(ws: Workspace, opts: ExportOptions): Plan {
+  const { copyImages } = checkOptions(ws, opts)
+  const check = checkOut(ws, opts.out, opts.overwrite ?? false)
+  const selection = selectFrames(ws, opts.filter)
+  const rootIndex = new Map<number, number>()
+  const imageRoots: string[] = []
+  for (const f of selection.frames) {
+    if (rootIndex.has(f.rootId)) continue
+    rootIndex.set(f.rootId, imageRoots.length)
+    imageRoots.push(selection.roots.get(f.rootId)!)
+  }
+  const ctx: ExportContext = { classes: selection.classes, copyImages, rootIndex, workspaceName: ws.info().name }
+  const writer = makeWriter(opts.format, ctx, check.dir)
+  const classById = new Map(selection.classes.map((c) => [c.id, c]))
+  const names = outputNames(selection.frames)
+  const skipped: ImportIssue[] = []
+  const candidates = selection.frames.filter((f) => {
+    if (f.status === 'unlabeled' && f.labels.length === 0) {
+      skipped.push({ path: f.relPath, reason: UNLABELED_REASON })
+      return false
+    }
+    return true
+  })
+  let scratch = new Uint8Array(0)
+  const items: PlannedItem[] = []
+  const counts = emptyCounts()
+  const files: Record<string, number> = {}
+  candidates.forEach((f, seq) => {
+    const root = selection.roots.get(f.rootId)!
+    const absPath = resolveInside(root, f.relPath)
+    if (!absPath) {
+      skipped.push({ path: f.relPath, reason: 'its stored path leaves its image root; refused' })
+      return
+    }
+    if (!existsSync(absPath)) {
+      skipped.push({ path: f.relPath, reason: `image file missing at ${absPath}` })
+      return
+    }
+    if (scratch.length < f.width * f.height) scratch = new Uint8Array(f.width * f.height)
+    const labels: PlannedLabel[] = []
+    for (const l of f.labels) {
+      const cls = classById.get(l.classId)!
+      const stats = rasterStats(l.points, f.width, f.height, scratch)
+      if (!stats.bbox) {
+        skipped.push({ path: f.relPath, reason: `label ${l.id} (${cls.name}) covers no pixel centre; left out` })
+        continue
+      }
+      labels.push({ ...l, cls, area: stats.area, bbox: stats.bbox })
+    }
+    const planned: PlannedFrame = { frame: f, labels, name: names.get(f.id)!, absPath, seq, count: candidates.length }
+    const result = writer.plan(planned)
+    if (!Array.isArray(result)) {
+      skipped.push({ path: f.relPath, reason: result.skip })
+      return
+    }
+    items.push({ planned, files: result })
+    count(counts, planned, opts.format)
+    for (const file of result) addFolder(files, file)
+  })
+  for (const file of writer.finalFiles()) addFolder(files, file)
+  addFolder(files, MANIFEST)
+  const warnings = [...(writer.warnings?.() ?? [])]
+  if (items.length === 0) warnings.unshift('Nothing to export: no frame of the selection can be written in this format.')
+  const preview: ExportPreview = {
+    format: opts.format,
+    out: check.dir,
+    copyImages,
+    selected: selection.frames.length,
+    frames: counts.frames,
+    labels: counts.labels,
+    byView: counts.byView,
+    bySplit: counts.bySplit,
+    byClass: counts.byClass,
+    files,
+    skipped,
+    warnings,
+    ...(check.problem ? { outProblem: check.problem } : {})
+  }
+  return { preview, check, selection, ctx, writer, items, imageRoots }
+}
+
+interface Counts {
+  frames: number
+  labels: number
+  byView: Record<string, number>
+  bySplit: Record<string, number>
+  byClass: Record<string, number>
+}
+
+function emptyCounts(): Counts {
+  return { frames: 0, labels: 0, byView: {}, bySplit: {}, byClass: {} }
+}
+
+function count(c: Counts, p: PlannedFrame, format: ExportFormat): void {
+  c.frames += 1
+  c.byView[p.frame.view] = (c.byView[p.frame.view] ?? 0) + 1
+  c.bySplit[p.frame.split] = (c.bySplit[p.frame.split] ?? 0) + 1
+  for (const l of p.labels) {
+    // MVTec's masks hold only the defects; every other format writes every label.
+    if (format === 'mvtec' && l.cls.kind !== 'defect') continue
+    c.labels += 1
+    c.byClass[l.cls.name] = (c.byClass[l.cls.name] ?? 0) + 1
+  }
+}
+
+function addFolder(files: Record<string, number>, rel: string): void {
+  const dir = posix.dirname(rel)
+  files[dir] = (files[dir] ?? 0) + 1
+}
+
+function filesByFolder(written: readonly string[]): Record<string, number> {
+  const files: Record<string, number> = {}
+  for (const f of written) addFolder(files, f)
+  return files
+}

@@ -1,0 +1,80 @@
+/**
+ * A label source hands the import the labels of one image at a time, found
+ * by the image's path relative to the import folder. PNG masks, labelme
+ * JSON, COCO and MVTec are each one.
+ */
+import type { ImportIssue } from '../../../shared/contract'
+import { clipToFrame, isValidPolygon } from '../../../shared/geometry/polygon'
+import type { Split, ViewOrUnassigned } from '../../../shared/domain'
+
+export interface SourceLabel {
+  /** The class name as the label file spells it (before the class mapping). */
+  className: string
+  /** Our coordinates: image pixels, origin at the top-left corner. */
+  points: number[]
+}
+
+export interface SourceResult {
+  /** The label file, as reported in the summary. */
+  path: string
+  /** Nothing of the file could be used (unreadable, wrong size, not where the layout wants it): not counted as read. */
+  failed?: boolean
+  labels: SourceLabel[]
+  /** Reasons something of this file was skipped or changed. */
+  issues: string[]
+  /** The file says "nothing here" (an all-zero mask, a COCO image without annotations): normal when no other source adds labels. */
+  empty?: boolean
+  /** The file says the frame is known good, whatever labels it has (MVTec's good folders, a COCO status field). */
+  normal?: boolean
+  split?: Split
+  view?: ViewOrUnassigned
+}
+
+export interface SourceScan {
+  /** Label files that belong to one of the images. */
+  files: number
+  /** Label count per class name; undefined where only decoding would tell. */
+  classes: Map<string, number | undefined>
+  issues: ImportIssue[]
+}
+
+export interface LabelSource {
+  /** Folders holding labels rather than frames: the image walk skips them. */
+  readonly skipDirs?: readonly string[]
+  /** Problems found when the source was opened (reported once). */
+  readonly openIssues?: readonly ImportIssue[]
+  /** Called once with every image path of the import, before any labelsFor (a source can pair its entries with them). */
+  prepare?(files: readonly string[]): void
+  labelsFor(rel: string, frame: { width: number; height: number }): Promise<SourceResult | null>
+  /** Entries that no imported image claimed, reported when the import ends. */
+  unmatched?(): ImportIssue[]
+  /** What the source holds for these images, without writing anything (for the preview and the class check). */
+  scan(files: readonly string[]): Promise<SourceScan>
+}
+
+/**
+ * Clips each label to the frame, reporting what was cut and dropping what
+ * has nothing left inside.
+ */
+export function clipLabels(labels: SourceLabel[], width: number, height: number, issues: string[]): SourceLabel[] {
+  const out: SourceLabel[] = []
+  for (const l of labels) {
+    const clipped = clipToFrame(l.points, width, height)
+    if (clipped.clipped) issues.push(`${l.className}: points outside the ${width}x${height} frame were clipped`)
+    if (!isValidPolygon(clipped.polygon)) {
+      issues.push(`${l.className}: ${clipped.clipped ? 'nothing left inside the frame' : 'fewer than 3 distinct points'}`)
+      continue
+    }
+    out.push({ className: l.className, points: clipped.polygon })
+  }
+  return out
+}
+
+export function addCount(map: Map<string, number | undefined>, name: string, n: number | undefined): void {
+  if (!map.has(name)) {
+    map.set(name, n)
+    return
+  }
+  const prev = map.get(name)
+  map.set(name, prev === undefined || n === undefined ? (prev ?? n) : prev + n)
+}

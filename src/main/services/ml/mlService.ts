@@ -1,0 +1,378 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus } from '../../../shared/contract'
+import type { EvalResult, InferResult, TrainResult } from '../../../shared/ml/protocol'
+import { nowIso } from '../../db/connection'
+import type { EventHub } from '../events'
+import { addModel, createRun, finishRun, recordEpoch, runModelDir, setActiveModel, setRunBackend } from '../runs'
+import type { Workspace } from '../workspace'
+import { buildDataset, snapshotOf } from './dataset'
+import { Lane } from './lane'
+import { MlJobError, type MlHost } from './mlHost'
+import { storePredictions } from './predictions'
+import { getRun, getRunSummary } from './runsRead'
+import { getTrainingSettings, toConfigs } from './trainingSettings'
+
+export interface TrainOptions {
+  arch?: 'arcd' | 'unet'
+  /** Copy weights from this model where shapes match. */
+  warmStartModelId?: number
+  /** Skip stage 1 (needs warm start: the reconstruction net comes from that model). */
+  skipStage1?: boolean
+  /** Evaluate on these frames instead of the run's own test split. */
+  testImageIds?: number[]
+  /** A retrain: its model waits for accept/decline unless auto-promote applies. */
+  retrain?: boolean
+  parentRunId?: number
+}
+
+const PROGRESS_STORE_MS = 1000
+
+/**
+ * Training, evaluation and pre-annotation inside the app. Training runs in
+ * one lane (one at a time), inference in another beside it; each lane has
+ * its own ML process. Every job is a run in SQLite, so a closed app or a
+ * crashed ML process leaves a record that says what happened.
+ */
+export class MlService {
+  private readonly trainLane: Lane
+  private readonly inferLane: Lane
+  private backend: BackendStatus = { name: null, gpu: false, skipped: [], note: 'the ML process has not started yet' }
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly events: EventHub,
+    makeHost: () => MlHost
+  ) {
+    const onError = (runId: number, err: unknown): void => this.failRun(runId, err)
+    this.trainLane = new Lane('train', makeHost, onError)
+    this.inferLane = new Lane('infer', makeHost, onError)
+    // Runs a previous session left running have no process any more.
+    const stale = ws.db.prepare("SELECT id, checkpoint FROM runs WHERE state IN ('queued', 'running', 'cancelling')").all() as {
+      id: number
+      checkpoint: string | null
+    }[]
+    for (const r of stale) {
+      finishRun(ws, r.id, 'failed', { error: 'The app closed while this run was in progress.' })
+      this.setCheckpointIfAny(r.id)
+    }
+  }
+
+  async backendStatus(): Promise<BackendStatus> {
+    if (this.backend.name === null) {
+      try {
+        const b = await this.inferLane.liveHost().ready
+        this.backend = { name: b.name, gpu: b.gpu, skipped: b.skipped }
+      } catch (err) {
+        this.backend = { name: null, gpu: false, skipped: [], note: `the ML process failed to start: ${(err as Error).message}` }
+      }
+    }
+    return this.backend
+  }
+
+  /** Queues a training run on all current labels; returns its id at once. */
+  train(opts: TrainOptions = {}): number {
+    const arch = opts.arch ?? 'arcd'
+    const data = buildDataset(this.ws)
+    if (data.counts.labeled === 0) {
+      throw new StudioError('invalid_argument', 'Nothing to train on: label some defects (or import labels) first.')
+    }
+    const settings = getTrainingSettings(this.ws)
+    const { model, train } = toConfigs(settings)
+    const snapshot = snapshotOf(data, opts.testImageIds)
+    const warm = opts.warmStartModelId !== undefined ? this.modelDir(opts.warmStartModelId) : undefined
+    const runId = createRun(
+      this.ws,
+      'train',
+      { arch, model, train, retrain: opts.retrain ?? false, skipStage1: opts.skipStage1 ?? false },
+      snapshot,
+      {
+        state: 'queued',
+        arch,
+        ...(opts.parentRunId !== undefined ? { parentRunId: opts.parentRunId } : {}),
+        ...(opts.warmStartModelId !== undefined ? { warmStartModelId: opts.warmStartModelId } : {})
+      }
+    )
+    const stages: ('recon' | 'disc')[] = arch === 'unet' || (opts.skipStage1 && warm) ? ['disc'] : ['recon', 'disc']
+    this.enqueueTraining(runId, { arch, model, train, stages, warm, snapshot, items: data.items, classes: data.classes, retrain: opts.retrain ?? false })
+    return runId
+  }
+
+  /** Queues a failed or cancelled run again from its last checkpoint. */
+  resume(runId: number): number {
+    const run = getRun(this.ws, runId)
+    const checkpoint = (this.ws.db.prepare('SELECT checkpoint FROM runs WHERE id = ?').pluck().get(runId) as string | null) ?? null
+    if (!run.resumable || !checkpoint) throw new StudioError('conflict', `Run ${runId} has no checkpoint to resume from.`)
+    const cfg = run.config as { arch: 'arcd' | 'unet'; model: TrainResultConfig['model']; train: TrainResultConfig['train']; retrain?: boolean; skipStage1?: boolean }
+    const data = buildDataset(this.ws)
+    const snapshot = run.snapshot ?? snapshotOf(data)
+    // The same frames as before, as they are labelled now.
+    const ids = new Set(snapshot.imageIds)
+    const items = data.items.filter((i) => ids.has(Number(i.id)))
+    this.ws.db.prepare("UPDATE runs SET state = 'queued', error = NULL WHERE id = ?").run(runId)
+    const warm = run.warmStartModelId !== null ? this.modelDir(run.warmStartModelId) : undefined
+    const stages: ('recon' | 'disc')[] = cfg.arch === 'unet' || (cfg.skipStage1 && warm) ? ['disc'] : ['recon', 'disc']
+    this.enqueueTraining(runId, {
+      arch: cfg.arch,
+      model: cfg.model,
+      train: cfg.train,
+      stages,
+      warm,
+      snapshot,
+      items,
+      classes: data.classes,
+      retrain: cfg.retrain ?? false,
+      resumeFrom: checkpoint
+    })
+    return runId
+  }
+
+  cancel(runId: number): boolean {
+    const state = this.ws.db.prepare('SELECT state FROM runs WHERE id = ?').pluck().get(runId) as string | undefined
+    if (!state) throw new StudioError('not_found', `No run ${runId}`)
+    const outcome = [this.trainLane, this.inferLane].map((l) => l.cancel(runId)).find((o) => o !== 'unknown') ?? 'unknown'
+    if (outcome === 'dequeued' || state === 'queued') {
+      finishRun(this.ws, runId, 'cancelled')
+      this.emitState(runId)
+      return true
+    }
+    if (outcome === 'signalled') {
+      this.ws.db.prepare("UPDATE runs SET state = 'cancelling' WHERE id = ?").run(runId)
+      this.emitState(runId)
+      return true
+    }
+    return false
+  }
+
+  /** Makes the run's model the workspace's active one, then pre-annotates unlabelled frames with it. */
+  promote(runId: number): number {
+    const run = getRunSummary(this.ws, runId)
+    if (run.modelId === null || run.state !== 'done') throw new StudioError('conflict', `Run ${runId} has no finished model to promote.`)
+    setActiveModel(this.ws, run.modelId)
+    this.ws.db.prepare("UPDATE runs SET decision = 'promoted' WHERE id = ?").run(runId)
+    this.emitState(runId)
+    this.events.emit('workspace.changed', { what: 'runs' })
+    this.preAnnotate(run.modelId)
+    return run.modelId
+  }
+
+  decline(runId: number): boolean {
+    const run = getRunSummary(this.ws, runId)
+    if (run.active) throw new StudioError('conflict', `Run ${runId}'s model is the active one; promote another first.`)
+    this.ws.db.prepare("UPDATE runs SET decision = 'declined' WHERE id = ?").run(runId)
+    this.emitState(runId)
+    return true
+  }
+
+  retrainStatus(): RetrainStatus {
+    const active = this.ws.db.prepare('SELECT m.id, m.run_id, r.data_snapshot FROM models m JOIN runs r ON r.id = m.run_id WHERE m.active = 1').get() as
+      | { id: number; run_id: number; data_snapshot: string | null }
+      | undefined
+    const snapshot = active?.data_snapshot ? (JSON.parse(active.data_snapshot) as DataSnapshot) : null
+    const since = snapshot?.maxRevision ?? 0
+    const newDefectLabels = this.ws.db
+      .prepare(
+        `SELECT count(DISTINCT r.label_id) FROM label_revisions r
+         JOIN labels l ON l.id = r.label_id AND l.deleted_at IS NULL
+         JOIN classes c ON c.id = l.class_id AND c.kind = 'defect'
+         WHERE r.id > ? AND r.op IN ('create', 'update')`
+      )
+      .pluck()
+      .get(since) as number
+    const known = new Set(snapshot?.imageIds ?? [])
+    const normals = this.ws.db.prepare("SELECT id FROM images WHERE status = 'normal'").pluck().all() as number[]
+    const pendingId = this.ws.db
+      .prepare("SELECT id FROM runs WHERE kind = 'train' AND state = 'done' AND decision IS NULL AND config LIKE '%\"retrain\":true%' ORDER BY id DESC LIMIT 1")
+      .pluck()
+      .get() as number | undefined
+    const runningId = this.trainLane.runningRunId
+    return {
+      activeModel: active ? { id: active.id, runId: active.run_id } : null,
+      newDefectLabels,
+      newNormalFrames: normals.filter((id) => !known.has(id)).length,
+      pending: pendingId !== undefined ? getRunSummary(this.ws, pendingId) : null,
+      running: runningId !== null ? getRunSummary(this.ws, runningId) : null
+    }
+  }
+
+  /**
+   * One-click retrain: all current labels, warm-started from the active model,
+   * stage 1 only when new normal frames came in (or when asked), tested on
+   * the active model's own test frames so the comparison is like for like.
+   */
+  retrain(opts: { rerunStage1?: boolean } = {}): number {
+    const status = this.retrainStatus()
+    const active = status.activeModel
+    if (!active) return this.train({ retrain: true })
+    const parent = getRun(this.ws, active.runId)
+    return this.train({
+      arch: parent.arch,
+      retrain: true,
+      parentRunId: active.runId,
+      warmStartModelId: active.id,
+      skipStage1: !(opts.rerunStage1 || status.newNormalFrames > 0),
+      ...(parent.snapshot ? { testImageIds: parent.snapshot.testImageIds } : {})
+    })
+  }
+
+  /** Predictions of the model for every unlabelled frame, in the inference lane. */
+  preAnnotate(modelId: number): number | null {
+    const data = buildDataset(this.ws, ['unlabeled'])
+    if (data.items.length === 0) return null
+    const modelRunId = this.ws.db.prepare('SELECT run_id FROM models WHERE id = ?').pluck().get(modelId) as number
+    const runId = createRun(this.ws, 'infer', { modelId, purpose: 'pre-annotation' }, snapshotOf(data, []), { parentRunId: modelRunId, state: 'queued' })
+    const outDir = join(this.ws.paths.cache, 'predictions', `model-${modelId}`)
+    this.inferLane.enqueue({
+      runId,
+      run: async (host, signal) => {
+        this.markRunning(runId, host)
+        const result = (await host.run(
+          { kind: 'infer', modelDir: this.modelDir(modelId), images: data.items, outDir, writePngs: true },
+          { signal, onProgress: (p) => this.progress(runId, p) }
+        )) as InferResult
+        storePredictions(this.ws, modelId, runId, result, outDir)
+        finishRun(this.ws, runId, 'done')
+        this.emitState(runId)
+        this.events.emit('workspace.changed', { what: 'predictions' })
+      }
+    })
+    this.emitState(runId)
+    return runId
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.trainLane.close(), this.inferLane.close()])
+  }
+
+  /** For tests: the training lane's ML process. */
+  get trainHostForTests(): MlHost | null {
+    return this.trainLane.hostForTests
+  }
+
+  private enqueueTraining(runId: number, job: TrainingJob): void {
+    const outDir = runModelDir(this.ws, runId)
+    this.trainLane.enqueue({
+      runId,
+      run: async (host, signal) => {
+        this.markRunning(runId, host)
+        const result = (await host.run(
+          {
+            kind: 'train',
+            runId: String(runId),
+            outDir,
+            classes: job.classes,
+            images: job.items,
+            model: job.model,
+            train: job.train,
+            stages: job.stages,
+            arch: job.arch,
+            ...(job.warm ? { warmStartFrom: job.warm } : {}),
+            ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {})
+          },
+          {
+            signal,
+            onProgress: (p) => this.progress(runId, p),
+            onEpoch: (e) => {
+              recordEpoch(this.ws, runId, e)
+              this.events.emit('run.epoch', { runId, stage: e.stage, epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss })
+            }
+          }
+        )) as TrainResult
+        const modelId = addModel(this.ws, runId, result.modelDir, result.thresholds)
+        this.ws.db.prepare('UPDATE runs SET metrics = ? WHERE id = ?').run(JSON.stringify(result.valMetrics), runId)
+        const testIds = new Set(job.snapshot.testImageIds)
+        const testItems = buildDataset(this.ws).items.filter((i) => testIds.has(Number(i.id)))
+        if (testItems.length > 0) {
+          const evalResult = (await host.run(
+            { kind: 'eval', modelDir: result.modelDir, images: testItems, split: 'test' },
+            { signal, onProgress: (p) => this.progress(runId, p) }
+          )) as EvalResult
+          this.ws.db.prepare('UPDATE runs SET test_metrics = ? WHERE id = ?').run(JSON.stringify(evalResult.report), runId)
+        }
+        finishRun(this.ws, runId, 'done')
+        this.ws.db.prepare('UPDATE runs SET checkpoint = NULL, progress = NULL WHERE id = ?').run(runId)
+        this.emitState(runId)
+        this.events.emit('workspace.changed', { what: 'runs' })
+        if (job.retrain) this.maybeAutoPromote(runId, modelId)
+      }
+    })
+    this.emitState(runId)
+  }
+
+  private maybeAutoPromote(runId: number, _modelId: number): void {
+    if (!getTrainingSettings(this.ws).autoPromote) return
+    const run = getRunSummary(this.ws, runId)
+    const active = this.retrainStatus().activeModel
+    const activeMiou = active ? getRunSummary(this.ws, active.runId).testMiou : null
+    if (run.testMiou === null) return
+    if (activeMiou === null || run.testMiou >= activeMiou) this.promote(runId)
+  }
+
+  private markRunning(runId: number, host: MlHost): void {
+    this.ws.db.prepare("UPDATE runs SET state = 'running', started_at = coalesce(started_at, ?) WHERE id = ?").run(nowIso(), runId)
+    void host.ready.then(
+      (b) => {
+        this.backend = { name: b.name, gpu: b.gpu, skipped: b.skipped }
+        setRunBackend(this.ws, runId, b.name)
+      },
+      () => undefined
+    )
+    this.emitState(runId)
+  }
+
+  private lastStored = new Map<number, number>()
+
+  private progress(
+    runId: number,
+    p: { stage: string; epoch: number; epochs: number; step: number; steps: number; loss: number | null; imagesPerSec: number; etaSec: number | null }
+  ): void {
+    const payload = { runId, stage: p.stage, epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, imagesPerSec: p.imagesPerSec, etaSec: p.etaSec }
+    this.events.emit('run.progress', payload)
+    const now = Date.now()
+    if (now - (this.lastStored.get(runId) ?? 0) > PROGRESS_STORE_MS) {
+      this.lastStored.set(runId, now)
+      this.ws.db.prepare('UPDATE runs SET progress = ? WHERE id = ?').run(JSON.stringify(payload), runId)
+    }
+  }
+
+  private failRun(runId: number, err: unknown): void {
+    const cancelled = err instanceof MlJobError && err.code === 'cancelled'
+    const message = err instanceof Error ? err.message : String(err)
+    finishRun(this.ws, runId, cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: message })
+    if (err instanceof MlJobError && err.checkpoint) this.ws.db.prepare('UPDATE runs SET checkpoint = ? WHERE id = ?').run(err.checkpoint, runId)
+    else this.setCheckpointIfAny(runId)
+    this.emitState(runId)
+    this.events.emit('workspace.changed', { what: 'runs' })
+  }
+
+  private setCheckpointIfAny(runId: number): void {
+    const dir = join(runModelDir(this.ws, runId), 'checkpoints')
+    if (existsSync(dir)) this.ws.db.prepare('UPDATE runs SET checkpoint = ? WHERE id = ?').run(dir, runId)
+  }
+
+  private emitState(runId: number): void {
+    const r = getRunSummary(this.ws, runId)
+    this.events.emit('run.state', { runId, kind: r.kind, state: r.state, ...(r.error ? { error: r.error } : {}) })
+  }
+
+  private modelDir(modelId: number): string {
+    const dir = this.ws.db.prepare('SELECT dir FROM models WHERE id = ?').pluck().get(modelId) as string | undefined
+    if (!dir) throw new StudioError('not_found', `No model ${modelId}`)
+    return dir
+  }
+}
+
+type TrainResultConfig = { model: import('../../../shared/ml/config').ModelConfig; train: import('../../../shared/ml/config').TrainConfig }
+
+interface TrainingJob {
+  arch: 'arcd' | 'unet'
+  model: TrainResultConfig['model']
+  train: TrainResultConfig['train']
+  stages: ('recon' | 'disc')[]
+  warm: string | undefined
+  snapshot: DataSnapshot
+  items: ReturnType<typeof buildDataset>['items']
+  classes: ReturnType<typeof buildDataset>['classes']
+  retrain: boolean
+  resumeFrom?: string
+}

@@ -1,0 +1,146 @@
+import { StudioError, type DataSnapshot, type MetricDelta, type RunComparison, type RunDetail, type RunEpoch, type RunSummary } from '../../../shared/contract'
+import type { EvalReport } from '../../../shared/ml/metrics'
+import type { Workspace } from '../workspace'
+
+interface Row {
+  id: number
+  kind: RunSummary['kind']
+  arch: RunSummary['arch']
+  state: RunSummary['state']
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  backend: string | null
+  error: string | null
+  parent_run_id: number | null
+  warm_start_model_id: number | null
+  decision: RunSummary['decision']
+  checkpoint: string | null
+  progress: string | null
+  config: string
+  data_snapshot: string | null
+  metrics: string | null
+  test_metrics: string | null
+  model_id: number | null
+  active: number | null
+  thresholds: string | null
+}
+
+const SELECT = `SELECT r.*, m.id AS model_id, m.active AS active, m.thresholds AS thresholds
+  FROM runs r LEFT JOIN models m ON m.id = (SELECT id FROM models WHERE run_id = r.id ORDER BY id DESC LIMIT 1)`
+
+function parse<T>(text: string | null): T | null {
+  return text ? (JSON.parse(text) as T) : null
+}
+
+function summary(r: Row): RunSummary {
+  const test = parse<EvalReport>(r.test_metrics)
+  return {
+    id: r.id,
+    kind: r.kind,
+    arch: r.arch,
+    state: r.state,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    backend: r.backend,
+    error: r.error,
+    parentRunId: r.parent_run_id,
+    warmStartModelId: r.warm_start_model_id,
+    modelId: r.model_id,
+    active: r.active === 1,
+    decision: r.decision,
+    testMiou: test?.overall.miou ?? null,
+    progress: r.state === 'running' || r.state === 'cancelling' ? parse(r.progress) : null,
+    resumable: (r.state === 'failed' || r.state === 'cancelled') && r.checkpoint !== null
+  }
+}
+
+export function listRuns(ws: Workspace): RunSummary[] {
+  return (ws.db.prepare(`${SELECT} ORDER BY r.id DESC`).all() as Row[]).map(summary)
+}
+
+function row(ws: Workspace, runId: number): Row {
+  const r = ws.db.prepare(`${SELECT} WHERE r.id = ?`).get(runId) as Row | undefined
+  if (!r) throw new StudioError('not_found', `No run ${runId}`)
+  return r
+}
+
+export function getRunSummary(ws: Workspace, runId: number): RunSummary {
+  return summary(row(ws, runId))
+}
+
+export function getRun(ws: Workspace, runId: number): RunDetail {
+  const r = row(ws, runId)
+  const epochs = (
+    ws.db.prepare('SELECT stage, epoch, train_loss, val_loss FROM run_epochs WHERE run_id = ? ORDER BY rowid').all(runId) as {
+      stage: string
+      epoch: number
+      train_loss: number
+      val_loss: number | null
+    }[]
+  ).map((e): RunEpoch => ({ runId, stage: e.stage, epoch: e.epoch, trainLoss: e.train_loss, valLoss: e.val_loss }))
+  return {
+    ...summary(r),
+    config: parse(r.config),
+    snapshot: parse<DataSnapshot>(r.data_snapshot),
+    epochs,
+    valMetrics: parse<EvalReport>(r.metrics),
+    testMetrics: parse<EvalReport>(r.test_metrics),
+    thresholds: parse<Record<string, number>>(r.thresholds) ?? {}
+  }
+}
+
+function delta(a: number | null | undefined, b: number | null | undefined): MetricDelta {
+  const x = a ?? null
+  const y = b ?? null
+  return { a: x, b: y, delta: x !== null && y !== null ? y - x : null }
+}
+
+/** Metric deltas per class and per view (B minus A) and how the two runs' data differ. */
+export function compareRuns(ws: Workspace, aId: number, bId: number): RunComparison {
+  const a = getRun(ws, aId)
+  const b = getRun(ws, bId)
+  const ta = a.testMetrics
+  const tb = b.testMetrics
+  const classNames = [...new Set([...(ta?.overall.classes ?? []), ...(tb?.overall.classes ?? [])].map((c) => c.name))]
+  const cls = (r: EvalReport | null, name: string) => r?.overall.classes.find((c) => c.name === name)
+  const views = [...new Set([...Object.keys(ta?.perView ?? {}), ...Object.keys(tb?.perView ?? {})])].sort()
+  const idsA = new Set(a.snapshot?.imageIds ?? [])
+  const idsB = new Set(b.snapshot?.imageIds ?? [])
+  const both = [...idsA].filter((id) => idsB.has(id)).length
+  const newRevisions =
+    a.snapshot && b.snapshot
+      ? (ws.db.prepare('SELECT count(*) FROM label_revisions WHERE id > ? AND id <= ?').pluck().get(a.snapshot.maxRevision, b.snapshot.maxRevision) as number)
+      : 0
+  const sameTest = JSON.stringify([...(a.snapshot?.testImageIds ?? [])].sort()) === JSON.stringify([...(b.snapshot?.testImageIds ?? [])].sort())
+  return {
+    a,
+    b,
+    overall: {
+      mpa: delta(ta?.overall.mpa, tb?.overall.mpa),
+      miou: delta(ta?.overall.miou, tb?.overall.miou),
+      imageAuroc: delta(ta?.overall.imageAuroc, tb?.overall.imageAuroc)
+    },
+    classes: classNames.map((name) => ({
+      name,
+      iou: delta(cls(ta, name)?.iou, cls(tb, name)?.iou),
+      pixelAuroc: delta(cls(ta, name)?.pixelAuroc, cls(tb, name)?.pixelAuroc),
+      pixelAp: delta(cls(ta, name)?.pixelAp, cls(tb, name)?.pixelAp)
+    })),
+    views: views.map((view) => ({
+      view,
+      mpa: delta(ta?.perView[view]?.mpa, tb?.perView[view]?.mpa),
+      miou: delta(ta?.perView[view]?.miou, tb?.perView[view]?.miou)
+    })),
+    data: {
+      onlyA: idsA.size - both,
+      onlyB: idsB.size - both,
+      both,
+      newRevisions,
+      countsA: a.snapshot?.counts ?? null,
+      countsB: b.snapshot?.counts ?? null,
+      sameTestSet: sameTest && (a.snapshot?.testImageIds.length ?? 0) > 0
+    }
+  }
+}
