@@ -109,3 +109,49 @@ describe('ML host process', () => {
     expect(await exited).toBe(0)
   })
 })
+
+describe('ML host in an Electron utility process', () => {
+  it('talks through process.parentPort when it exists', async () => {
+    // Electron's utilityProcess gives the child process.parentPort, with
+    // messages wrapped as { data }. Emulate it on top of Node's IPC and tag
+    // what goes out through it.
+    const shim = path.join(tmp, 'parent-port-shim.cjs')
+    await fs.writeFile(
+      shim,
+      `const { EventEmitter } = require('node:events')
+const port = new EventEmitter()
+process.on('message', (m) => port.emit('message', { data: m }))
+port.postMessage = (m) => process.send({ viaParentPort: m })
+process.parentPort = port
+`
+    )
+    const c = fork(path.join(__dirname, 'host.ts'), [], {
+      execPath: process.execPath,
+      execArgv: ['--require', shim, '--import', 'tsx'],
+      env: { ...process.env, DEFECT_STUDIO_BACKEND: 'cpu' },
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc']
+    })
+    const got: unknown[] = []
+    const next = (pred: (m: { viaParentPort?: HostMessage }) => boolean) =>
+      new Promise<{ viaParentPort?: HostMessage }>((resolve) => {
+        const on = (m: unknown) => {
+          got.push(m)
+          if (pred(m as { viaParentPort?: HostMessage })) {
+            c.off('message', on)
+            resolve(m as { viaParentPort?: HostMessage })
+          }
+        }
+        c.on('message', on)
+      })
+    const ready = await next((m) => m.viaParentPort?.type === 'ready')
+    expect(ready.viaParentPort).toMatchObject({ type: 'ready', backend: { name: 'cpu' } })
+    c.send({ type: 'start', jobId: 'p1', spec: { kind: 'infer', modelDir: path.join(tmp, 'none'), images: [] } })
+    const err = await next((m) => m.viaParentPort?.type === 'error')
+    expect(err.viaParentPort).toMatchObject({ type: 'error', jobId: 'p1', code: 'bad-input' })
+    const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)))
+    c.send({ type: 'shutdown' })
+    expect(await exited).toBe(0)
+    // Nothing went out around the port.
+    expect(got.every((m) => typeof m === 'object' && m !== null && 'viaParentPort' in m)).toBe(true)
+  })
+})

@@ -200,6 +200,45 @@ describe('adjoint identity <f(x), dy> = <x, grad(dy)> on both backends', () => {
   }
 })
 
+describe('a tf.layers model', () => {
+  async function fitLosses(backend: string): Promise<number[]> {
+    await tf.setBackend(backend)
+    const seeded = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }) })
+    const m = tf.sequential()
+    m.add(tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', ...seeded(1) }))
+    m.add(tf.layers.batchNormalization())
+    m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+    m.add(
+      tf.layers.separableConv2d({
+        filters: 8,
+        kernelSize: 3,
+        padding: 'same',
+        depthwiseInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+        pointwiseInitializer: tf.initializers.glorotUniform({ seed: 3 })
+      })
+    )
+    m.add(tf.layers.upSampling2d({ size: [2, 2] }))
+    m.add(tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 1, padding: 'same', ...seeded(4) }))
+    m.add(tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', ...seeded(5) }))
+    m.compile({ optimizer: tf.train.adam(1e-2), loss: 'binaryCrossentropy' })
+    const x = tf.randomNormal([4, 16, 16, 3], 0, 1, 'float32', 7)
+    const y = tf.tidy(() => tf.randomUniform([4, 16, 16, 1], 0, 1, 'float32', 8).round())
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 2, shuffle: false, verbose: 0 })
+    tf.dispose([x, y])
+    m.dispose()
+    await tf.setBackend('wasm')
+    return h.history.loss as number[]
+  }
+
+  it('trains on wasm exactly as on cpu (conv, batch norm, pooling, separable, upsampling, transpose)', async () => {
+    const wasm = await fitLosses('wasm')
+    const cpu = await fitLosses('cpu')
+    expect(wasm).toHaveLength(3)
+    expect(relativeError(wasm, cpu)).toBeLessThan(TOL)
+    expect(wasm[2]!).toBeLessThan(wasm[0]!)
+  })
+})
+
 describe('the parity helper itself', () => {
   it('catches a difference between the backends', async () => {
     const r = await gradParity((x) => (tf.getBackend() === 'wasm' ? tf.mul(x!, 1.01) : tf.mul(x!, 1)), [{ shape: [4] }])

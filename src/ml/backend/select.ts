@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { registerDilatedConvGradients } from './dilatedConvGrad'
-import { registerCpuKernelFixes, registerWasmTrainingKernels } from './wasmKernels'
+import { registerCpuKernelFixes, registerWasmTrainingKernels } from './registerKernels'
 import { nodeRequire, resolveWasmDir } from './wasmDir'
+import { installThreadedWasm, threadsFromEnv, WASM_THREADS_ENV } from './wasmThreads'
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
 export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu'
@@ -21,6 +22,12 @@ export interface InitBackendOptions {
   prefer?: BackendChoice
   /** Directory of the .wasm binaries; else DEFECT_STUDIO_WASM_DIR, else the installed package. */
   wasmDir?: string
+  /**
+   * Threads for wasm: > 1 loads the multi-threaded build (see wasmThreads.ts);
+   * else DEFECT_STUDIO_WASM_THREADS (a count or 'auto'); default 1, the stock
+   * single-threaded build. Only takes effect before wasm first initialises.
+   */
+  wasmThreads?: number
   /** Defaults to process.env; tests pass their own. */
   env?: NodeJS.ProcessEnv
 }
@@ -82,12 +89,19 @@ async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<
       return { ok: false, reason: message(e) }
     }
     // The binaries are read once, when wasm first initialises; later calls reuse them.
-    if (tf.findBackend('wasm') === null && wasmDirInUse !== dir) {
+    let threads: number | null
+    try {
+      threads = opts.wasmThreads !== undefined ? (opts.wasmThreads > 1 ? opts.wasmThreads : null) : threadsFromEnv(env[WASM_THREADS_ENV])
+    } catch (e) {
+      return { ok: false, reason: message(e) }
+    }
+    if (tf.findBackend('wasm') === null) {
       try {
-        setWasmPaths(dir)
+        if (threads !== null) installThreadedWasm({ wasmDir: dir, threads })
+        else if (wasmDirInUse !== dir) setWasmPaths(dir)
         wasmDirInUse = dir
       } catch (e) {
-        return { ok: false, reason: `wasm could not be pointed at ${dir}: ${message(e)}` }
+        return { ok: false, reason: `wasm could not be set up from ${dir}: ${message(e)}` }
       }
     }
     registerWasmTrainingKernels()
@@ -99,8 +113,8 @@ async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<
     }
     if (!ok) return { ok: false, reason: `wasm failed to initialise from ${dir}` }
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))
-    const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))
-    return { ok: true, report: { gpu: false, simd, threads: threaded && simd ? Math.max(1, getThreadsCount()) : 1 } }
+    // -1 when the build has no thread pool (the stock single-threaded one).
+    return { ok: true, report: { gpu: false, simd, threads: Math.max(1, getThreadsCount()) } }
   }
   if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'cpu backend failed to initialise' }
   return { ok: true, report: { gpu: false, threads: 1 } }
@@ -109,8 +123,10 @@ async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<
 /**
  * Picks and activates the best TF.js backend available:
  * tensorflow GPU > tensorflow CPU > wasm > cpu. Registers the wasm training
- * kernels, the cpu kernel fixes and the dilated-convolution gradients on the way. DEFECT_STUDIO_BACKEND
- * forces one family and fails instead of falling back.
+ * kernels, the cpu kernel fixes and the dilated-convolution gradients on the
+ * way. DEFECT_STUDIO_BACKEND forces one family and fails instead of falling
+ * back. tfjs-node-gpu counts as GPU once it loads; whether libtensorflow then
+ * finds a CUDA device is up to it.
  */
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendReport> {
   const env = opts.env ?? process.env

@@ -43,6 +43,31 @@ describe('model files', () => {
     b.dispose()
   })
 
+  it('writes standard TF.js files: tf.loadLayersModel reads them (custom MFLM/CALM layers included)', async () => {
+    const full = { ...cfg, size: 16, reconDepth: 2, mflm: true, calm: true }
+    for (const model of [buildReconstruction(full, { seed: 3 }), buildDiscriminative(full, 2, { seed: 4 })]) {
+      const dir = path.join(tmp, `tfjs-${model.name}`)
+      await saveModel(model, dir)
+      const json = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'))
+      const data = await fs.readFile(path.join(dir, 'weights.bin'))
+      const loaded = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0].weights,
+          weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
+        })
+      )
+      const channels = model.inputs[0]!.shape[3]!
+      const x = tf.randomUniform([1, 16, 16, channels], 0, 1, 'float32', 9)
+      const a = model.predict(x) as tf.Tensor
+      const b = loaded.predict(x) as tf.Tensor
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()))
+      tf.dispose([x, a, b])
+      model.dispose()
+      loaded.dispose()
+    }
+  })
+
   it('refuses weights of another architecture with a clear message', async () => {
     const a = buildReconstruction(cfg)
     const dir = path.join(tmp, 'recon-mismatch')

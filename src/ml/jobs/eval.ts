@@ -12,7 +12,7 @@ import type { DatasetItem, EvalJobSpec, EvalResult } from '../../shared/ml/proto
 import { disposeNets, loadModelDir, type LoadedModel } from '../io/modelDir'
 import { predictBatch } from '../infer/predictor'
 import { batchesOf } from '../train/batches'
-import { loadSamples, validateItems } from '../train/dataset'
+import { loadSamples, validateItems, type FrameCache } from '../train/dataset'
 import { addToEvaluator } from '../train/trainer'
 import { CancelledError, badInput, log, yieldToEventLoop, type JobContext } from './context'
 
@@ -22,7 +22,8 @@ export async function evaluateModel(
   model: LoadedModel,
   items: DatasetItem[],
   ctx: JobContext,
-  batchSize = DEFAULT_BATCH
+  batchSize = DEFAULT_BATCH,
+  frameCache?: FrameCache
 ): Promise<EvalReport> {
   const { config } = model
   const classes = config.classes
@@ -35,7 +36,7 @@ export async function evaluateModel(
   let done = 0
   for (const chunk of batchesOf(items, batchSize)) {
     if (ctx.isCancelled()) throw new CancelledError()
-    const samples = await loadSamples(chunk, config.model.size, classes.length, ctx)
+    const samples = await loadSamples(chunk, config.model.size, classes.length, ctx, frameCache)
     const preds = await predictBatch(setup, samples.map((s) => s.image))
     samples.forEach((s, i) => addToEvaluator(ev, s, preds[i]!, classes))
     done += chunk.length

@@ -8,7 +8,8 @@
  *   with the same shares.
  * - Label fractions are nested per class (the 30% set lies inside the 50%
  *   set), drawn once from the seed. Validation stays whole for every fraction
- *   so thresholds and early stopping are equally informed.
+ *   so thresholds and early stopping are equally informed; stage 2 validates
+ *   on the validation defect images plus as many normal ones.
  * - Stage 1 (reconstruction, normal images only: no labels) runs once and is
  *   shared by every ARCD run; each ARCD run trains stage 2 on it. The U-Net
  *   sees the same stage-2 data (labelled images plus normal negatives) on the
@@ -32,7 +33,7 @@ import { createRng } from '../data/rng'
 import { exists, readJson, writeFileAtomic, writeJsonAtomic } from '../io/files'
 import { disposeNets, loadModelDir, readModelConfig, type Manifest } from '../io/modelDir'
 import { trainModel } from '../train/trainer'
-import { validateItems } from '../train/dataset'
+import { validateItems, type FrameCache } from '../train/dataset'
 import { badInput, log, type JobContext } from './context'
 import { evaluateModel } from './eval'
 
@@ -146,6 +147,8 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
       `normal ${split.normalTrain.length} / ${split.normalVal.length} / ${split.normalTest.length}`
   )
   const normalsTrainVal = [...split.normalTrain, ...split.normalVal]
+  // Stage-2 validation runs every epoch of six trainings: as many normal frames as defect frames is enough there.
+  const stage2NormalVal = split.normalVal.slice(0, split.val.length)
   const testItems = [...split.test, ...split.normalTest]
   const train = { ...spec.train, seed: spec.seed }
   const base = (runId: string, arch: Arch, stages: TrainStage[], images: DatasetItem[]): TrainJobSpec => ({
@@ -160,6 +163,7 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
     arch
   })
 
+  const frameCache: FrameCache = new Map()
   const runs = 1 + 2 * spec.fractions.length
   let runNo = 0
   const train1 = async (job: TrainJobSpec): Promise<void> => {
@@ -169,7 +173,7 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
       return
     }
     log(ctx, 'info', `run ${runNo}/${runs} ${job.runId}: training (${job.stages.join(' + ')})`)
-    await trainModel(job, ctx, backend)
+    await trainModel(job, ctx, backend, { frameCache })
   }
 
   const stage1 = base('arcd-stage1', 'arcd', ['recon'], normalsTrainVal)
@@ -178,14 +182,14 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
   const rows: ExperimentRow[] = []
   for (const fraction of spec.fractions) {
     const labelled = fractionOf(split, fraction)
-    const images = [...labelled, ...split.val, ...normalsTrainVal]
+    const images = [...labelled, ...split.val, ...split.normalTrain, ...stage2NormalVal]
     for (const arch of ['arcd', 'unet'] as const) {
       const job = base(`${arch}-f${pct(fraction)}`, arch, ['disc'], images)
       if (arch === 'arcd') job.warmStartFrom = stage1.outDir
       await train1(job)
       const model = await loadModelDir(job.outDir)
       try {
-        const report = await evaluateModel(model, testItems, ctx)
+        const report = await evaluateModel(model, testItems, ctx, 4, frameCache)
         rows.push({ arch, fraction, trainDefectImages: labelled.length, report, modelDir: job.outDir })
       } finally {
         disposeNets(model.nets)

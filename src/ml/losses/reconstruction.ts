@@ -15,7 +15,7 @@ export function reconstructionLoss(target: tf.Tensor4D, pred: tf.Tensor4D): tf.S
   })
 }
 
-/** The loss and its two terms (for logging and RA). */
+/** The loss and its two terms (for logging and RA); the caller disposes all three. */
 export function reconstructionLossParts(target: tf.Tensor4D, pred: tf.Tensor4D): { total: tf.Scalar; l2: tf.Scalar; ssim: tf.Scalar } {
   const l2 = tf.tidy(() => tf.mean(tf.squaredDifference(target, pred)) as tf.Scalar)
   const s = ssim(target, pred)

@@ -63,41 +63,52 @@ export function polygonsByClass(item: DatasetItem, classCount: number): number[]
   return out
 }
 
+/**
+ * Letterboxed frames by size and path, shared between runs of one process
+ * (the experiment trains seven models on the same frames).
+ */
+export type FrameCache = Map<string, { image: Float32Array; box: Letterbox }>
+
 /** Loads frames into memory, a few at a time; checks for cancel between frames. */
 export async function loadSamples(
   items: DatasetItem[],
   size: number,
   classCount: number,
   ctx?: JobContext,
-  onLoaded?: (done: number, total: number) => void
+  cache?: FrameCache
 ): Promise<Sample[]> {
   const out: Sample[] = new Array(items.length)
   let next = 0
-  let done = 0
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       if (ctx?.isCancelled()) throw new CancelledError()
       const k = next++
       const item = items[k]!
-      let frame
-      try {
-        frame = await decodeFrame(item.path)
-      } catch (err) {
-        throw badInput(`image ${String(item.id)}: ${(err as Error).message}`)
+      const key = `${size}:${item.path}`
+      let loaded = cache?.get(key)
+      if (!loaded) {
+        let frame
+        try {
+          frame = await decodeFrame(item.path)
+        } catch (err) {
+          throw badInput(`image ${String(item.id)}: ${(err as Error).message}`)
+        }
+        if (frame.width !== item.width || frame.height !== item.height) {
+          // Polygons are in the coordinates of the size the caller recorded; a
+          // different decoded size would silently misplace every label.
+          throw badInput(
+            `image ${String(item.id)} (${item.path}) decodes to ${frame.width}x${frame.height}, the dataset says ${item.width}x${item.height}`
+          )
+        }
+        const { tensor, box } = await letterboxImage(frame, size)
+        loaded = { image: tensor, box }
+        cache?.set(key, loaded)
+        await yieldToEventLoop()
+      } else if (loaded.box.srcWidth !== item.width || loaded.box.srcHeight !== item.height) {
+        throw badInput(`image ${String(item.id)} (${item.path}) is ${loaded.box.srcWidth}x${loaded.box.srcHeight}, the dataset says ${item.width}x${item.height}`)
       }
-      if (frame.width !== item.width || frame.height !== item.height) {
-        // Polygons are in the coordinates of the size the caller recorded; a
-        // different decoded size would silently misplace every label.
-        throw badInput(
-          `image ${String(item.id)} (${item.path}) decodes to ${frame.width}x${frame.height}, the dataset says ${item.width}x${item.height}`
-        )
-      }
-      const { tensor, box } = await letterboxImage(frame, size)
-      const targets = rasterizeTargets(polygonsByClass(item, classCount), box, TARGET_OPTIONS)
-      out[k] = { item, image: tensor, box, targets }
-      done++
-      onLoaded?.(done, items.length)
-      await yieldToEventLoop()
+      const targets = rasterizeTargets(polygonsByClass(item, classCount), loaded.box, TARGET_OPTIONS)
+      out[k] = { item, image: loaded.image, box: loaded.box, targets }
     }
   }
   await Promise.all([worker(), worker()])

@@ -3,6 +3,7 @@
  * the pure-JS backend: both stages, the model folder, reload, evaluation,
  * inference, cancel + resume, NaN stop, warm start and bad input.
  */
+import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -61,9 +62,17 @@ afterAll(async () => {
 describe('training both stages', () => {
   let result: Awaited<ReturnType<typeof trainModel>>
   const ctx = recordingContext('full')
+  let tensorsBefore = 0
+  let tensorsAfter = 0
 
   beforeAll(async () => {
+    tensorsBefore = tf.memory().numTensors
     result = await trainModel(spec('full'), ctx, 'cpu')
+    tensorsAfter = tf.memory().numTensors
+  })
+
+  it('frees every tensor it made', () => {
+    expect(tensorsAfter).toBe(tensorsBefore)
   })
 
   it('lowers the loss in both stages and reports progress', () => {
@@ -117,6 +126,7 @@ describe('training both stages', () => {
 describe('cancel and resume', () => {
   it('cancels mid-epoch with a checkpoint and resumes to the same weights as an uninterrupted run', async () => {
     const short = { ...train, stage1Epochs: 2, stage2Epochs: 2 }
+    const tensorsAtStart = tf.memory().numTensors
     await trainModel(spec('straight', { train: short }), recordingContext('a'), 'cpu')
 
     const s = spec('interrupted', { train: short })
@@ -136,6 +146,7 @@ describe('cancel and resume', () => {
     const st2 = await readCheckpointState((err2 as JobError).checkpoint!)
     expect(st2).toMatchObject({ stage: 'disc', epoch: 0, step: 2 })
 
+    expect(tf.memory().numTensors).toBe(tensorsAtStart)
     const c3 = recordingContext('d')
     const done = await trainModel({ ...s, resumeFrom: (err2 as JobError).checkpoint! }, c3, 'cpu')
     expect(done.resumedFromEpoch).toBe(0)

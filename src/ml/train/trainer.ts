@@ -6,9 +6,10 @@
  * from an earlier model.
  *
  * Choices where the method leaves room:
- * - Stage 2 trains on every labelled training frame each epoch plus as many
- *   normal training frames (drawn afresh per epoch) as negatives, so the
- *   hundreds of normal frames do not swamp the few labelled ones.
+ * - Stage 2 trains on every labelled training frame each epoch plus half as
+ *   many normal training frames (drawn afresh per epoch) as negatives: the
+ *   labelled frames are mostly background already, and the hundreds of
+ *   normal frames must not swamp the few labelled ones.
  * - Stage 2 augments by random horizontal and vertical flips of the image,
  *   its cached reconstruction and the targets (the frozen net's output is
  *   computed once per frame, unflipped).
@@ -33,8 +34,11 @@ import { discInput, predictBatch, type Prediction } from '../infer/predictor'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { batchesOf, flipMap, stack } from './batches'
 import { checkpointsDir, findCheckpoint, readBestWeights, readCheckpointState, writeCheckpoint, type CheckpointState } from './checkpoint'
-import { isAnomalous, isLabelled, loadSamples, validateItems, type Sample } from './dataset'
+import { isAnomalous, isLabelled, loadSamples, validateItems, type FrameCache, type Sample } from './dataset'
 import { runStage, type StageHooks, type StagePlan, type StageResume } from './stage'
+
+/** Normal frames drawn per epoch of stage 2, per labelled frame. */
+const NEGATIVES_PER_LABELLED = 0.5
 
 /** Normal frames lent to the anomaly simulator as extra textures. */
 const EXTRA_TEXTURES = 16
@@ -79,7 +83,12 @@ interface RunState {
   classes: ClassSpec[]
 }
 
-export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendName: string): Promise<TrainResult> {
+export interface TrainOptions {
+  /** Frames already letterboxed by an earlier run in this process. */
+  frameCache?: FrameCache
+}
+
+export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendName: string, opts: TrainOptions = {}): Promise<TrainResult> {
   checkSpec(spec)
   const K = spec.classes.length
   const size = spec.model.size
@@ -139,7 +148,7 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
     if (skipped > 0) log(ctx, 'info', `${skipped} frames are neither marked normal nor labelled; they are left out`)
     const wanted = used.filter((it) => it.normal || it.polygons.length > 0)
     log(ctx, 'info', `loading ${wanted.length} frames at ${size}x${size}`)
-    const samples = await loadSamples(wanted, size, K, ctx)
+    const samples = await loadSamples(wanted, size, K, ctx, opts.frameCache)
     const hooks: StageHooks = {
       ctx,
       history,
@@ -163,12 +172,13 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
     // ---------------------------------------------------------------- stage 2
     let thresholds: Record<string, number> = {}
     let valReport: EvalReport | null = null
+    let method = 'none'
     if (runDisc) {
       if (!(ck && ck.stage === 'disc' && ck.stageDone)) {
         const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResume(ck, resumeDir) : null
         await stageDisc(run, samples, resume)
       }
-      ;({ thresholds, valReport } = await chooseThresholds(run, samples))
+      ;({ thresholds, valReport, method } = await chooseThresholds(run, samples))
     }
 
     // ---------------------------------------------------------------- model folder
@@ -186,7 +196,7 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
         backend: backendName
       },
       nets,
-      thresholds: { method: valReport ? 'best-f1-val' : 'none', perClass: thresholds },
+      thresholds: { method, perClass: thresholds },
       metrics: { history, stages: summaries, valReport },
       manifest: buildManifest(spec.runId, wanted, spec.classes)
     })
@@ -346,7 +356,7 @@ async function stageDisc(run: RunState, samples: Sample[], resume: StageResume |
   const data = await stage2Data(run, samples)
   const { train, trainRecon, labelled, negatives, val, valRecon } = data
   if (labelled.length === 0) throw badInput('stage 2 needs labelled frames (with polygons) in the training split')
-  const negPerEpoch = Math.min(negatives.length, labelled.length)
+  const negPerEpoch = Math.min(negatives.length, Math.ceil(labelled.length * NEGATIVES_PER_LABELLED))
   log(ctx, 'info', `stage 2: ${labelled.length} labelled + ${negPerEpoch} of ${negatives.length} normal frames per epoch; ${val.length} validation frames`)
   const focal = (y: tf.Tensor4D, p: tf.Tensor4D) => focalLoss(y, p, { gamma: spec.train.focalGamma, alpha: 'balanced' })
   const input = (imgs: Float32Array[], recs: Float32Array[] | null) =>
@@ -422,7 +432,10 @@ export function addToEvaluator(ev: SegmentationEvaluator, s: Sample, p: Predicti
 }
 
 /** Best-F1 thresholds on validation (training frames when there are none), then the validation report at them. */
-async function chooseThresholds(run: RunState, samples: Sample[]): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null }> {
+async function chooseThresholds(
+  run: RunState,
+  samples: Sample[]
+): Promise<{ thresholds: Record<string, number>; valReport: EvalReport; method: string }> {
   const { spec, ctx, nets, classes } = run
   const data = await stage2Data(run, samples)
   let pool = data.val
@@ -447,5 +460,5 @@ async function chooseThresholds(run: RunState, samples: Sample[]): Promise<{ thr
   pool.forEach((s, i) => addToEvaluator(ev, s, preds[i]!, classes))
   const report = ev.report()
   log(ctx, 'info', `thresholds (best F1 on ${poolName} frames): ${Object.entries(thresholds).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
-  return { thresholds, valReport: report }
+  return { thresholds, valReport: report, method: poolName === 'validation' ? 'best-f1-val' : 'best-f1-train' }
 }

@@ -78,8 +78,40 @@ function padOrCrop(dy: tf.Tensor4D, ph: PhasePlan, pw: PhasePlan): { dy: tf.Tens
 }
 
 /**
- * Shared driver: `phaseConv` turns (cropped dy, taps of this phase, pads,
- * dilation) into the phase's slice of dx with `channels` channels.
+ * The phase's taps, reversed in both spatial axes, as a new filter.
+ * 'swap' exchanges the channel axes ([jh, jw, out, in], for a regular
+ * convolution run backwards); 'flat' merges them ([jh, jw, in*mult, 1], for
+ * a depthwise one). Filters are small, so this is a host-side loop: cheaper
+ * than stridedSlice + reverse + transpose kernels on every training step.
+ */
+export function phaseTaps(w: Float32Array | Int32Array | Uint8Array, shape: [number, number, number, number], ph: PhasePlan, pw: PhasePlan, strides: [number, number], layout: 'swap' | 'flat'): tf.Tensor4D {
+  const [, kw, ci, co] = shape
+  const jh = ph.taps
+  const jw = pw.taps
+  const out = new Float32Array(jh * jw * ci * co)
+  let o = 0
+  for (let a = 0; a < jh; a++) {
+    const r = ph.firstTap + strides[0] * (jh - 1 - a)
+    for (let b = 0; b < jw; b++) {
+      const c = pw.firstTap + strides[1] * (jw - 1 - b)
+      const base = (r * kw + c) * ci * co
+      if (layout === 'flat') {
+        out.set(w.subarray(base, base + ci * co), o)
+        o += ci * co
+      } else {
+        for (let y = 0; y < co; y++) {
+          for (let x = 0; x < ci; x++) out[o++] = w[base + x * co + y]!
+        }
+      }
+    }
+  }
+  return layout === 'flat' ? tf.tensor4d(out, [jh, jw, ci * co, 1]) : tf.tensor4d(out, [jh, jw, co, ci])
+}
+
+/**
+ * Shared driver: `phaseConv` turns (cropped dy, taps of this phase laid out
+ * per `layout`, pads, dilation) into the phase's slice of dx with `channels`
+ * channels.
  */
 export function backpropInputByPhases(
   dy: tf.Tensor4D,
@@ -88,6 +120,7 @@ export function backpropInputByPhases(
   colsPlan: AxisPlan,
   inShape: [number, number, number, number],
   dilations: [number, number],
+  layout: 'swap' | 'flat',
   phaseConv: (
     dy: tf.Tensor4D,
     taps: tf.Tensor4D,
@@ -100,7 +133,7 @@ export function backpropInputByPhases(
   const sw = colsPlan.phases.length
   const mh = rowsPlan.rowsPerPhase
   const mw = colsPlan.rowsPerPhase
-  const [kh, kw] = [filter.shape[0], filter.shape[1]]
+  const w = filter.dataSync()
   return tf.tidy(() => {
     const rows: tf.Tensor4D[] = []
     for (const ph of rowsPlan.phases) {
@@ -112,11 +145,7 @@ export function backpropInputByPhases(
           cols.push(tf.zeros([batch, mh, mw, channels]))
           continue
         }
-        const sub =
-          sh === 1 && sw === 1
-            ? filter
-            : tf.stridedSlice(filter, [ph.firstTap, pw.firstTap, 0, 0], [kh, kw, filter.shape[2], filter.shape[3]], [sh, sw, 1, 1])
-        const taps = tf.reverse(sub, [0, 1]) as tf.Tensor4D
+        const taps = phaseTaps(w, filter.shape, ph, pw, [sh, sw], layout)
         const { dy: d, pads } = padOrCrop(dy, ph, pw)
         cols.push(phaseConv(d, taps, pads, dilations))
       }

@@ -67,8 +67,8 @@ export function conv2dBackpropInputImpl(
 ): tf.Tensor4D {
   const rows = planAxis({ inSize: g.inH, outSize: g.outH, filterSize: g.kh, stride: g.strides[0], dilation: g.dilations[0], padBefore: g.padTop })
   const cols = planAxis({ inSize: g.inW, outSize: g.outW, filterSize: g.kw, stride: g.strides[1], dilation: g.dilations[1], padBefore: g.padLeft })
-  return backpropInputByPhases(dy, filter, rows, cols, [g.batch, g.inH, g.inW, g.inC], g.dilations, (d, taps, pads, dil) =>
-    tf.conv2d(d, tf.transpose(taps, [0, 1, 3, 2]), 1, [[0, 0], pads[0], pads[1], [0, 0]], 'NHWC', dil)
+  return backpropInputByPhases(dy, filter, rows, cols, [g.batch, g.inH, g.inW, g.inC], g.dilations, 'swap', (d, taps, pads, dil) =>
+    tf.conv2d(d, taps, 1, [[0, 0], pads[0], pads[1], [0, 0]], 'NHWC', dil)
   )
 }
 

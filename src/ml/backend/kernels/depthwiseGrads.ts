@@ -11,12 +11,10 @@ export function depthwiseBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D,
   const mult = filter.shape[3]
   const rows = planAxis({ inSize: g.inH, outSize: g.outH, filterSize: g.kh, stride: g.strides[0], dilation: g.dilations[0], padBefore: g.padTop })
   const cols = planAxis({ inSize: g.inW, outSize: g.outW, filterSize: g.kw, stride: g.strides[1], dilation: g.dilations[1], padBefore: g.padLeft })
-  return backpropInputByPhases(dy, filter, rows, cols, [g.batch, g.inH, g.inW, g.inC], g.dilations, (d, taps, pads, dil) => {
+  return backpropInputByPhases(dy, filter, rows, cols, [g.batch, g.inH, g.inW, g.inC], g.dilations, 'flat', (d, taps, pads, dil) => {
     // Each dy channel is its own depthwise input channel (multiplier 1);
     // the multipliers of one input channel are summed afterwards.
-    const [th, tw] = [taps.shape[0], taps.shape[1]]
-    const flat = taps.reshape([th, tw, g.inC * mult, 1]) as tf.Tensor4D
-    const out = tf.depthwiseConv2d(d, flat, 1, [[0, 0], pads[0], pads[1], [0, 0]], 'NHWC', dil)
+    const out = tf.depthwiseConv2d(d, taps, 1, [[0, 0], pads[0], pads[1], [0, 0]], 'NHWC', dil)
     if (mult === 1) return out
     const [b, h, w] = [out.shape[0], out.shape[1], out.shape[2]]
     return tf.sum(out.reshape([b, h, w, g.inC, mult]), 4) as tf.Tensor4D

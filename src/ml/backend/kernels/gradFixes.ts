@@ -78,16 +78,18 @@ export const maxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const info = poolInfo(input.shape, attrs as unknown as tf.MaxPoolGradAttrs)
   const { inHeight: H, inWidth: W, inChannels: C } = info
   return runAdjoint(backend, input.shape, [dy, input], (dx, [g, x]) => {
+    const gv = g!
+    const xv = x!
     const best = new Float32Array(C)
     const at = new Int32Array(C)
     forEachWindow(info, (r0, r1, c0, c1, gBase, b) => {
       best.fill(Number.NEGATIVE_INFINITY)
       at.fill(-1)
       for (let r = r0; r < r1; r++) {
-        for (let col = c0; col < c1; col++) {
-          const base = ((b * H + r) * W + col) * C
+        let base = ((b * H + r) * W + c0) * C
+        for (let col = c0; col < c1; col++, base += C) {
           for (let c = 0; c < C; c++) {
-            const v = x![base + c]!
+            const v = xv[base + c]!
             // Strictly greater: the first maximum in the window gets the gradient.
             if (v > best[c]!) {
               best[c] = v
@@ -98,7 +100,7 @@ export const maxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
       }
       for (let c = 0; c < C; c++) {
         const p = at[c]!
-        if (p >= 0) dx[p]! += g![gBase + c]!
+        if (p >= 0) dx[p] = dx[p]! + gv[gBase + c]!
       }
     })
   })

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from './select'
-import { WASM_TRAINING_KERNELS } from './wasmKernels'
+import { CPU_FIXED_KERNELS, WASM_TRAINING_KERNELS } from './registerKernels'
 import { GRAD_BLOCK } from './kernels/conv2dGrads'
 import { kernelParity, type InputSpec } from './parity'
 
@@ -185,10 +185,45 @@ describe('OneHot and UnsortedSegmentSum on wasm match cpu', () => {
 })
 
 describe('kernel hygiene', () => {
-  it('registers every kernel for wasm', () => {
+  it('registers every kernel for wasm, and the fixes for cpu', () => {
     for (const k of WASM_TRAINING_KERNELS) {
       expect(tf.getKernel(k.name, 'wasm')?.kernelFunc).toBe(k.kernelFunc)
     }
+    for (const k of CPU_FIXED_KERNELS) {
+      expect(tf.getKernel(k.name, 'cpu')?.kernelFunc).toBe(k.kernelFunc)
+    }
+  })
+
+  it('trains a small encoder-decoder without leaking tensors or buffers', async () => {
+    await tf.setBackend('wasm')
+    const vars = tf.tidy(() => [
+      tf.variable(tf.randomNormal([3, 3, 3, 8], 0, 0.2, 'float32', 1)),
+      tf.variable(tf.randomNormal([3, 3, 8, 8], 0, 0.2, 'float32', 2)),
+      tf.variable(tf.randomNormal([3, 3, 16, 1], 0, 0.2, 'float32', 3))
+    ])
+    const [w1, w2, w3] = vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>]
+    const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D
+    const target = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 5) as tf.Tensor4D
+    const opt = tf.train.adam(1e-2)
+    const net = (): tf.Tensor4D => {
+      const a = tf.relu(tf.conv2d(x, w1, 1, 'same'))
+      const b = tf.leakyRelu(tf.conv2d(tf.maxPool(a, 2, 2, 'valid'), w2, 2, 'same'), 0.1)
+      const up = tf.image.resizeBilinear(tf.image.resizeNearestNeighbor(b, [8, 8]), [16, 16], false, true)
+      return tf.sigmoid(tf.conv2d(tf.concat([a, up], 3), w3, 1, 'same', 'NHWC', 2))
+    }
+    const losses: number[] = []
+    const counts: number[] = []
+    for (let step = 0; step < 4; step++) {
+      const loss = opt.minimize(() => tf.losses.meanSquaredError(target, net()) as tf.Scalar, true, vars)!
+      losses.push((await loss.data())[0]!)
+      loss.dispose()
+      counts.push(tf.memory().numTensors)
+    }
+    // Adam's moment slots appear on the first step; after that nothing accumulates.
+    expect(new Set(counts.slice(1)).size).toBe(1)
+    expect(losses[3]!).toBeLessThan(losses[0]!)
+    opt.dispose()
+    tf.dispose([...vars, x, target])
   })
 
   it('leaves no tensors behind', async () => {

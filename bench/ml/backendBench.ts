@@ -1,0 +1,290 @@
+import * as tf from '@tensorflow/tfjs'
+import os from 'node:os'
+import { initBackend, type BackendChoice, type BackendReport } from '../../src/ml/backend'
+import { BENCH_UNET, createUNet, type UNetSpec } from './unet'
+import { ensureTorch, runTorch, type TorchTiming } from './torchRunner'
+
+/**
+ * Times the bench U-Net on TF.js backends and its PyTorch twin in the same
+ * run: forward at 128 and 256 (batch 1), one Adam training step (batch 4 at
+ * 128, MSE on the sigmoid output). Medians over `reps` after `warmup`.
+ */
+
+export interface BenchOptions {
+  /** TF.js backends to time; default: whichever initBackend picks. */
+  backends?: BackendChoice[]
+  /**
+   * > 1 times wasm on the multi-threaded build. wasm initialises once per
+   * process, so compare thread counts in separate runs.
+   */
+  wasmThreads?: number
+  /** PyTorch thread counts to time (one row each); [] skips PyTorch. Default [1, 2]. */
+  torchThreads?: number[]
+  /**
+   * Which PyTorch row the ratios refer to. Default: the one with as many
+   * threads as the TF.js row uses (else the largest timed), so a
+   * single-threaded backend is compared with single-threaded PyTorch.
+   */
+  ratioThreads?: number
+  /** apt-get install python3-torch when it is missing (default true). */
+  installTorch?: boolean
+  warmup?: number
+  reps?: number
+  /** Fewer repetitions for the slow pure-JS cpu backend (default 1 warmup, 1 rep). */
+  cpuReps?: number
+  sizes?: [number, number]
+  trainSize?: number
+  trainBatch?: number
+  spec?: UNetSpec
+  /**
+   * 'wall' (default) or 'cpu': process CPU time, which other work on a shared
+   * machine barely disturbs. CPU time sums all threads, so with 'cpu' only
+   * single-threaded rows are comparable to each other.
+   */
+  clock?: 'wall' | 'cpu'
+  log?: (msg: string) => void
+}
+
+export interface BenchRow {
+  /** 'wasm', 'cpu', 'tensorflow', ... or 'pytorch' for the reference rows. */
+  backend: string
+  /** Extra facts: SIMD/threads for wasm, thread count for PyTorch. */
+  detail: string
+  /** Threads the row's backend computes with (libtensorflow: unknown, reported as 0). */
+  threads: number
+  network: string
+  params: number
+  /** Convolution FLOPs (2 * H * W * KH * KW * Cin * Cout summed) of one image. */
+  flops128: number
+  flops256: number
+  forward128Ms: number | null
+  forward256Ms: number | null
+  trainStepMs: number | null
+  trainImagesPerSec: number | null
+  /** This row's time divided by the reference PyTorch row's (null when PyTorch was not timed). */
+  ratio: { forward128: number; forward256: number; trainStep: number } | null
+  ratioTo: string | null
+  /** 1-minute load average when the row was timed: other work on the machine inflates wall times. */
+  loadAvg: number
+  clock: 'wall' | 'cpu'
+  note?: string
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]!
+}
+
+function clockMs(clock: 'wall' | 'cpu'): () => number {
+  if (clock === 'wall') return () => performance.now()
+  return () => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  }
+}
+
+async function timeMs(run: () => Promise<void>, warmup: number, reps: number, clock: 'wall' | 'cpu'): Promise<number> {
+  const now = clockMs(clock)
+  for (let i = 0; i < warmup; i++) await run()
+  const times: number[] = []
+  for (let i = 0; i < reps; i++) {
+    const t0 = now()
+    await run()
+    times.push(now() - t0)
+  }
+  return median(times)
+}
+
+function describe(r: BackendReport): string {
+  if (r.name === 'wasm') return `simd ${r.simd ? 'on' : 'off'}, ${r.threads ?? 1} thread${(r.threads ?? 1) > 1 ? 's' : ''}`
+  if (r.name === 'cpu') return 'pure JS, 1 thread'
+  return r.gpu ? 'libtensorflow GPU' : 'libtensorflow CPU'
+}
+
+async function benchTfjs(
+  choice: BackendChoice | undefined,
+  o: Required<Omit<BenchOptions, 'backends' | 'ratioThreads' | 'log'>>,
+  log: (msg: string) => void
+): Promise<BenchRow> {
+  const report = await initBackend({
+    ...(choice === undefined ? {} : { prefer: choice, env: {} }),
+    ...(o.wasmThreads > 1 ? { wasmThreads: o.wasmThreads } : {})
+  })
+  const net = createUNet(o.spec, 1)
+  const network = `unet-b${o.spec.base}-d${o.spec.depth}`
+  const base = {
+    backend: report.name,
+    detail: describe(report),
+    threads: report.name === 'wasm' || report.name === 'cpu' ? (report.threads ?? 1) : 0,
+    network,
+    params: net.paramCount,
+    flops128: net.flops(o.sizes[0]),
+    flops256: net.flops(o.sizes[1]),
+    ratio: null,
+    ratioTo: null,
+    clock: o.clock
+  }
+  if (choice !== undefined && (report.name === 'tensorflow-gpu' ? 'tensorflow' : report.name) !== choice) {
+    net.dispose()
+    const why = report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')
+    return { ...base, backend: choice, detail: 'unavailable', forward128Ms: null, forward256Ms: null, trainStepMs: null, trainImagesPerSec: null, loadAvg: os.loadavg()[0]!, note: why }
+  }
+  const slow = report.name === 'cpu'
+  const warmup = slow ? Math.min(1, o.warmup) : o.warmup
+  const reps = slow ? o.cpuReps : o.reps
+  const before = tf.memory().numTensors
+  try {
+    const forward: number[] = []
+    for (const size of o.sizes) {
+      const x = tf.randomUniform([1, size, size, o.spec.inChannels], 0, 1, 'float32', 3) as tf.Tensor4D
+      forward.push(
+        await timeMs(
+          async () => {
+            const y = net.apply(x)
+            await y.data()
+            y.dispose()
+          },
+          warmup,
+          reps,
+          o.clock
+        )
+      )
+      x.dispose()
+      log(`${report.name}: forward ${size} = ${forward[forward.length - 1]!.toFixed(1)} ms`)
+    }
+    const opt = tf.train.adam(1e-4)
+    const xb = tf.randomUniform([o.trainBatch, o.trainSize, o.trainSize, o.spec.inChannels], 0, 1, 'float32', 4) as tf.Tensor4D
+    const yb = tf.randomUniform([o.trainBatch, o.trainSize, o.trainSize, o.spec.outChannels], 0, 1, 'float32', 5) as tf.Tensor4D
+    const train = await timeMs(
+      async () => {
+        const loss = opt.minimize(() => tf.losses.meanSquaredError(yb, net.apply(xb)) as tf.Scalar, true, net.variables)
+        if (loss === null) throw new Error('optimizer returned no loss')
+        await loss.data()
+        loss.dispose()
+      },
+      warmup,
+      reps,
+      o.clock
+    )
+    log(`${report.name}: train step = ${train.toFixed(1)} ms`)
+    opt.dispose()
+    tf.dispose([xb, yb])
+    return {
+      ...base,
+      forward128Ms: forward[0]!,
+      forward256Ms: forward[1]!,
+      trainStepMs: train,
+      trainImagesPerSec: (o.trainBatch * 1000) / train,
+      loadAvg: os.loadavg()[0]!
+    }
+  } finally {
+    net.dispose()
+    const leaked = tf.memory().numTensors - before
+    if (leaked > 0) log(`${report.name}: warning, ${leaked} tensors left after the bench`)
+  }
+}
+
+function torchRow(t: TorchTiming, o: { sizes: [number, number]; trainBatch: number; network: string; flops128: number; flops256: number; clock: 'wall' | 'cpu' }): BenchRow {
+  return {
+    backend: 'pytorch',
+    detail: `torch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
+    threads: t.threads,
+    network: o.network,
+    params: t.params,
+    flops128: o.flops128,
+    flops256: o.flops256,
+    forward128Ms: t.forwardMs[String(o.sizes[0])] ?? null,
+    forward256Ms: t.forwardMs[String(o.sizes[1])] ?? null,
+    trainStepMs: t.trainStepMs,
+    trainImagesPerSec: (o.trainBatch * 1000) / t.trainStepMs,
+    ratio: null,
+    ratioTo: null,
+    loadAvg: os.loadavg()[0]!,
+    clock: o.clock
+  }
+}
+
+export async function runBackendBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
+  const log = opts.log ?? (() => undefined)
+  const o = {
+    torchThreads: opts.torchThreads ?? [1, 2],
+    installTorch: opts.installTorch ?? true,
+    warmup: opts.warmup ?? 2,
+    reps: opts.reps ?? 5,
+    cpuReps: opts.cpuReps ?? 1,
+    sizes: opts.sizes ?? ([128, 256] as [number, number]),
+    trainSize: opts.trainSize ?? 128,
+    trainBatch: opts.trainBatch ?? 4,
+    spec: opts.spec ?? BENCH_UNET,
+    wasmThreads: opts.wasmThreads ?? 1,
+    clock: opts.clock ?? 'wall'
+  }
+  const rows: BenchRow[] = []
+  for (const b of opts.backends ?? [undefined]) rows.push(await benchTfjs(b, o, log))
+
+  const ref = rows[0]!
+  if (o.torchThreads.length > 0) {
+    const missing = ensureTorch(o.installTorch, log)
+    if (missing !== null) {
+      log(`PyTorch column skipped: ${missing}`)
+      rows.forEach((r) => (r.note = r.note ?? `no PyTorch comparison: ${missing}`))
+      return rows
+    }
+    const torchRows: BenchRow[] = []
+    for (const threads of o.torchThreads) {
+      log(`pytorch: ${threads} thread(s)`)
+      const t = runTorch({ threads, warmup: o.warmup, reps: o.reps, sizes: o.sizes, trainSize: o.trainSize, trainBatch: o.trainBatch, clock: o.clock })
+      if (t.params !== ref.params) log(`warning: PyTorch net has ${t.params} parameters, TF.js net ${ref.params}`)
+      torchRows.push(torchRow(t, { sizes: o.sizes, trainBatch: o.trainBatch, network: ref.network, flops128: ref.flops128, flops256: ref.flops256, clock: o.clock }))
+    }
+    const div = (a: number | null, b: number | null): number => (a === null || b === null ? Number.NaN : a / b)
+    const pick = (threads: number): BenchRow => {
+      const want = opts.ratioThreads ?? threads
+      return torchRows.find((t) => t.threads === want) ?? torchRows.reduce((a, b) => (b.threads > a.threads ? b : a))
+    }
+    for (const r of [...rows, ...torchRows]) {
+      const base = pick(r.backend === 'pytorch' ? (opts.ratioThreads ?? 1) : r.threads)
+      r.ratio = {
+        forward128: div(r.forward128Ms, base.forward128Ms),
+        forward256: div(r.forward256Ms, base.forward256Ms),
+        trainStep: div(r.trainStepMs, base.trainStepMs)
+      }
+      r.ratioTo = base.detail
+    }
+    rows.push(...torchRows)
+  }
+  return rows
+}
+
+/** Plain-text table of the rows, one line per row. */
+export function formatBenchTable(rows: BenchRow[]): string {
+  const f = (v: number | null, d = 1): string => (v === null || Number.isNaN(v) ? '-' : v.toFixed(d))
+  const head = ['backend', 'detail', 'network', 'params', 'GFLOP@128', 'fwd128 ms', 'fwd256 ms', 'train ms', 'img/s', 'x fwd128', 'x fwd256', 'x train', 'load']
+  const body = rows.map((r) => [
+    r.backend,
+    r.detail,
+    r.network,
+    String(r.params),
+    (r.flops128 / 1e9).toFixed(2),
+    f(r.forward128Ms),
+    f(r.forward256Ms),
+    f(r.trainStepMs),
+    f(r.trainImagesPerSec),
+    f(r.ratio?.forward128 ?? null, 2),
+    f(r.ratio?.forward256 ?? null, 2),
+    f(r.ratio?.trainStep ?? null, 2),
+    r.loadAvg.toFixed(1)
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')
+  const notes = rows.filter((r) => r.note !== undefined).map((r) => `note (${r.backend}): ${r.note}`)
+  if (rows.some((r) => r.clock === 'cpu')) notes.push('times are process CPU time (threads summed): compare single-threaded rows only')
+  const refs = [...new Set(rows.filter((r) => r.ratioTo !== null).map((r) => `${r.backend} ${r.detail} -> ${r.ratioTo}`))]
+  return [
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    ...(refs.length > 0 ? ['ratios (x ...) are time / time of the PyTorch row:', ...refs.map((r) => `  ${r}`)] : []),
+    ...notes
+  ].join('\n')
+}

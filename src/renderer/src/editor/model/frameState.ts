@@ -1,0 +1,97 @@
+/**
+ * One frame's editable state in a session: its polygons, undo history and
+ * save bookkeeping. Lives as long as the session, so history survives
+ * switching frames (and closing and reopening the editor).
+ */
+import type { ImageStatus } from '../../../../shared/domain'
+import type { Label } from '../../../../shared/contract'
+import { applyChanges } from './document'
+import { History } from './history'
+import { adoptSaved, fromLabels, labelsSignature, samePoints } from './labelsSync'
+import { serverKey, type ChangeSet, type EditorPolygon } from './types'
+
+export class FrameState {
+  polygons: readonly EditorPolygon[]
+  readonly history = new History()
+  serverIds: Map<string, number>
+  /** Bumped on every change of `polygons` by an edit. */
+  version = 0
+  /** The version the server holds. */
+  savedVersion = 0
+  saving = false
+  /** Why the last save failed; cleared by the next success. */
+  error: string | null = null
+  /** What the server held after our last load or save, to detect changes made elsewhere. */
+  signature: string
+  status: ImageStatus
+
+  constructor(
+    readonly imageId: number,
+    readonly width: number,
+    readonly height: number,
+    labels: readonly Label[],
+    status: ImageStatus
+  ) {
+    const { polygons, serverIds } = fromLabels(labels)
+    this.polygons = polygons
+    this.serverIds = serverIds
+    this.signature = labelsSignature(labels)
+    this.status = status
+  }
+
+  get dirty(): boolean {
+    return this.version !== this.savedVersion
+  }
+
+  /** Applies an edit; recorded edits can be undone. */
+  apply(changes: ChangeSet, record = true): void {
+    if (changes.length === 0) return
+    this.polygons = applyChanges(this.polygons, changes)
+    if (record) this.history.record(changes)
+    this.version++
+  }
+
+  undo(): ChangeSet | null {
+    const changes = this.history.undo()
+    if (changes) this.apply(changes, false)
+    return changes
+  }
+
+  redo(): ChangeSet | null {
+    const changes = this.history.redo()
+    if (changes) this.apply(changes, false)
+    return changes
+  }
+
+  /**
+   * Takes in a save's answer. `sent` is the list that was saved at `sentVersion`.
+   * If nothing changed since, the polygons take the server's points (what a
+   * reload would show); otherwise only the ids are adopted and the newer edits
+   * stay dirty for the next save.
+   */
+  adopt(sent: readonly EditorPolygon[], sentIds: ReadonlyMap<string, number>, saved: readonly Label[], sentVersion: number): void {
+    const { ids, byKey, extra } = adoptSaved(sent, sentIds, saved)
+    this.serverIds = ids
+    this.signature = labelsSignature(saved)
+    let list = this.polygons.slice()
+    if (this.version === sentVersion) {
+      list = list.map((p) => {
+        const label = byKey.get(p.key)
+        if (!label || (label.classId === p.classId && samePoints(label.points, p.points))) return p
+        return { ...p, classId: label.classId, points: label.points }
+      })
+      this.savedVersion = sentVersion
+    }
+    for (const l of extra) {
+      const key = serverKey(l.id)
+      ids.set(key, l.id)
+      if (!list.some((p) => p.key === key)) list.push({ key, classId: l.classId, points: l.points, source: l.source })
+    }
+    this.polygons = list
+  }
+
+  /** Whether the server still holds exactly what this state last saw there. */
+  matchesServer(labels: readonly Label[]): boolean {
+    return labelsSignature(labels) === this.signature
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { isSimple } from '../../../../shared/geometry/polygon'
+import { rasterizePolygon } from '../../../../shared/geometry/raster'
+import { label, rig } from '../test/fixtures'
+import { acceptMask, heatmapRgba, maskRings } from './predictions'
+
+function blobMask(w: number, h: number, blobs: [number, number, number][]): Uint8Array {
+  const m = new Uint8Array(w * h)
+  for (let j = 0; j < h; j++)
+    for (let i = 0; i < w; i++) if (blobs.some(([cx, cy, r]) => (i + 0.5 - cx) ** 2 + (j + 0.5 - cy) ** 2 <= r * r)) m[j * w + i] = 1
+  return m
+}
+
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let i = 0
+  let u = 0
+  for (let k = 0; k < a.length; k++) {
+    i += a[k]! & b[k]!
+    u += a[k]! | b[k]!
+  }
+  return i / u
+}
+
+describe('accept prediction', () => {
+  it('turns each component of a predicted mask into a simple polygon of its class, source model', () => {
+    const data = blobMask(100, 80, [
+      [25, 25, 12],
+      [70, 50, 15]
+    ])
+    const polys = acceptMask({ classId: 12, width: 100, height: 80, data }, { width: 100, height: 80 })
+    expect(polys).toHaveLength(2)
+    const union = new Uint8Array(100 * 80)
+    for (const p of polys) {
+      expect(p).toMatchObject({ classId: 12, source: 'model' })
+      expect(isSimple(p.points)).toBe(true)
+      // Simplified: far fewer vertices than pixel steps on the outline.
+      expect(p.points.length / 2).toBeLessThan(40)
+      rasterizePolygon(p.points, 100, 80).forEach((v, k) => v && (union[k] = 1))
+    }
+    expect(iou(union, data)).toBeGreaterThan(0.9)
+  })
+
+  it('scales a mask at the model resolution up to the frame', () => {
+    const data = blobMask(50, 40, [[25, 20, 10]])
+    const rings = maskRings({ classId: 11, width: 50, height: 40, data }, { width: 100, height: 80 })
+    expect(rings).toHaveLength(1)
+    const xs = rings[0]!.filter((_, k) => k % 2 === 0)
+    expect(Math.min(...xs)).toBeCloseTo(30, 0)
+    expect(Math.max(...xs)).toBeCloseTo(70, 0)
+  })
+
+  it('accepting adds the polygons to the frame as one undo step', () => {
+    const r = rig([label(1, 13, [0, 0, 20, 0, 20, 20])])
+    const polys = acceptMask({ classId: 11, width: 100, height: 80, data: blobMask(100, 80, [[50, 40, 8], [80, 20, 5]]) }, r.frame)
+    r.core.addPolygons(polys)
+    expect(r.core.getSnapshot().polygons.map((p) => p.source)).toEqual(['manual', 'model', 'model'])
+    r.core.command({ type: 'undo' })
+    expect(r.core.getSnapshot().polygons).toHaveLength(1)
+  })
+
+  it('rejects data of the wrong size and colours heatmaps by score', () => {
+    expect(() => acceptMask({ classId: 1, width: 10, height: 10, data: new Uint8Array(5) }, { width: 10, height: 10 })).toThrow(/5 values/)
+    const rgba = heatmapRgba({ classId: 1, width: 2, height: 1, data: new Uint8Array([0, 200]) }, [10, 20, 30])
+    expect([...rgba]).toEqual([10, 20, 30, 0, 10, 20, 30, 200])
+  })
+})

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest'
+import { isSimple } from '../../../../shared/geometry/polygon'
+import { click, pt, rig } from '../test/fixtures'
+
+describe('polygon tool', () => {
+  it('adds vertices snapped to pixel centres and closes on the first vertex', () => {
+    const r = rig()
+    r.core.setTool('polygon')
+    click(r, 10.2, 10.9)
+    click(r, 40.7, 10.1)
+    click(r, 40.1, 30.6)
+    expect(r.core.getSnapshot().preview.draft).toEqual([10.5, 10.5, 40.5, 10.5, 40.5, 30.5])
+    click(r, 11, 11)
+    const s = r.core.getSnapshot()
+    expect(s.polygons).toHaveLength(1)
+    expect(s.polygons[0]).toMatchObject({ classId: 11, source: 'manual', points: [10.5, 10.5, 40.5, 10.5, 40.5, 30.5] })
+    expect(s.preview.draft).toBeNull()
+    expect(s.selectedKey).toBe(s.polygons[0]!.key)
+    expect(r.edits).toBe(1)
+    expect(s.canUndo).toBe(true)
+  })
+
+  it('closes on double-click and on Enter, the double-click press adding no duplicate vertex', () => {
+    const r = rig()
+    click(r, 10, 10)
+    click(r, 30, 10)
+    click(r, 30, 30)
+    // A double-click: two presses on the same spot, then dblclick.
+    click(r, 10, 30)
+    click(r, 10, 30)
+    r.core.doubleClick(pt(r, 10, 30))
+    expect(r.core.getSnapshot().polygons[0]!.points).toHaveLength(8)
+
+    click(r, 50, 50)
+    click(r, 70, 50)
+    click(r, 60, 70)
+    expect(r.core.command({ type: 'key', key: 'Enter' })).toBe(true)
+    expect(r.core.getSnapshot().polygons).toHaveLength(2)
+  })
+
+  it('Backspace removes the last vertex, Esc cancels, fewer than 3 vertices do not close', () => {
+    const r = rig()
+    click(r, 10, 10)
+    click(r, 30, 10)
+    click(r, 30, 30)
+    r.core.command({ type: 'key', key: 'Backspace' })
+    expect(r.core.getSnapshot().preview.draft).toEqual([10.5, 10.5, 30.5, 10.5])
+    r.core.command({ type: 'key', key: 'Enter' })
+    expect(r.core.getSnapshot().polygons).toHaveLength(0)
+    expect(r.core.getSnapshot().message?.kind).toBe('error')
+    r.core.command({ type: 'key', key: 'Escape' })
+    expect(r.core.getSnapshot().preview.draft).toBeNull()
+    expect(r.core.getSnapshot().polygons).toHaveLength(0)
+    // Ctrl+Z while drawing takes back a vertex, not a committed step.
+    click(r, 10, 10)
+    click(r, 20, 10)
+    r.core.command({ type: 'undo' })
+    expect(r.core.getSnapshot().preview.draft).toEqual([10.5, 10.5])
+  })
+
+  it('refuses a vertex whose edge would cross the outline, and a crossing closing edge', () => {
+    const r = rig()
+    click(r, 10, 10)
+    click(r, 50, 10)
+    click(r, 50, 50)
+    click(r, 30, 50)
+    // Back across the first edge.
+    click(r, 30, 5)
+    expect(r.core.getSnapshot().preview.draft).toHaveLength(8)
+    expect(r.core.getSnapshot().message?.text).toMatch(/cross/)
+    // A bow-tie: the closing edge would cross the first one.
+    const b = rig()
+    click(b, 10, 10)
+    click(b, 50, 10)
+    click(b, 10, 50)
+    click(b, 50, 50)
+    b.core.command({ type: 'key', key: 'Enter' })
+    expect(b.core.getSnapshot().polygons).toHaveLength(0)
+    b.core.command({ type: 'key', key: 'Escape' })
+    click(b, 10, 10)
+    click(b, 50, 10)
+    click(b, 50, 50)
+    click(b, 10, 50)
+    b.core.command({ type: 'key', key: 'Enter' })
+    expect(isSimple(b.core.getSnapshot().polygons[0]!.points)).toBe(true)
+  })
+
+  it('draws with the class picked by key, and refuses a locked class', () => {
+    const r = rig()
+    r.core.command({ type: 'class', index: 1 })
+    click(r, 10, 10)
+    click(r, 30, 10)
+    click(r, 30, 30)
+    r.core.command({ type: 'key', key: 'Enter' })
+    expect(r.core.getSnapshot().polygons[0]!.classId).toBe(12)
+    r.core.command({ type: 'toggleLocked' })
+    click(r, 60, 10)
+    expect(r.core.getSnapshot().preview.draft).toBeNull()
+    expect(r.core.getSnapshot().message?.text).toMatch(/locked/)
+  })
+
+  it('keeps vertices inside the frame and commits a closable draft when leaving the frame', () => {
+    const r = rig()
+    click(r, -20, -5)
+    click(r, 130, 2)
+    click(r, 50, 500)
+    expect(r.core.getSnapshot().preview.draft).toEqual([0.5, 0.5, 99.5, 2.5, 50.5, 79.5])
+    r.core.attach(null)
+    expect(r.frame.polygons).toHaveLength(1)
+  })
+})
