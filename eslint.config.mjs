@@ -2,29 +2,62 @@
 // preload, renderer and e2e import shared and never each other; services, ml
 // and shared never import electron. Per-layer tsconfigs enforce the same.
 import js from '@eslint/js'
+import path from 'node:path'
 import tseslint from 'typescript-eslint'
 
-const layers = ['main', 'ml', 'preload', 'renderer']
-// A relative import that climbs to src/ and enters another layer.
-const into = (names) => ({
-  regex: `^(\\.\\./)+(${names.join('|')})(/|$)`,
-  message: 'Layers never import each other: go through src/shared (types, pure logic) or a message.'
-})
+const LAYERS = ['shared', 'main', 'ml', 'preload', 'renderer']
+const SRC = path.resolve(import.meta.dirname, 'src')
+const E2E = path.resolve(import.meta.dirname, 'e2e')
+
+/** Which layer a file is in: a folder under src/, or e2e. */
+function layerOf(file) {
+  if (file.startsWith(E2E + path.sep)) return 'e2e'
+  const rel = path.relative(SRC, file)
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null
+  const top = rel.split(path.sep)[0]
+  return LAYERS.includes(top) ? top : null
+}
+
+/**
+ * The layer rule, on resolved paths (a relative path alone can't tell
+ * src/shared/ml from src/ml): shared imports nothing of ours; main, ml,
+ * preload, renderer and e2e import shared and never each other.
+ */
+const layerRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const from = layerOf(context.filename)
+    if (!from) return {}
+    const check = (node, source) => {
+      if (typeof source !== 'string' || !source.startsWith('.')) return
+      const to = layerOf(path.resolve(path.dirname(context.filename), source))
+      if (!to || to === from || to === 'shared') return
+      context.report({
+        node,
+        message: `${from} must not import ${to} (${source}): layers meet only in src/shared, or talk by messages.`
+      })
+    }
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value)
+    }
+  }
+}
+
 const noElectron = { name: 'electron', message: 'Only src/main/index.ts, src/main/ipc and src/preload may import electron.' }
 const nodeBuiltins = {
   regex: '^node:',
   message: 'src/shared and src/renderer are pure: no Node APIs.'
 }
 
-function layer(files, { forbidLayers = [], electron = true, node = true, ignores = [] } = {}) {
-  const patterns = []
-  if (forbidLayers.length) patterns.push(into(forbidLayers))
-  if (!node) patterns.push(nodeBuiltins)
+function layer(files, { electron = true, node = true, ignores = [] } = {}) {
   return {
     files,
     ignores,
     rules: {
-      'no-restricted-imports': ['error', { paths: electron ? [] : [noElectron], patterns }]
+      'no-restricted-imports': ['error', { paths: electron ? [] : [noElectron], patterns: node ? [] : [nodeBuiltins] }]
     }
   }
 }
@@ -41,25 +74,18 @@ export default tseslint.config(
       'no-console': 'off'
     }
   },
-  layer(['src/shared/**/*.ts'], { forbidLayers: layers, electron: false, node: false, ignores: ['**/*.test.ts'] }),
-  layer(['src/shared/**/*.test.ts'], { forbidLayers: layers, electron: false }),
-  layer(['src/main/**/*.ts'], { forbidLayers: ['ml', 'preload', 'renderer'] }),
+  {
+    files: ['src/**/*.{ts,tsx}', 'e2e/**/*.ts'],
+    plugins: { layers: { rules: { 'no-cross-layer': layerRule } } },
+    rules: { 'layers/no-cross-layer': 'error' }
+  },
+  layer(['src/shared/**/*.ts'], { electron: false, node: false, ignores: ['**/*.test.ts'] }),
   layer(['src/main/services/**/*.ts', 'src/main/app/**/*.ts', 'src/main/db/**/*.ts', 'src/main/cli/**/*.ts', 'src/main/transport/**/*.ts'], {
-    forbidLayers: ['ml', 'preload', 'renderer'],
     electron: false
   }),
-  layer(['src/ml/**/*.ts'], { forbidLayers: ['main', 'preload', 'renderer'], electron: false }),
-  layer(['src/preload/**/*.ts'], { forbidLayers: ['main', 'ml', 'renderer'] }),
-  layer(['src/renderer/**/*.{ts,tsx}'], { forbidLayers: ['main', 'ml', 'preload'], electron: false, node: false, ignores: ['**/*.test.ts'] }),
-  {
-    files: ['e2e/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [noElectron], patterns: [{ regex: '^(\\.\\./)+src/(main|ml|preload|renderer)(/|$)', message: 'e2e drives the app from outside: import src/shared only.' }] }
-      ]
-    }
-  },
+  layer(['src/ml/**/*.ts'], { electron: false }),
+  layer(['src/renderer/**/*.{ts,tsx}'], { electron: false, node: false, ignores: ['**/*.test.ts'] }),
+  layer(['e2e/**/*.ts'], { electron: false }),
   {
     files: ['**/*.mjs', '**/*.cjs', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }

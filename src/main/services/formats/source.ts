@@ -4,7 +4,9 @@
  * JSON, COCO and MVTec are each one.
  */
 import type { ImportIssue } from '../../../shared/contract'
-import { clipToFrame, isValidPolygon } from '../../../shared/geometry/polygon'
+import { clipToFrame, isSimple, isValidPolygon, polygonBBox } from '../../../shared/geometry/polygon'
+import { rasterizeInto } from '../../../shared/geometry/raster'
+import { traceBinary } from '../../../shared/geometry/trace'
 import type { Split, ViewOrUnassigned } from '../../../shared/domain'
 
 export interface SourceLabel {
@@ -65,9 +67,34 @@ export function clipLabels(labels: SourceLabel[], width: number, height: number,
       issues.push(`${l.className}: ${clipped.clipped ? 'nothing left inside the frame' : 'fewer than 3 distinct points'}`)
       continue
     }
-    out.push({ className: l.className, points: clipped.polygon })
+    if (isSimple(clipped.polygon)) {
+      out.push({ className: l.className, points: clipped.polygon })
+      continue
+    }
+    const repaired = untangle(clipped.polygon)
+    issues.push(
+      `${l.className}: the polygon crosses itself; imported as ${repaired.length} simple polygon${repaired.length === 1 ? '' : 's'} tracing the pixels it fills`
+    )
+    for (const points of repaired) out.push({ className: l.className, points })
   }
   return out
+}
+
+/**
+ * A self-crossing polygon means the pixels the rasteriser fills for it; those
+ * pixels, traced, give simple polygons the editor can save. Nothing is stored
+ * crossed, so a later edit of the frame never trips over it.
+ */
+function untangle(poly: number[]): number[][] {
+  const box = polygonBBox(poly)
+  if (!box) return []
+  const x0 = Math.floor(box.minX)
+  const y0 = Math.floor(box.minY)
+  const w = Math.ceil(box.maxX) - x0 + 1
+  const h = Math.ceil(box.maxY) - y0 + 1
+  const mask = new Uint8Array(w * h)
+  rasterizeInto(mask, w, h, poly.map((v, i) => v - (i % 2 === 0 ? x0 : y0)))
+  return traceBinary(mask, w, h).map((p) => p.map((v, i) => v + (i % 2 === 0 ? x0 : y0)))
 }
 
 export function addCount(map: Map<string, number | undefined>, name: string, n: number | undefined): void {

@@ -102,13 +102,26 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
       break
     }
     const chunk = walked.files.slice(start, start + CHUNK)
+    // Read and hash in parallel, then decide duplicates in walk order, so the
+    // copy that counts as the original never depends on timing.
+    const read = await mapLimit(chunk, CONCURRENCY, (rel) => readAndHash(folder, rel, summary))
+    const unique: ReadFile[] = []
+    for (const r of read) {
+      if (r && (seen.has(r.hash) || hashExists.get(r.hash))) summary.duplicates += 1
+      else if (r) {
+        seen.add(r.hash)
+        unique.push(r)
+        continue
+      }
+      done += 1
+    }
     const results: Processed[] = []
-    await forEachLimit(chunk, CONCURRENCY, async (rel) => {
+    await forEachLimit(unique, CONCURRENCY, async (file) => {
       if (ctx.signal?.aborted) return
-      const processed = await processOne(ws, folder, rel, { opts, viewRe, sources, seen, hashExists, summary })
+      const processed = await processOne(ws, file, { opts, viewRe, sources, seen, hashExists, summary })
       if (processed) results.push(processed)
       done += 1
-      ctx.onProgress?.({ done, total, message: rel })
+      ctx.onProgress?.({ done, total, message: file.rel })
     })
     // Workers finish out of order; sorting keeps split assignment independent of timing.
     results.sort((a, b) => (a.rel < b.rel ? -1 : 1))
@@ -131,22 +144,25 @@ interface ProcessEnv {
   summary: ImportSummary
 }
 
-async function processOne(ws: Workspace, folder: string, rel: string, env: ProcessEnv): Promise<Processed | null> {
-  const { summary } = env
-  const file = join(folder, rel)
-  let bytes: Buffer
+interface ReadFile {
+  rel: string
+  bytes: Buffer
+  hash: string
+}
+
+async function readAndHash(folder: string, rel: string, summary: ImportSummary): Promise<ReadFile | null> {
   try {
-    bytes = await readFile(file)
+    const bytes = await readFile(join(folder, rel))
+    return { rel, bytes, hash: createHash('sha256').update(bytes).digest('hex') }
   } catch (err) {
     summary.failed.push({ path: rel, reason: `not readable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` })
     return null
   }
-  const hash = createHash('sha256').update(bytes).digest('hex')
-  if (env.seen.has(hash) || env.hashExists.get(hash)) {
-    summary.duplicates += 1
-    return null
-  }
-  env.seen.add(hash)
+}
+
+async function processOne(ws: Workspace, file: ReadFile, env: ProcessEnv): Promise<Processed | null> {
+  const { summary } = env
+  const { rel, bytes, hash } = file
   let width: number
   let height: number
   try {
@@ -263,15 +279,22 @@ function ensureRoot(ws: Workspace, folder: string): number {
   return Number(ws.db.prepare('INSERT INTO image_roots (path) VALUES (?)').run(stored).lastInsertRowid)
 }
 
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** Like Promise.all over fn, at most `limit` at a time, results in input order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < items.length) {
-      const item = items[next++]!
-      await fn(item)
+      const i = next++
+      out[i] = await fn(items[i]!)
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  await mapLimit(items, limit, fn)
 }
 
 function safeUser(): string {

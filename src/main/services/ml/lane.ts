@@ -1,4 +1,4 @@
-import { MlHost, MlJobError } from './mlHost'
+import { MlJobError, type MlHost } from './mlHost'
 
 export interface LaneTask {
   runId: number
@@ -15,6 +15,7 @@ export class Lane {
   private current: { task: LaneTask; controller: AbortController } | null = null
   private host: MlHost | null = null
   private draining: Promise<void> | null = null
+  private running = false
 
   constructor(
     readonly name: string,
@@ -38,9 +39,12 @@ export class Lane {
 
   enqueue(task: LaneTask): void {
     this.queue.push({ task, controller: new AbortController() })
-    this.draining ??= this.drain().finally(() => {
-      this.draining = null
-    })
+    // The flag drops inside drain() itself, in the same tick it sees an empty
+    // queue, so a task enqueued from a callback of the last one still runs.
+    if (!this.running) {
+      this.running = true
+      this.draining = this.drain()
+    }
   }
 
   /** Cancels a queued task at once, or asks the running one to stop. */
@@ -58,16 +62,22 @@ export class Lane {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      this.current = this.queue.shift()!
-      try {
-        await this.current.task.run(this.liveHost(), this.current.controller.signal)
-      } catch (err) {
-        if (err instanceof MlJobError && err.code === 'crashed') this.host = null
-        this.onTaskError(this.current.task.runId, err)
-      } finally {
-        this.current = null
+    try {
+      while (this.queue.length > 0) {
+        this.current = this.queue.shift()!
+        try {
+          await this.current.task.run(this.liveHost(), this.current.controller.signal)
+        } catch (err) {
+          if (err instanceof MlJobError && err.code === 'crashed') this.host = null
+          const runId = this.current.task.runId
+          this.current = null
+          this.onTaskError(runId, err)
+        } finally {
+          this.current = null
+        }
       }
+    } finally {
+      this.running = false
     }
   }
 

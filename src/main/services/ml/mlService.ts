@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus } from '../../../shared/contract'
+import type { ModelConfig, TrainConfig } from '../../../shared/ml/config'
 import type { EvalResult, InferResult, TrainResult } from '../../../shared/ml/protocol'
 import { nowIso } from '../../db/connection'
 import type { EventHub } from '../events'
@@ -362,7 +363,7 @@ export class MlService {
   }
 }
 
-type TrainResultConfig = { model: import('../../../shared/ml/config').ModelConfig; train: import('../../../shared/ml/config').TrainConfig }
+type TrainResultConfig = { model: ModelConfig; train: TrainConfig }
 
 interface TrainingJob {
   arch: 'arcd' | 'unet'
