@@ -3,7 +3,7 @@
  * maps resampled to the frame size, thresholded masks and the image score.
  * With writePngs: outDir/<id>/recon.png, heatmap.png (the highest defect-class
  * probability per pixel, or of all classes when there is no defect class) and
- * mask-<class>.png (0/255).
+ * mask-<class>.png (0/255) and prob-<class>.png (probability x 255).
  */
 import path from 'node:path'
 import type { InferItemResult, InferJobSpec, InferResult } from '../../shared/ml/protocol'
@@ -82,7 +82,8 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
             dir,
             recon: recon ? path.join(dir, 'recon.png') : null,
             heatmap: path.join(dir, 'heatmap.png'),
-            masks: {} as Record<string, string>
+            masks: {} as Record<string, string>,
+            probs: {} as Record<string, string>
           }
           if (recon && files.recon) await writeRgbPng(files.recon, recon, W, H)
           await writeHeatmapPng(files.heatmap, heat, W, H)
@@ -90,6 +91,12 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
             const f = path.join(dir, `mask-${safeName(classes[k]!.name)}.png`)
             await writeGreyPng(f, masks[k]!, W, H)
             files.masks[classes[k]!.name] = f
+            // The class's probability as 8-bit grey: the review and the editor's overlay read these.
+            const prob = new Uint8Array(W * H)
+            for (let i = 0; i < W * H; i++) prob[i] = Math.round(frameProbs[i * K + k]! * 255)
+            const pf = path.join(dir, `prob-${safeName(classes[k]!.name)}.png`)
+            await writeGreyPng(pf, prob, W, H)
+            files.probs[classes[k]!.name] = pf
           }
           result.files = files
         }

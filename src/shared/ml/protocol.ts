@@ -167,7 +167,7 @@ export interface InferItemResult {
   /** Pixels above threshold per class name, at frame size. */
   maskPixels: Record<string, number>
   /** Written files (when writePngs); recon is null for the plain U-Net. */
-  files?: { dir: string; recon: string | null; heatmap: string; masks: Record<string, string> }
+  files?: { dir: string; recon: string | null; heatmap: string; masks: Record<string, string>; probs: Record<string, string> }
 }
 
 export interface InferResult {
