@@ -30,7 +30,10 @@ export interface BenchOptions {
   installTorch?: boolean
   warmup?: number
   reps?: number
-  /** Fewer repetitions for the slow pure-JS cpu backend (default 1 warmup, 1 rep). */
+  /**
+   * Repetitions for the slow pure-JS cpu backend (default 1). Its forward
+   * passes get one warmup run, its training step (minutes) none.
+   */
   cpuReps?: number
   sizes?: [number, number]
   trainSize?: number
@@ -162,7 +165,7 @@ async function benchTfjs(
         await loss.data()
         loss.dispose()
       },
-      warmup,
+      slow ? 0 : warmup,
       reps,
       o.clock
     )
@@ -171,6 +174,7 @@ async function benchTfjs(
     tf.dispose([xb, yb])
     return {
       ...base,
+      ...(slow ? { note: `median of ${reps} run(s); training step timed without warmup` } : {}),
       forward128Ms: forward[0]!,
       forward256Ms: forward[1]!,
       trainStepMs: train,

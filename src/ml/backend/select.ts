@@ -3,7 +3,7 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { registerDilatedConvGradients } from './dilatedConvGrad'
 import { registerCpuKernelFixes, registerWasmTrainingKernels } from './registerKernels'
 import { nodeRequire, resolveWasmDir } from './wasmDir'
-import { installThreadedWasm, threadsFromEnv, WASM_THREADS_ENV } from './wasmThreads'
+import { installThreadedWasm, restoreStockWasm, threadedWasmFailure, threadsFromEnv, WASM_THREADS_ENV } from './wasmThreads'
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
 export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu'
@@ -71,7 +71,9 @@ function loadNodeBinding(pkg: string): string | null {
 
 let wasmDirInUse: string | null = null
 
-async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<{ ok: true; report: Partial<BackendReport> } | { ok: false; reason: string }> {
+type Attempt = { ok: true; report: Partial<BackendReport>; skipped?: BackendReport['skipped'] } | { ok: false; reason: string }
+
+async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<Attempt> {
   const env = opts.env ?? process.env
   const pkg = NODE_PACKAGES[name]
   if (pkg !== undefined) {
@@ -95,26 +97,49 @@ async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<
     } catch (e) {
       return { ok: false, reason: message(e) }
     }
+    const skipped: BackendReport['skipped'] = []
+    let threaded = false
     if (tf.findBackend('wasm') === null) {
-      try {
-        if (threads !== null) installThreadedWasm({ wasmDir: dir, threads })
-        else if (wasmDirInUse !== dir) setWasmPaths(dir)
-        wasmDirInUse = dir
-      } catch (e) {
-        return { ok: false, reason: `wasm could not be set up from ${dir}: ${message(e)}` }
+      if (threads !== null) {
+        try {
+          threaded = installThreadedWasm({ wasmDir: dir, threads })
+        } catch (e) {
+          skipped.push({ name: `wasm (${threads} threads)`, reason: message(e) })
+        }
       }
+      if (!threaded && wasmDirInUse !== dir) {
+        try {
+          setWasmPaths(dir)
+        } catch (e) {
+          return { ok: false, reason: `wasm could not be pointed at ${dir}: ${message(e)}` }
+        }
+      }
+      wasmDirInUse = dir
     }
     registerWasmTrainingKernels()
-    let ok: boolean
-    try {
-      ok = await tf.setBackend('wasm')
-    } catch (e) {
-      return { ok: false, reason: `wasm failed to initialise from ${dir}: ${message(e)}` }
+    const start = async (): Promise<string | null> => {
+      try {
+        return (await tf.setBackend('wasm')) ? null : `wasm failed to initialise from ${dir}`
+      } catch (e) {
+        return `wasm failed to initialise from ${dir}: ${message(e)}`
+      }
     }
-    if (!ok) return { ok: false, reason: `wasm failed to initialise from ${dir}` }
+    let failure = await start()
+    if (failure !== null && threaded && restoreStockWasm()) {
+      // The threaded build would not start (TF.js logged why); the stock one still may.
+      const cause = threadedWasmFailure()
+      skipped.push({ name: `wasm (${threads} threads)`, reason: cause === null ? failure : `${failure}: ${cause}` })
+      try {
+        setWasmPaths(dir)
+        failure = await start()
+      } catch (e) {
+        failure = `wasm could not be pointed at ${dir}: ${message(e)}`
+      }
+    }
+    if (failure !== null) return { ok: false, reason: failure }
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))
     // -1 when the build has no thread pool (the stock single-threaded one).
-    return { ok: true, report: { gpu: false, simd, threads: Math.max(1, getThreadsCount()) } }
+    return { ok: true, report: { gpu: false, simd, threads: Math.max(1, getThreadsCount()) }, skipped }
   }
   if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'cpu backend failed to initialise' }
   return { ok: true, report: { gpu: false, threads: 1 } }
@@ -145,7 +170,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     if (forced !== undefined && family(name) !== forced) break
     const attempt = await tryBackend(name, opts)
     if (attempt.ok) {
-      return { name, gpu: false, ...attempt.report, skipped }
+      return { name, gpu: false, ...attempt.report, skipped: [...skipped, ...(attempt.skipped ?? [])] }
     }
     skipped.push({ name, reason: attempt.reason })
   }

@@ -76,6 +76,9 @@ function materialise(name: string, content: string, dir: string): string {
 }
 
 let installed: { threads: number } | null = null
+let lastFailure: string | null = null
+/** The stock single-threaded factory, kept so a failed threaded start can fall back to it. */
+let stock: { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number } | null = null
 
 /**
  * Replaces the 'wasm' backend factory with the threaded build. Must run
@@ -99,12 +102,17 @@ export function installThreadedWasm(opts: { wasmDir: string; threads: number; sc
   const binary = path.join(opts.wasmDir, 'tfjs-backend-wasm-threaded-simd.wasm')
   if (!existsSync(binary)) throw new Error(`threaded wasm binary not found: ${binary}`)
 
+  stock = tf.engine().registryFactory.wasm ?? null
   tf.removeBackend('wasm')
   tf.registerBackend(
     'wasm',
     async () => {
-      let fail: (e: unknown) => void = () => undefined
-      const failed = new Promise<never>((_, reject) => (fail = reject))
+      let reject: (e: unknown) => void = () => undefined
+      const failed = new Promise<never>((_, r) => (reject = r))
+      const fail = (e: unknown): void => {
+        lastFailure = e instanceof Error ? e.message : String(e)
+        reject(e)
+      }
       const module = await Promise.race([
         factory({
           locateFile: (file: string) => (file.endsWith('.worker.js') ? workerFile : path.join(opts.wasmDir, file)),
@@ -138,5 +146,24 @@ export function installThreadedWasm(opts: { wasmDir: string; threads: number; sc
     2
   )
   installed = { threads }
+  return true
+}
+
+/** Why the threaded build last failed to start, if it did. */
+export function threadedWasmFailure(): string | null {
+  return lastFailure
+}
+
+/**
+ * Puts the stock single-threaded wasm factory back after the threaded build
+ * failed to start. Returns false when there is nothing to restore or wasm is
+ * already running.
+ */
+export function restoreStockWasm(): boolean {
+  if (stock === null || tf.findBackend('wasm') !== null) return false
+  tf.removeBackend('wasm')
+  tf.registerBackend('wasm', stock.factory, stock.priority)
+  stock = null
+  installed = null
   return true
 }

@@ -352,7 +352,6 @@ async function stageDisc(run: RunState, samples: Sample[], resume: StageResume |
   const disc = nets.disc!
   const size = spec.model.size
   const K = classes.length
-  const inC = spec.arch === 'arcd' ? 6 : 3
   const data = await stage2Data(run, samples)
   const { train, trainRecon, labelled, negatives, val, valRecon } = data
   if (labelled.length === 0) throw badInput('stage 2 needs labelled frames (with polygons) in the training split')

@@ -54,7 +54,7 @@ function firstEvent<E extends EventName>(event: E, pred: (p: Events[E]) => boole
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`no ${event} event`)), timeoutMs)
     const off = events.subscribe((e, p) => {
-      if (e === event && pred(p as Events[E])) {
+      if ((e as EventName) === event && pred(p as Events[E])) {
         clearTimeout(timer)
         off()
         ok(p as Events[E])

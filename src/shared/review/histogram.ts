@@ -1,0 +1,100 @@
+/**
+ * Per-frame, per-class review statistics as two 256-bin histograms of the
+ * class's 8-bit probability map (the prob-<class>.png the inference writes,
+ * probability x 255): one over the pixels outside every label of the class,
+ * one over the pixels inside. Every count the review shows follows from them
+ * at any threshold without decoding a map again:
+ *
+ *   predicted          = pixels with byte >= b          (b = thresholdByte(t))
+ *   predicted outside  = outside pixels with byte >= b   (pixel false positives)
+ *   labelled missed    = inside pixels with byte < b     (pixel false negatives)
+ *
+ * A pixel is predicted when byte / 255 >= t. The inference's own masks compare
+ * the unrounded probability, so a pixel within half a grey level of t may
+ * differ from mask-<class>.png; the review is self-consistent on the bytes.
+ */
+
+export const BINS = 256
+/** Layout of a class histogram: [0, 256) outside the labels, [256, 512) inside. */
+export const HIST_LENGTH = 2 * BINS
+
+export interface PixelCounts {
+  /** Predicted and labelled. */
+  tp: number
+  /** Predicted outside every label of the class. */
+  fp: number
+  /** Labelled but not predicted. */
+  fn: number
+  /** Neither. */
+  tn: number
+}
+
+/** The smallest byte b with b / 255 >= t; 0 for t <= 0, 256 (nothing) for t > 1. */
+export function thresholdByte(t: number): number {
+  if (!Number.isFinite(t)) throw new RangeError(`threshold must be a finite number, got ${t}`)
+  if (t <= 0) return 0
+  if (t > 1) return BINS
+  // The epsilon keeps t = k/255 (a slider landing on a grey level) at byte k despite rounding.
+  return Math.min(BINS, Math.max(0, Math.ceil(t * 255 - 1e-9)))
+}
+
+/**
+ * Histogram of one class over one frame: `prob` holds bytes (probability x
+ * 255), `truth` is non-zero where a label of the class covers the pixel.
+ */
+export function buildHistogram(prob: ArrayLike<number>, truth: ArrayLike<number>): Uint32Array {
+  if (prob.length !== truth.length) throw new RangeError(`probability map (${prob.length}) and label mask (${truth.length}) differ in size`)
+  const h = new Uint32Array(HIST_LENGTH)
+  for (let i = 0; i < prob.length; i++) {
+    const v = prob[i]!
+    const b = v < 0 ? 0 : v > 255 ? 255 : v | 0
+    h[truth[i] ? BINS + b : b]!++
+  }
+  return h
+}
+
+function checkHist(h: ArrayLike<number>): void {
+  if (h.length !== HIST_LENGTH) throw new RangeError(`a class histogram has ${HIST_LENGTH} bins, got ${h.length}`)
+}
+
+/** Pixel outcomes of a class at threshold t. */
+export function countsAt(h: ArrayLike<number>, t: number): PixelCounts {
+  checkHist(h)
+  const b = thresholdByte(t)
+  let tp = 0
+  let fp = 0
+  let fn = 0
+  let tn = 0
+  for (let k = 0; k < BINS; k++) {
+    if (k >= b) {
+      fp += h[k]!
+      tp += h[BINS + k]!
+    } else {
+      tn += h[k]!
+      fn += h[BINS + k]!
+    }
+  }
+  return { tp, fp, fn, tn }
+}
+
+/** The highest probability (byte / 255) of the class anywhere on the frame; 0 on an empty histogram. */
+export function maxProbability(h: ArrayLike<number>): number {
+  checkHist(h)
+  for (let k = BINS - 1; k >= 0; k--) if (h[k]! > 0 || h[BINS + k]! > 0) return k / 255
+  return 0
+}
+
+/** Pixels under the class's labels. */
+export function labelledPixels(h: ArrayLike<number>): number {
+  checkHist(h)
+  let n = 0
+  for (let k = 0; k < BINS; k++) n += h[BINS + k]!
+  return n
+}
+
+/** Adds `h` into `acc` (both class histograms), for a set of frames. */
+export function addHistogram(acc: Uint32Array | Float64Array, h: ArrayLike<number>): void {
+  checkHist(h)
+  checkHist(acc)
+  for (let k = 0; k < HIST_LENGTH; k++) acc[k]! += h[k]!
+}
