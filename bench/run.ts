@@ -7,8 +7,8 @@
 import { loadavg } from 'node:os'
 import { runImportBench } from './importBench'
 
-type Section = 'import' | 'grid' | 'ml' | 'editor'
-const ALL: Section[] = ['import', 'grid', 'ml', 'editor']
+type Section = 'import' | 'grid' | 'models' | 'ml' | 'editor'
+const ALL: Section[] = ['import', 'grid', 'models', 'ml', 'editor']
 
 function table(title: string, header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))]
@@ -38,12 +38,23 @@ async function section(name: Section): Promise<string> {
         Object.entries(results).map(([pace, r]) => [pace, r.frames, ms(r.meanMs), ms(r.p95Ms), ms(r.maxMs)])
       )
     }
+    case 'models': {
+      const { modelSizeRows } = await import('./ml/modelSizes')
+      const rows = await modelSizeRows()
+      return table(
+        'ARCD networks at 256 (params include batch-norm statistics; FLOPs: multiply-add = 2)',
+        ['preset', 'network', 'params', 'GFLOPs'],
+        rows.map((r) => [r.preset, r.network, r.params.toLocaleString('en-US'), (r.flops / 1e9).toFixed(2)])
+      )
+    }
     case 'ml': {
       const { runBackendBench } = await import('./ml/backendBench')
-      const rows = await runBackendBench({ backends: ['wasm', 'cpu'], log: (m) => process.stderr.write(`${m}\n`) })
+      // The pure-JS cpu backend needs minutes for one training step: opt in with --with-cpu.
+      const backends: ('wasm' | 'cpu')[] = process.argv.includes('--with-cpu') ? ['wasm', 'cpu'] : ['wasm']
+      const rows = await runBackendBench({ backends, log: (m) => process.stderr.write(`${m}\n`) })
       return table(
         'ML engine: bench U-Net per backend, and PyTorch on the same CPU in the same run (goals: train step <= 3x, inference at 256 <= 1.5x PyTorch)',
-        ['backend', 'detail', 'params', 'GFLOPs@128', 'GFLOPs@256', 'fwd 128 ms', 'fwd 256 ms', 'train step ms', 'train img/s', 'x PyTorch (fwd128/fwd256/train)', 'note'],
+        ['backend', 'detail', 'params', 'GFLOPs@128', 'GFLOPs@256', 'fwd 128 ms', 'fwd 256 ms', 'train step ms', 'train img/s', 'x PyTorch (fwd128/fwd256/train)', 'vs', 'note'],
         rows.map((r) => [
           r.backend,
           r.detail,
@@ -55,6 +66,7 @@ async function section(name: Section): Promise<string> {
           ms(r.trainStepMs),
           r.trainImagesPerSec?.toFixed(1) ?? '-',
           r.ratio ? `${r.ratio.forward128.toFixed(2)} / ${r.ratio.forward256.toFixed(2)} / ${r.ratio.trainStep.toFixed(2)}` : '-',
+          r.ratioTo ?? '-',
           r.note ?? ''
         ])
       )

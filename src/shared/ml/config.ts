@@ -21,12 +21,18 @@ export interface ModelConfig {
   calm: boolean
 }
 
+/**
+ * Base width 8 keeps each network near 0.3M parameters and ~2 GFLOPs per
+ * 256 image: with the wasm backend's ~25 GFLOP/s per core, a training step
+ * costs about a third of a second per image, so a retrain on a few hundred
+ * labelled frames fits in a shift break. Width 16 quadruples that.
+ */
 export const CPU_PRESET: ModelConfig = {
   size: 256,
   channels: 3,
-  reconBase: 16,
+  reconBase: 8,
   reconDepth: 4,
-  discBase: 16,
+  discBase: 8,
   discDepth: 4,
   mflm: false,
   calm: false
