@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { app, BrowserWindow, dialog, ipcMain, session as electronSession, type WebContents, type WebFrameMain } from 'electron'
 import { createHandlers } from './app/handlers'
 import { Session } from './app/session'
+import { utilityHostProcess } from './ml/utilityHost'
+import { MlHost } from './services/ml/mlHost'
 import { resolveStartWorkspace } from './app/startWorkspace'
 import { bindIpc, forwardEvents } from './ipc/electronIpc'
 import { grantedFoldersOnly, jsonGrantStore } from './security/folderPolicy'
@@ -42,7 +44,9 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_event, contents) => harden(contents))
   await app.whenReady()
   const session = new Session(
-    process.env.DEFECT_STUDIO_SQLITE_BINDING ? { nativeBinding: process.env.DEFECT_STUDIO_SQLITE_BINDING } : {}
+    process.env.DEFECT_STUDIO_SQLITE_BINDING ? { nativeBinding: process.env.DEFECT_STUDIO_SQLITE_BINDING } : {},
+    // Training runs in a utility process built beside this file (electron.vite.config.ts: ml-host).
+    () => new MlHost(utilityHostProcess(join(__dirname, 'ml-host.js')))
   )
   let win: BrowserWindow | null = null
 
