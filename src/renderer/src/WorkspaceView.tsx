@@ -9,6 +9,10 @@ import { GridData } from './grid/gridData'
 import { ThumbnailGrid } from './grid/ThumbnailGrid'
 import { ImportDialog } from './ImportDialog'
 import { JobIndicator } from './JobIndicator'
+import { Retrain } from './retrain/Retrain'
+import { editorPredictionsFor } from './runs/editorPredictions'
+import { RunLiveProvider } from './runs/runLive'
+import { RunsPage } from './runs/RunsPage'
 import { StatusBar } from './StatusBar'
 import { throttle } from './throttle'
 import { useToasts } from './toasts'
@@ -20,6 +24,14 @@ interface Props {
 }
 
 const REFRESH_EVERY_MS = 800
+
+/** The pages of an open workspace, in the header's order; add an entry and its branch in <Workspace>'s page slot. */
+const PAGES = [
+  { id: 'frames', label: 'Frames' },
+  { id: 'runs', label: 'Runs' }
+] as const
+type Page = (typeof PAGES)[number]['id']
+
 const fmt = new Intl.NumberFormat('en-US')
 
 export function WorkspaceView(props: Props) {
@@ -31,7 +43,11 @@ export function WorkspaceView(props: Props) {
     setData(d)
     return () => d.dispose()
   }, [toasts])
-  return data ? <Workspace {...props} data={data} /> : null
+  return data ? (
+    <RunLiveProvider api={api()}>
+      <Workspace {...props} data={data} />
+    </RunLiveProvider>
+  ) : null
 }
 
 function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: GridData }) {
@@ -41,6 +57,7 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
   const [selected, setSelected] = useState(0)
   const [detailOpen, setDetailOpen] = useState(false)
   const [importOpen, setImportOpen] = useState(false)
+  const [page, setPage] = useState<Page>('frames')
   const [filtered, setFiltered] = useState<ImageStats | null>(null)
   const [overall, setOverall] = useState<ImageStats | null>(null)
   /** Bumped on every workspace.changed for images or labels. */
@@ -164,10 +181,10 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
   }, [detailOpen])
 
   const gridRef = useRef<HTMLDivElement>(null)
-  // Inspectors start on the keyboard: the grid takes focus once the workspace shows.
+  // Inspectors start on the keyboard: the grid takes focus once the workspace shows, and again on coming back to it.
   useEffect(() => {
-    gridRef.current?.querySelector<HTMLElement>('[role="grid"]')?.focus()
-  }, [])
+    if (page === 'frames') gridRef.current?.querySelector<HTMLElement>('[role="grid"]')?.focus()
+  }, [page])
 
   const closeWorkspace = async () => {
     try {
@@ -187,7 +204,7 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
   }, [total, selected])
 
   return (
-    <div className="workspace" data-testid="workspace">
+    <div className={page === 'frames' ? 'workspace' : 'workspace workspace-page'} data-testid="workspace" data-page={page}>
       <header className="app-header">
         <div className="app-title">
           <span className="brand">Defect Studio</span>
@@ -200,8 +217,23 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
             {overall && ` · ${fmt.format(overall.byStatus['labeled'] ?? 0)} labeled · ${fmt.format(overall.byStatus['unlabeled'] ?? 0)} unlabeled`}
           </span>
         </div>
+        <nav className="page-nav" aria-label="Pages" data-testid="page-nav">
+          {PAGES.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              className={page === p.id ? 'page-tab page-tab-on' : 'page-tab'}
+              aria-current={page === p.id ? 'page' : undefined}
+              data-testid={`nav-${p.id}`}
+              onClick={() => setPage(p.id)}
+            >
+              {p.label}
+            </button>
+          ))}
+        </nav>
         <div className="app-actions">
           <JobIndicator />
+          <Retrain />
           <button type="button" className="primary" data-testid="open-import" onClick={() => setImportOpen(true)}>
             Import…
           </button>
@@ -210,40 +242,46 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
           </button>
         </div>
       </header>
-      <FilterBar filter={filter} classes={classes} onChange={changeFilter} />
-      <div className="workspace-body" ref={gridRef}>
-        <ThumbnailGrid
-          data={data}
-          classes={classes}
-          selected={selected}
-          onSelect={setSelected}
-          onOpen={openEditor}
-          onInfo={openDetail}
-          resetKey={filterKey}
-          empty={
-            filterActive ? (
-              <p>No images match these filters.</p>
-            ) : (
-              <div>
-                <p>This workspace has no images yet.</p>
-                <button type="button" className="primary" onClick={() => setImportOpen(true)}>
-                  Import a folder…
-                </button>
-              </div>
-            )
-          }
-        />
-        {detailOpen && (
-          <DetailPanel imageId={selectedId} classes={classes} refreshKey={changeTick} onClose={() => setDetailOpen(false)} />
-        )}
-      </div>
-      <StatusBar filtered={filtered} overall={overall} classes={classes} filterActive={filterActive} selected={selected} />
+      {page === 'frames' && (
+        <>
+          <FilterBar filter={filter} classes={classes} onChange={changeFilter} />
+          <div className="workspace-body" ref={gridRef}>
+            <ThumbnailGrid
+              data={data}
+              classes={classes}
+              selected={selected}
+              onSelect={setSelected}
+              onOpen={openEditor}
+              onInfo={openDetail}
+              resetKey={filterKey}
+              empty={
+                filterActive ? (
+                  <p>No images match these filters.</p>
+                ) : (
+                  <div>
+                    <p>This workspace has no images yet.</p>
+                    <button type="button" className="primary" onClick={() => setImportOpen(true)}>
+                      Import a folder…
+                    </button>
+                  </div>
+                )
+              }
+            />
+            {detailOpen && (
+              <DetailPanel imageId={selectedId} classes={classes} refreshKey={changeTick} onClose={() => setDetailOpen(false)} />
+            )}
+          </div>
+          <StatusBar filtered={filtered} overall={overall} classes={classes} filterActive={filterActive} selected={selected} />
+        </>
+      )}
+      {page === 'runs' && <RunsPage />}
       {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} />}
       {editor && (
         <EditorScreen
           imageIds={editor.ids}
           startIndex={editor.index}
           classes={classes}
+          predictionsFor={editorPredictionsFor}
           onClose={() => {
             setEditor(null)
             gridRef.current?.querySelector<HTMLElement>('[role="grid"]')?.focus()

@@ -1,6 +1,6 @@
 /** One stage's loss curves in SVG: training loss and validation loss per epoch, and the running loss as it goes. */
 import { epochTicks, linePath, toScreen, yDomain, type Frame, type StageCurves } from './curves'
-import { formatLoss, stageName } from './format'
+import { formatTick, stageName } from './format'
 
 const W = 360
 const H = 170
@@ -41,7 +41,7 @@ export function LossChart({ curves }: { curves: StageCurves }) {
             <g key={`y${i}`}>
               <line className="grid" x1={frame.left} x2={frame.left + frame.width} y1={ty} y2={ty} />
               <text className="tick" x={frame.left - 5} y={ty + 3} textAnchor="end">
-                {formatLoss(v)}
+                {formatTick(v, (y[1] - y[0]) / 2)}
               </text>
             </g>
           )

@@ -32,7 +32,7 @@ export function RunProgressView({ run, config }: Props) {
   }
   const eta = p ? formatEta(p.etaSec) : ''
   return (
-    <div className="run-progress" data-testid="run-progress" data-run-id={run.id} data-state={run.state} data-stage={p?.stage ?? ''} data-fraction={overall ?? ''}>
+    <div className="run-progress" data-testid="run-progress" data-run-id={run.id} data-state={run.state} data-stage={p?.stage ?? ''} data-epoch={p?.epoch ?? ''} data-fraction={overall ?? ''}>
       {stages.length > 1 && (
         <ol className="stage-steps" aria-label="Stages">
           {stages.map((s, i) => (

@@ -113,11 +113,12 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
           </label>
         ))}
       </div>
-      <label className="check">
-        <input type="checkbox" data-testid="ts-auto-promote" checked={draft.autoPromote} onChange={(e) => change({ autoPromote: e.target.checked })} />
-        Promote a retrained model by itself if its test MIoU does not drop
-      </label>
       <div className="ts-actions">
+        <label className="check">
+          <input type="checkbox" data-testid="ts-auto-promote" checked={draft.autoPromote} onChange={(e) => change({ autoPromote: e.target.checked })} />
+          Promote a retrained model by itself if its test MIoU does not drop
+        </label>
+        <span className="ts-spacer" />
         {error && (
           <span className="error-text" role="alert" data-testid="ts-error">
             {error}

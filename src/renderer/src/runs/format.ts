@@ -67,6 +67,13 @@ export function formatLoss(v: number | null | undefined): string {
   return Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toPrecision(2)
 }
 
+/** An axis label: enough decimals to tell ticks `step` apart, no more. */
+export function formatTick(v: number, step: number): string {
+  if (!Number.isFinite(v)) return ''
+  const digits = step > 0 && Number.isFinite(step) ? Math.min(6, Math.max(0, Math.ceil(-Math.log10(step / 2)))) : 3
+  return v.toFixed(digits)
+}
+
 /** Share of a stage done, 0..1: epochs count whole, the current one by its steps. */
 export function stageFraction(p: Pick<RunProgress, 'epoch' | 'epochs' | 'step' | 'steps'>): number {
   const inEpoch = p.steps > 0 ? Math.min(1, p.step / p.steps) : 0
