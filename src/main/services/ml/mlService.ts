@@ -110,7 +110,7 @@ export class MlService {
     // The same frames as before, as they are labelled now.
     const ids = new Set(snapshot.imageIds)
     const items = data.items.filter((i) => ids.has(Number(i.id)))
-    this.ws.db.prepare("UPDATE runs SET state = 'queued', error = NULL WHERE id = ?").run(runId)
+    this.ws.db.prepare("UPDATE runs SET state = 'queued', error = NULL, progress = NULL WHERE id = ?").run(runId)
     const warm = run.warmStartModelId !== null ? this.modelDir(run.warmStartModelId) : undefined
     const stages: ('recon' | 'disc')[] = cfg.arch === 'unet' || (cfg.skipStage1 && warm) ? ['disc'] : ['recon', 'disc']
     this.enqueueTraining(runId, {
@@ -229,6 +229,42 @@ export class MlService {
         this.markRunning(runId, host)
         const result = (await host.run(
           { kind: 'infer', modelDir: this.modelDir(modelId), images: data.items, outDir, writePngs: true },
+          { signal, onProgress: (p) => this.progress(runId, p) }
+        )) as InferResult
+        storePredictions(this.ws, modelId, runId, result, outDir)
+        finishRun(this.ws, runId, 'done')
+        this.emitState(runId)
+        this.events.emit('workspace.changed', { what: 'predictions' })
+      }
+    })
+    this.emitState(runId)
+    return runId
+  }
+
+  /**
+   * Predictions of the model for chosen frames of any status (the review
+   * needs labelled, normal and test frames too), at the model's current
+   * thresholds, into the same cache as pre-annotation. Returns the run id.
+   */
+  inferFrames(modelId: number, imageIds: number[]): number {
+    const modelDir = this.modelDir(modelId)
+    const wanted = new Set(imageIds)
+    const data = buildDataset(this.ws, ['unlabeled', 'labeled', 'normal', 'needs-review'])
+    const items = data.items.filter((i) => wanted.has(Number(i.id)))
+    if (items.length === 0) throw new StudioError('invalid_argument', 'None of the chosen frames exists any more.')
+    const model = this.ws.db.prepare('SELECT run_id, thresholds FROM models WHERE id = ?').get(modelId) as { run_id: number; thresholds: string }
+    const thresholds = JSON.parse(model.thresholds) as Record<string, number>
+    const runId = createRun(this.ws, 'infer', { modelId, purpose: 'review', thresholds }, snapshotOf({ ...data, items }, []), {
+      parentRunId: model.run_id,
+      state: 'queued'
+    })
+    const outDir = join(this.ws.paths.cache, 'predictions', `model-${modelId}`)
+    this.inferLane.enqueue({
+      runId,
+      run: async (host, signal) => {
+        this.markRunning(runId, host)
+        const result = (await host.run(
+          { kind: 'infer', modelDir, images: items, outDir, writePngs: true, thresholds },
           { signal, onProgress: (p) => this.progress(runId, p) }
         )) as InferResult
         storePredictions(this.ws, modelId, runId, result, outDir)
