@@ -2,11 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { CPU_PRESET, DEFAULT_TRAIN, GPU_PRESET, type ModelConfig, type TrainConfig } from '../../shared/ml/config'
-import type { EvalResult, ExperimentResult, InferResult, ProgressMessage, TrainResult } from '../../shared/ml/protocol'
+import type { EvalResult, ExperimentResult, InferResult, ProgressMessage } from '../../shared/ml/protocol'
+import type { RunEpoch, RunProgress, RunStateChange } from '../../shared/contract'
 import { renderEvalMarkdown, renderExperimentMarkdown } from '../../shared/ml/report'
-import { buildDataset, snapshotOf } from '../services/ml/dataset'
-import { MlHost, MlJobError } from '../services/ml/mlHost'
-import { addModel, createRun, finishRun, findModel, recordEpoch, runModelDir, setActiveModel, setRunBackend } from '../services/runs'
+import { buildDataset } from '../services/ml/dataset'
+import { MlHost } from '../services/ml/mlHost'
+import { findModel, runModelDir } from '../services/runs'
+import { EventHub } from '../services/events'
+import { MlService } from '../services/ml/mlService'
+import { getRun } from '../services/ml/runsRead'
 import { importFolder } from '../services/import/runImport'
 import { Workspace } from '../services/workspace'
 import { SPLITS, type Split } from '../../shared/domain'
@@ -27,8 +31,11 @@ function modelConfig(args: ParsedArgs): ModelConfig {
 }
 
 function trainConfig(args: ParsedArgs): TrainConfig {
+  const lr = stringFlag(args, 'lr')
+  if (lr !== undefined && !(Number(lr) > 0 && Number(lr) < 1)) throw new UsageError(`--lr must be a number between 0 and 1, got "${lr}"`)
   return {
     ...DEFAULT_TRAIN,
+    lr: lr !== undefined ? Number(lr) : DEFAULT_TRAIN.lr,
     stage1Epochs: intFlag(args, 'epochs1', DEFAULT_TRAIN.stage1Epochs),
     stage2Epochs: intFlag(args, 'epochs2', DEFAULT_TRAIN.stage2Epochs),
     batchSize: intFlag(args, 'batch', DEFAULT_TRAIN.batchSize),
@@ -46,7 +53,9 @@ async function startHost(): Promise<MlHost> {
 }
 
 /** One progress bar per stage and epoch, replaced as training moves on. */
-function stageBars(): { progress: (p: ProgressMessage) => void; finish: () => void } {
+type StageProgress = Pick<ProgressMessage, 'epoch' | 'epochs' | 'step' | 'steps' | 'loss' | 'imagesPerSec'> & { stage: string }
+
+function stageBars(): { progress: (p: StageProgress) => void; finish: () => void } {
   let bar: ProgressBar | null = null
   let key = ''
   return {
@@ -78,63 +87,62 @@ function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) }
 }
 
+/**
+ * Trains through the same MlService the app uses: the run, its data snapshot,
+ * the test-split evaluation and the model are recorded exactly as in the app.
+ */
 export async function trainCmd(args: ParsedArgs): Promise<number> {
   const ws = openWorkspace(args)
   const arch = (stringFlag(args, 'arch') ?? 'arcd') as 'arcd' | 'unet'
   if (arch !== 'arcd' && arch !== 'unet') throw new UsageError('--arch must be arcd or unet')
-  const data = buildDataset(ws)
-  if (data.counts.labeled === 0) throw new UsageError('nothing to train on: no labelled frames in this workspace')
   const model = modelConfig(args)
   const train = trainConfig(args)
   const resume = stringFlag(args, 'resume')
-  const runId = createRun(ws, 'train', { arch, model, train }, snapshotOf(data), { arch })
-  const outDir = runModelDir(ws, runId)
-  const host = await startHost()
+  const events = new EventHub()
+  const ml = new MlService(ws, events, () => MlHost.fork())
   const { signal, dispose } = cancelOnSigint()
   const bars = stageBars()
+  let runId = 0
   try {
-    setRunBackend(ws, runId, (await host.ready).name)
-    const result = (await host.run(
-      {
-        kind: 'train',
-        runId: String(runId),
-        outDir,
-        classes: data.classes,
-        images: data.items,
-        model,
-        train,
-        stages: arch === 'unet' ? ['disc'] : ['recon', 'disc'],
-        arch,
-        ...(resume ? { resumeFrom: resolve(resume) } : {})
-      },
-      {
-        signal,
-        onProgress: bars.progress,
-        onEpoch: (e) => {
+    const backend = await ml.backendStatus()
+    process.stderr.write(`backend: ${backend.name ?? 'none'}${backend.gpu ? ' (GPU)' : ' (CPU)'}${backend.note ? ` - ${backend.note}` : ''}\n`)
+    for (const s of backend.skipped) process.stderr.write(`  skipped ${s.name}: ${s.reason}\n`)
+    const finished = new Promise<RunStateChange>((ok) => {
+      events.subscribe((event, payload) => {
+        if (event === 'run.progress' && (payload as RunProgress).runId === runId) bars.progress(payload as RunProgress)
+        if (event === 'run.epoch' && (payload as RunEpoch).runId === runId) {
+          const e = payload as RunEpoch
           bars.finish()
-          recordEpoch(ws, runId, e)
           process.stderr.write(`${e.stage} epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${e.valLoss?.toFixed(4) ?? '-'}\n`)
-        },
-        onLog: (l) => l.level !== 'debug' && process.stderr.write(`[${l.level}] ${l.message}\n`)
-      }
-    )) as TrainResult
-    const modelId = addModel(ws, runId, outDir, result.thresholds)
-    finishRun(ws, runId, 'done', { metrics: result.valMetrics })
-    if (args.flags.activate) setActiveModel(ws, modelId)
-    process.stdout.write(`run ${runId} done: model in ${outDir}\nthresholds: ${JSON.stringify(result.thresholds)}\n`)
-    return 0
-  } catch (err) {
-    const cancelled = err instanceof MlJobError && err.code === 'cancelled'
-    finishRun(ws, runId, cancelled ? 'cancelled' : 'failed', { error: (err as Error).message })
-    if (err instanceof MlJobError) {
-      process.stderr.write(`run ${runId} ${cancelled ? 'cancelled' : 'failed'}: ${err.message}\n`)
-      if (err.checkpoint) process.stderr.write(`resume with: npm run studio -- train --workspace ${ws.dir} --resume ${err.checkpoint}\n`)
-      return cancelled ? 130 : 1
+        }
+        const st = payload as RunStateChange
+        if (event === 'run.state' && st.runId === runId && ['done', 'failed', 'cancelled'].includes(st.state)) ok(st)
+      })
+    })
+    runId = resume
+      ? ml.resume(Number(resume.replace(/^run-/, '')))
+      : ml.train({
+          arch,
+          settings: { preset: args.flags.preset === 'gpu' ? 'gpu' : 'cpu', size: model.size, reconBase: model.reconBase, discBase: model.discBase, epochs1: train.stage1Epochs, epochs2: train.stage2Epochs, batchSize: train.batchSize, lr: train.lr, seed: train.seed }
+        })
+    signal.addEventListener('abort', () => ml.cancel(runId))
+    const end = await finished
+    bars.finish()
+    const run = getRun(ws, runId)
+    if (end.state !== 'done') {
+      process.stderr.write(`run ${runId} ${end.state}${end.error ? `: ${end.error}` : ''}\n`)
+      if (run.resumable) process.stderr.write(`resume with: npm run studio -- train --workspace ${ws.dir} --resume ${runId}\n`)
+      return end.state === 'cancelled' ? 130 : 1
     }
-    throw err
+    if (args.flags.activate) ml.promote(runId)
+    process.stdout.write(
+      `run ${runId} done: model ${run.modelId} in ${runModelDir(ws, runId)}\n` +
+        `test MIoU ${run.testMiou === null ? '-' : (run.testMiou * 100).toFixed(2)}; thresholds ${JSON.stringify(run.thresholds)}\n`
+    )
+    return 0
   } finally {
     dispose()
-    await host.close()
+    await ml.close()
     ws.close()
   }
 }

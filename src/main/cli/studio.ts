@@ -30,13 +30,13 @@ Commands:
   info --workspace <dir>
       Counts per view, split, status and class.
 ${EXPORT_USAGE}  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--size 256] [--epochs1 20] [--epochs2 30]
-        [--batch 4] [--seed 1] [--resume <checkpoint dir>] [--activate]
+        [--batch 4] [--lr 1e-4] [--seed 1] [--resume <checkpoint dir>] [--activate]
       Train on the labelled and normal frames (stage 1, then stage 2); records a run.
   eval --workspace <dir> [--model <run id>] [--split test] [--json]
       Every metric (MPA, MIoU, pixel AUROC/AP per class, image AUROC, RA), overall and per view.
   infer --workspace <dir> [--model <run id>] [--out <dir>] [--split s] [--limit n] [--json]
       Reconstructions, heatmaps and masks as PNG files.
-  experiment magnetic-tile [--size 128] [--width 8] [--epochs1 6] [--epochs2 10] [--fractions 1,0.5,0.3] [--out docs/experiments.md]
+  experiment magnetic-tile [--size 128] [--width 8] [--epochs1 6] [--epochs2 10] [--lr 1e-4] [--fractions 1,0.5,0.3] [--out docs/experiments.md]
       ARCD against the plain U-Net on ../shared/datasets/magnetic-tile at several label fractions.
 `
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus } from '../../../shared/contract'
+import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus, type TrainingSettings } from '../../../shared/contract'
 import type { ModelConfig, TrainConfig } from '../../../shared/ml/config'
 import type { EvalResult, InferResult, TrainResult } from '../../../shared/ml/protocol'
 import { nowIso } from '../../db/connection'
@@ -16,6 +16,8 @@ import { getTrainingSettings, toConfigs } from './trainingSettings'
 
 export interface TrainOptions {
   arch?: 'arcd' | 'unet'
+  /** Overrides of the workspace's training settings for this run only (the CLI's flags). */
+  settings?: Partial<TrainingSettings> & { lr?: number; seed?: number }
   /** Copy weights from this model where shapes match. */
   warmStartModelId?: number
   /** Skip stage 1 (needs warm start: the reconstruction net comes from that model). */
@@ -78,8 +80,9 @@ export class MlService {
     if (data.counts.labeled === 0) {
       throw new StudioError('invalid_argument', 'Nothing to train on: label some defects (or import labels) first.')
     }
-    const settings = getTrainingSettings(this.ws)
-    const { model, train } = toConfigs(settings)
+    const { lr, seed, ...overrides } = opts.settings ?? {}
+    const { model, train: base } = toConfigs({ ...getTrainingSettings(this.ws), ...overrides })
+    const train = { ...base, ...(lr !== undefined ? { lr } : {}), ...(seed !== undefined ? { seed } : {}) }
     const snapshot = snapshotOf(data, opts.testImageIds)
     const warm = opts.warmStartModelId !== undefined ? this.modelDir(opts.warmStartModelId) : undefined
     const runId = createRun(
