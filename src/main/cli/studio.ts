@@ -30,7 +30,7 @@ Commands:
   info --workspace <dir>
       Counts per view, split, status and class.
 ${EXPORT_USAGE}  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--size 256] [--epochs1 20] [--epochs2 30]
-        [--batch 4] [--lr 1e-4] [--seed 1] [--resume <checkpoint dir>] [--activate]
+        [--batch 4] [--lr 1e-4] [--seed 1] [--resume <run id>] [--activate]
       Train on the labelled and normal frames (stage 1, then stage 2); records a run.
   eval --workspace <dir> [--model <run id>] [--split test] [--json]
       Every metric (MPA, MIoU, pixel AUROC/AP per class, image AUROC, RA), overall and per view.
