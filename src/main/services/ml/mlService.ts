@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus, type TrainingSettings } from '../../../shared/contract'
 import type { ModelConfig, TrainConfig } from '../../../shared/ml/config'
-import type { EvalResult, InferResult, TrainResult } from '../../../shared/ml/protocol'
+import type { DatasetItem, EvalResult, InferResult, TrainResult } from '../../../shared/ml/protocol'
 import { nowIso } from '../../db/connection'
 import type { EventHub } from '../events'
 import { addModel, createRun, finishRun, recordEpoch, runModelDir, setActiveModel, setRunBackend } from '../runs'
 import type { Workspace } from '../workspace'
-import { buildDataset, snapshotOf } from './dataset'
+import { buildDataset, snapshotOf, type WorkspaceDataset } from './dataset'
 import { Lane } from './lane'
 import { MlJobError, type MlHost } from './mlHost'
 import { storePredictions } from './predictions'
@@ -223,25 +223,7 @@ export class MlService {
   preAnnotate(modelId: number): number | null {
     const data = buildDataset(this.ws, ['unlabeled'])
     if (data.items.length === 0) return null
-    const modelRunId = this.ws.db.prepare('SELECT run_id FROM models WHERE id = ?').pluck().get(modelId) as number
-    const runId = createRun(this.ws, 'infer', { modelId, purpose: 'pre-annotation' }, snapshotOf(data, []), { parentRunId: modelRunId, state: 'queued' })
-    const outDir = join(this.ws.paths.cache, 'predictions', `model-${modelId}`)
-    this.inferLane.enqueue({
-      runId,
-      run: async (host, signal) => {
-        this.markRunning(runId, host)
-        const result = (await host.run(
-          { kind: 'infer', modelDir: this.modelDir(modelId), images: data.items, outDir, writePngs: true },
-          { signal, onProgress: (p) => this.progress(runId, p) }
-        )) as InferResult
-        storePredictions(this.ws, modelId, runId, result, outDir)
-        finishRun(this.ws, runId, 'done')
-        this.emitState(runId)
-        this.events.emit('workspace.changed', { what: 'predictions' })
-      }
-    })
-    this.emitState(runId)
-    return runId
+    return this.enqueueInference(modelId, data, data.items, 'pre-annotation')
   }
 
   /**
@@ -250,14 +232,19 @@ export class MlService {
    * thresholds, into the same cache as pre-annotation. Returns the run id.
    */
   inferFrames(modelId: number, imageIds: number[]): number {
-    const modelDir = this.modelDir(modelId)
     const wanted = new Set(imageIds)
     const data = buildDataset(this.ws, ['unlabeled', 'labeled', 'normal', 'needs-review'])
     const items = data.items.filter((i) => wanted.has(Number(i.id)))
     if (items.length === 0) throw new StudioError('invalid_argument', 'None of the chosen frames exists any more.')
+    return this.enqueueInference(modelId, data, items, 'review')
+  }
+
+  /** An inference run in its own lane; its maps go to cache/predictions/model-<id>/ and rows to predictions. */
+  private enqueueInference(modelId: number, data: WorkspaceDataset, items: DatasetItem[], purpose: 'pre-annotation' | 'review'): number {
+    const modelDir = this.modelDir(modelId)
     const model = this.ws.db.prepare('SELECT run_id, thresholds FROM models WHERE id = ?').get(modelId) as { run_id: number; thresholds: string }
     const thresholds = JSON.parse(model.thresholds) as Record<string, number>
-    const runId = createRun(this.ws, 'infer', { modelId, purpose: 'review', thresholds }, snapshotOf({ ...data, items }, []), {
+    const runId = createRun(this.ws, 'infer', { modelId, purpose, thresholds }, snapshotOf({ ...data, items }, []), {
       parentRunId: model.run_id,
       state: 'queued'
     })
