@@ -7,8 +7,8 @@
 import { loadavg } from 'node:os'
 import { runImportBench } from './importBench'
 
-type Section = 'import' | 'grid' | 'models' | 'ml' | 'editor'
-const ALL: Section[] = ['import', 'grid', 'models', 'ml', 'editor']
+type Section = 'import' | 'grid' | 'models' | 'ml' | 'latency' | 'editor' | 'review'
+const ALL: Section[] = ['import', 'grid', 'models', 'ml', 'latency', 'editor', 'review']
 
 function table(title: string, header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))]
@@ -70,6 +70,25 @@ async function section(name: Section): Promise<string> {
           r.note ?? ''
         ])
       )
+    }
+    case 'latency': {
+      const { runTrainingLatencyBench } = await import('./trainingLatency')
+      const r = await runTrainingLatencyBench()
+      return table('Contract round trip while a training run works (goal: p99 < 50 ms)', ['calls', 'p50 ms', 'p99 ms', 'max ms', 'training was running'], [
+        [r.calls, ms(r.p50Ms), ms(r.p99Ms), ms(r.maxMs), r.trainingRan ? 'yes' : 'NO']
+      ])
+    }
+    case 'review': {
+      const mod = await import('./review/reviewBench').catch(() => null)
+      if (!mod) return '\n## Review\n(not available in this build)'
+      const { startStudio } = await import('../e2e/support/studio')
+      const studio = await startStudio({ framesPerView: 10, size: '48x96' })
+      try {
+        const r = await mod.runReviewBench({ url: studio.url })
+        return table('Review, headless Chromium (goal: next frame < 200 ms)', ['measure', 'mean ms', 'p95 ms'], [['next frame', ms(r.nextFrameMs.mean), ms(r.nextFrameMs.p95)]])
+      } finally {
+        await studio.close()
+      }
     }
     case 'editor': {
       const mod = await import('./editor/editorBench').catch(() => null)

@@ -87,6 +87,14 @@ describe('in-app training', () => {
     expect(getRunSummary(ws, second).state).toBe('queued')
     const progress = await firstEvent('run.progress', (p) => p.runId === firstRun)
     expect(progress.steps).toBeGreaterThan(0)
+    // Main stays free while the ML process trains: calls are answered between progress events.
+    const answeredWhileRunning: number[] = []
+    for (let i = 0; i < 5; i++) {
+      await firstEvent('run.progress', (p) => p.runId === firstRun)
+      const status = ml.retrainStatus()
+      if (status.running?.id === firstRun) answeredWhileRunning.push(i)
+    }
+    expect(answeredWhileRunning).toEqual([0, 1, 2, 3, 4])
     expect(getRunSummary(ws, second).state).toBe('queued') // one training at a time
     await waitForState(firstRun, ['done', 'failed'])
     const run = getRun(ws, firstRun)
