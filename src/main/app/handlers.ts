@@ -11,6 +11,7 @@ import { labelHistory, listLabels, saveFrameLabels } from '../services/labels'
 import { readPredictions } from '../services/ml/predictions'
 import { compareRuns, getRun, listRuns } from '../services/ml/runsRead'
 import { getTrainingSettings, setTrainingSettings } from '../services/ml/trainingSettings'
+import { reviewServiceFor } from '../services/review'
 import { allowAllFolders, type FolderPolicy } from '../security/folderPolicy'
 import type { Session } from './session'
 
@@ -35,6 +36,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const ws = () => session.requireWorkspace()
   const author = deps.author ?? osUser()
   const folders = deps.folders ?? allowAllFolders()
+  const review = () => reviewServiceFor(session.requireWorkspace(), session.events)
   const checkImportFolders = (opts: ImportOptions): void => {
     folders.check(opts.folder, 'import from')
     for (const m of opts.masks === undefined ? [] : Array.isArray(opts.masks) ? opts.masks : [opts.masks]) folders.check(m, 'read masks from')
@@ -141,7 +143,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'retrain.start': async ({ rerunStage1 }) => ({ runId: session.requireMl().retrain(rerunStage1 ? { rerunStage1 } : {}) }),
     'settings.getTraining': async () => getTrainingSettings(ws()),
     'settings.setTraining': async (patch) => setTrainingSettings(ws(), patch),
-    'predictions.get': async ({ imageId }) => readPredictions(ws(), imageId)
+    'predictions.get': async ({ imageId }) => readPredictions(ws(), imageId),
+    'review.models': async () => review().models(),
+    'review.queue': async (scope) => review().queue(scope),
+    'review.maps': async ({ modelId, imageId }) => review().maps(modelId, imageId),
+    'review.metrics': async (scope) => review().metrics(scope),
+    'review.infer': async (args) => review().infer(session.requireMl(), args),
+    'review.setThresholds': async ({ modelId, thresholds, note }) => review().setThresholds(modelId, thresholds, author, note),
+    'review.verdict': async (args) => review().verdict(args, author),
+    'review.report': async (scope) => review().report(scope)
   }
 }
 

@@ -119,10 +119,42 @@ describe('migration 003', () => {
     cleanups.unshift(() => db.open && db.close())
     migrate(db, file, MIGRATIONS.slice(0, 2))
     db.prepare("INSERT INTO runs (kind, state, created_at) VALUES ('train', 'done', 'then')").run()
-    migrate(db, file)
+    migrate(db, file, MIGRATIONS.slice(0, 3))
     expect(schemaVersion(db)).toBe(3)
     const run = db.prepare('SELECT * FROM runs').get() as Record<string, unknown>
     expect(run).toMatchObject({ kind: 'train', state: 'done', arch: 'arcd', checkpoint: null, decision: null })
     expect(() => db.prepare("UPDATE runs SET decision = 'maybe'").run()).toThrow(/CHECK/)
+  })
+})
+
+describe('migration 004', () => {
+  it('adds review statistics and threshold revisions, recording each existing model\'s thresholds as its first revision', () => {
+    const { dir, cleanup } = tempDir()
+    cleanups.push(cleanup)
+    const file = join(dir, 'workspace.sqlite')
+    const db = openDatabase(file)
+    cleanups.unshift(() => db.open && db.close())
+    migrate(db, file, MIGRATIONS.slice(0, 3))
+    db.prepare("INSERT INTO runs (kind, state, created_at) VALUES ('train', 'done', 'then')").run()
+    db.prepare(`INSERT INTO models (run_id, dir, thresholds, created_at) VALUES (1, 'm', '{"fold":0.4}', 'then')`).run()
+    migrate(db, file)
+    expect(schemaVersion(db)).toBe(4)
+    expect(db.prepare('SELECT model_id, revision, thresholds, author FROM model_threshold_revisions').all()).toEqual([
+      { model_id: 1, revision: 1, thresholds: '{"fold":0.4}', author: 'training' }
+    ])
+    const revision = db.prepare("INSERT INTO model_threshold_revisions (model_id, revision, thresholds, author, at) VALUES (1, ?, '{}', 'a', 'now')")
+    expect(() => revision.run(1)).toThrow(/UNIQUE/)
+    expect(() => revision.run(0)).toThrow(/CHECK/)
+    db.prepare("INSERT INTO image_roots (path) VALUES ('/data')").run()
+    db.prepare("INSERT INTO images (root_id, rel_path, hash, width, height, view, split, imported_at) VALUES (1, 'a.png', 'h', 4, 2, 'D01', 'train', 'now')").run()
+    const stats = db.prepare(
+      "INSERT INTO review_stats (model_id, image_id, prediction_at, labels_rev, width, height, class_ids, hists, computed_at) VALUES (?, 1, 'now', 0, 4, 2, '[1]', ?, 'now')"
+    )
+    stats.run(1, Buffer.alloc(2048))
+    expect(() => stats.run(1, Buffer.alloc(2048))).toThrow(/UNIQUE|PRIMARY/)
+    expect(() => stats.run(9, Buffer.alloc(2048))).toThrow(/FOREIGN KEY/)
+    // Statistics go with their frame.
+    db.prepare('DELETE FROM images WHERE id = 1').run()
+    expect(db.prepare('SELECT count(*) FROM review_stats').pluck().get()).toBe(0)
   })
 })

@@ -13,6 +13,7 @@ import { Retrain } from './retrain/Retrain'
 import { editorPredictionsFor } from './runs/editorPredictions'
 import { RunLiveProvider } from './runs/runLive'
 import { RunsPage } from './runs/RunsPage'
+import { ReviewPage } from './review'
 import { StatusBar } from './StatusBar'
 import { throttle } from './throttle'
 import { useToasts } from './toasts'
@@ -28,7 +29,8 @@ const REFRESH_EVERY_MS = 800
 /** The pages of an open workspace, in the header's order; add an entry and its branch in <Workspace>'s page slot. */
 const PAGES = [
   { id: 'frames', label: 'Frames' },
-  { id: 'runs', label: 'Runs' }
+  { id: 'runs', label: 'Runs' },
+  { id: 'review', label: 'Review' }
 ] as const
 type Page = (typeof PAGES)[number]['id']
 
@@ -275,6 +277,7 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
         </>
       )}
       {page === 'runs' && <RunsPage />}
+      {page === 'review' && <ReviewPage classes={classes} onOpenEditor={(ids, index) => setEditor({ ids, index })} />}
       {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} />}
       {editor && (
         <EditorScreen

@@ -39,7 +39,15 @@ export const CHANNELS = [
   'retrain.start',
   'settings.getTraining',
   'settings.setTraining',
-  'predictions.get'
+  'predictions.get',
+  'review.models',
+  'review.queue',
+  'review.maps',
+  'review.metrics',
+  'review.infer',
+  'review.setThresholds',
+  'review.verdict',
+  'review.report'
 ] as const
 
 export type Channel = (typeof CHANNELS)[number]

@@ -22,6 +22,15 @@ import type {
   TrainingSettings
 } from './training'
 import type { ContractError } from './errors'
+import {
+  REVIEW_VERDICTS,
+  type ReviewActionResult,
+  type ReviewMaps,
+  type ReviewMetrics,
+  type ReviewModel,
+  type ReviewQueue,
+  type ReviewReport
+} from './review'
 import type {
   AppInfo,
   ClassDef,
@@ -44,6 +53,7 @@ export * from './channels'
 export * from './errors'
 export * from './api'
 export * from './training'
+export * from './review'
 
 const view = z.enum([...VIEWS, UNASSIGNED_VIEW])
 const split = z.enum(SPLITS)
@@ -62,6 +72,19 @@ export const imageFilterSchema = z
   .strict()
 
 const none = z.object({}).strict()
+
+const reviewFilterSchema = z
+  .object({
+    views: z.array(view).max(8).optional(),
+    splits: z.array(split).max(3).optional(),
+    statuses: z.array(status).max(8).optional(),
+    classIds: z.array(id).max(256).optional(),
+    verdicts: z.array(z.enum([...REVIEW_VERDICTS, 'none'])).max(4).optional()
+  })
+  .strict()
+/** Per-class thresholds by class name. */
+const thresholdsSchema = z.record(z.string().min(1).max(64), z.number().min(0).max(1)).refine((t) => Object.keys(t).length <= 256, 'at most 256 classes')
+const reviewScope = { modelId: id.optional(), thresholds: thresholdsSchema.optional(), filter: reviewFilterSchema.optional() }
 
 const importArgs = z
   .object({
@@ -175,7 +198,24 @@ export const argSchemas = {
       autoPromote: z.boolean().optional()
     })
     .strict(),
-  'predictions.get': z.object({ imageId: id }).strict()
+  'predictions.get': z.object({ imageId: id }).strict(),
+  'review.models': none,
+  'review.queue': z.object(reviewScope).strict(),
+  'review.maps': z.object({ modelId: id, imageId: id }).strict(),
+  'review.metrics': z.object(reviewScope).strict(),
+  'review.infer': z.object({ modelId: id.optional(), filter: reviewFilterSchema.optional(), all: z.boolean().optional() }).strict(),
+  'review.setThresholds': z.object({ modelId: id, thresholds: thresholdsSchema, note: z.string().max(500).optional() }).strict(),
+  'review.verdict': z
+    .object({
+      imageId: id,
+      modelId: id.optional(),
+      verdict: z.enum(REVIEW_VERDICTS),
+      classId: id.optional(),
+      note: z.string().max(2000).optional(),
+      thresholds: thresholdsSchema.optional()
+    })
+    .strict(),
+  'review.report': z.object({ ...reviewScope, worst: z.number().int().min(1).max(50).optional() }).strict()
 } as const satisfies Record<Channel, z.ZodType>
 
 export type ArgsOf<C extends Channel> = z.input<(typeof argSchemas)[C]>
@@ -218,6 +258,14 @@ export interface Results {
   'settings.getTraining': TrainingSettings
   'settings.setTraining': TrainingSettings
   'predictions.get': FramePredictions | null
+  'review.models': ReviewModel[]
+  'review.queue': ReviewQueue
+  'review.maps': ReviewMaps
+  'review.metrics': ReviewMetrics
+  'review.infer': { runId: number | null; frames: number }
+  'review.setThresholds': { modelId: number; revision: number; thresholds: Record<string, number> }
+  'review.verdict': ReviewActionResult
+  'review.report': ReviewReport
 }
 
 // Compile-time check that the channel list, the schemas and the results agree.

@@ -98,7 +98,7 @@ export class MapMetricsAccumulator {
     const defects = this.defects
     const bytes = this.bytes
     for (let c = 0; c < K; c++) {
-      const p = f.probs[c]
+      const p = f.probs[c] ?? null
       const t = f.truths[c]!
       const b = bytes[c]!
       const cnt = g.counts[c]!

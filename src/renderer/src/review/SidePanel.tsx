@@ -1,0 +1,172 @@
+/** Thresholds (a slider per class), frame counts per class and view, metrics and curves of the filtered set. */
+import type { ClassDef, FrameCounts, ReviewMetrics, ReviewQueue, Thresholds } from '../../../shared/contract'
+import { ClassCurves } from './Curves'
+
+interface Props {
+  classes: ClassDef[]
+  queue: ReviewQueue | null
+  thresholds: Thresholds
+  /** The thresholds differ from the model's saved ones. */
+  dirty: boolean
+  metrics: ReviewMetrics | null
+  metricsStale: boolean
+  onThreshold(name: string, value: number): void
+  onSave(): void
+  onReset(): void
+  saving: boolean
+}
+
+const fmt = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3))
+
+function CountsTable({ classes, queue }: { classes: ClassDef[]; queue: ReviewQueue }) {
+  const shown = classes.filter((c) => queue.counts[String(c.id)])
+  const rows: [string, Record<string, FrameCounts>][] = [['all', queue.counts], ...Object.entries(queue.countsByView).sort(([a], [b]) => a.localeCompare(b))]
+  return (
+    <table className="review-table" data-testid="review-counts">
+      <thead>
+        <tr>
+          <th>frames</th>
+          {shown.map((c) => (
+            <th key={c.id} colSpan={3}>
+              {c.name}
+            </th>
+          ))}
+        </tr>
+        <tr>
+          <th />
+          {shown.map((c) => (
+            <th key={c.id} colSpan={3} className="sub">
+              TP · FP · FN
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([view, byClass]) => (
+          <tr key={view} data-view={view}>
+            <td>{view}</td>
+            {shown.map((c) => {
+              const k = byClass[String(c.id)] ?? { tp: 0, fp: 0, fn: 0, tn: 0 }
+              return (
+                <td key={c.id} colSpan={3} data-testid={`count-${view}-${c.name}`} data-tp={k.tp} data-fp={k.fp} data-fn={k.fn} data-tn={k.tn}>
+                  <span className="c-tp">{k.tp}</span> · <span className="c-fp">{k.fp}</span> · <span className="c-fn">{k.fn}</span>
+                </td>
+              )
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function MetricsTable({ metrics }: { metrics: ReviewMetrics }) {
+  const groups = [['all', metrics.overall] as const, ...Object.entries(metrics.perView).sort(([a], [b]) => a.localeCompare(b))]
+  return (
+    <>
+      <table className="review-table" data-testid="review-metrics">
+        <thead>
+          <tr>
+            <th>view</th>
+            <th>frames</th>
+            <th>MPA</th>
+            <th>MIoU</th>
+          </tr>
+        </thead>
+        <tbody>
+          {groups.map(([view, g]) => (
+            <tr key={view}>
+              <td>{view}</td>
+              <td>{g.frames}</td>
+              <td data-testid={view === 'all' ? 'metric-mpa' : undefined}>{fmt(g.mpa)}</td>
+              <td data-testid={view === 'all' ? 'metric-miou' : undefined}>{fmt(g.miou)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table className="review-table" data-testid="review-class-metrics">
+        <thead>
+          <tr>
+            <th>class</th>
+            <th>F1</th>
+            <th>precision</th>
+            <th>recall</th>
+            <th>IoU</th>
+          </tr>
+        </thead>
+        <tbody>
+          {metrics.overall.classes.map((c) => (
+            <tr key={c.classId}>
+              <td>{c.name}</td>
+              <td data-testid={`metric-f1-${c.name}`}>{fmt(c.f1)}</td>
+              <td>{fmt(c.precision)}</td>
+              <td>{fmt(c.recall)}</td>
+              <td>{fmt(c.iou)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  )
+}
+
+export function SidePanel(p: Props) {
+  return (
+    <aside className="review-side" data-testid="review-side">
+      <section>
+        <h3>
+          Thresholds{' '}
+          <span className="muted" data-testid="threshold-revision">
+            revision {p.queue?.thresholdRevision ?? '–'}
+            {p.dirty ? ' · unsaved' : ''}
+          </span>
+        </h3>
+        {p.classes.map((c) => {
+          const t = p.thresholds[c.name] ?? 0.5
+          return (
+            <label key={c.id} className="review-threshold">
+              <span className="dot" style={{ background: c.color }} />
+              <span className="review-threshold-name">{c.name}</span>
+              <input
+                type="range"
+                min={0}
+                max={1}
+                step={0.01}
+                value={t}
+                data-testid={`threshold-${c.name}`}
+                onChange={(e) => p.onThreshold(c.name, Number(e.currentTarget.value))}
+              />
+              <span className="review-threshold-value" data-testid={`threshold-value-${c.name}`}>
+                {t.toFixed(2)}
+              </span>
+            </label>
+          )
+        })}
+        <div className="review-row">
+          <button type="button" className="primary" disabled={!p.dirty || p.saving} data-testid="save-thresholds" onClick={p.onSave}>
+            Save with the model
+          </button>
+          <button type="button" disabled={!p.dirty} data-testid="reset-thresholds" onClick={p.onReset}>
+            Reset
+          </button>
+        </div>
+      </section>
+      <section>
+        <h3>Frames: TP · FP · FN</h3>
+        {p.queue ? <CountsTable classes={p.classes} queue={p.queue} /> : <p className="muted">…</p>}
+      </section>
+      <section className={p.metricsStale ? 'review-stale' : undefined}>
+        <h3>
+          Metrics <span className="muted">(filtered frames, maps at ≤ {p.metrics?.maxSide ?? '…'} px)</span>
+        </h3>
+        {p.metrics ? <MetricsTable metrics={p.metrics} /> : <p className="muted">…</p>}
+        {p.metrics?.curves.map((c) => (
+          <div key={c.classId} className="review-curve-block">
+            <div className="review-curve-title">{c.name}</div>
+            <ClassCurves curve={c} colour={p.classes.find((k) => k.id === c.classId)?.color ?? '#ccc'} />
+          </div>
+        ))}
+      </section>
+    </aside>
+  )
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { heatLut, OUTCOME_COLOURS } from '../../../shared/review/colors'
+import { diffRgba, heatRgba, maxOf, outcomeRgba } from './layers'
+
+const px = (rgba: Uint8ClampedArray, i: number) => [...rgba.subarray(i * 4, i * 4 + 4)]
+
+describe('review pane layers', () => {
+  it('colours TP, FP and FN per pixel at the threshold, FP winning over another class\'s TP', () => {
+    // Pixels: TP, FP, FN, none, and one that is TP for class 1 but FP for class 2.
+    const fold = { classId: 1, prob: Uint8Array.from([200, 200, 10, 10, 200]), truth: Uint8Array.from([1, 0, 1, 0, 1]), threshold: 0.5 }
+    const crack = { classId: 2, prob: Uint8Array.from([0, 0, 0, 0, 255]), truth: Uint8Array.from([0, 0, 0, 0, 0]), threshold: 0.5 }
+    const o = outcomeRgba([fold, crack], 5)
+    expect(px(o.rgba, 0)).toEqual([...OUTCOME_COLOURS.tp, 230])
+    expect(px(o.rgba, 1)).toEqual([...OUTCOME_COLOURS.fp, 230])
+    expect(px(o.rgba, 2)).toEqual([...OUTCOME_COLOURS.fn, 230])
+    expect(px(o.rgba, 3)).toEqual([0, 0, 0, 0])
+    expect(px(o.rgba, 4)).toEqual([...OUTCOME_COLOURS.fp, 230])
+    expect({ tp: o.tp, fp: o.fp, fn: o.fn }).toEqual({ tp: 2, fp: 2, fn: 1 })
+    // A higher threshold turns the TPs into FNs and drops the FP of fold.
+    const high = outcomeRgba([{ ...fold, threshold: 0.9 }], 5)
+    expect({ tp: high.tp, fp: high.fp, fn: high.fn }).toEqual({ tp: 0, fp: 0, fn: 3 })
+    // A class without a map predicts nothing.
+    expect(outcomeRgba([{ ...fold, prob: null }], 5).fn).toBe(3)
+  })
+
+  it('maps probabilities through the colour scale, and takes the max over classes', () => {
+    const lut = heatLut()
+    const rgba = heatRgba(Uint8Array.from([0, 255]), lut)
+    expect(px(rgba, 0)).toEqual([...lut.subarray(0, 3), 255])
+    expect(px(rgba, 1)).toEqual([...lut.subarray(765, 768), 255])
+    expect([...maxOf([Uint8Array.from([1, 9]), null, Uint8Array.from([5, 2])], 2)]).toEqual([5, 9])
+  })
+
+  it('shows |frame - reconstruction| as grey', () => {
+    const frame = Uint8ClampedArray.from([100, 100, 100, 255, 0, 0, 0, 255])
+    const recon = Uint8ClampedArray.from([90, 110, 100, 255, 0, 0, 0, 255])
+    const d = diffRgba(frame, recon, 3)
+    expect(px(d, 0)).toEqual([20, 20, 20, 255])
+    expect(px(d, 1)).toEqual([0, 0, 0, 255])
+    expect(() => diffRgba(frame, recon.subarray(0, 4))).toThrow(/differ in size/)
+  })
+})
