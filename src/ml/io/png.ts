@@ -6,7 +6,9 @@ import path from 'node:path'
 async function writeRaw(file: string, data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true })
   const tmp = `${file}.tmp-${process.pid}.png`
-  await sharp(data, { raw: { width, height, channels } }).png().toFile(tmp)
+  // sharp would write one grey channel as sRGB (three bytes a pixel); keep grey grey.
+  const img = sharp(data, { raw: { width, height, channels } })
+  await (channels === 1 ? img.toColourspace('b-w') : img).png().toFile(tmp)
   await fs.rename(tmp, file)
 }
 
