@@ -215,8 +215,15 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
     await importFolder(ws, { folder: join(data, 'images'), masks: join(data, 'masks'), maskClasses: TILE_CLASSES, view: 'D01' })
     await importFolder(ws, { folder: join(data, 'normal'), view: 'D01', normal: true })
     const dataset = buildDataset(ws)
-    const model = { ...CPU_PRESET, size: intFlag(args, 'size', 128), reconBase: intFlag(args, 'width', 8), discBase: intFlag(args, 'width', 8) }
-    const train = { ...trainConfig(args), stage1Epochs: intFlag(args, 'epochs1', 6), stage2Epochs: intFlag(args, 'epochs2', 10) }
+    // Defaults: Run B of docs/experiments.md, about 20 minutes on a 2-core CPU.
+    const model = { ...CPU_PRESET, size: intFlag(args, 'size', 64), reconBase: intFlag(args, 'width', 8), discBase: intFlag(args, 'width', 8) }
+    const base = trainConfig(args)
+    const train = {
+      ...base,
+      lr: stringFlag(args, 'lr') !== undefined ? base.lr : 1e-3,
+      stage1Epochs: intFlag(args, 'epochs1', 4),
+      stage2Epochs: intFlag(args, 'epochs2', 12)
+    }
     const fractions = (stringFlag(args, 'fractions') ?? '1,0.5,0.3').split(',').map(Number)
     const host = await startHost()
     const { signal, dispose } = cancelOnSigint()
