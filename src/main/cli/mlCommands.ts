@@ -205,7 +205,7 @@ const TILE_CLASSES = ['Blowhole', 'Break', 'Crack', 'Fray', 'Uneven']
 export async function experimentCmd(name: string | undefined, args: ParsedArgs): Promise<number> {
   if (name !== 'magnetic-tile') throw new UsageError('experiment needs a data set name: magnetic-tile')
   const data = resolve(stringFlag(args, 'data') ?? MAGNETIC_TILE)
-  const out = resolve(stringFlag(args, 'out') ?? 'docs/experiments.md')
+  const out = resolve(stringFlag(args, 'out') ?? 'docs/experiments-latest.md')
   const tmp = mkdtempSync(join(tmpdir(), 'ds-experiment-'))
   const ws = Workspace.create(join(tmp, 'ws'))
   try {
