@@ -216,7 +216,15 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
     await importFolder(ws, { folder: join(data, 'normal'), view: 'D01', normal: true })
     const dataset = buildDataset(ws)
     // Defaults: Run B of docs/experiments.md, about 20 minutes on a 2-core CPU.
-    const model = { ...CPU_PRESET, size: intFlag(args, 'size', 64), reconBase: intFlag(args, 'width', 8), discBase: intFlag(args, 'width', 8) }
+    const depth = intFlag(args, 'depth', CPU_PRESET.reconDepth)
+    const model = {
+      ...CPU_PRESET,
+      size: intFlag(args, 'size', 64),
+      reconBase: intFlag(args, 'width', 8),
+      discBase: intFlag(args, 'width', 8),
+      reconDepth: depth,
+      discDepth: depth
+    }
     const base = trainConfig(args)
     const train = {
       ...base,
