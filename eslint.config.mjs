@@ -19,8 +19,8 @@ function layerOf(file) {
 }
 
 /**
- * The layer rule, on resolved paths (a relative path alone can't tell
- * src/shared/ml from src/ml): shared imports nothing of ours; main, ml,
+ * The layer rule, on resolved paths (a relative path alone can't tell a
+ * folder inside src/shared from a layer): shared imports nothing of ours; main, ml,
  * preload, renderer and e2e import shared and never each other.
  */
 const layerRule = {

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { extractAll, listPackage } from '@electron/asar'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CPU_PRESET, DEFAULT_TRAIN, GPU_PRESET } from '../src/shared/ml/config'
+import { CPU_PRESET, DEFAULT_TRAIN, GPU_PRESET } from '../src/shared/arcd/config'
 import { parseArgs } from '../build/fpm-dpkg.mjs'
 import { applyFuses, FUSE_SENTINEL, hasFuseWire } from '../scripts/fuses.mjs'
 import { ROOT } from './support/studio'
@@ -202,7 +202,7 @@ describe('fuse step', () => {
 })
 
 describe('shipped assets', () => {
-  it('the preset files hold the presets of src/shared/ml/config.ts', () => {
+  it('the preset files hold the presets of src/shared/arcd/config.ts', () => {
     const read = (name: string) => JSON.parse(readFileSync(join(ROOT, 'resources', 'presets', `${name}.json`), 'utf8')) as { name: string; model: unknown; train: unknown }
     expect(read('cpu')).toMatchObject({ name: 'cpu', model: CPU_PRESET, train: DEFAULT_TRAIN })
     expect(read('gpu')).toMatchObject({ name: 'gpu', model: GPU_PRESET, train: DEFAULT_TRAIN })

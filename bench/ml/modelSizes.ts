@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { CPU_PRESET, GPU_PRESET, type ModelConfig } from '../../src/shared/ml/config'
+import { CPU_PRESET, GPU_PRESET, type ModelConfig } from '../../src/shared/arcd/config'
 import { buildBaselineUnet, buildDiscriminative, buildReconstruction, countParams, estimateFlops } from '../../src/ml/models'
 
 export interface ModelSizeRow {

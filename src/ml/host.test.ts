@@ -7,8 +7,8 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CPU_PRESET, DEFAULT_TRAIN } from '../shared/ml/config'
-import { isHostMessage, type HostMessage, type ParentMessage, type TrainJobSpec } from '../shared/ml/protocol'
+import { CPU_PRESET, DEFAULT_TRAIN } from '../shared/arcd/config'
+import { isHostMessage, type HostMessage, type ParentMessage, type TrainJobSpec } from '../shared/arcd/protocol'
 import { makeSyntheticDataset } from './train/syntheticData'
 
 let tmp: string

@@ -2,13 +2,13 @@
  * Entry of the ML host process. main starts it as a Node child process
  * (child_process.fork, with tsx in the CLI and tests) or as an Electron
  * utilityProcess, and talks to it with the messages of
- * shared/ml/protocol.ts. Training runs here, off main's event loop.
+ * shared/arcd/protocol.ts. Training runs here, off main's event loop.
  *
  * Transport: Electron's utility process exposes process.parentPort
  * (messages arrive as { data }); a forked Node process has process.send.
  * This file never imports 'electron'.
  */
-import type { HostMessage } from '../shared/ml/protocol'
+import type { HostMessage } from '../shared/arcd/protocol'
 import { initBackend } from './backend'
 import { JobRunner, type Transport } from './jobs/runner'
 

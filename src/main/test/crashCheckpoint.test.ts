@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from 'node:fs
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CPU_PRESET, DEFAULT_TRAIN } from '../../shared/ml/config'
-import type { DatasetItem, TrainJobSpec } from '../../shared/ml/protocol'
+import { CPU_PRESET, DEFAULT_TRAIN } from '../../shared/arcd/config'
+import type { DatasetItem, TrainJobSpec } from '../../shared/arcd/protocol'
 import { MlHost, MlJobError } from '../services/ml/mlHost'
 import { tempDir } from './fixtures'
 

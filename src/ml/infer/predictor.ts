@@ -9,7 +9,7 @@
  * classes (the lathe bed) never count towards it.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { Arch, ClassSpec } from '../../shared/ml/protocol'
+import type { Arch, ClassSpec } from '../../shared/arcd/protocol'
 import { ssim } from '../losses/ssim'
 import type { Nets } from '../io/modelDir'
 import { stack } from '../train/batches'

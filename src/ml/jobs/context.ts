@@ -3,7 +3,7 @@
  * whether it was cancelled. The host binds this to its transport; tests bind
  * it to an array.
  */
-import type { HostMessage, JobErrorCode, LogLevel } from '../../shared/ml/protocol'
+import type { HostMessage, JobErrorCode, LogLevel } from '../../shared/arcd/protocol'
 
 /** Messages a job emits while it runs ('ready', 'done' and 'error' belong to the host). */
 export type JobEvent = Extract<HostMessage, { type: 'progress' | 'epoch' | 'log' }>

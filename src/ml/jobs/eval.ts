@@ -1,14 +1,14 @@
 /**
  * Evaluation of a model folder on one split: every metric of
- * shared/ml/metrics (MPA, MIoU, per-class pixel AUROC/AP/IoU, region
+ * shared/arcd/metrics (MPA, MIoU, per-class pixel AUROC/AP/IoU, region
  * classes, image AUROC, RA) per view and overall, at the model's thresholds.
  * Pixels are scored at model resolution inside the letterboxed frame.
  * Frames neither marked normal nor labelled have no ground truth and are
  * left out.
  */
 import type { Split } from '../../shared/domain'
-import { SegmentationEvaluator, type EvalReport } from '../../shared/ml/metrics'
-import type { DatasetItem, EvalJobSpec, EvalResult } from '../../shared/ml/protocol'
+import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
+import type { DatasetItem, EvalJobSpec, EvalResult } from '../../shared/arcd/protocol'
 import { disposeNets, loadModelDir, type LoadedModel } from '../io/modelDir'
 import { predictBatch } from '../infer/predictor'
 import { batchesOf } from '../train/batches'

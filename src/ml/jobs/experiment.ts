@@ -19,7 +19,7 @@
  *   interrupted experiment continues where it stopped.
  */
 import path from 'node:path'
-import { renderExperimentMarkdown } from '../../shared/ml/report'
+import { renderExperimentMarkdown } from '../../shared/arcd/report'
 import type {
   Arch,
   DatasetItem,
@@ -28,7 +28,7 @@ import type {
   ExperimentRow,
   TrainJobSpec,
   TrainStage
-} from '../../shared/ml/protocol'
+} from '../../shared/arcd/protocol'
 import { createRng } from '../data/rng'
 import { exists, readJson, writeFileAtomic, writeJsonAtomic } from '../io/files'
 import { disposeNets, loadModelDir, readModelConfig, type Manifest } from '../io/modelDir'

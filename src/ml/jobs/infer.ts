@@ -6,7 +6,7 @@
  * mask-<class>.png (0/255) and prob-<class>.png (probability x 255).
  */
 import path from 'node:path'
-import type { InferItemResult, InferJobSpec, InferResult } from '../../shared/ml/protocol'
+import type { InferItemResult, InferJobSpec, InferResult } from '../../shared/arcd/protocol'
 import { modelToFrame } from '../data/letterbox'
 import { disposeNets, loadModelDir } from '../io/modelDir'
 import { writeGreyPng, writeHeatmapPng, writeRgbPng } from '../io/png'

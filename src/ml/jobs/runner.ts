@@ -2,8 +2,8 @@
  * The host's message loop, independent of the transport: one job at a time,
  * cancel by job id, every failure reported as a typed 'error' message.
  */
-import type { BackendInfo, HostMessage, JobResult, JobSpec, ParentMessage } from '../../shared/ml/protocol'
-import { isParentMessage } from '../../shared/ml/protocol'
+import type { BackendInfo, HostMessage, JobResult, JobSpec, ParentMessage } from '../../shared/arcd/protocol'
+import { isParentMessage } from '../../shared/arcd/protocol'
 import { JobError, type JobContext, type JobEvent } from './context'
 import { runEval } from './eval'
 import { runExperiment } from './experiment'

@@ -1,5 +1,5 @@
 /** The 'train' job: see train/trainer.ts for the method and its choices. */
-import type { TrainJobSpec, TrainResult } from '../../shared/ml/protocol'
+import type { TrainJobSpec, TrainResult } from '../../shared/arcd/protocol'
 import { trainModel } from '../train/trainer'
 import type { JobContext } from './context'
 

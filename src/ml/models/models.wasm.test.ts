@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import type { ModelConfig } from '../../shared/ml/config'
+import type { ModelConfig } from '../../shared/arcd/config'
 import { initBackend } from '../backend'
 import { focalLoss } from '../losses/focal'
 import { reconstructionLoss } from '../losses/reconstruction'

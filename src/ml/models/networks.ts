@@ -12,7 +12,7 @@
  * one independent sigmoid per class (defects and the lathe region overlap).
  */
 import * as tf from '@tensorflow/tfjs'
-import type { ModelConfig } from '../../shared/ml/config'
+import type { ModelConfig } from '../../shared/arcd/config'
 import { BuildContext, calm, convBnRelu, encoder, mflm, upsample, widthAt, type BuildOptions } from './blocks'
 
 type ST = tf.SymbolicTensor

@@ -3,7 +3,7 @@
  * floats in memory (256x256x3 floats = 768 KB a frame), with the per-class
  * targets of labelled frames.
  */
-import type { ClassSpec, DatasetItem } from '../../shared/ml/protocol'
+import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { decodeFrame } from '../data/decode'
 import { letterboxImage, type Letterbox } from '../data/letterbox'
 import { rasterizeTargets } from '../data/targets'

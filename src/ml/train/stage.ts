@@ -6,7 +6,7 @@
  * events. Stage specifics (batches, loss, validation) come in a StagePlan.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { EpochRecord, StageSummary, TrainStage } from '../../shared/ml/protocol'
+import type { EpochRecord, StageSummary, TrainStage } from '../../shared/arcd/protocol'
 import { CancelledError, JobError, yieldToEventLoop, type JobContext } from '../jobs/context'
 import { restoreWeights, snapshotWeights } from '../io/weights'
 import { batchesOf, cosineLr } from './batches'

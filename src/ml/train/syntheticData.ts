@@ -8,7 +8,7 @@ import sharp from 'sharp'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { Split } from '../../shared/domain'
-import type { ClassSpec, DatasetItem } from '../../shared/ml/protocol'
+import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { rasterizePolygon } from '../../shared/geometry/raster'
 import { createRng } from '../data/rng'
 

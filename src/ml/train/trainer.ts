@@ -20,8 +20,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import path from 'node:path'
-import { SegmentationEvaluator, type EvalReport } from '../../shared/ml/metrics'
-import type { ClassSpec, EpochRecord, StageSummary, TrainJobSpec, TrainResult } from '../../shared/ml/protocol'
+import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
+import type { ClassSpec, EpochRecord, StageSummary, TrainJobSpec, TrainResult } from '../../shared/arcd/protocol'
 import { validRegion } from '../data/letterbox'
 import { createRng, type Rng } from '../data/rng'
 import { simulateAnomaly } from '../data/simulate'

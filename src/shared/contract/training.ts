@@ -1,6 +1,6 @@
 /** Contract payloads for in-app training: runs, their progress, comparison, retrain and predictions. */
 import type { JobStateName } from './types'
-import type { EvalReport } from '../ml/metrics'
+import type { EvalReport } from '../arcd/metrics'
 
 export type RunKindName = 'train' | 'eval' | 'infer' | 'experiment'
 export type ArchName = 'arcd' | 'unet'

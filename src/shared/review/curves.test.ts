@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { auroc, averagePrecision } from '../ml/metrics'
+import { auroc, averagePrecision } from '../arcd/metrics'
 import { createRng } from '../random'
 import { curvesFromHistogram } from './curves'
 import { buildHistogram } from './histogram'
 import { curveSvg } from './svg'
 
 describe('ROC and PR curves from a class histogram', () => {
-  it('agree with the exact AUROC and AP of src/shared/ml/metrics on the same 8-bit scores', () => {
+  it('agree with the exact AUROC and AP of src/shared/arcd/metrics on the same 8-bit scores', () => {
     const rng = createRng(11)
     const n = 3000
     const truth = Uint8Array.from({ length: n }, () => (rng.next() < 0.15 ? 1 : 0))

@@ -4,7 +4,7 @@
  * threshold, so the curves are exact for the 8-bit maps: AUROC by the
  * trapezoid rule equals the rank statistic with ties counting half, and AP
  * is the step sum sum_n (R_n - R_{n-1}) P_n, the same definitions as
- * src/shared/ml/metrics.ts (its tests check the two agree).
+ * src/shared/arcd/metrics.ts (its tests check the two agree).
  */
 import { BINS, countsAt, thresholdByte } from './histogram'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SegmentationEvaluator, type MetricClass } from '../ml/metrics'
+import { SegmentationEvaluator, type MetricClass } from '../arcd/metrics'
 import { createRng } from '../random'
 import { MapMetricsAccumulator, type MapFrame } from './mapMetrics'
 

@@ -2,7 +2,7 @@
  * MPA, MIoU and per-class F1 of stored prediction maps against the labels,
  * at the reviewer's thresholds, per view and overall.
  *
- * - MPA and MIoU follow src/shared/ml/metrics.ts exactly (its ConfusionMatrix,
+ * - MPA and MIoU follow src/shared/arcd/metrics.ts exactly (its ConfusionMatrix,
  *   background plus the defect classes, one class per pixel: the defect class
  *   with the highest probability among those at or above their threshold,
  *   ties to the lower class index; truth the highest-index defect label), so
@@ -12,7 +12,7 @@
  *   TP/FP/FN the review's fourth pane colours.
  * Probabilities are the 8-bit map bytes; predicted = byte >= thresholdByte(t).
  */
-import { ConfusionMatrix, type MetricClass } from '../ml/metrics'
+import { ConfusionMatrix, type MetricClass } from '../arcd/metrics'
 import { thresholdByte } from './histogram'
 import { prf } from './outcomes'
 

@@ -1,5 +1,5 @@
 import type { DataSnapshot } from '../../../shared/contract'
-import type { ClassSpec, DatasetItem } from '../../../shared/ml/protocol'
+import type { ClassSpec, DatasetItem } from '../../../shared/arcd/protocol'
 import type { ImageStatus } from '../../../shared/domain'
 import { listClasses } from '../classes'
 import type { Workspace } from '../workspace'

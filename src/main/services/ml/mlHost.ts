@@ -11,7 +11,7 @@ import {
   type JobSpec,
   type LogMessage,
   type ProgressMessage
-} from '../../../shared/ml/protocol'
+} from '../../../shared/arcd/protocol'
 
 /** Where the ML host's entry is: the built bundle beside main, or the source under tsx. */
 export function defaultHostEntry(): string {

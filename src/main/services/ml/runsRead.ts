@@ -1,5 +1,5 @@
 import { StudioError, type DataSnapshot, type MetricDelta, type RunComparison, type RunDetail, type RunEpoch, type RunSummary } from '../../../shared/contract'
-import type { EvalReport } from '../../../shared/ml/metrics'
+import type { EvalReport } from '../../../shared/arcd/metrics'
 import type { Workspace } from '../workspace'
 
 interface Row {

@@ -1,5 +1,5 @@
 import type { TrainingSettings } from '../../../shared/contract'
-import { CPU_PRESET, DEFAULT_TRAIN, GPU_PRESET, type ModelConfig, type TrainConfig } from '../../../shared/ml/config'
+import { CPU_PRESET, DEFAULT_TRAIN, GPU_PRESET, type ModelConfig, type TrainConfig } from '../../../shared/arcd/config'
 import type { Workspace } from '../workspace'
 
 const KEY = 'training'

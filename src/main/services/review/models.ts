@@ -8,7 +8,7 @@
 import { StudioError, type ReviewModel, type Thresholds } from '../../../shared/contract'
 import type { ClassDef } from '../../../shared/domain'
 import { nowIso } from '../../db/connection'
-import type { EvalReport } from '../../../shared/ml/metrics'
+import type { EvalReport } from '../../../shared/arcd/metrics'
 import type { Workspace } from '../workspace'
 
 /** Threshold of a class the model has none for (a class added after training). */

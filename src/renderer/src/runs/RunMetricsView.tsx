@@ -1,5 +1,5 @@
 /** One run's test metrics: overall, per class and per view. */
-import type { EvalReport } from '../../../shared/ml/metrics'
+import type { EvalReport } from '../../../shared/arcd/metrics'
 import { formatMetric } from './format'
 
 export function RunMetricsView({ report, title = 'Test metrics' }: { report: EvalReport | null; title?: string }) {

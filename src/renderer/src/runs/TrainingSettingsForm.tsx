@@ -4,7 +4,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react'
 import type { TrainingSettings } from '../../../shared/contract'
-import { CPU_PRESET, GPU_PRESET } from '../../../shared/ml/config'
+import { CPU_PRESET, GPU_PRESET } from '../../../shared/arcd/config'
 import { api, describeError } from '../api'
 
 type NumberKey = 'size' | 'reconBase' | 'discBase' | 'epochs1' | 'epochs2' | 'batchSize'
