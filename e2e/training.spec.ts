@@ -342,9 +342,15 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     const doneBefore = Number(await page.locator(`${detail} [data-testid="loss-chart"][data-stage="disc"]`).getAttribute('data-train-points'))
     await page.click('[data-testid="run-resume"]')
     // It goes on from its checkpoint: the next epoch recorded follows the last one, none is trained twice.
-    await page
-      .locator(`${detail}[data-run-id="${unet}"][data-state="running"] [data-testid="loss-chart"][data-stage="disc"][data-train-points="${doneBefore + 1}"]`)
-      .waitFor({ timeout: RUN_TIMEOUT })
+    // Epochs of the tiny net are quick: the chart may pass doneBefore + 1 between two renders.
+    await page.waitForFunction(
+      ({ sel, want }) => {
+        const chart = document.querySelector(sel)
+        return chart !== null && Number(chart.getAttribute('data-train-points')) >= want
+      },
+      { sel: `${detail}[data-run-id="${unet}"] [data-testid="loss-chart"][data-stage="disc"]`, want: doneBefore + 1 },
+      { timeout: RUN_TIMEOUT }
+    )
     const epochs = await page.evaluate((id) => (window as unknown as StudioPage).api.runs.get({ runId: id }).then((r) => r.epochs.map((e) => e.epoch)), unet)
     expect(epochs.slice(0, doneBefore + 1)).toEqual(Array.from({ length: doneBefore + 1 }, (_, i) => i + 1))
     await page.click('[data-testid="run-cancel"]')
