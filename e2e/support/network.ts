@@ -5,12 +5,11 @@
  * recordPageNetwork to the browser context, run the flow, then assert
  * foreignRequests() and outboundConnections() are empty.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext } from 'playwright-core'
-import { ROOT, writeDemo } from './studio'
+import { ROOT, startStudio } from './studio'
 
 export interface RecordedRequest {
   url: string
@@ -93,23 +92,17 @@ export interface GuardedStudio {
  * outbound network attempts.
  */
 export async function startGuardedStudio(opts: { framesPerView?: number; size?: string } = {}): Promise<GuardedStudio> {
-  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) {
-    throw new Error('No built renderer in out/renderer: run `npm run build` before the e2e specs (npm test does).')
-  }
-  const tmp = mkdtempSync(join(tmpdir(), 'ds-net-'))
-  const workspaceDir = join(tmp, 'demo')
-  await writeDemo(workspaceDir, opts.framesPerView, opts.size)
-  const log = join(tmp, 'net.log')
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--import', join(ROOT, 'e2e', 'support', 'netGuard.mjs'), join(ROOT, 'src/main/devweb/serve.ts'), '--workspace', workspaceDir, '--json'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEFECT_STUDIO_NET_LOG: log } }
-  )
-  const url = await readUrl(child)
+  const logDir = mkdtempSync(join(tmpdir(), 'ds-net-'))
+  const log = join(logDir, 'net.log')
+  const studio = await startStudio({
+    ...opts,
+    preload: [join(ROOT, 'e2e', 'support', 'netGuard.mjs')],
+    env: { DEFECT_STUDIO_NET_LOG: log }
+  })
   return {
-    url,
-    origin: new URL(url).origin,
-    workspaceDir,
+    url: studio.url,
+    origin: new URL(studio.url).origin,
+    workspaceDir: studio.workspaceDir,
     outboundConnections: () =>
       existsSync(log)
         ? readFileSync(log, 'utf8')
@@ -118,26 +111,8 @@ export async function startGuardedStudio(opts: { framesPerView?: number; size?: 
             .map((l) => JSON.parse(l) as OutboundAttempt)
         : [],
     close: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((ok) => child.once('exit', ok))
-        child.kill('SIGTERM')
-        await exited
-      }
-      rmSync(tmp, { recursive: true, force: true })
+      await studio.close()
+      rmSync(logDir, { recursive: true, force: true })
     }
   }
-}
-
-function readUrl(child: ChildProcess): Promise<string> {
-  return new Promise((ok, fail) => {
-    let out = ''
-    let err = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (line) ok((JSON.parse(line) as { url: string }).url)
-    })
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()))
-    child.once('exit', (code) => fail(new Error(`dev:web server exited with ${code}: ${err}`)))
-  })
 }

@@ -19,6 +19,9 @@ export interface StudioOptions {
   framesPerView?: number
   /** Demo frame size, WxH; small by default to keep specs fast. */
   size?: string
+  /** Extra modules the server process loads first (node --import), and its extra environment. */
+  preload?: string[]
+  env?: NodeJS.ProcessEnv
 }
 
 export interface Studio {
@@ -27,8 +30,8 @@ export interface Studio {
   close(): Promise<void>
 }
 
-function nodeArgs(script: string, args: string[]): string[] {
-  return ['--import', 'tsx', join(ROOT, script), ...args]
+function nodeArgs(script: string, args: string[], preload: string[] = []): string[] {
+  return ['--import', 'tsx', ...preload.flatMap((m) => ['--import', m]), join(ROOT, script), ...args]
 }
 
 /** Writes a demo workspace through the CLI, the same path a user takes. */
@@ -46,9 +49,10 @@ export async function startStudio(opts: StudioOptions = {}): Promise<Studio> {
   const tmp = mkdtempSync(join(tmpdir(), 'ds-e2e-'))
   const workspaceDir = opts.workspace ?? join(tmp, 'demo')
   if (!opts.workspace) await writeDemo(workspaceDir, opts.framesPerView, opts.size)
-  const child = spawn(process.execPath, nodeArgs('src/main/devweb/serve.ts', ['--workspace', workspaceDir, '--json']), {
+  const child = spawn(process.execPath, nodeArgs('src/main/devweb/serve.ts', ['--workspace', workspaceDir, '--json'], opts.preload), {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env }
   })
   const url = await readUrl(child)
   return {

@@ -1,5 +1,6 @@
 /** PNG output through sharp: RGB images from [0, 1] floats, grey masks, colour heatmaps. */
 import sharp from 'sharp'
+import { heatLut } from '../../shared/review/colors'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 
@@ -30,40 +31,10 @@ export async function writeHeatmapPng(file: string, values: Float32Array, width:
   await writeRaw(file, heatmapRgb(values), width, height, 3)
 }
 
-/**
- * Probability in [0, 1] -> RGB on a perceptual blue-green-yellow-red ramp
- * (piecewise-linear through Turbo's key colours), so low and high stand
- * apart for colour-blind viewers better than a plain jet.
- */
-const STOPS: [number, number, number, number][] = [
-  [0.0, 48, 18, 59],
-  [0.15, 70, 107, 227],
-  [0.3, 40, 188, 235],
-  [0.45, 50, 241, 152],
-  [0.6, 164, 252, 60],
-  [0.75, 251, 185, 56],
-  [0.9, 228, 70, 10],
-  [1.0, 122, 4, 3]
-]
-
-export function heatmapColour(v: number): [number, number, number] {
-  const x = Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0
-  for (let s = 1; s < STOPS.length; s++) {
-    const [t1, r1, g1, b1] = STOPS[s]!
-    if (x <= t1) {
-      const [t0, r0, g0, b0] = STOPS[s - 1]!
-      const f = (x - t0) / (t1 - t0)
-      return [Math.round(r0 + f * (r1 - r0)), Math.round(g0 + f * (g1 - g0)), Math.round(b0 + f * (b1 - b0))]
-    }
-  }
-  const last = STOPS[STOPS.length - 1]!
-  return [last[1], last[2], last[3]]
-}
-
+/** Probability in [0, 1] -> RGB on the review's colour scale (src/shared/review/colors.ts), so the PNG and the app agree. */
 export function heatmapRgb(values: Float32Array): Uint8Array {
   // 256-entry lookup: the frame can hold millions of pixels.
-  const lut = new Uint8Array(256 * 3)
-  for (let i = 0; i < 256; i++) lut.set(heatmapColour(i / 255), i * 3)
+  const lut = heatLut()
   const out = new Uint8Array(values.length * 3)
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!
