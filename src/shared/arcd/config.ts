@@ -4,8 +4,20 @@
  * base widths 128/64, ~97M parameters) are far too big for a plant CPU.
  */
 
+/**
+ * How frames reach the network.
+ * - 'tiles' (default): each frame is resampled once to the analysis scale
+ *   (native up to `maxShortSide`, else shrunk so its short side fits);
+ *   training takes square crops of side `size` there, inference covers the
+ *   frame with overlapping tiles of that side and blends them into one map
+ *   per class at the analysis resolution.
+ * - 'letterbox': the thesis's pre-processing, the whole frame padded to a
+ *   square and resized to `size` (kept for comparison; thin defects vanish).
+ */
+export type InputMode = 'tiles' | 'letterbox'
+
 export interface ModelConfig {
-  /** Square model input after letterboxing, in pixels. */
+  /** Side of a training crop and inference tile ('tiles'), or of the letterboxed square ('letterbox'). */
   size: number
   /** Channels of the input image (3: RGB; grey frames are replicated). */
   channels: number
@@ -19,6 +31,32 @@ export interface ModelConfig {
   /** Chapter 4 blocks: MFLM in the reconstruction net, CALM in the discriminative net. */
   mflm: boolean
   calm: boolean
+  /** Missing in models saved before tiles existed: those are 'letterbox'. */
+  input?: InputMode
+  /** 'tiles': frames whose short side exceeds this are shrunk so it fits (default 1024). */
+  maxShortSide?: number
+  /** 'tiles': overlap between neighbouring inference tiles, as a share of the tile side (0..0.5, default 0.25). */
+  tileOverlap?: number
+}
+
+export const DEFAULT_MAX_SHORT_SIDE = 1024
+export const DEFAULT_TILE_OVERLAP = 0.25
+
+export function inputModeOf(cfg: ModelConfig): InputMode {
+  return cfg.input ?? 'letterbox'
+}
+
+/** Analysis scale of a frame: 1 (native) unless its short side exceeds maxShortSide. */
+export function analysisScale(width: number, height: number, maxShortSide = DEFAULT_MAX_SHORT_SIDE): number {
+  const short = Math.min(width, height)
+  return short > maxShortSide ? maxShortSide / short : 1
+}
+
+/** Frame size at the analysis scale (each side at least 1 pixel). */
+export function analysisSize(width: number, height: number, maxShortSide = DEFAULT_MAX_SHORT_SIDE): { width: number; height: number; scale: number } {
+  const scale = analysisScale(width, height, maxShortSide)
+  if (scale === 1) return { width, height, scale }
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), scale }
 }
 
 /**
@@ -35,7 +73,10 @@ export const CPU_PRESET: ModelConfig = {
   discBase: 8,
   discDepth: 4,
   mflm: false,
-  calm: false
+  calm: false,
+  input: 'tiles',
+  maxShortSide: DEFAULT_MAX_SHORT_SIDE,
+  tileOverlap: DEFAULT_TILE_OVERLAP
 }
 
 /** Near the thesis's sizes; meant for a GPU through tfjs-node-gpu. */
@@ -47,30 +88,88 @@ export const GPU_PRESET: ModelConfig = {
   discBase: 64,
   discDepth: 5,
   mflm: true,
-  calm: true
+  calm: true,
+  input: 'tiles',
+  maxShortSide: DEFAULT_MAX_SHORT_SIDE,
+  tileOverlap: DEFAULT_TILE_OVERLAP
 }
+
+/**
+ * Stage-2 loss.
+ * - 'focal-dice' (default): focal loss (gamma) with a fixed positive weight
+ *   `focalAlpha`, plus `diceWeight` x soft Dice per class. With the output
+ *   bias starting at the defect prior this gives calibrated maps.
+ * - 'bce-dice': binary cross-entropy plus soft Dice.
+ * - 'focal-batch': the thesis's focal loss with class balance from each
+ *   batch's pixel counts (eq. 3-13), clipped at 0.99.
+ */
+export type LossKind = 'focal-dice' | 'bce-dice' | 'focal-batch'
 
 export interface TrainConfig {
   batchSize: number
-  /** Adam learning rate (thesis: 1e-4). */
+  /** Adam peak learning rate (thesis: 1e-4; crops at CPU widths train best near 2e-3). */
   lr: number
+  /** 'letterbox' input: epochs per stage. */
   stage1Epochs: number
   stage2Epochs: number
-  /** Stop a stage after this many epochs without a better validation loss. */
+  /** Stop a stage after this many validation rounds without improvement (0: never). */
   patience: number
   /** Share of stage-1 samples that get a simulated anomaly (about half stay clean). */
   anomalyProbability: number
   focalGamma: number
   seed: number
+  /**
+   * Minutes of training for the whole run (both stages). The number of
+   * steps follows from the speed measured at the start. 0: use the step
+   * counts below.
+   */
+  budgetMinutes: number
+  /** 'tiles' input, budget 0: optimiser steps per stage. */
+  stage1Steps: number
+  stage2Steps: number
+  /** Validation passes per stage (each is a checkpoint and a point on the curves). */
+  evalRounds: number
+  /** Share of the steps spent warming the learning rate up linearly. */
+  warmupShare: number
+  /** ARCD: share of the budget given to stage 1 when it runs. */
+  stage1Share: number
+  loss: LossKind
+  /** Weight of positives in 'focal-dice' (0..1). */
+  focalAlpha: number
+  diceWeight: number
+  /** The output bias starts at logit(outputPrior): an untrained pixel says "probably background". */
+  outputPrior: number
+  /** Stage-1 loss: L2 + ssimWeight x (1 - SSIM) (thesis 0.01, DRAEM 1). */
+  ssimWeight: number
+  /** Share of stage-2 crops centred (with jitter) on a labelled defect. */
+  defectCropShare: number
+  /** Augment with 90-degree turns (flips always). Off where a view has a direction that matters. */
+  rotate90: boolean
+  /** Reuse the reconstruction net of the warm-start model when the normal frames did not change. */
+  reuseRecon: boolean
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  batchSize: 4,
-  lr: 1e-4,
+  batchSize: 8,
+  lr: 2e-3,
   stage1Epochs: 20,
   stage2Epochs: 30,
-  patience: 5,
+  patience: 4,
   anomalyProbability: 0.5,
   focalGamma: 2,
-  seed: 1
+  seed: 1,
+  budgetMinutes: 20,
+  stage1Steps: 600,
+  stage2Steps: 1200,
+  evalRounds: 12,
+  warmupShare: 0.03,
+  stage1Share: 0.35,
+  loss: 'focal-dice',
+  focalAlpha: 0.75,
+  diceWeight: 1,
+  outputPrior: 0.01,
+  ssimWeight: 1,
+  defectCropShare: 0.5,
+  rotate90: true,
+  reuseRecon: true
 }

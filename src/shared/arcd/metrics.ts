@@ -33,6 +33,7 @@
  * - Thresholds: per class, the score t maximising F1 of "score >= t" on the
  *   validation pixels.
  */
+import { defectAt } from './postprocess'
 
 export type ClassKindName = 'defect' | 'region'
 
@@ -409,18 +410,10 @@ export class SegmentationEvaluator {
           else g.neg[c]!.push(p)
         }
         let truth = 0
-        let pred = 0
-        let bestP = -Infinity
-        for (let d = 0; d < defects.length; d++) {
-          const c = defects[d]!
-          if (targets[base + c]! > 0.5) truth = d + 1
-          const p = probs[base + c]!
-          if (p >= thr[c]! && p > bestP) {
-            bestP = p
-            pred = d + 1
-          }
-        }
-        g.defectConfusion.add(truth, pred)
+        for (let d = 0; d < defects.length; d++) if (targets[base + defects[d]!]! > 0.5) truth = d + 1
+        // The one threshold rule (postprocess.ts): the highest defect probability at or above its threshold.
+        const predClass = defectAt(probs, base, defects, thr)
+        g.defectConfusion.add(truth, predClass < 0 ? 0 : defects.indexOf(predClass) + 1)
         for (let q = 0; q < regions.length; q++) {
           const c = regions[q]!
           g.regionConfusion[q]!.add(targets[base + c]! > 0.5 ? 1 : 0, probs[base + c]! >= thr[c]! ? 1 : 0)
