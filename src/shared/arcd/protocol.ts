@@ -62,6 +62,12 @@ export interface EvalJobSpec {
   kind: 'eval'
   modelDir: string
   images: DatasetItem[]
+  /**
+   * The class list the items' classIndex refers to (the workspace's). Mapped
+   * to the model's classes by name; labels of classes the model has no
+   * output for are ignored. Default: the model's own class list.
+   */
+  classes?: ClassSpec[]
   /** Split to evaluate; default 'test'. Items of other splits are ignored. */
   split?: Split
   batchSize?: number
@@ -135,11 +141,32 @@ export interface StageSummary {
   valImages: number
 }
 
+/** What a run actually did, derived from its settings and the measured speed. */
+export interface TrainPlan {
+  input: 'tiles' | 'letterbox'
+  /** Optimiser steps per stage (tiles), or epochs x steps per epoch (letterbox). */
+  stage1Steps: number
+  stage2Steps: number
+  /** Seconds per step measured before training ('tiles' with a budget), per stage. */
+  secondsPerStep: { recon: number | null; disc: number | null }
+  /** Stage 1 was skipped because the warm-start model's reconstruction net was reused. */
+  reconReused: boolean
+}
+
 export interface TrainResult {
   kind: 'train'
   runId: string
   modelDir: string
   arch: Arch
+  /** The classes the model has outputs for (classes with labels in its training data). */
+  classes: ClassSpec[]
+  /** Workspace classes left out: "not trained: no labels". */
+  untrainedClasses: string[]
+  /** Things the user should know (threshold fallbacks, skipped frames). */
+  warnings: string[]
+  plan: TrainPlan
+  /** Stage 1 on validation normal frames: RA (eq. 4-9), SSIM and L2 of the reconstructions; null without stage 1 or validation frames. */
+  reconQuality: { ra: number; ssim: number; l2: number } | null
   stages: StageSummary[]
   history: EpochRecord[]
   /** Per-class thresholds by class name (best F1 on validation). */
