@@ -9,9 +9,14 @@
  *   predicted outside  = outside pixels with byte >= b   (pixel false positives)
  *   labelled missed    = inside pixels with byte < b     (pixel false negatives)
  *
- * A pixel is predicted when byte / 255 >= t. The inference's own masks compare
- * the unrounded probability, so a pixel within half a grey level of t may
- * differ from mask-<class>.png; the review is self-consistent on the bytes.
+ * These are per class, independent of the other classes. Under the one
+ * threshold rule (src/shared/arcd/postprocess.ts) a defect pixel goes to the
+ * highest defect class at or above its threshold only, so where two defect
+ * classes fire at once the counts are corrected with the frame's joint table
+ * (./joint.ts). A pixel is predicted when byte * BYTE_SCALE >= t; the ML
+ * engine compares the unrounded probability, so a pixel within half a grey
+ * level of t may differ from what it scored; the review is self-consistent
+ * on the bytes.
  */
 
 export const BINS = 256
@@ -29,13 +34,22 @@ export interface PixelCounts {
   tn: number
 }
 
-/** The smallest byte b with b / 255 >= t; 0 for t <= 0, 256 (nothing) for t > 1. */
+/**
+ * Bytes become probabilities as byte * BYTE_SCALE: the review hands this scale
+ * to the post-processor (extractMaskFromPlanes), and thresholdByte uses the
+ * same product, so a histogram count and a mask agree on every pixel.
+ */
+export const BYTE_SCALE = 1 / 255
+
+/** The smallest byte b with b * BYTE_SCALE >= t; 0 for t <= 0, 256 (nothing) for t > 1. */
 export function thresholdByte(t: number): number {
   if (!Number.isFinite(t)) throw new RangeError(`threshold must be a finite number, got ${t}`)
   if (t <= 0) return 0
-  if (t > 1) return BINS
-  // The epsilon keeps t = k/255 (a slider landing on a grey level) at byte k despite rounding.
-  return Math.min(BINS, Math.max(0, Math.ceil(t * 255 - 1e-9)))
+  let b = Math.min(BINS, Math.max(0, Math.ceil(t * 255)))
+  // b * (1/255) and b / 255 differ in the last bit for some bytes: settle on the product's side.
+  while (b > 0 && (b - 1) * BYTE_SCALE >= t) b--
+  while (b < BINS && b * BYTE_SCALE < t) b++
+  return b
 }
 
 /**

@@ -2,19 +2,22 @@
  * MPA, MIoU and per-class F1 of stored prediction maps against the labels,
  * at the reviewer's thresholds, per view and overall.
  *
+ * - Predictions are the post-processor's masks (src/shared/arcd/postprocess.ts
+ *   through ./predicted.ts): a defect pixel goes to the highest defect class
+ *   at or above its threshold, a region class is independent.
  * - MPA and MIoU follow src/shared/arcd/metrics.ts exactly (its ConfusionMatrix,
- *   background plus the defect classes, one class per pixel: the defect class
- *   with the highest probability among those at or above their threshold,
- *   ties to the lower class index; truth the highest-index defect label), so
- *   they compare with a run's test report at the same thresholds.
- * - Per class (defects and regions alike) precision, recall, F1 and IoU of
- *   "probability >= threshold" against the class's own labels: the same
- *   TP/FP/FN the review's fourth pane colours.
- * Probabilities are the 8-bit map bytes; predicted = byte >= thresholdByte(t).
+ *   background plus the defect classes, one class per pixel; truth the
+ *   highest-index defect label), so they compare with a run's test report at
+ *   the same thresholds. Classes without a map (the model was not trained on
+ *   them) are left out by the caller, as the evaluation ignores their labels.
+ * - Per class (defects and regions alike) precision, recall, F1 and IoU of the
+ *   class's mask against its own labels: the same TP/FP/FN the review's
+ *   fourth pane colours.
+ * Probabilities are the 8-bit map bytes times BYTE_SCALE.
  */
 import { ConfusionMatrix, type MetricClass } from '../arcd/metrics'
-import { thresholdByte } from './histogram'
 import { prf } from './outcomes'
+import { predictedMasks } from './predicted'
 
 export interface MapFrame {
   view: string
@@ -72,7 +75,7 @@ class Group {
 
 export class MapMetricsAccumulator {
   private readonly defects: number[] = []
-  private readonly bytes: number[]
+  private readonly byName: Record<string, number>
   private readonly groups = new Map<string, Group>()
 
   constructor(
@@ -81,7 +84,7 @@ export class MapMetricsAccumulator {
   ) {
     if (thresholds.length !== classes.length) throw new RangeError(`${classes.length} classes but ${thresholds.length} thresholds`)
     classes.forEach((c, i) => c.kind === 'defect' && this.defects.push(i))
-    this.bytes = thresholds.map(thresholdByte)
+    this.byName = Object.fromEntries(classes.map((c, i) => [c.name, thresholds[i]!]))
   }
 
   add(f: MapFrame): void {
@@ -96,14 +99,13 @@ export class MapMetricsAccumulator {
     if (!g) this.groups.set(f.view, (g = new Group(this.defects.length, K)))
     g.frames++
     const defects = this.defects
-    const bytes = this.bytes
+    const masks = predictedMasks(f.probs, this.classes, this.byName)
     for (let c = 0; c < K; c++) {
-      const p = f.probs[c] ?? null
+      const m = masks[c]
       const t = f.truths[c]!
-      const b = bytes[c]!
       const cnt = g.counts[c]!
       for (let i = 0; i < n; i++) {
-        const pred = p !== null && p[i]! >= b
+        const pred = m !== null && m[i] === 1
         if (t[i]) {
           if (pred) cnt.tp++
           else cnt.fn++
@@ -113,17 +115,11 @@ export class MapMetricsAccumulator {
     for (let i = 0; i < n; i++) {
       let truth = 0
       let pred = 0
-      let best = -1
       for (let d = 0; d < defects.length; d++) {
         const c = defects[d]!
         if (f.truths[c]![i]) truth = d + 1
-        const p = f.probs[c]
-        if (!p) continue
-        const v = p[i]!
-        if (v >= bytes[c]! && v > best) {
-          best = v
-          pred = d + 1
-        }
+        // The rule gives a pixel to one defect class at most.
+        if (masks[c]?.[i] === 1) pred = d + 1
       }
       g.confusion.add(truth, pred)
     }

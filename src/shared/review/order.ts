@@ -44,12 +44,16 @@ export interface Evidence {
   missedShare: number
   /** Smallest |max probability - threshold| over the chosen classes (Infinity without one). */
   margin: number
-  /** Highest defect probability on the frame. */
+  /** The frame's image score (see evidenceOf). */
   score: number
   normal: boolean
 }
 
-export function evidenceOf(frame: { area: number; normal: boolean; classes: EvidenceClass[] }): Evidence {
+/**
+ * `score`: the frame's image score from the post-processor (imageScore, as the
+ * inference stored it); without one, the highest defect probability.
+ */
+export function evidenceOf(frame: { area: number; normal: boolean; classes: EvidenceClass[]; score?: number | null }): Evidence {
   let fpPixels = 0
   let missedPixels = 0
   let labelled = 0
@@ -71,7 +75,7 @@ export function evidenceOf(frame: { area: number; normal: boolean; classes: Evid
     missedPixels,
     missedShare: labelled > 0 ? missedPixels / labelled : 0,
     margin,
-    score,
+    score: frame.score ?? score,
     normal: frame.normal
   }
 }

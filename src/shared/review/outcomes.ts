@@ -22,7 +22,10 @@ export type PixelOutcome = (typeof OUTCOME)[keyof typeof OUTCOME]
 export type FrameOutcome = 'tp' | 'fp' | 'fn' | 'tn'
 export const FRAME_OUTCOMES: readonly FrameOutcome[] = ['tp', 'fp', 'fn', 'tn']
 
-/** 0/1 mask of the pixels predicted at threshold t from an 8-bit probability map. */
+/**
+ * 0/1 mask of one class's own map at threshold t, the others not looked at:
+ * the rule for a region class; defect masks come from ./predicted.ts.
+ */
 export function predictMask(prob: ArrayLike<number>, t: number, out = new Uint8Array(prob.length)): Uint8Array {
   if (out.length !== prob.length) throw new RangeError(`output holds ${out.length} pixels, the map ${prob.length}`)
   const b = thresholdByte(t)

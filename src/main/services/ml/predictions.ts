@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import type { FramePredictions, PredictionMap } from '../../../shared/contract'
 import type { InferResult } from '../../../shared/arcd/protocol'
+import { predictedMasks } from '../../../shared/review/predicted'
 import { nowIso } from '../../db/connection'
 import { listClasses } from '../classes'
 import type { Workspace } from '../workspace'
@@ -39,27 +40,49 @@ async function readGrey(file: string, maxSide?: number): Promise<{ width: number
 
 /**
  * The active model's prediction for a frame, for the editor's overlays:
- * per-class heatmaps (reduced) and the thresholded masks at frame size for
- * the classes that have any. Null when there is none.
+ * per-class heatmaps (reduced) and, for the classes that have any, the
+ * predicted masks at map size (the frame's). The masks are made here from
+ * prob-<class>.png by the one post-processor at the model's current
+ * thresholds (saved from the review), not read from mask-<class>.png, which
+ * hold the thresholds of the inference time; so the editor, the review and
+ * the evaluation agree on every pixel. Classes the model has no output for
+ * have no map. Null when there is no prediction.
  */
 export async function readPredictions(ws: Workspace, imageId: number): Promise<FramePredictions | null> {
   const row = ws.db
     .prepare(
-      `SELECT p.model_id, p.score, p.class_scores, p.maps_path, m.run_id FROM predictions p
+      `SELECT p.model_id, p.score, p.class_scores, p.maps_path, m.run_id, m.thresholds FROM predictions p
        JOIN models m ON m.id = p.model_id AND m.active = 1 WHERE p.image_id = ?`
     )
-    .get(imageId) as { model_id: number; score: number; class_scores: string; maps_path: string | null; run_id: number } | undefined
+    .get(imageId) as { model_id: number; score: number; class_scores: string; maps_path: string | null; run_id: number; thresholds: string } | undefined
   if (!row || !row.maps_path || !existsSync(row.maps_path)) return null
+  const saved = JSON.parse(row.thresholds) as Record<string, number>
+  // Maps written before the engine kept probabilities have only the mask: it reads as probabilities 0 and 1.
+  const sources = listClasses(ws).flatMap((c) => {
+    const prob = join(row.maps_path!, `prob-${safeName(c.name)}.png`)
+    if (existsSync(prob)) return [{ cls: c, file: prob, binary: false }]
+    const mask = join(row.maps_path!, `mask-${safeName(c.name)}.png`)
+    return existsSync(mask) ? [{ cls: c, file: mask, binary: true }] : []
+  })
+  const classes = sources.map((s) => s.cls)
   const heatmaps: PredictionMap[] = []
+  const full: Uint8Array[] = []
+  let size: { width: number; height: number } | null = null
+  for (const src of sources) {
+    const m = await readGrey(src.file)
+    if (size && (size.width !== m.width || size.height !== m.height)) throw new Error(`frame ${imageId}: the class maps differ in size`)
+    size ??= { width: m.width, height: m.height }
+    if (src.binary) for (let i = 0; i < m.data.length; i++) m.data[i] = m.data[i]! > 127 ? 255 : 0
+    else heatmaps.push({ classId: src.cls.id, ...(await readGrey(src.file, HEATMAP_MAX_SIDE)) })
+    full.push(m.data)
+  }
   const masks: PredictionMap[] = []
-  for (const c of listClasses(ws)) {
-    const prob = join(row.maps_path, `prob-${safeName(c.name)}.png`)
-    if (existsSync(prob)) heatmaps.push({ classId: c.id, ...(await readGrey(prob, HEATMAP_MAX_SIDE)) })
-    const mask = join(row.maps_path, `mask-${safeName(c.name)}.png`)
-    if (existsSync(mask)) {
-      const m = await readGrey(mask)
-      if (m.data.some((v) => v > 0)) masks.push({ classId: c.id, width: m.width, height: m.height, data: m.data.map((v) => (v > 127 ? 1 : 0)) })
-    }
+  if (size) {
+    // A class the thresholds lack (added after training) keeps the engine's default.
+    const thresholds = Object.fromEntries(classes.map((c) => [c.name, saved[c.name] ?? 0.5]))
+    predictedMasks(full, classes, thresholds).forEach((m, k) => {
+      if (m && m.some((v) => v > 0)) masks.push({ classId: classes[k]!.id, width: size!.width, height: size!.height, data: m })
+    })
   }
   return {
     imageId,

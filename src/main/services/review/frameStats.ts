@@ -6,6 +6,10 @@
  * any threshold follows from them, so moving a threshold reads no map. A row
  * is stale when the frame is inferred again or its labels change.
  *
+ * Where two defect classes fire at one pixel the one threshold rule gives it
+ * to one of them, so the same pass keeps the frame's joint table of such
+ * pixels (src/shared/review/predicted.ts) beside the histograms.
+ *
  * The same pass writes the maps reduced to METRICS_MAX_SIDE a side into
  * cache/review/model-<id>/<image>.maps, which MPA/MIoU/F1 read (reduced for
  * speed: a 1440x2560 frame's three maps are 3 x 144x256 bytes there).
@@ -15,6 +19,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import type { ClassDef } from '../../../shared/contract'
 import { buildHistogram, HIST_LENGTH } from '../../../shared/review/histogram'
+import { buildJoint, type JointTable } from '../../../shared/review/predicted'
 import { nowIso } from '../../db/connection'
 import { listLabels } from '../labels'
 import type { Workspace } from '../workspace'
@@ -30,8 +35,10 @@ export interface FrameStats {
   /** Size of the maps the histograms count (the frame's size). */
   width: number
   height: number
-  /** Class id -> histogram (HIST_LENGTH bins). Classes without a map are absent. */
+  /** Class id -> histogram (HIST_LENGTH bins). Classes without a map (not trained) are absent. */
   hists: Map<number, Uint32Array>
+  /** Pixels where two or more defect maps are non-zero, for the exclusive defect rule. */
+  joint: JointTable
 }
 
 export interface ReducedMaps {
@@ -61,6 +68,8 @@ export async function computeFrameStats(ws: Workspace, ref: PredictionRef, class
   const reduced: ReducedMaps = { predictionAt: ref.at, ...small, probs: new Map() }
   let size: { width: number; height: number } | null = null
   let masks: Map<number, Uint8Array> | null = null
+  const defectIds: number[] = []
+  const defectProbs: Uint8Array[] = []
   for (const c of classes) {
     const src = probFile(ref, c)
     if (!src) continue
@@ -69,6 +78,10 @@ export async function computeFrameStats(ws: Workspace, ref: PredictionRef, class
     size ??= { width: prob.width, height: prob.height }
     masks ??= classMasks(labels, classes.map((k) => k.id), frame, size)
     hists.set(c.id, buildHistogram(prob.data, masks.get(c.id)!))
+    if (c.kind === 'defect') {
+      defectIds.push(c.id)
+      defectProbs.push(prob.data)
+    }
     if (small.width === prob.width && small.height === prob.height) reduced.probs.set(c.id, prob.data)
     else {
       const { data } = await sharp(prob.data, { raw: { width: prob.width, height: prob.height, channels: 1 } })
@@ -78,36 +91,57 @@ export async function computeFrameStats(ws: Workspace, ref: PredictionRef, class
       reduced.probs.set(c.id, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     }
   }
+  const joint = buildJoint(
+    defectIds,
+    defectProbs,
+    defectIds.map((id) => masks!.get(id)!)
+  )
   writeReducedMaps(reducedMapsFile(ws, ref.modelId, ref.imageId), reduced)
-  return { imageId: ref.imageId, predictionAt: ref.at, labelsRev, width: size?.width ?? frame.width, height: size?.height ?? frame.height, hists }
+  return { imageId: ref.imageId, predictionAt: ref.at, labelsRev, width: size?.width ?? frame.width, height: size?.height ?? frame.height, hists, joint }
 }
 
 // ------------------------------------------------------------ SQLite
 
-function encodeHists(hists: Map<number, Uint32Array>): { classIds: string; blob: Buffer } {
+/**
+ * class_ids holds {ids, joint, entries}; the blob the histograms, then the
+ * joint table's bytes and its counts (uint32 LE). Rows from before the joint
+ * table (class_ids a plain array) do not decode and are counted again.
+ */
+function encodeStats(hists: Map<number, Uint32Array>, joint: JointTable): { classIds: string; blob: Buffer } {
   const ids = [...hists.keys()]
-  const blob = Buffer.alloc(ids.length * HIST_LENGTH * 4)
+  const entries = joint.counts.length
+  const histBytes = ids.length * HIST_LENGTH * 4
+  const blob = Buffer.alloc(histBytes + joint.bytes.length + entries * 4)
   ids.forEach((id, c) => {
     const h = hists.get(id)!
     for (let k = 0; k < HIST_LENGTH; k++) blob.writeUInt32LE(h[k]!, (c * HIST_LENGTH + k) * 4)
   })
-  return { classIds: JSON.stringify(ids), blob }
+  blob.set(joint.bytes, histBytes)
+  for (let e = 0; e < entries; e++) blob.writeUInt32LE(joint.counts[e]!, histBytes + joint.bytes.length + e * 4)
+  return { classIds: JSON.stringify({ ids, joint: joint.classIds, entries }), blob }
 }
 
-function decodeHists(classIds: string, blob: Buffer): Map<number, Uint32Array> {
-  const ids = JSON.parse(classIds) as number[]
-  if (blob.length !== ids.length * HIST_LENGTH * 4) throw new Error(`review statistics: ${blob.length} bytes for ${ids.length} classes`)
-  return new Map(
+function decodeStats(classIds: string, blob: Buffer): { hists: Map<number, Uint32Array>; joint: JointTable } | null {
+  const head = JSON.parse(classIds) as { ids?: number[]; joint?: number[]; entries?: number } | number[]
+  if (Array.isArray(head) || !head.ids || !head.joint || head.entries === undefined) return null
+  const { ids, joint: jointIds, entries } = head
+  const histBytes = ids.length * HIST_LENGTH * 4
+  const jointBytes = entries * (jointIds.length + 1)
+  if (blob.length !== histBytes + jointBytes + entries * 4) throw new Error(`review statistics: ${blob.length} bytes for ${ids.length} classes and ${entries} joint entries`)
+  const hists = new Map(
     ids.map((id, c) => {
       const h = new Uint32Array(HIST_LENGTH)
       for (let k = 0; k < HIST_LENGTH; k++) h[k] = blob.readUInt32LE((c * HIST_LENGTH + k) * 4)
       return [id, h]
     })
   )
+  const counts = new Uint32Array(entries)
+  for (let e = 0; e < entries; e++) counts[e] = blob.readUInt32LE(histBytes + jointBytes + e * 4)
+  return { hists, joint: { classIds: jointIds, bytes: Uint8Array.from(blob.subarray(histBytes, histBytes + jointBytes)), counts } }
 }
 
 export function saveFrameStats(ws: Workspace, modelId: number, s: FrameStats): void {
-  const { classIds, blob } = encodeHists(s.hists)
+  const { classIds, blob } = encodeStats(s.hists, s.joint)
   ws.db
     .prepare(
       `INSERT INTO review_stats (model_id, image_id, prediction_at, labels_rev, width, height, class_ids, hists, computed_at)
@@ -128,12 +162,12 @@ export function loadFrameStats(ws: Workspace, modelId: number): Map<number, Fram
     class_ids: string
     hists: Buffer
   }[]
-  return new Map(
-    rows.map((r) => [
-      r.image_id,
-      { imageId: r.image_id, predictionAt: r.prediction_at, labelsRev: r.labels_rev, width: r.width, height: r.height, hists: decodeHists(r.class_ids, r.hists) }
-    ])
-  )
+  const out = new Map<number, FrameStats>()
+  for (const r of rows) {
+    const d = decodeStats(r.class_ids, r.hists)
+    if (d) out.set(r.image_id, { imageId: r.image_id, predictionAt: r.prediction_at, labelsRev: r.labels_rev, width: r.width, height: r.height, ...d })
+  }
+  return out
 }
 
 export interface PredictionState {

@@ -1,8 +1,9 @@
 /** The review queue of a model at given thresholds: frames in review order, their outcomes and the frame counts. */
 import type { ClassDef, FrameCounts, ReviewFilter, ReviewItem, ReviewVerdict, Thresholds } from '../../../shared/contract'
-import { countsAt, maxProbability } from '../../../shared/review/histogram'
+import { maxProbability } from '../../../shared/review/histogram'
 import { evidenceOf, sortByEvidence } from '../../../shared/review/order'
 import { frameOutcome } from '../../../shared/review/outcomes'
+import { ruleCounts } from '../../../shared/review/predicted'
 import type { Workspace } from '../workspace'
 import type { FrameStats } from './frameStats'
 
@@ -14,6 +15,8 @@ interface FrameRow {
   status: ReviewItem['status']
   width: number
   height: number
+  /** The image score the inference stored (the post-processor's imageScore). */
+  score: number | null
 }
 
 function imageWhere(filter: ReviewFilter): { sql: string; params: unknown[] } {
@@ -35,7 +38,7 @@ export function predictedFrames(ws: Workspace, modelId: number, filter: ReviewFi
   const w = imageWhere(filter)
   return ws.db
     .prepare(
-      `SELECT i.id, i.rel_path, i.view, i.split, i.status, i.width, i.height FROM predictions p JOIN images i ON i.id = p.image_id
+      `SELECT i.id, i.rel_path, i.view, i.split, i.status, i.width, i.height, p.score FROM predictions p JOIN images i ON i.id = p.image_id
        WHERE p.model_id = ?${w.sql} ORDER BY i.id`
     )
     .all(modelId, ...w.params) as FrameRow[]
@@ -119,12 +122,12 @@ export function assembleQueue(
     }
     const verdict = verdicts.get(f.id) ?? null
     if (wantVerdicts && !wantVerdicts.has(verdict?.verdict ?? 'none')) continue
-    const perClass = classes.flatMap((c) => {
-      const h = s.hists.get(c.id)
-      if (!h) return []
-      const t = thresholds[c.name]!
-      const k = countsAt(h, t)
-      return [{ cls: c, t, k, maxProb: maxProbability(h) }]
+    // Classes the model has no output for have no histogram: nothing predicted, nothing counted.
+    const mapped = classes.filter((c) => s.hists.has(c.id))
+    const perClass = mapped.map((c) => {
+      const h = s.hists.get(c.id)!
+      const k = ruleCounts(h, c, s.joint, mapped, thresholds)
+      return { cls: c, t: thresholds[c.name]!, k, maxProb: maxProbability(h) }
     })
     const relevant = perClass.filter((p) => !chosen || chosen.has(p.cls.id))
     if (chosen && !relevant.some((p) => p.k.tp + p.k.fp + p.k.fn > 0)) continue
@@ -148,6 +151,7 @@ export function assembleQueue(
       evidence: evidenceOf({
         area: s.width * s.height,
         normal: f.status === 'normal',
+        score: f.score,
         classes: relevant.map((p) => ({ kind: p.cls.kind, counts: p.k, maxProb: p.maxProb, threshold: p.t }))
       }),
       verdict,

@@ -13,7 +13,7 @@ import sharp, { type Sharp } from 'sharp'
 import type { ClassDef, FrameCounts, ReviewGroupMetrics, ReviewItem, ReviewMetrics, ReviewQueue, ReviewReport } from '../../../shared/contract'
 import { heatLut, hex, OUTCOME_COLOURS } from '../../../shared/review/colors'
 import { curveSvg, escapeXml } from '../../../shared/review/svg'
-import { thresholdByte } from '../../../shared/review/histogram'
+import { predictedMasks } from '../../../shared/review/predicted'
 import { getImage } from '../images'
 import { openImage } from '../imaging/decode'
 import { listLabels } from '../labels'
@@ -68,21 +68,27 @@ async function stripOf(ws: Workspace, modelId: number, item: ReviewItem, classes
     outcome.fill(g, 3 * i, 3 * i + 3)
   }
   const paint = (i: number, c: readonly number[]): void => outcome.set(c, 3 * i)
-  for (const c of defects) {
-    const src = probFile(ref, c)
-    if (!src) continue
-    const prob = (await readProb(src, size)).data
-    const b = thresholdByte(thresholds[c.name]!)
+  // The defect classes' masks under the one threshold rule, so a pixel two classes fire on is painted once.
+  const probs = await Promise.all(
+    defects.map(async (c) => {
+      const src = probFile(ref, c)
+      return src ? (await readProb(src, size)).data : null
+    })
+  )
+  const predicted = predictedMasks(probs, defects, thresholds)
+  defects.forEach((c, k) => {
+    const prob = probs[k]
+    const pred = predicted[k]
+    if (!prob || !pred) return
     const truth = masks.get(c.id)!
     for (let i = 0; i < n; i++) {
       const p = prob[i]!
       if (p > heat[i]!) heat[i] = p
-      const pred = p >= b
-      if (pred && truth[i]) paint(i, OUTCOME_COLOURS.tp)
+      if (pred[i] && truth[i]) paint(i, OUTCOME_COLOURS.tp)
     }
-    for (let i = 0; i < n; i++) if (truth[i] && prob[i]! < b) paint(i, OUTCOME_COLOURS.fn)
-    for (let i = 0; i < n; i++) if (!truth[i] && prob[i]! >= b) paint(i, OUTCOME_COLOURS.fp)
-  }
+    for (let i = 0; i < n; i++) if (truth[i] && !pred[i]) paint(i, OUTCOME_COLOURS.fn)
+    for (let i = 0; i < n; i++) if (!truth[i] && pred[i]) paint(i, OUTCOME_COLOURS.fp)
+  })
   const lut = heatLut()
   const heatRgb = new Uint8Array(n * 3)
   for (let i = 0; i < n; i++) heatRgb.set(lut.subarray(heat[i]! * 3, heat[i]! * 3 + 3), 3 * i)

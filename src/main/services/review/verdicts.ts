@@ -1,8 +1,10 @@
 /**
  * The review's actions, each stored as a verdict (review_verdicts) with its
  * author and time:
- * - true defect: the thresholded prediction becomes polygons of its class
- *   (traced with traceBinary, source 'model'), appended to the frame's labels;
+ * - true defect: the class's mask under the one post-processor (the threshold
+ *   rule of src/shared/arcd/postprocess.ts over every class the model has a
+ *   map for) becomes polygons of its class (traced with traceBinary, source
+ *   'model'), appended to the frame's labels;
  *   parts already under a label of the class are not added twice;
  * - false positive: the frame stays, or becomes, normal (when it carries no
  *   defect label), so the next training takes it as a negative;
@@ -13,13 +15,13 @@ import type { ClassDef, ImageStatus } from '../../../shared/domain'
 import { isSimple } from '../../../shared/geometry/polygon'
 import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceBinary } from '../../../shared/geometry/trace'
-import { predictMask } from '../../../shared/review/outcomes'
+import { predictedMasks } from '../../../shared/review/predicted'
 import { nowIso } from '../../db/connection'
 import { listClasses } from '../classes'
 import { listLabels, saveFrameLabels, type LabelDraft } from '../labels'
 import type { Workspace } from '../workspace'
 import { classMasks } from './labelMasks'
-import { predictionRef, probFile, readProb } from './mapFiles'
+import { predictionRef, probFile, readProb, type GreyMap, type PredictionRef } from './mapFiles'
 import { toVerdict } from './queue'
 
 /** As the editor's "accept prediction": 1 px RDP with trace.ts's fidelity floor; specks under 4 px dropped. */
@@ -51,12 +53,18 @@ function frameStatus(ws: Workspace, imageId: number): ImageStatus {
   return s
 }
 
-/** Polygons of the class's predicted mask that are not already labelled, in frame pixels. */
-async function predictedPolygons(ws: Workspace, a: VerdictArgs, cls: ClassDef, frame: { width: number; height: number }): Promise<number[][]> {
-  const src = probFile(predictionRef(ws, a.modelId, a.imageId), cls)
-  if (!src) return []
-  const prob = await readProb(src)
-  const mask = predictMask(prob.data, a.thresholds[cls.name] ?? 0.5)
+/** Every class's map at full size (null where the model has none). */
+async function readAllProbs(ref: PredictionRef, classes: ClassDef[]): Promise<(GreyMap | null)[]> {
+  return Promise.all(
+    classes.map(async (c) => {
+      const src = probFile(ref, c)
+      return src ? readProb(src) : null
+    })
+  )
+}
+
+/** Polygons of the class's predicted mask (at map size `prob`) that are not already labelled, in frame pixels. */
+function predictedPolygons(ws: Workspace, a: VerdictArgs, cls: ClassDef, frame: { width: number; height: number }, mask: Uint8Array, prob: GreyMap): number[][] {
   const existing = classMasks(listLabels(ws, a.imageId), [cls.id], frame, prob).get(cls.id)!
   const sx = frame.width / prob.width
   const sy = frame.height / prob.height
@@ -109,8 +117,15 @@ export async function applyVerdict(ws: Workspace, a: VerdictArgs, author: string
 
   if (a.verdict === 'true_defect') {
     const added: { cls: ClassDef; polygons: number[][] }[] = []
+    const probs = await readAllProbs(predictionRef(ws, a.modelId, a.imageId), classes)
+    const masks = predictedMasks(
+      probs.map((p) => p?.data ?? null),
+      classes,
+      Object.fromEntries(classes.map((c) => [c.name, a.thresholds[c.name] ?? 0.5]))
+    )
     for (const cls of chosen) {
-      const polygons = await predictedPolygons(ws, a, cls, frame)
+      const k = classes.indexOf(cls)
+      const polygons = probs[k] && masks[k] ? predictedPolygons(ws, a, cls, frame, masks[k], probs[k]) : []
       if (polygons.length > 0) added.push({ cls, polygons })
     }
     const count = added.reduce((n, x) => n + x.polygons.length, 0)

@@ -49,8 +49,18 @@ function buildLayers(d: FrameData, classes: ClassDef[], thresholds: Thresholds, 
   const heatSrc = probs.length === 1 ? probs[0]! : maxOf(probs, n)
   const heat = heatSrc ? layer(heatRgba(heatSrc, LUT), w, h) : null
   const empty = new Uint8Array(n)
+  // Every class with a map takes part, so the shown ones get the pixels the one threshold rule gives them.
+  const shownIds = new Set(shown.map((c) => c.id))
   const o = outcomeRgba(
-    shown.map((c) => ({ classId: c.id, prob: d.probs.get(c.id) ?? null, truth: d.truth.get(c.id) ?? empty, threshold: thresholds[c.name] ?? 0.5 })),
+    classes.map((c) => ({
+      classId: c.id,
+      name: c.name,
+      kind: c.kind,
+      prob: d.probs.get(c.id) ?? null,
+      truth: d.truth.get(c.id) ?? empty,
+      threshold: thresholds[c.name] ?? 0.5,
+      shown: shownIds.has(c.id)
+    })),
     n
   )
   let diffLayer: OffscreenCanvas | null = null
@@ -92,10 +102,8 @@ export function Panes({ data, classes, thresholds, focus, diff, view, onView, on
   const canvases = useRef<Record<PaneId, HTMLCanvasElement | null>>({ frame: null, recon: null, heat: null, outcome: null })
   const gridRef = useRef<HTMLDivElement>(null)
   const [size, setSize] = useState<{ width: number; height: number } | null>(null)
-  const focusKey = classes
-    .filter((c) => (focus === 'all' ? c.kind === 'defect' : c.id === focus))
-    .map((c) => `${c.id}:${thresholds[c.name] ?? ''}`)
-    .join(',')
+  // Every class's threshold matters: the defect classes compete for pixels.
+  const focusKey = classes.map((c) => `${c.id}:${thresholds[c.name] ?? ''}`).join(',')
   const layers = useMemo(() => (data ? buildLayers(data, classes, thresholds, focus, diff) : null), [data, classes, focusKey, focus, diff])
 
   // Pane size, for fitting the frame.

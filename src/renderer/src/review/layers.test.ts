@@ -5,22 +5,36 @@ import { diffRgba, heatRgba, maxOf, outcomeRgba } from './layers'
 const px = (rgba: Uint8ClampedArray, i: number) => [...rgba.subarray(i * 4, i * 4 + 4)]
 
 describe('review pane layers', () => {
-  it('colours TP, FP and FN per pixel at the threshold, FP winning over another class\'s TP', () => {
-    // Pixels: TP, FP, FN, none, and one that is TP for class 1 but FP for class 2.
-    const fold = { classId: 1, prob: Uint8Array.from([200, 200, 10, 10, 200]), truth: Uint8Array.from([1, 0, 1, 0, 1]), threshold: 0.5 }
-    const crack = { classId: 2, prob: Uint8Array.from([0, 0, 0, 0, 255]), truth: Uint8Array.from([0, 0, 0, 0, 0]), threshold: 0.5 }
+  it('colours TP, FP and FN per pixel at the threshold, FP winning over another class\'s FN', () => {
+    // Pixels: TP, FP, FN, none, and one both classes fire on, which the higher (class 2, unlabelled) takes.
+    const fold = { classId: 1, name: 'fold', kind: 'defect' as const, prob: Uint8Array.from([200, 200, 10, 10, 200]), truth: Uint8Array.from([1, 0, 1, 0, 1]), threshold: 0.5 }
+    const crack = { classId: 2, name: 'crack', kind: 'defect' as const, prob: Uint8Array.from([0, 0, 0, 0, 255]), truth: Uint8Array.from([0, 0, 0, 0, 0]), threshold: 0.5 }
     const o = outcomeRgba([fold, crack], 5)
     expect(px(o.rgba, 0)).toEqual([...OUTCOME_COLOURS.tp, 230])
     expect(px(o.rgba, 1)).toEqual([...OUTCOME_COLOURS.fp, 230])
     expect(px(o.rgba, 2)).toEqual([...OUTCOME_COLOURS.fn, 230])
     expect(px(o.rgba, 3)).toEqual([0, 0, 0, 0])
     expect(px(o.rgba, 4)).toEqual([...OUTCOME_COLOURS.fp, 230])
-    expect({ tp: o.tp, fp: o.fp, fn: o.fn }).toEqual({ tp: 2, fp: 2, fn: 1 })
+    // Pixel 4: crack (255) beats fold (200), so fold misses its label there: FN of fold, FP of crack.
+    expect({ tp: o.tp, fp: o.fp, fn: o.fn }).toEqual({ tp: 1, fp: 2, fn: 2 })
     // A higher threshold turns the TPs into FNs and drops the FP of fold.
     const high = outcomeRgba([{ ...fold, threshold: 0.9 }], 5)
     expect({ tp: high.tp, fp: high.fp, fn: high.fn }).toEqual({ tp: 0, fp: 0, fn: 3 })
     // A class without a map predicts nothing.
     expect(outcomeRgba([{ ...fold, prob: null }], 5).fn).toBe(3)
+  })
+
+  it('lets a hidden defect class take pixels from a shown one, and leaves a region class independent', () => {
+    const fold = { classId: 1, name: 'fold', kind: 'defect' as const, prob: Uint8Array.from([200, 200]), truth: Uint8Array.from([1, 1]), threshold: 0.5 }
+    // Crack fires above fold on pixel 0 only; it is not painted.
+    const crack = { classId: 2, name: 'crack', kind: 'defect' as const, prob: Uint8Array.from([250, 150]), truth: Uint8Array.from([0, 0]), threshold: 0.5, shown: false }
+    const lathe = { classId: 3, name: 'lathe', kind: 'region' as const, prob: Uint8Array.from([255, 255]), truth: Uint8Array.from([0, 0]), threshold: 0.5, shown: false }
+    const o = outcomeRgba([fold, crack, lathe], 2)
+    expect({ tp: o.tp, fp: o.fp, fn: o.fn }).toEqual({ tp: 1, fp: 0, fn: 1 })
+    expect(px(o.rgba, 0)).toEqual([...OUTCOME_COLOURS.fn, 230])
+    // Below its threshold crack takes nothing: both fold pixels are TPs.
+    const low = outcomeRgba([fold, { ...crack, threshold: 0.99 }, lathe], 2)
+    expect(low.tp).toBe(2)
   })
 
   it('maps probabilities through the colour scale, and takes the max over classes', () => {

@@ -1,20 +1,26 @@
 /**
  * Pixels of the review's panes, computed from the cached maps at map size:
  * the heatmap in the shared colour scale, the TP/FP/FN overlay from the
- * probability maps and the rasterised labels at the current thresholds, and
+ * post-processor's masks (src/shared/arcd/postprocess.ts through
+ * shared/review/predicted.ts) and the rasterised labels at the current
+ * thresholds, and
  * |frame - reconstruction|. Pure functions over arrays, so they are tested
  * without a browser.
  */
 import { OUTCOME_COLOURS } from '../../../shared/review/colors'
-import { thresholdByte } from '../../../shared/review/histogram'
+import { predictedMasks } from '../../../shared/review/predicted'
 
 export interface LayerClass {
   classId: number
-  /** Probability x 255 at map size, or null when the model has no map for it. */
+  name: string
+  kind: 'defect' | 'region'
+  /** Probability x 255 at map size, or null when the model has no map for it (not trained). */
   prob: Uint8Array | null
   /** 0/1 labels of the class at map size. */
   truth: Uint8Array
   threshold: number
+  /** Painted; a class not shown still competes for defect pixels (default true). */
+  shown?: boolean
 }
 
 /** Highest probability over the given maps per pixel (the "all defect classes" heatmap). */
@@ -43,22 +49,29 @@ export function heatRgba(prob: Uint8Array, lut: Uint8Array, out = new Uint8Clamp
 const ALPHA = 230
 
 /**
- * RGBA overlay of the classes' outcomes: TP, FN, then FP painted in that
- * order, so a pixel that is a false positive of one class and a true
- * positive of another shows as FP. Transparent elsewhere.
- * Returns the overlay and its pixel counts.
+ * RGBA overlay of the shown classes' outcomes: TP, FN, then FP painted in
+ * that order, so a pixel that is a false positive of one class and a true
+ * positive of another shows as FP. Transparent elsewhere. Predicted pixels
+ * follow the one threshold rule over every class given, so a defect pixel
+ * two classes fire on counts for the winning class only, as in the review's
+ * counts and metrics. Returns the overlay and its pixel counts.
  */
 export function outcomeRgba(classes: readonly LayerClass[], n: number): { rgba: Uint8ClampedArray; tp: number; fp: number; fn: number } {
   const code = new Uint8Array(n) // 0 none, 1 tp, 2 fn, 3 fp: higher wins
   let tp = 0
   let fp = 0
   let fn = 0
-  for (const c of classes) {
-    const b = thresholdByte(c.threshold)
-    const p = c.prob
+  const masks = predictedMasks(
+    classes.map((c) => c.prob),
+    classes,
+    Object.fromEntries(classes.map((c) => [c.name, c.threshold]))
+  )
+  for (const [k, c] of classes.entries()) {
+    if (c.shown === false) continue
+    const m = masks[k]
     const t = c.truth
     for (let i = 0; i < n; i++) {
-      const pred = p !== null && p[i]! >= b
+      const pred = m !== null && m !== undefined && m[i] === 1
       const lab = t[i]! !== 0
       if (pred && lab) {
         tp++

@@ -1,0 +1,139 @@
+/**
+ * The review's masks and counts under the one post-processor
+ * (src/shared/arcd/postprocess.ts), from 8-bit maps (probability x 255).
+ *
+ * Masks: extractMaskFromPlanes with BYTE_SCALE, over the classes that have a
+ * map; a class the model has no output for gets no mask and does not compete.
+ *
+ * Counts at any threshold: the per-class histograms (./histogram.ts) count
+ * "own probability >= threshold", which is the rule for a region class and
+ * for a defect pixel where no other defect class fires. Where two defect
+ * classes have a non-zero byte at one pixel the rule gives the pixel to one of
+ * them only (the highest at or above its threshold), which a per-class
+ * histogram cannot tell; the joint table keeps those pixels, as their defect
+ * bytes and label bits counted by distinct combination (few: maps are
+ * smooth), so the histogram counts are corrected exactly at any threshold
+ * above 0. (At a threshold of exactly 0 a byte-0 pixel of that class is
+ * predicted, and a competing class outside the table could take it; the
+ * correction does not see those.)
+ */
+import { defectAt, extractMaskFromPlanes, type PostClass } from '../arcd/postprocess'
+import { BYTE_SCALE, countsAt, type PixelCounts } from './histogram'
+
+export interface MapClass extends PostClass {
+  id: number
+}
+
+/**
+ * One 0/1 mask per class (null where the class has no map), under the
+ * threshold rule, from planar byte maps of equal size.
+ */
+export function predictedMasks(planes: readonly (ArrayLike<number> | null)[], classes: readonly PostClass[], thresholds: Record<string, number>): (Uint8Array | null)[] {
+  if (planes.length !== classes.length) throw new RangeError(`${classes.length} classes but ${planes.length} maps`)
+  const have = classes.flatMap((_, i) => (planes[i] ? [i] : []))
+  const sub = have.map((i) => classes[i]!)
+  const subPlanes = have.map((i) => planes[i]!)
+  const n = subPlanes[0]?.length ?? 0
+  for (const p of subPlanes) if (p.length !== n) throw new RangeError('the class maps differ in size')
+  const out: (Uint8Array | null)[] = classes.map(() => null)
+  have.forEach((i, k) => (out[i] = extractMaskFromPlanes(subPlanes, k, sub, thresholds, BYTE_SCALE)))
+  return out
+}
+
+export interface JointTable {
+  /** Defect class ids with a map, in the post-processor's class order. */
+  classIds: number[]
+  /** Per entry: one byte per class, then a byte of label bits (bit j: under a label of class j). */
+  bytes: Uint8Array
+  counts: Uint32Array
+}
+
+/** The joint table of one frame: pixels where at least two of the defect maps are non-zero. */
+export function buildJoint(classIds: readonly number[], probs: readonly ArrayLike<number>[], truths: readonly ArrayLike<number>[]): JointTable {
+  const k = classIds.length
+  if (k > 8) throw new RangeError('the joint table holds at most 8 defect classes')
+  const empty: JointTable = { classIds: [...classIds], bytes: new Uint8Array(0), counts: new Uint32Array(0) }
+  if (k < 2) return empty
+  const n = probs[0]!.length
+  const seen = new Map<number | string, number>()
+  const order: (number | string)[] = []
+  const numeric = k <= 5 // 8 bits a class plus k label bits stay below 2^53
+  const key = new Uint8Array(k + 1)
+  for (let i = 0; i < n; i++) {
+    let nonzero = 0
+    for (let j = 0; j < k; j++) if (probs[j]![i]! > 0) nonzero++
+    if (nonzero < 2) continue
+    let bits = 0
+    for (let j = 0; j < k; j++) {
+      key[j] = probs[j]![i]!
+      if (truths[j]![i]) bits |= 1 << j
+    }
+    key[k] = bits
+    let id: number | string
+    if (numeric) {
+      id = 0
+      for (let j = k; j >= 0; j--) id = id * 256 + key[j]!
+    } else id = key.join(',')
+    const c = seen.get(id)
+    if (c === undefined) order.push(id)
+    seen.set(id, (c ?? 0) + 1)
+  }
+  const bytes = new Uint8Array(order.length * (k + 1))
+  const counts = new Uint32Array(order.length)
+  order.forEach((id, e) => {
+    counts[e] = seen.get(id)!
+    if (typeof id === 'number') {
+      let v = id
+      for (let j = 0; j <= k; j++) {
+        bytes[e * (k + 1) + j] = v % 256
+        v = Math.floor(v / 256)
+      }
+    } else bytes.set(id.split(',').map(Number), e * (k + 1))
+  })
+  return { classIds: [...classIds], bytes, counts }
+}
+
+/**
+ * Pixel counts of one class at the thresholds under the threshold rule: its
+ * histogram's counts, corrected on the joint table's pixels for a defect class.
+ */
+export function ruleCounts(
+  hist: ArrayLike<number>,
+  cls: MapClass,
+  joint: JointTable | null,
+  classes: readonly MapClass[],
+  thresholds: Record<string, number>
+): PixelCounts {
+  const t = thresholds[cls.name]
+  if (t === undefined) throw new Error(`no threshold for class "${cls.name}"`)
+  const out = countsAt(hist, t)
+  if (cls.kind !== 'defect' || !joint || joint.counts.length === 0) return out
+  const own = joint.classIds.indexOf(cls.id)
+  if (own < 0) return out
+  const k = joint.classIds.length
+  const thr = joint.classIds.map((id) => {
+    const name = classes.find((c) => c.id === id)?.name
+    const v = name !== undefined ? thresholds[name] : undefined
+    if (v === undefined) throw new Error(`no threshold for class id ${id}`)
+    return v
+  })
+  const channels = joint.classIds.map((_, j) => j)
+  const probs = new Float64Array(k)
+  for (let e = 0; e < joint.counts.length; e++) {
+    const o = e * (k + 1)
+    const b = joint.bytes[o + own]! * BYTE_SCALE
+    if (b < t) continue // not predicted by the histogram either
+    for (let j = 0; j < k; j++) probs[j] = joint.bytes[o + j]! * BYTE_SCALE
+    if (defectAt(probs, 0, channels, thr) === own) continue
+    // Counted as predicted by the histogram, but another defect class takes the pixel.
+    const n = joint.counts[e]!
+    if ((joint.bytes[o + k]! >> own) & 1) {
+      out.tp -= n
+      out.fn += n
+    } else {
+      out.fp -= n
+      out.tn += n
+    }
+  }
+  return out
+}
