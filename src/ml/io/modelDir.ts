@@ -14,7 +14,7 @@ import type * as tf from '@tensorflow/tfjs'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { ModelConfig, TrainConfig } from '../../shared/arcd/config'
-import type { Arch, ClassSpec, DatasetItem, EpochRecord, StageSummary } from '../../shared/arcd/protocol'
+import type { Arch, ClassSpec, DatasetItem, EpochRecord, StageSummary, TrainPlan } from '../../shared/arcd/protocol'
 import type { EvalReport } from '../../shared/arcd/metrics'
 import { buildBaselineUnet, buildDiscriminative, buildReconstruction } from '../models'
 import { exists, makeStagingDir, readJson, replaceDir, writeJsonAtomic } from './files'
@@ -37,6 +37,15 @@ export interface ModelDirConfig {
   nets: { recon: boolean; disc: boolean }
   createdAt: string
   backend: string
+  /**
+   * Identifies what the reconstruction net learned from (normal training
+   * frames and the settings that shape stage 1); a retrain with the same key
+   * reuses it instead of paying for stage 1 again.
+   */
+  reconKey?: string
+  plan?: TrainPlan
+  /** Workspace classes the run had no labels for (no outputs). */
+  untrainedClasses?: string[]
 }
 
 export interface ThresholdsFile {

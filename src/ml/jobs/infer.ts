@@ -7,7 +7,12 @@
  */
 import path from 'node:path'
 import type { InferItemResult, InferJobSpec, InferResult } from '../../shared/arcd/protocol'
+import { DEFAULT_MAX_SHORT_SIDE, DEFAULT_TILE_OVERLAP, inputModeOf } from '../../shared/arcd/config'
+import { extractMasks } from '../../shared/arcd/postprocess'
+import { loadAnalysisFrame } from '../data/analysis'
 import { modelToFrame } from '../data/letterbox'
+import { resizeInterleaved } from '../data/resize'
+import { predictFrameTiled } from '../infer/tiles'
 import { disposeNets, loadModelDir } from '../io/modelDir'
 import { writeGreyPng, writeHeatmapPng, writeRgbPng } from '../io/png'
 import { predictBatch } from '../infer/predictor'
@@ -49,6 +54,61 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
     const started = performance.now()
     // Polygons play no part in inference; drop them so bad ones cannot fail the job.
     const frames = spec.images.map((it) => ({ ...it, polygons: [] }))
+    const tiles = inputModeOf(config.model) === 'tiles'
+    const maxShortSide = config.model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE
+    const tileSetup = { ...setup, overlap: config.model.tileOverlap ?? DEFAULT_TILE_OVERLAP, batchSize: spec.batchSize ?? DEFAULT_BATCH }
+    const progress = (): void => {
+      const secs = (performance.now() - started) / 1000
+      const ips = secs > 0 ? items.length / secs : 0
+      ctx.emit({ type: 'progress', jobId: ctx.jobId, stage: 'infer', epoch: 0, epochs: 0, step: items.length, steps: frames.length, loss: null, imagesPerSec: ips, etaSec: ips > 0 ? (frames.length - items.length) / ips : null })
+    }
+    const emitFrame = async (id: number | string, frameProbs: Float32Array, recon: Float32Array | null, W: number, H: number, score: number, classMax: number[]): Promise<void> => {
+      const masks = extractMasks(frameProbs, W, H, classes, thresholds)
+      const heat = new Float32Array(W * H)
+      for (let i = 0; i < W * H; i++) {
+        let h = 0
+        for (const c of heatChannels) h = Math.max(h, frameProbs[i * K + c]!)
+        heat[i] = h
+      }
+      const maskPixels: Record<string, number> = {}
+      classes.forEach((c, k) => (maskPixels[c.name] = masks[k]!.reduce((n, v) => n + v, 0)))
+      const result: InferItemResult = { id, score, classScores: Object.fromEntries(classes.map((c, k) => [c.name, classMax[k]!])), maskPixels }
+      if (spec.writePngs && spec.outDir) {
+        const dir = path.join(spec.outDir, safeName(id))
+        const files = { dir, recon: recon ? path.join(dir, 'recon.png') : null, heatmap: path.join(dir, 'heatmap.png'), masks: {} as Record<string, string>, probs: {} as Record<string, string> }
+        if (recon && files.recon) await writeRgbPng(files.recon, recon, W, H)
+        await writeHeatmapPng(files.heatmap, heat, W, H)
+        for (let k = 0; k < K; k++) {
+          const f = path.join(dir, `mask-${safeName(classes[k]!.name)}.png`)
+          await writeGreyPng(f, masks[k]!.map((v) => v * 255), W, H)
+          files.masks[classes[k]!.name] = f
+          // The class's probability as 8-bit grey: the review and the editor's overlay read these.
+          const prob = new Uint8Array(W * H)
+          for (let i = 0; i < W * H; i++) prob[i] = Math.round(frameProbs[i * K + k]! * 255)
+          const pf = path.join(dir, `prob-${safeName(classes[k]!.name)}.png`)
+          await writeGreyPng(pf, prob, W, H)
+          files.probs[classes[k]!.name] = pf
+        }
+        result.files = files
+      }
+      items.push(result)
+    }
+    if (tiles) {
+      for (const it of frames) {
+        if (ctx.isCancelled()) throw new CancelledError()
+        const frame = await loadAnalysisFrame(it.path, maxShortSide, { width: it.width, height: it.height }).catch((err: Error) => {
+          throw badInput(`image ${String(it.id)}: ${err.message}`)
+        })
+        const p = await predictFrameTiled(tileSetup, frame)
+        // Maps are stored at frame size so every reader (review, editor, exports) works in frame pixels.
+        const frameProbs = frame.scale === 1 ? p.probs : await resizeInterleaved(p.probs, p.width, p.height, K, it.width, it.height)
+        const recon = p.recon ? (frame.scale === 1 ? p.recon : await resizeInterleaved(p.recon, p.width, p.height, 3, it.width, it.height)) : null
+        await emitFrame(it.id, frameProbs, recon, it.width, it.height, p.score, p.classMax)
+        progress()
+        await yieldToEventLoop()
+      }
+      return { kind: 'infer', modelDir: spec.modelDir, thresholds, items }
+    }
     for (const chunk of batchesOf(frames, spec.batchSize ?? DEFAULT_BATCH)) {
       if (ctx.isCancelled()) throw new CancelledError()
       const samples = await loadSamples(chunk, size, K, ctx)
@@ -56,66 +116,11 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
       for (let b = 0; b < samples.length; b++) {
         const s = samples[b]!
         const p = preds[b]!
-        const W = s.box.srcWidth
-        const H = s.box.srcHeight
         const frameProbs = modelToFrame(p.probs, s.box, K)
-        const maskPixels: Record<string, number> = {}
-        const masks = classes.map(() => new Uint8Array(W * H))
-        const heat = new Float32Array(W * H)
-        for (let i = 0; i < W * H; i++) {
-          let h = 0
-          for (const c of heatChannels) h = Math.max(h, frameProbs[i * K + c]!)
-          heat[i] = h
-          for (let c = 0; c < K; c++) if (frameProbs[i * K + c]! >= thresholds[classes[c]!.name]!) masks[c]![i] = 255
-        }
-        classes.forEach((c, k) => (maskPixels[c.name] = masks[k]!.reduce((n, v) => n + (v ? 1 : 0), 0)))
-        const result: InferItemResult = {
-          id: s.item.id,
-          score: p.score,
-          classScores: Object.fromEntries(classes.map((c, k) => [c.name, p.classMax[k]!])),
-          maskPixels
-        }
-        if (spec.writePngs && spec.outDir) {
-          const dir = path.join(spec.outDir, safeName(s.item.id))
-          const recon = p.recon ? modelToFrame(p.recon, s.box, 3) : null
-          const files = {
-            dir,
-            recon: recon ? path.join(dir, 'recon.png') : null,
-            heatmap: path.join(dir, 'heatmap.png'),
-            masks: {} as Record<string, string>,
-            probs: {} as Record<string, string>
-          }
-          if (recon && files.recon) await writeRgbPng(files.recon, recon, W, H)
-          await writeHeatmapPng(files.heatmap, heat, W, H)
-          for (let k = 0; k < K; k++) {
-            const f = path.join(dir, `mask-${safeName(classes[k]!.name)}.png`)
-            await writeGreyPng(f, masks[k]!, W, H)
-            files.masks[classes[k]!.name] = f
-            // The class's probability as 8-bit grey: the review and the editor's overlay read these.
-            const prob = new Uint8Array(W * H)
-            for (let i = 0; i < W * H; i++) prob[i] = Math.round(frameProbs[i * K + k]! * 255)
-            const pf = path.join(dir, `prob-${safeName(classes[k]!.name)}.png`)
-            await writeGreyPng(pf, prob, W, H)
-            files.probs[classes[k]!.name] = pf
-          }
-          result.files = files
-        }
-        items.push(result)
+        const recon = p.recon ? modelToFrame(p.recon, s.box, 3) : null
+        await emitFrame(s.item.id, frameProbs, recon, s.box.srcWidth, s.box.srcHeight, p.score, p.classMax)
       }
-      const secs = (performance.now() - started) / 1000
-      const ips = secs > 0 ? items.length / secs : 0
-      ctx.emit({
-        type: 'progress',
-        jobId: ctx.jobId,
-        stage: 'infer',
-        epoch: 0,
-        epochs: 0,
-        step: items.length,
-        steps: frames.length,
-        loss: null,
-        imagesPerSec: ips,
-        etaSec: ips > 0 ? (frames.length - items.length) / ips : null
-      })
+      progress()
       await yieldToEventLoop()
     }
     return { kind: 'infer', modelDir: spec.modelDir, thresholds, items }

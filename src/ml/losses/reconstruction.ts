@@ -8,18 +8,23 @@ import { ssim } from './ssim'
 
 export const SSIM_WEIGHT = 0.01
 
-export function reconstructionLoss(target: tf.Tensor4D, pred: tf.Tensor4D): tf.Scalar {
+/** `ssimWeight`: the thesis's 0.01 by default; DRAEM weighs SSIM 1 (a setting, TrainConfig.ssimWeight). */
+export function reconstructionLoss(target: tf.Tensor4D, pred: tf.Tensor4D, ssimWeight = SSIM_WEIGHT): tf.Scalar {
   return tf.tidy(() => {
-    const { total } = reconstructionLossParts(target, pred)
+    const { total } = reconstructionLossParts(target, pred, ssimWeight)
     return total
   })
 }
 
 /** The loss and its two terms (for logging and RA); the caller disposes all three. */
-export function reconstructionLossParts(target: tf.Tensor4D, pred: tf.Tensor4D): { total: tf.Scalar; l2: tf.Scalar; ssim: tf.Scalar } {
+export function reconstructionLossParts(
+  target: tf.Tensor4D,
+  pred: tf.Tensor4D,
+  ssimWeight = SSIM_WEIGHT
+): { total: tf.Scalar; l2: tf.Scalar; ssim: tf.Scalar } {
   const l2 = tf.tidy(() => tf.mean(tf.squaredDifference(target, pred)) as tf.Scalar)
   const s = ssim(target, pred)
-  const total = tf.tidy(() => tf.add(l2, tf.mul(SSIM_WEIGHT, tf.sub(1, s))) as tf.Scalar)
+  const total = tf.tidy(() => tf.add(l2, tf.mul(ssimWeight, tf.sub(1, s))) as tf.Scalar)
   return { total, l2, ssim: s }
 }
 

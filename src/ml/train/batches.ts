@@ -44,3 +44,9 @@ export function cosineLr(baseLr: number, step: number, totalSteps: number, floor
   const t = Math.min(1, Math.max(0, step / (totalSteps - 1)))
   return baseLr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * t)))
 }
+
+/** Linear warm-up over `warmup` steps, then cosineLr over the rest. */
+export function warmCosineLr(baseLr: number, step: number, totalSteps: number, warmup: number, floor = 0.05): number {
+  if (warmup > 0 && step < warmup) return (baseLr * (step + 1)) / warmup
+  return cosineLr(baseLr, step - warmup, totalSteps - warmup, floor)
+}

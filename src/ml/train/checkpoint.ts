@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { ModelConfig } from '../../shared/arcd/config'
-import type { Arch, EpochRecord, StageSummary, TrainStage } from '../../shared/arcd/protocol'
+import type { Arch, EpochRecord, StageSummary, TrainPlan, TrainStage } from '../../shared/arcd/protocol'
 import { exists, makeStagingDir, readJson, writeJsonAtomic } from '../io/files'
 import { readTensorFiles, saveModel, writeTensorFiles } from '../io/weights'
 import type { ScheduledAdam } from './optimizer'
@@ -39,6 +39,8 @@ export interface CheckpointState {
   wait: number
   history: EpochRecord[]
   summaries: StageSummary[]
+  /** Steps planned per stage ('tiles' input), so a resumed run keeps its schedule. */
+  plan?: TrainPlan
   files: { recon: boolean; disc: boolean; best: boolean; optimizer: boolean }
   savedAt: string
 }

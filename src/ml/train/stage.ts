@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { EpochRecord, StageSummary, TrainStage } from '../../shared/arcd/protocol'
 import { CancelledError, JobError, yieldToEventLoop, type JobContext } from '../jobs/context'
 import { restoreWeights, snapshotWeights } from '../io/weights'
-import { batchesOf, cosineLr } from './batches'
+import { batchesOf, warmCosineLr } from './batches'
 import { ScheduledAdam } from './optimizer'
 
 export interface PreparedBatch {
@@ -31,7 +31,13 @@ export interface StagePlan {
   /** Sample indices of one epoch, the same for the same epoch (resume replays it). */
   epochOrder(epoch: number): number[]
   prepare(indices: number[], epoch: number, step: number): PreparedBatch
-  validate(): Promise<{ loss: number | null; metrics?: Record<string, number | null> }>
+  /**
+   * score: higher is better (validation mean pixel AP); when given it picks
+   * the kept weights and drives early stopping instead of the loss.
+   */
+  validate(): Promise<{ loss: number | null; score?: number | null; metrics?: Record<string, number | null> }>
+  /** Steps of linear learning-rate warm-up before the cosine decay (default 0). */
+  warmupSteps?: number
 }
 
 /** Where a resumed stage picks up. */
@@ -119,7 +125,7 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
           hooks.lastCheckpoint.path = path
           throw new CancelledError(path)
         }
-        optimizer.setLearningRate(cosineLr(plan.lr, epoch * stepsPerEpoch + step, totalSteps))
+        optimizer.setLearningRate(warmCosineLr(plan.lr, epoch * stepsPerEpoch + step, totalSteps, plan.warmupSteps ?? 0))
         if (sessionStart === 0) sessionStart = performance.now()
         const batch = plan.prepare(batches[step]!, epoch, step)
         let value: number
@@ -163,7 +169,8 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       }
       const trainLoss = seen > 0 ? sum / seen : Number.NaN
       const val = await plan.validate()
-      const score = val.loss ?? trainLoss
+      // One number where lower is better; stored as bestValLoss so resume compares alike.
+      const score = val.score !== undefined && val.score !== null ? -val.score : (val.loss ?? trainLoss)
       if (bestValLoss === null || score < bestValLoss) {
         if (best) tf.dispose(best)
         best = snapshotWeights(plan.model)

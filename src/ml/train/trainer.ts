@@ -23,7 +23,10 @@ import path from 'node:path'
 import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, EpochRecord, StageSummary, TrainJobSpec, TrainResult } from '../../shared/arcd/protocol'
 import { validRegion } from '../data/letterbox'
-import { createRng, type Rng } from '../data/rng'
+import type { Rng } from '../data/rng'
+import { streamRng } from './streams'
+import { trainTiles, type AnalysisCache } from './cropTrainer'
+import { inputModeOf } from '../../shared/arcd/config'
 import { simulateAnomaly } from '../data/simulate'
 import { focalLoss } from '../losses/focal'
 import { reconstructionLoss } from '../losses/reconstruction'
@@ -43,12 +46,7 @@ const NEGATIVES_PER_LABELLED = 0.5
 /** Normal frames lent to the anomaly simulator as extra textures. */
 const EXTRA_TEXTURES = 16
 
-/** A fresh generator for (seed, purpose, a, b): the same numbers whenever a step is replayed. */
-export function streamRng(seed: number, ...parts: number[]): Rng {
-  let h = (seed >>> 0) ^ 0x9e3779b9
-  for (const p of parts) h = Math.imul(h ^ (p + 0x7f4a7c15), 0x85ebca6b) >>> 0
-  return createRng(h)
-}
+export { streamRng } from './streams'
 
 function checkSpec(spec: TrainJobSpec): void {
   if (!path.isAbsolute(spec.outDir)) throw badInput(`outDir must be an absolute path, got ${JSON.stringify(spec.outDir)}`)
@@ -84,12 +82,15 @@ interface RunState {
 }
 
 export interface TrainOptions {
-  /** Frames already letterboxed by an earlier run in this process. */
+  /** Frames already letterboxed by an earlier run in this process ('letterbox' input). */
   frameCache?: FrameCache
+  /** Frames already at the analysis scale ('tiles' input). */
+  analysisCache?: AnalysisCache
 }
 
 export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendName: string, opts: TrainOptions = {}): Promise<TrainResult> {
   checkSpec(spec)
+  if (inputModeOf(spec.model) === 'tiles') return trainTiles(spec, ctx, backendName, opts.analysisCache ? { analysisCache: opts.analysisCache } : {})
   const K = spec.classes.length
   const size = spec.model.size
   const ckDir = checkpointsDir(spec.outDir)
@@ -205,6 +206,17 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
       runId: spec.runId,
       modelDir: spec.outDir,
       arch: spec.arch,
+      classes: spec.classes,
+      untrainedClasses: [],
+      warnings: [],
+      plan: {
+        input: 'letterbox',
+        stage1Steps: spec.train.stage1Epochs,
+        stage2Steps: spec.train.stage2Epochs,
+        secondsPerStep: { recon: null, disc: null },
+        reconReused: false
+      },
+      reconQuality: null,
       stages: summaries,
       history,
       thresholds,
@@ -271,7 +283,7 @@ async function stageRecon(run: RunState, samples: Sample[], resume: StageResume 
       const y = stack(indices.map((i) => train[i]!.image), size, 3)
       return {
         images: indices.length,
-        loss: () => reconstructionLoss(y, recon.apply(x, { training: true }) as tf.Tensor4D),
+        loss: () => reconstructionLoss(y, recon.apply(x, { training: true }) as tf.Tensor4D, spec.train.ssimWeight),
         dispose: () => tf.dispose([x, y])
       }
     },
@@ -282,7 +294,7 @@ async function stageRecon(run: RunState, samples: Sample[], resume: StageResume 
         const l = tf.tidy(() => {
           const x = stack(batch.map((i) => valInputs[i]!), size, 3)
           const y = stack(batch.map((i) => val[i]!.image), size, 3)
-          return reconstructionLoss(y, recon.apply(x, { training: false }) as tf.Tensor4D)
+          return reconstructionLoss(y, recon.apply(x, { training: false }) as tf.Tensor4D, spec.train.ssimWeight)
         })
         sum += (await l.data())[0]! * batch.length
         l.dispose()

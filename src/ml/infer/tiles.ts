@@ -1,0 +1,124 @@
+/**
+ * Tiled inference at the analysis scale: the frame is covered by overlapping
+ * tiles of the model's side, each goes through the (frozen) reconstruction
+ * and the discriminative net, and the outputs are blended with weights that
+ * fall off towards a tile's edges (a pixel near a tile border has seen
+ * little context), giving one probability map per class and, for ARCD, one
+ * reconstruction for the whole frame. Memory stays bounded by the batch of
+ * tiles, whatever the frame size, which is what a GPU needs.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Arch, ClassSpec } from '../../shared/arcd/protocol'
+import { imageScore, smoothingKernel } from '../../shared/arcd/postprocess'
+import { ssim } from '../losses/ssim'
+import type { Nets } from '../io/modelDir'
+import { extractCrop, IDENTITY, tileStarts } from '../data/crops'
+import { stack } from '../train/batches'
+import { discInput } from './predictor'
+
+export interface TileSetup {
+  arch: Arch
+  nets: Nets
+  classes: ClassSpec[]
+  /** Tile side (the model's input side). */
+  size: number
+  overlap: number
+  batchSize: number
+}
+
+export interface FrameForInference {
+  rgb: Uint8Array
+  width: number
+  height: number
+}
+
+export interface TiledPrediction {
+  width: number
+  height: number
+  /** width*height*K, interleaved. */
+  probs: Float32Array
+  /** width*height*3 in [0, 1], or null for the plain U-Net. */
+  recon: Float32Array | null
+  score: number
+  classMax: number[]
+  reconError: { l2: number; ssim: number } | null
+}
+
+/** Triangular blending weight along one tile side, never 0 so frame borders keep a value. */
+function rampWeights(size: number): Float32Array {
+  const w = new Float32Array(size)
+  const half = size / 2
+  for (let i = 0; i < size; i++) w[i] = Math.max(1e-3, Math.min(1, (Math.min(i, size - 1 - i) + 1) / half))
+  return w
+}
+
+export async function predictFrameTiled(setup: TileSetup, frame: FrameForInference): Promise<TiledPrediction> {
+  const { arch, nets, classes, size } = setup
+  if (!nets.disc) throw new Error('this model has no discriminative network (was stage 2 trained?)')
+  if (arch === 'arcd' && !nets.recon) throw new Error('this ARCD model has no reconstruction network')
+  const K = classes.length
+  const { width: W, height: H, rgb } = frame
+  const xs = tileStarts(W, size, setup.overlap)
+  const ys = tileStarts(H, size, setup.overlap)
+  const windows = ys.flatMap((y0) => xs.map((x0) => ({ x0, y0, size, t: IDENTITY })))
+  const probs = new Float32Array(W * H * K)
+  const recon = arch === 'arcd' ? new Float32Array(W * H * 3) : null
+  const weight = new Float32Array(W * H)
+  const ramp = rampWeights(size)
+  for (let i = 0; i < windows.length; i += setup.batchSize) {
+    const batch = windows.slice(i, i + setup.batchSize)
+    const tiles = batch.map((w) => extractCrop(rgb, W, H, 3, w))
+    const x = stack(tiles, size, 3)
+    const r = arch === 'arcd' ? tf.tidy(() => nets.recon!.apply(x, { training: false }) as tf.Tensor4D) : null
+    const p = tf.tidy(() => nets.disc!.apply(discInput(arch, x, r), { training: false }) as tf.Tensor4D)
+    const [pData, rData] = await Promise.all([p.data() as Promise<Float32Array>, r ? (r.data() as Promise<Float32Array>) : Promise.resolve(null)])
+    tf.dispose(r ? [x, r, p] : [x, p])
+    batch.forEach((w, b) => {
+      for (let v = 0; v < size; v++) {
+        const y = w.y0 + v
+        if (y < 0 || y >= H) continue
+        for (let u = 0; u < size; u++) {
+          const xx = w.x0 + u
+          if (xx < 0 || xx >= W) continue
+          const wt = ramp[u]! * ramp[v]!
+          const o = y * W + xx
+          const t = (b * size * size + v * size + u)
+          weight[o] = weight[o]! + wt
+          for (let c = 0; c < K; c++) probs[o * K + c] = probs[o * K + c]! + wt * pData[t * K + c]!
+          if (recon && rData) for (let c = 0; c < 3; c++) recon[o * 3 + c] = recon[o * 3 + c]! + wt * rData[t * 3 + c]!
+        }
+      }
+    })
+  }
+  const classMax = new Array<number>(K).fill(0)
+  for (let o = 0; o < W * H; o++) {
+    const inv = 1 / weight[o]!
+    for (let c = 0; c < K; c++) {
+      const v = probs[o * K + c]! * inv
+      probs[o * K + c] = v
+      if (v > classMax[c]!) classMax[c] = v
+    }
+    if (recon) for (let c = 0; c < 3; c++) recon[o * 3 + c] = recon[o * 3 + c]! * inv
+  }
+  const score = imageScore(probs, W, H, classes, { kernel: smoothingKernel(size) })
+  const reconError = recon ? await frameReconError(rgb, recon, W, H) : null
+  return { width: W, height: H, probs, recon, score, classMax, reconError }
+}
+
+/** L2 and SSIM of a whole-frame reconstruction against the frame. */
+export async function frameReconError(rgb: Uint8Array, recon: Float32Array, W: number, H: number): Promise<{ l2: number; ssim: number }> {
+  const img = new Float32Array(rgb.length)
+  for (let i = 0; i < rgb.length; i++) img[i] = rgb[i]! / 255
+  const a = tf.tensor4d(img, [1, H, W, 3])
+  const b = tf.tensor4d(recon, [1, H, W, 3])
+  try {
+    const l2 = tf.tidy(() => tf.mean(tf.squaredDifference(a, b)))
+    const small = Math.min(W, H) < 11
+    const s = small ? null : ssim(a, b)
+    const [l2v, sv] = await Promise.all([l2.data(), s ? s.data() : Promise.resolve([1])])
+    tf.dispose(s ? [l2, s] : [l2])
+    return { l2: l2v[0]!, ssim: sv[0]! }
+  } finally {
+    tf.dispose([a, b])
+  }
+}

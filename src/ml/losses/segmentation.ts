@@ -1,0 +1,65 @@
+/**
+ * Stage-2 losses on independent per-class sigmoid maps (see LossKind in
+ * shared/arcd/config.ts for when each is used).
+ *
+ * Soft Dice is computed per class over the whole batch (not per image), so
+ * a crop without a defect does not produce a 0/0 term, and averaged over the
+ * classes present in the batch's targets or predictions; the +1 smoothing
+ * keeps a class that is absent everywhere near zero loss.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { LossKind } from '../../shared/arcd/config'
+import { focalLoss } from './focal'
+
+const P_MIN = 1e-7
+
+export interface SegmentationLossOptions {
+  kind: LossKind
+  gamma: number
+  /** Positive weight of 'focal-dice' (0..1). */
+  alpha: number
+  diceWeight: number
+}
+
+export function softDice(target: tf.Tensor4D, pred: tf.Tensor4D, smooth = 1): tf.Scalar {
+  return tf.tidy(() => {
+    const y = tf.cast(target, 'float32')
+    const inter = tf.sum(tf.mul(y, pred), [0, 1, 2])
+    const denom = tf.add(tf.sum(y, [0, 1, 2]), tf.sum(pred, [0, 1, 2]))
+    const dice = tf.div(tf.add(tf.mul(2, inter), smooth), tf.add(denom, smooth))
+    return tf.mean(tf.sub(1, dice)) as tf.Scalar
+  })
+}
+
+export function bce(target: tf.Tensor4D, pred: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    const y = tf.cast(target, 'float32')
+    const p = tf.clipByValue(pred, P_MIN, 1 - P_MIN)
+    const l = tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))))
+    return tf.neg(tf.mean(l)) as tf.Scalar
+  })
+}
+
+export function segmentationLoss(target: tf.Tensor4D, pred: tf.Tensor4D, opts: SegmentationLossOptions): tf.Scalar {
+  return tf.tidy(() => {
+    const K = pred.shape[3]
+    switch (opts.kind) {
+      case 'focal-batch':
+        return focalLoss(target, pred, { gamma: opts.gamma, alpha: 'balanced' })
+      case 'bce-dice':
+        return tf.add(bce(target, pred), tf.mul(opts.diceWeight, softDice(target, pred))) as tf.Scalar
+      case 'focal-dice': {
+        // Normalised by the positive pixels, as RetinaNet does, not by all
+        // pixels: the (1-p_t)^gamma factor makes the easy background's terms
+        // tiny, and a mean over every pixel would leave the defects' terms
+        // too small to compete with Dice.
+        const focal = focalLoss(target, pred, { gamma: opts.gamma, alpha: new Array<number>(K).fill(opts.alpha) })
+        const positives = tf.maximum(1, tf.sum(tf.cast(target, 'float32')))
+        const perPositive = tf.div(tf.mul(focal, target.size), positives)
+        return tf.add(perPositive, tf.mul(opts.diceWeight, softDice(target, pred))) as tf.Scalar
+      }
+      default:
+        throw new Error(`unknown loss ${String(opts.kind)}`)
+    }
+  })
+}
