@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { CPU_PRESET, DEFAULT_TRAIN, GPU_PRESET, type ModelConfig, type TrainConfig } from '../../shared/arcd/config'
+import { CPU_PRESET, DEFAULT_TRAIN, type ModelConfig, type TrainConfig } from '../../shared/arcd/config'
 import type { EvalResult, ExperimentResult, InferResult, ProgressMessage } from '../../shared/arcd/protocol'
-import type { RunEpoch, RunProgress, RunStateChange } from '../../shared/contract'
+import type { RunEpoch, RunOutcome, RunProgress, RunStateChange, TrainingSettings } from '../../shared/contract'
 import { renderEvalMarkdown, renderExperimentMarkdown } from '../../shared/arcd/report'
 import { buildDataset } from '../services/ml/dataset'
 import { MlHost } from '../services/ml/mlHost'
@@ -11,11 +11,13 @@ import { findModel, runModelDir } from '../services/runs'
 import { EventHub } from '../services/events'
 import { MlService } from '../services/ml/mlService'
 import { getRun } from '../services/ml/runsRead'
+import { getTrainingSettings, mergeTrainingSettings } from '../services/ml/trainingSettings'
 import { importFolder } from '../services/import/runImport'
 import { Workspace } from '../services/workspace'
 import { SPLITS, type Split } from '../../shared/domain'
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args'
 import { ProgressBar } from './progress'
+import { ignoredFlagNotes, settingsLine, trainRequest } from './trainFlags'
 
 function openWorkspace(args: ParsedArgs): Workspace {
   const dir = stringFlag(args, 'workspace')
@@ -23,22 +25,17 @@ function openWorkspace(args: ParsedArgs): Workspace {
   return Workspace.open(resolve(dir))
 }
 
-function modelConfig(args: ParsedArgs): ModelConfig {
-  const preset = stringFlag(args, 'preset') ?? 'cpu'
-  if (preset !== 'cpu' && preset !== 'gpu') throw new UsageError('--preset must be cpu or gpu')
-  const base = preset === 'gpu' ? GPU_PRESET : CPU_PRESET
-  return { ...base, size: intFlag(args, 'size', base.size) }
-}
-
-function trainConfig(args: ParsedArgs): TrainConfig {
+/** The experiment's settings: Run B of docs/experiments.md (letterbox, fixed epochs) unless flags say otherwise. */
+function experimentTrainConfig(args: ParsedArgs): TrainConfig {
   const lr = stringFlag(args, 'lr')
   if (lr !== undefined && !(Number(lr) > 0 && Number(lr) < 1)) throw new UsageError(`--lr must be a number between 0 and 1, got "${lr}"`)
   return {
     ...DEFAULT_TRAIN,
-    lr: lr !== undefined ? Number(lr) : DEFAULT_TRAIN.lr,
-    stage1Epochs: intFlag(args, 'epochs1', DEFAULT_TRAIN.stage1Epochs),
-    stage2Epochs: intFlag(args, 'epochs2', DEFAULT_TRAIN.stage2Epochs),
-    batchSize: intFlag(args, 'batch', DEFAULT_TRAIN.batchSize),
+    budgetMinutes: 0,
+    lr: lr !== undefined ? Number(lr) : 1e-3,
+    stage1Epochs: intFlag(args, 'epochs1', 4),
+    stage2Epochs: intFlag(args, 'epochs2', 12),
+    batchSize: intFlag(args, 'batch', 4),
     seed: intFlag(args, 'seed', DEFAULT_TRAIN.seed)
   }
 }
@@ -92,12 +89,20 @@ function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
  * the test-split evaluation and the model are recorded exactly as in the app.
  */
 export async function trainCmd(args: ParsedArgs): Promise<number> {
+  const request = trainRequest(args)
   const ws = openWorkspace(args)
-  const arch = (stringFlag(args, 'arch') ?? 'arcd') as 'arcd' | 'unet'
-  if (arch !== 'arcd' && arch !== 'unet') throw new UsageError('--arch must be arcd or unet')
-  const model = modelConfig(args)
-  const train = trainConfig(args)
-  const resume = stringFlag(args, 'resume')
+  const { arch, resume } = request
+  if (resume === null) {
+    let effective: TrainingSettings
+    try {
+      effective = mergeTrainingSettings(getTrainingSettings(ws), request.settings)
+    } catch (err) {
+      ws.close()
+      throw err
+    }
+    process.stderr.write(`settings: ${settingsLine(effective, arch)}\n`)
+    for (const note of ignoredFlagNotes(args, effective)) process.stderr.write(`note: ${note}\n`)
+  }
   const events = new EventHub()
   const ml = new MlService(ws, events, () => MlHost.fork())
   const { signal, dispose } = cancelOnSigint()
@@ -119,12 +124,7 @@ export async function trainCmd(args: ParsedArgs): Promise<number> {
         if (event === 'run.state' && st.runId === runId && ['done', 'failed', 'cancelled'].includes(st.state)) ok(st)
       })
     })
-    runId = resume
-      ? ml.resume(Number(resume.replace(/^run-/, '')))
-      : ml.train({
-          arch,
-          settings: { preset: args.flags.preset === 'gpu' ? 'gpu' : 'cpu', size: model.size, reconBase: model.reconBase, discBase: model.discBase, epochs1: train.stage1Epochs, epochs2: train.stage2Epochs, batchSize: train.batchSize, lr: train.lr, seed: train.seed }
-        })
+    runId = resume !== null ? ml.resume(resume) : ml.train({ arch, settings: { ...request.settings, ...(request.seed !== null ? { seed: request.seed } : {}) } })
     signal.addEventListener('abort', () => ml.cancel(runId))
     const end = await finished
     bars.finish()
@@ -134,10 +134,11 @@ export async function trainCmd(args: ParsedArgs): Promise<number> {
       if (run.resumable) process.stderr.write(`resume with: npm run studio -- train --workspace ${ws.dir} --resume ${runId}\n`)
       return end.state === 'cancelled' ? 130 : 1
     }
-    if (args.flags.activate) ml.promote(runId)
+    if (request.activate) ml.promote(runId)
     process.stdout.write(
       `run ${runId} done: model ${run.modelId} in ${runModelDir(ws, runId)}\n` +
-        `test MIoU ${run.testMiou === null ? '-' : (run.testMiou * 100).toFixed(2)}; thresholds ${JSON.stringify(run.thresholds)}\n`
+        `test MIoU ${run.testMiou === null ? '-' : (run.testMiou * 100).toFixed(2)}; thresholds ${JSON.stringify(run.thresholds)}\n` +
+        outcomeLines(run.outcome).join('')
     )
     return 0
   } finally {
@@ -145,6 +146,20 @@ export async function trainCmd(args: ParsedArgs): Promise<number> {
     await ml.close()
     ws.close()
   }
+}
+
+/** What the run did beyond its metrics: the plan, stage 1's quality, classes left out, warnings. */
+export function outcomeLines(o: RunOutcome | null): string[] {
+  if (!o) return []
+  const lines: string[] = []
+  if (o.plan) {
+    const steps = o.plan.reconReused ? `stage 1 reused from the warm-start model, stage 2 ${o.plan.stage2Steps} steps` : `${o.plan.stage1Steps} + ${o.plan.stage2Steps} steps`
+    lines.push(`plan: ${o.plan.input}, ${steps}\n`)
+  }
+  if (o.reconQuality) lines.push(`stage 1 on validation normal frames: RA ${o.reconQuality.ra.toFixed(3)}, SSIM ${o.reconQuality.ssim.toFixed(3)}\n`)
+  if (o.untrainedClasses.length > 0) lines.push(`not trained (no labels): ${o.untrainedClasses.join(', ')}\n`)
+  for (const w of o.warnings) lines.push(`warning: ${w}\n`)
+  return lines
 }
 
 export async function evalCmd(args: ParsedArgs): Promise<number> {
@@ -157,7 +172,7 @@ export async function evalCmd(args: ParsedArgs): Promise<number> {
   const bar = new ProgressBar(`eval ${split}`)
   try {
     const result = (await host.run(
-      { kind: 'eval', modelDir: model.dir, images: data.items, split },
+      { kind: 'eval', modelDir: model.dir, images: data.items, classes: data.classes, split },
       { onProgress: (p) => bar.update(p.step, p.steps) }
     )) as EvalResult
     bar.finish()
@@ -215,23 +230,18 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
     await importFolder(ws, { folder: join(data, 'images'), masks: join(data, 'masks'), maskClasses: TILE_CLASSES, view: 'D01' })
     await importFolder(ws, { folder: join(data, 'normal'), view: 'D01', normal: true })
     const dataset = buildDataset(ws)
-    // Defaults: Run B of docs/experiments.md, about 20 minutes on a 2-core CPU.
+    // Defaults: Run B of docs/experiments.md, about 20 minutes on a 2-core CPU, letterboxed as it was run.
     const depth = intFlag(args, 'depth', CPU_PRESET.reconDepth)
-    const model = {
+    const model: ModelConfig = {
       ...CPU_PRESET,
+      input: 'letterbox',
       size: intFlag(args, 'size', 64),
       reconBase: intFlag(args, 'width', 8),
       discBase: intFlag(args, 'width', 8),
       reconDepth: depth,
       discDepth: depth
     }
-    const base = trainConfig(args)
-    const train = {
-      ...base,
-      lr: stringFlag(args, 'lr') !== undefined ? base.lr : 1e-3,
-      stage1Epochs: intFlag(args, 'epochs1', 4),
-      stage2Epochs: intFlag(args, 'epochs2', 12)
-    }
+    const train = experimentTrainConfig(args)
     const fractions = (stringFlag(args, 'fractions') ?? '1,0.5,0.3').split(',').map(Number)
     const host = await startHost()
     const { signal, dispose } = cancelOnSigint()

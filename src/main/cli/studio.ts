@@ -15,6 +15,7 @@ import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './a
 import { ProgressBar } from './progress'
 import { evalCmd, experimentCmd, inferCmd, trainCmd } from './mlCommands'
 import { EXPORT_BOOLEANS, EXPORT_USAGE, exportCmd } from './exportCommand'
+import { TRAIN_BOOLEANS, TRAIN_USAGE } from './trainFlags'
 
 const USAGE = `Usage: npm run studio -- <command> [options]
 
@@ -29,19 +30,16 @@ Commands:
       workspace lacks must be mapped (--map) or allowed (--create-classes); --dry-run lists them.
   info --workspace <dir>
       Counts per view, split, status and class.
-${EXPORT_USAGE}  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--size 256] [--epochs1 20] [--epochs2 30]
-        [--batch 4] [--lr 1e-4] [--seed 1] [--resume <run id>] [--activate]
-      Train on the labelled and normal frames (stage 1, then stage 2); records a run.
-  eval --workspace <dir> [--model <run id>] [--split test] [--json]
+${EXPORT_USAGE}${TRAIN_USAGE}  eval --workspace <dir> [--model <run id>] [--split test] [--json]
       Every metric (MPA, MIoU, pixel AUROC/AP per class, image AUROC, RA), overall and per view.
   infer --workspace <dir> [--model <run id>] [--out <dir>] [--split s] [--limit n] [--json]
       Reconstructions, heatmaps and masks as PNG files.
-  experiment magnetic-tile [--size 64] [--width 8] [--depth 4] [--epochs1 4] [--epochs2 12] [--lr 1e-3] [--fractions 1,0.5,0.3] [--out docs/experiments-latest.md]
-      ARCD against the plain U-Net on ../shared/datasets/magnetic-tile at several label fractions.
+  experiment magnetic-tile [--size 64] [--width 8] [--depth 4] [--epochs1 4] [--epochs2 12] [--batch 4] [--lr 1e-3] [--fractions 1,0.5,0.3] [--out docs/experiments-latest.md]
+      ARCD against the plain U-Net on ../shared/datasets/magnetic-tile at several label fractions (letterboxed, as Run B).
 `
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, new Set(['labelme', 'normal', 'create', 'json', 'help', 'activate', 'create-classes', ...EXPORT_BOOLEANS]))
+  const args = parseArgs(argv, new Set(['labelme', 'normal', 'create', 'json', 'help', 'create-classes', ...TRAIN_BOOLEANS, ...EXPORT_BOOLEANS]))
   const [command, ...rest] = args.positionals
   if (!command || args.flags.help) {
     process.stdout.write(USAGE)

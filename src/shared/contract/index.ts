@@ -21,6 +21,7 @@ import type {
   RunSummary,
   TrainingSettings
 } from './training'
+import { TRAINING_INPUTS, TRAINING_LOSSES } from './training'
 import type { ContractError } from './errors'
 import {
   REVIEW_VERDICTS,
@@ -116,6 +117,45 @@ const exportArgs = z
   })
   .strict()
 
+function wholeNumber(min: number, max: number) {
+  const range = `a whole number from ${min} to ${max}`
+  return z.number({ error: range }).int(range).min(min, range).max(max, range)
+}
+
+const LR_RANGE = 'a learning rate between 0 and 1, like 0.002'
+const BUDGET_RANGE = 'minutes from 0 to 1440 (0: fixed step counts)'
+const SSIM_RANGE = 'a weight from 0 to 100'
+
+/**
+ * Every training setting with its range; the messages name what is allowed
+ * because the form and the CLI show them as they are. Rules between fields
+ * (size against depth) are trainingSettingsProblems in ./training.
+ */
+export const trainingSettingsSchema = z
+  .object({
+    preset: z.enum(['cpu', 'gpu'], { error: 'cpu or gpu' }),
+    input: z.enum(TRAINING_INPUTS, { error: 'tiles or letterbox' }),
+    size: wholeNumber(16, 1024).refine((v) => v % 16 === 0, 'a multiple of 16'),
+    maxShortSide: wholeNumber(64, 8192),
+    reconBase: wholeNumber(2, 256),
+    discBase: wholeNumber(2, 256),
+    reconDepth: wholeNumber(1, 6),
+    discDepth: wholeNumber(1, 6),
+    budgetMinutes: z.number({ error: BUDGET_RANGE }).min(0, BUDGET_RANGE).max(1440, BUDGET_RANGE),
+    steps1: wholeNumber(1, 1_000_000),
+    steps2: wholeNumber(1, 1_000_000),
+    evalRounds: wholeNumber(1, 1000),
+    epochs1: wholeNumber(1, 1000),
+    epochs2: wholeNumber(1, 1000),
+    batchSize: wholeNumber(1, 64),
+    lr: z.number({ error: LR_RANGE }).gt(0, LR_RANGE).lt(1, LR_RANGE),
+    loss: z.enum(TRAINING_LOSSES, { error: 'focal-dice, bce-dice or focal-batch' }),
+    ssimWeight: z.number({ error: SSIM_RANGE }).min(0, SSIM_RANGE).max(100, SSIM_RANGE),
+    rotate90: z.boolean({ error: 'true or false' }),
+    autoPromote: z.boolean({ error: 'true or false' })
+  })
+  .strict() satisfies z.ZodType<TrainingSettings>
+
 /** Argument schema of every channel. Keys are the channel names. */
 export const argSchemas = {
   'app.info': none,
@@ -186,18 +226,7 @@ export const argSchemas = {
   'retrain.status': none,
   'retrain.start': z.object({ rerunStage1: z.boolean().optional() }).strict(),
   'settings.getTraining': none,
-  'settings.setTraining': z
-    .object({
-      preset: z.enum(['cpu', 'gpu']).optional(),
-      size: z.number().int().min(16).max(1024).refine((v) => v % 16 === 0, 'a multiple of 16').optional(),
-      reconBase: z.number().int().min(2).max(256).optional(),
-      discBase: z.number().int().min(2).max(256).optional(),
-      epochs1: z.number().int().min(1).max(1000).optional(),
-      epochs2: z.number().int().min(1).max(1000).optional(),
-      batchSize: z.number().int().min(1).max(64).optional(),
-      autoPromote: z.boolean().optional()
-    })
-    .strict(),
+  'settings.setTraining': trainingSettingsSchema.partial().strict(),
   'predictions.get': z.object({ imageId: id }).strict(),
   'review.models': none,
   'review.queue': z.object(reviewScope).strict(),

@@ -1,21 +1,74 @@
 /** Contract payloads for in-app training: runs, their progress, comparison, retrain and predictions. */
 import type { JobStateName } from './types'
 import type { EvalReport } from '../arcd/metrics'
+import type { ClassSpec, StageSummary, TrainPlan } from '../arcd/protocol'
 
 export type RunKindName = 'train' | 'eval' | 'infer' | 'experiment'
 export type ArchName = 'arcd' | 'unet'
 
-/** Training settings kept per workspace; Retrain and the Runs page use them. */
+export type TrainingInput = 'tiles' | 'letterbox'
+export type TrainingLoss = 'focal-dice' | 'bce-dice' | 'focal-batch'
+export const TRAINING_INPUTS: readonly TrainingInput[] = ['tiles', 'letterbox']
+export const TRAINING_LOSSES: readonly TrainingLoss[] = ['focal-dice', 'bce-dice', 'focal-batch']
+
+/**
+ * Training settings kept per workspace; Retrain, the Runs page and the CLI
+ * use them. A workspace saved before a field existed gets its default.
+ */
 export interface TrainingSettings {
+  /** Network sizes and blocks: 'cpu' small, 'gpu' near the thesis. */
   preset: 'cpu' | 'gpu'
+  /** 'tiles': crops at the analysis scale, tiled inference; 'letterbox': whole frames shrunk to one square. */
+  input: TrainingInput
+  /** Side of a training crop and inference tile ('tiles'), or of the letterboxed square. */
   size: number
+  /** 'tiles': frames whose short side exceeds this are shrunk so it fits. */
+  maxShortSide: number
   reconBase: number
   discBase: number
+  reconDepth: number
+  discDepth: number
+  /** 'tiles': minutes for the whole run (steps follow from the measured speed); 0 runs steps1/steps2 instead. */
+  budgetMinutes: number
+  /** 'tiles' with budget 0: optimiser steps of stage 1 and stage 2. */
+  steps1: number
+  steps2: number
+  /** Validation passes per stage: each is a checkpoint and a point on the curves. */
+  evalRounds: number
+  /** 'letterbox': epochs of stage 1 and stage 2. */
   epochs1: number
   epochs2: number
   batchSize: number
+  /** Peak learning rate (Adam). */
+  lr: number
+  loss: TrainingLoss
+  /** Stage-1 loss: L2 + ssimWeight x (1 - SSIM). */
+  ssimWeight: number
+  /** Augment with 90-degree turns (flips always). */
+  rotate90: boolean
   /** Promote a retrained model by itself when its test MIoU does not drop. */
   autoPromote: boolean
+}
+
+export interface SettingsProblem {
+  path: keyof TrainingSettings
+  message: string
+}
+
+/**
+ * Rules that tie fields together, which a per-field schema cannot see: the
+ * networks halve the input once per level, and a crop larger than the
+ * analysis scale's short side would be mostly padding.
+ */
+export function trainingSettingsProblems(s: TrainingSettings): SettingsProblem[] {
+  const out: SettingsProblem[] = []
+  const levels = Math.max(s.reconDepth, s.discDepth)
+  const unit = 2 ** levels
+  if (s.size % unit !== 0) out.push({ path: 'size', message: `a multiple of ${unit} for networks ${levels} levels deep, got ${s.size}` })
+  if (s.input === 'tiles' && s.size > s.maxShortSide) {
+    out.push({ path: 'size', message: `a crop of ${s.size} px does not fit frames shrunk to a short side of ${s.maxShortSide} px` })
+  }
+  return out
 }
 
 export interface RunProgress {
@@ -77,8 +130,57 @@ export interface RunSummary {
   resumable: boolean
 }
 
+/**
+ * How a training run was set up, read from its stored configs (what it ran
+ * with, CLI overrides included). Null fields: runs recorded before the
+ * setting existed.
+ */
+export interface RunSetup {
+  preset: 'cpu' | 'gpu' | null
+  input: TrainingInput
+  size: number
+  /** 'tiles' only. */
+  maxShortSide: number | null
+  reconBase: number
+  discBase: number
+  reconDepth: number
+  discDepth: number
+  budgetMinutes: number | null
+  steps1: number | null
+  steps2: number | null
+  evalRounds: number | null
+  epochs1: number
+  epochs2: number
+  batchSize: number
+  lr: number
+  loss: TrainingLoss | null
+  ssimWeight: number | null
+  rotate90: boolean | null
+  seed: number
+  /** Stage 1 left out on purpose: a retrain reusing the active model's reconstruction net. */
+  skipStage1: boolean
+}
+
+/** What a finished training run did, as the ML engine reported it. */
+export interface RunOutcome {
+  /** The classes the model has outputs for. */
+  classes: ClassSpec[]
+  /** Workspace classes without labels in the run's data: the model has no output for them. */
+  untrainedClasses: string[]
+  warnings: string[]
+  /** Null from an ML engine that did not report one. */
+  plan: TrainPlan | null
+  /** Stage 1 on validation normal frames; null without stage 1. */
+  reconQuality: { ra: number; ssim: number; l2: number } | null
+  stages: StageSummary[]
+}
+
 export interface RunDetail extends RunSummary {
   config: unknown
+  /** Training runs only. */
+  setup: RunSetup | null
+  /** Training runs that finished (older runs recorded none). */
+  outcome: RunOutcome | null
   snapshot: DataSnapshot | null
   epochs: RunEpoch[]
   valMetrics: EvalReport | null

@@ -68,7 +68,8 @@ beforeAll(async () => {
   cleanup = tmp.cleanup
   const demo = await createDemoWorkspace(join(tmp.dir, 'ws'), { framesPerView: 12, width: 48, height: 96, defectRate: 0.5, unlabeledFraction: 0.2 })
   ws = demo.workspace
-  setTrainingSettings(ws, { size: 32, reconBase: 4, discBase: 4, epochs1: 1, epochs2: 2, batchSize: 2 })
+  // Fixed step counts, not the default 20-minute budget: two validation rounds per stage keep it to seconds.
+  setTrainingSettings(ws, { input: 'tiles', size: 32, reconBase: 4, discBase: 4, reconDepth: 2, discDepth: 2, budgetMinutes: 0, steps1: 6, steps2: 8, evalRounds: 2, batchSize: 2 })
   ml = new MlService(ws, events, () => MlHost.fork(undefined, HOST_ENV))
 }, 120_000)
 
@@ -100,7 +101,11 @@ describe('in-app training', () => {
     const run = getRun(ws, firstRun)
     expect(run.error).toBeNull()
     expect(run.state).toBe('done')
-    expect(run.epochs.map((e) => e.stage)).toEqual(['recon', 'disc', 'disc'])
+    expect(run.epochs.map((e) => e.stage)).toEqual(['recon', 'recon', 'disc', 'disc'])
+    // What the run did is kept with it: settings as run, and the engine's plan.
+    expect(run.setup).toMatchObject({ preset: 'cpu', input: 'tiles', size: 32, reconBase: 4, reconDepth: 2, budgetMinutes: 0, steps1: 6, steps2: 8, evalRounds: 2, batchSize: 2 })
+    expect(run.outcome?.plan).toMatchObject({ input: 'tiles', reconReused: false })
+    expect(run.outcome?.untrainedClasses).toEqual(expect.any(Array))
     expect(run.backend).toBe('cpu')
     expect(run.modelId).not.toBeNull()
     expect(run.snapshot!.testImageIds.length).toBeGreaterThan(0)

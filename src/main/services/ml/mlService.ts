@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus, type TrainingSettings } from '../../../shared/contract'
+import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus, type RunOutcome, type TrainingSettings } from '../../../shared/contract'
 import type { ModelConfig, TrainConfig } from '../../../shared/arcd/config'
 import type { DatasetItem, EvalResult, InferResult, TrainResult } from '../../../shared/arcd/protocol'
 import { nowIso } from '../../db/connection'
@@ -12,12 +12,12 @@ import { Lane } from './lane'
 import { MlJobError, type MlHost } from './mlHost'
 import { storePredictions } from './predictions'
 import { getRun, getRunSummary } from './runsRead'
-import { getTrainingSettings, toConfigs } from './trainingSettings'
+import { getTrainingSettings, mergeTrainingSettings, toConfigs } from './trainingSettings'
 
 export interface TrainOptions {
   arch?: 'arcd' | 'unet'
   /** Overrides of the workspace's training settings for this run only (the CLI's flags). */
-  settings?: Partial<TrainingSettings> & { lr?: number; seed?: number }
+  settings?: Partial<TrainingSettings> & { seed?: number }
   /** Copy weights from this model where shapes match. */
   warmStartModelId?: number
   /** Skip stage 1 (needs warm start: the reconstruction net comes from that model). */
@@ -80,15 +80,16 @@ export class MlService {
     if (data.counts.labeled === 0) {
       throw new StudioError('invalid_argument', 'Nothing to train on: label some defects (or import labels) first.')
     }
-    const { lr, seed, ...overrides } = opts.settings ?? {}
-    const { model, train: base } = toConfigs({ ...getTrainingSettings(this.ws), ...overrides })
-    const train = { ...base, ...(lr !== undefined ? { lr } : {}), ...(seed !== undefined ? { seed } : {}) }
+    const { seed, ...overrides } = opts.settings ?? {}
+    const settings = mergeTrainingSettings(getTrainingSettings(this.ws), overrides)
+    const { model, train: base } = toConfigs(settings)
+    const train = seed !== undefined ? { ...base, seed } : base
     const snapshot = snapshotOf(data, opts.testImageIds)
     const warm = opts.warmStartModelId !== undefined ? this.modelDir(opts.warmStartModelId) : undefined
     const runId = createRun(
       this.ws,
       'train',
-      { arch, model, train, retrain: opts.retrain ?? false, skipStage1: opts.skipStage1 ?? false },
+      { arch, preset: settings.preset, model, train, retrain: opts.retrain ?? false, skipStage1: opts.skipStage1 ?? false },
       snapshot,
       {
         state: 'queued',
@@ -307,11 +308,15 @@ export class MlService {
         )) as TrainResult
         const modelId = addModel(this.ws, runId, result.modelDir, result.thresholds)
         this.ws.db.prepare('UPDATE runs SET metrics = ? WHERE id = ?').run(JSON.stringify(result.valMetrics), runId)
+        // Kept beside the run's config, not in a new column: the run record already holds what it was asked to do as JSON.
+        this.ws.db.prepare("UPDATE runs SET config = json_set(config, '$.outcome', json(?)) WHERE id = ?").run(JSON.stringify(outcomeOf(result)), runId)
         const testIds = new Set(job.snapshot.testImageIds)
-        const testItems = buildDataset(this.ws).items.filter((i) => testIds.has(Number(i.id)))
+        const now = buildDataset(this.ws)
+        const testItems = now.items.filter((i) => testIds.has(Number(i.id)))
         if (testItems.length > 0) {
+          // classes: the list the items' classIndex refers to, which a model trained on fewer classes maps by name.
           const evalResult = (await host.run(
-            { kind: 'eval', modelDir: result.modelDir, images: testItems, split: 'test' },
+            { kind: 'eval', modelDir: result.modelDir, images: testItems, classes: now.classes, split: 'test' },
             { signal, onProgress: (p) => this.progress(runId, p) }
           )) as EvalResult
           this.ws.db.prepare('UPDATE runs SET test_metrics = ? WHERE id = ?').run(JSON.stringify(evalResult.report), runId)
@@ -386,6 +391,19 @@ export class MlService {
     const dir = this.ws.db.prepare('SELECT dir FROM models WHERE id = ?').pluck().get(modelId) as string | undefined
     if (!dir) throw new StudioError('not_found', `No model ${modelId}`)
     return dir
+  }
+}
+
+/** What the Runs page shows of a finished training; tolerant of an ML engine that reports less. */
+function outcomeOf(result: TrainResult): RunOutcome {
+  const partial = result as Partial<TrainResult>
+  return {
+    classes: partial.classes ?? [],
+    untrainedClasses: partial.untrainedClasses ?? [],
+    warnings: partial.warnings ?? [],
+    plan: partial.plan ?? null,
+    reconQuality: partial.reconQuality ?? null,
+    stages: partial.stages ?? []
   }
 }
 

@@ -1,4 +1,15 @@
-import { StudioError, type DataSnapshot, type MetricDelta, type RunComparison, type RunDetail, type RunEpoch, type RunSummary } from '../../../shared/contract'
+import {
+  StudioError,
+  type DataSnapshot,
+  type MetricDelta,
+  type RunComparison,
+  type RunDetail,
+  type RunEpoch,
+  type RunOutcome,
+  type RunSetup,
+  type RunSummary
+} from '../../../shared/contract'
+import { DEFAULT_MAX_SHORT_SIDE } from '../../../shared/arcd/config'
 import type { EvalReport } from '../../../shared/arcd/metrics'
 import type { Workspace } from '../workspace'
 
@@ -70,8 +81,59 @@ export function getRunSummary(ws: Workspace, runId: number): RunSummary {
   return summary(row(ws, runId))
 }
 
+type Loose = Record<string, unknown>
+
+function obj(v: unknown): Loose | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Loose) : null
+}
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+/**
+ * A training run's settings as it ran them, from the configs stored with it.
+ * Runs recorded before a setting existed say null for it; before the input
+ * mode existed every run was letterboxed.
+ */
+export function setupOf(kind: RunSummary['kind'], config: unknown): RunSetup | null {
+  const c = obj(config)
+  const m = obj(c?.['model'])
+  const t = obj(c?.['train'])
+  if (kind !== 'train' || !c || !m || !t) return null
+  const input = m['input'] === 'tiles' ? 'tiles' : 'letterbox'
+  const loss = t['loss']
+  return {
+    preset: c['preset'] === 'cpu' || c['preset'] === 'gpu' ? c['preset'] : null,
+    input,
+    size: num(m['size']) ?? 0,
+    maxShortSide: input === 'tiles' ? (num(m['maxShortSide']) ?? DEFAULT_MAX_SHORT_SIDE) : null,
+    reconBase: num(m['reconBase']) ?? 0,
+    discBase: num(m['discBase']) ?? 0,
+    reconDepth: num(m['reconDepth']) ?? 0,
+    discDepth: num(m['discDepth']) ?? 0,
+    budgetMinutes: num(t['budgetMinutes']),
+    steps1: num(t['stage1Steps']),
+    steps2: num(t['stage2Steps']),
+    evalRounds: num(t['evalRounds']),
+    epochs1: num(t['stage1Epochs']) ?? 0,
+    epochs2: num(t['stage2Epochs']) ?? 0,
+    batchSize: num(t['batchSize']) ?? 0,
+    lr: num(t['lr']) ?? 0,
+    loss: loss === 'focal-dice' || loss === 'bce-dice' || loss === 'focal-batch' ? loss : null,
+    ssimWeight: num(t['ssimWeight']),
+    rotate90: typeof t['rotate90'] === 'boolean' ? t['rotate90'] : null,
+    seed: num(t['seed']) ?? 0,
+    skipStage1: c['skipStage1'] === true
+  }
+}
+
+function outcomeOf(config: unknown): RunOutcome | null {
+  return (obj(obj(config)?.['outcome']) as RunOutcome | null) ?? null
+}
+
 export function getRun(ws: Workspace, runId: number): RunDetail {
   const r = row(ws, runId)
+  const config = parse<unknown>(r.config)
   const epochs = (
     ws.db.prepare('SELECT stage, epoch, train_loss, val_loss FROM run_epochs WHERE run_id = ? ORDER BY rowid').all(runId) as {
       stage: string
@@ -82,7 +144,9 @@ export function getRun(ws: Workspace, runId: number): RunDetail {
   ).map((e): RunEpoch => ({ runId, stage: e.stage, epoch: e.epoch, trainLoss: e.train_loss, valLoss: e.val_loss }))
   return {
     ...summary(r),
-    config: parse(r.config),
+    config,
+    setup: setupOf(r.kind, config),
+    outcome: outcomeOf(config),
     snapshot: parse<DataSnapshot>(r.data_snapshot),
     epochs,
     valMetrics: parse<EvalReport>(r.metrics),
