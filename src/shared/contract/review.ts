@@ -97,6 +97,8 @@ export interface ReviewQueue {
   withoutPredictions: number
   /** An inference run of this model for the review is queued or running. */
   inferRunId: number | null
+  /** Workspace classes the model has no output for (no labels in its training data): no maps, no counts, "not trained". */
+  untrainedClassIds: number[]
 }
 
 export interface ReviewMapImage {

@@ -5,6 +5,8 @@
  * training run wrote it: its thresholds.json stays the ones the run was
  * evaluated with, and the run's stored metrics carry them too.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { StudioError, type ReviewModel, type Thresholds } from '../../../shared/contract'
 import type { ClassDef } from '../../../shared/domain'
 import { nowIso } from '../../db/connection'
@@ -94,4 +96,21 @@ export function saveThresholds(ws: Workspace, modelId: number, thresholds: Thres
     insert.run(modelId, revision, JSON.stringify(merged), author, note ?? null, nowIso())
     return { revision, thresholds: merged }
   })()
+}
+
+/**
+ * Names of the classes the model has outputs for, from its folder's
+ * config.json (a model has outputs only for classes labelled in its training
+ * data); null when the folder cannot be read, and then the maps present say it.
+ */
+export function modelClassNames(ws: Workspace, modelId: number): string[] | null {
+  const dir = ws.db.prepare('SELECT dir FROM models WHERE id = ?').pluck().get(modelId) as string | undefined
+  if (!dir) return null
+  try {
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { classes?: { name?: unknown }[] }
+    if (!Array.isArray(cfg.classes)) return null
+    return cfg.classes.flatMap((c) => (typeof c.name === 'string' ? [c.name] : []))
+  } catch {
+    return null
+  }
 }

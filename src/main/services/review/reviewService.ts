@@ -20,7 +20,7 @@ import type { EventHub } from '../events'
 import type { Workspace } from '../workspace'
 import { computeFrameStats, loadFrameStats, predictionStates, saveFrameStats, type FrameStats, type PredictionState } from './frameStats'
 import { computeReviewMetrics, ReducedMapCache } from './metrics'
-import { effectiveThresholds, listReviewModels, resolveModel, saveThresholds } from './models'
+import { effectiveThresholds, listReviewModels, modelClassNames, resolveModel, saveThresholds } from './models'
 import { assembleQueue, latestVerdicts, predictedFrames, unpredictedFrameIds } from './queue'
 import { writeReviewReport } from './report'
 import { prepareServedMaps, readServedMaps } from './servedMaps'
@@ -78,7 +78,10 @@ export class ReviewService {
       return !w || (w.at === s.predictionAt && w.labelsRev === s.labelsRev)
     }
     const frames = predictedFrames(this.ws, model.id, filter).filter((f) => !this.isBroken(model.id, want.get(f.id)))
-    const q = assembleQueue(frames, stats, fresh, latestVerdicts(this.ws, model.id), classes, thresholds, filter)
+    const untrained = this.untrained(model.id, classes, stats)
+    // Counts only for the classes the model has outputs for: the others have no map.
+    const trained = classes.filter((c) => !untrained.includes(c))
+    const q = assembleQueue(frames, stats, fresh, latestVerdicts(this.ws, model.id), trained, thresholds, filter)
     return {
       modelId: model.id,
       thresholds,
@@ -88,7 +91,8 @@ export class ReviewService {
       countsByView: q.countsByView,
       pending: q.pending,
       withoutPredictions: unpredictedFrameIds(this.ws, model.id, filter).length,
-      inferRunId: this.runningInference(model.id)
+      inferRunId: this.runningInference(model.id),
+      untrainedClassIds: untrained.map((c) => c.id)
     }
   }
 
@@ -180,10 +184,26 @@ export class ReviewService {
 
   // ---------------------------------------------------------------- statistics
 
+  /**
+   * The classes metrics are computed over: those the model has outputs for,
+   * in workspace order. Labels of the others are left out, as the evaluation
+   * leaves them out, so MPA/MIoU compare with the run's test report.
+   */
   private classesWithMaps(q: ReviewQueue): ClassDef[] {
-    const have = new Set(q.items.flatMap((i) => i.classes.map((c) => c.classId)))
-    const classes = listClasses(this.ws)
-    return q.items.length === 0 ? classes : classes.filter((c) => have.has(c.id))
+    const untrained = new Set(q.untrainedClassIds)
+    return listClasses(this.ws).filter((c) => !untrained.has(c.id))
+  }
+
+  /** Workspace classes the model has no output for: per its config, else those no counted frame has a map of. */
+  private untrained(modelId: number, classes: ClassDef[], stats: ReadonlyMap<number, FrameStats>): ClassDef[] {
+    const names = modelClassNames(this.ws, modelId)
+    if (names) {
+      const trained = new Set(names.map((n) => n.toLowerCase()))
+      return classes.filter((c) => !trained.has(c.name.toLowerCase()))
+    }
+    if (stats.size === 0) return []
+    const mapped = new Set([...stats.values()].flatMap((s) => [...s.hists.keys()]))
+    return classes.filter((c) => !mapped.has(c.id))
   }
 
   private statsOf(modelId: number): Map<number, FrameStats> {

@@ -32,13 +32,25 @@ function set(filter: ReviewFilter, key: keyof ReviewFilter, value: unknown[] | u
   return next as ReviewFilter
 }
 
-export function ReviewFilters({ filter, classes, onChange }: { filter: ReviewFilter; classes: ClassDef[]; onChange(f: ReviewFilter): void }) {
+export function ReviewFilters({
+  filter,
+  classes,
+  untrained,
+  onChange
+}: {
+  filter: ReviewFilter
+  classes: ClassDef[]
+  /** Classes the model has no output for (filtering on one finds nothing: it is never counted). */
+  untrained?: ReadonlySet<number>
+  onChange(f: ReviewFilter): void
+}) {
   return (
     <div className="review-filters" data-testid="review-filters">
       <span className="filter-label">Class</span>
       {classes.map((c) => (
         <Chip key={c.id} testId={`rf-class-${c.name}`} on={filter.classIds?.includes(c.id) ?? false} onClick={() => onChange(set(filter, 'classIds', toggle(filter.classIds, c.id)))}>
           <span className="dot" style={{ background: c.color }} /> {c.name}
+          {untrained?.has(c.id) && <span className="muted"> · not trained</span>}
         </Chip>
       ))}
       <span className="filter-label">View</span>

@@ -126,6 +126,8 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   }, [loadModels, throttledQueue])
 
   const thresholds: Thresholds = useMemo(() => draft ?? queue?.thresholds ?? model?.thresholds ?? {}, [draft, queue, model])
+  // Classes the model has no output for: listed as "not trained", never shown or counted.
+  const untrained = useMemo(() => new Set(queue?.untrainedClassIds ?? []), [queue])
   const saved = useMemo(() => Object.fromEntries(classes.map((c) => [c.name, model?.thresholds[c.name] ?? 0.5])), [classes, model])
   const dirty = draft !== null && !sameThresholds(draft, saved)
 
@@ -318,7 +320,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
       '=': () => zoomBy(1.25),
       '-': () => zoomBy(0.8),
       c: () => {
-        const order: Focus[] = ['all', ...classes.map((c) => c.id)]
+        const order: Focus[] = ['all', ...classes.filter((c) => !untrained.has(c.id)).map((c) => c.id)]
         setFocus((f) => order[(order.indexOf(f) + 1) % order.length]!)
       }
     }
@@ -396,7 +398,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
             ))}
           </select>
         </label>
-        <ReviewFilters filter={filter} classes={classes} onChange={setFilter} />
+        <ReviewFilters filter={filter} classes={classes} untrained={untrained} onChange={setFilter} />
         <div className="review-toolbar-actions">
           <button
             type="button"
@@ -472,8 +474,9 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
               >
                 <option value="all">all defect classes</option>
                 {classes.map((c) => (
-                  <option key={c.id} value={c.id}>
+                  <option key={c.id} value={c.id} disabled={untrained.has(c.id)}>
                     {c.name}
+                    {untrained.has(c.id) ? ' (not trained)' : ''}
                   </option>
                 ))}
               </select>
@@ -487,6 +490,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
         </main>
         <SidePanel
           classes={classes}
+          untrained={untrained}
           queue={queue}
           thresholds={thresholds}
           dirty={dirty}

@@ -4,6 +4,8 @@ import { ClassCurves } from './Curves'
 
 interface Props {
   classes: ClassDef[]
+  /** Classes the model has no output for (no labels in its training data). */
+  untrained: ReadonlySet<number>
   queue: ReviewQueue | null
   thresholds: Thresholds
   /** The thresholds differ from the model's saved ones. */
@@ -18,8 +20,8 @@ interface Props {
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3))
 
-function CountsTable({ classes, queue }: { classes: ClassDef[]; queue: ReviewQueue }) {
-  const shown = classes.filter((c) => queue.counts[String(c.id)])
+function CountsTable({ classes, untrained, queue }: { classes: ClassDef[]; untrained: ReadonlySet<number>; queue: ReviewQueue }) {
+  const shown = classes.filter((c) => queue.counts[String(c.id)] && !untrained.has(c.id))
   const rows: [string, Record<string, FrameCounts>][] = [['all', queue.counts], ...Object.entries(queue.countsByView).sort(([a], [b]) => a.localeCompare(b))]
   return (
     <table className="review-table" data-testid="review-counts">
@@ -123,6 +125,15 @@ export function SidePanel(p: Props) {
         </h3>
         {p.classes.map((c) => {
           const t = p.thresholds[c.name] ?? 0.5
+          if (p.untrained.has(c.id)) {
+            return (
+              <div key={c.id} className="review-threshold" data-testid={`threshold-untrained-${c.name}`} title="The model has no output for this class: it had no labels in its training data">
+                <span className="dot" style={{ background: c.color }} />
+                <span className="review-threshold-name">{c.name}</span>
+                <span className="muted">not trained</span>
+              </div>
+            )
+          }
           return (
             <label key={c.id} className="review-threshold">
               <span className="dot" style={{ background: c.color }} />
@@ -153,7 +164,7 @@ export function SidePanel(p: Props) {
       </section>
       <section>
         <h3>Frames: TP · FP · FN</h3>
-        {p.queue ? <CountsTable classes={p.classes} queue={p.queue} /> : <p className="muted">…</p>}
+        {p.queue ? <CountsTable classes={p.classes} untrained={p.untrained} queue={p.queue} /> : <p className="muted">…</p>}
       </section>
       <section className={p.metricsStale ? 'review-stale' : undefined}>
         <h3>

@@ -15,6 +15,9 @@ interface Props {
 
 export function PredictionPanel({ core, predictions, classes, settings, onSettings }: Props) {
   const name = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`
+  // A class the model has no output for (no labels when it trained) has no map: say so rather than show nothing.
+  const mapped = new Set(predictions.heatmaps.map((h) => h.classId))
+  const untrained = mapped.size > 0 ? classes.filter((c) => !mapped.has(c.id)) : []
   const accept = (index: number) => {
     const frame = core.getSnapshot().frame
     const mask = predictions.masks[index]
@@ -62,6 +65,11 @@ export function PredictionPanel({ core, predictions, classes, settings, onSettin
           Accept {name(m.classId)}
         </Btn>
       ))}
+      {untrained.length > 0 && (
+        <p style={{ color: 'var(--muted)', fontSize: 12, margin: '4px 0 0' }} data-testid="prediction-untrained">
+          Not trained: {untrained.map((c) => c.name).join(', ')}
+        </p>
+      )}
     </section>
   )
 }
