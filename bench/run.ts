@@ -7,8 +7,10 @@
 import { loadavg } from 'node:os'
 import { runImportBench } from './importBench'
 
-type Section = 'import' | 'grid' | 'models' | 'ml' | 'latency' | 'editor' | 'review'
+type Section = 'import' | 'grid' | 'models' | 'ml' | 'latency' | 'editor' | 'review' | 'quality'
 const ALL: Section[] = ['import', 'grid', 'models', 'ml', 'latency', 'editor', 'review']
+// Trains five models for a quarter of an hour each: only with --only quality.
+const OPT_IN: Section[] = ['quality']
 
 function table(title: string, header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))]
@@ -90,6 +92,11 @@ async function section(name: Section): Promise<string> {
         await studio.close()
       }
     }
+    case 'quality': {
+      const { parseQualityArgs, runQualityBench, qualityTables } = await import('./quality/main')
+      const result = await runQualityBench(parseQualityArgs(process.argv))
+      return [...qualityTables(result).map((t) => table(t.title, t.header, t.rows)), `\n(results: ${result.out})`].join('\n')
+    }
     case 'editor': {
       const mod = await import('./editor/editorBench').catch(() => null)
       if (!mod) return '\n## Editor\n(not available in this build)'
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
   const i = process.argv.indexOf('--only')
   const only = i >= 0 ? (process.argv[i + 1] ?? '').split(',') : ALL
   const out: string[] = [`# Defect Studio bench (load average at start ${loadavg()[0]!.toFixed(2)}; other work on the machine inflates times)`]
-  for (const name of ALL.filter((s) => only.includes(s))) {
+  for (const name of [...ALL, ...OPT_IN].filter((s) => only.includes(s))) {
     process.stderr.write(`\n[bench] ${name} ...\n`)
     try {
       const text = await section(name)
