@@ -220,6 +220,12 @@ export interface RetrainStatus {
   newDefectLabels: number
   /** Frames marked normal since then (stage 1 reruns only for these, or when asked). */
   newNormalFrames: number
+  /**
+   * Settings stage 1 depends on (input, crop size, scale, reconstruction
+   * width and depth, SSIM weight, preset) differ from the active model's, so
+   * its reconstruction net cannot be reused: stage 1 reruns.
+   */
+  reconSettingsChanged: boolean
   /** A retrain waiting for the user to accept or decline it. */
   pending: RunSummary | null
   running: RunSummary | null

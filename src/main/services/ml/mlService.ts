@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus, type RunOutcome, type TrainingSettings } from '../../../shared/contract'
+import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus, type RunOutcome, type RunSetup, type TrainingSettings } from '../../../shared/contract'
 import type { ModelConfig, TrainConfig } from '../../../shared/arcd/config'
 import type { DatasetItem, EvalResult, InferResult, TrainResult } from '../../../shared/arcd/protocol'
 import { nowIso } from '../../db/connection'
@@ -83,7 +83,7 @@ export class MlService {
     const { seed, ...overrides } = opts.settings ?? {}
     const settings = mergeTrainingSettings(getTrainingSettings(this.ws), overrides)
     const { model, train: base } = toConfigs(settings)
-    const train = seed !== undefined ? { ...base, seed } : base
+    const train = seed !== undefined ? { ...base, seed } : { ...base }
     const snapshot = snapshotOf(data, opts.testImageIds)
     const warm = opts.warmStartModelId !== undefined ? this.modelDir(opts.warmStartModelId) : undefined
     const runId = createRun(
@@ -99,6 +99,8 @@ export class MlService {
       }
     )
     const stages: ('recon' | 'disc')[] = arch === 'unet' || (opts.skipStage1 && warm) ? ['disc'] : ['recon', 'disc']
+    // Main has already decided about reuse (new normal frames, changed settings, or asked to): stage 1 asked for is stage 1 trained.
+    if (warm && stages.includes('recon')) train.reuseRecon = false
     this.enqueueTraining(runId, { arch, model, train, stages, warm, snapshot, items: data.items, classes: data.classes, retrain: opts.retrain ?? false })
     return runId
   }
@@ -195,6 +197,7 @@ export class MlService {
       activeModel: active ? { id: active.id, runId: active.run_id } : null,
       newDefectLabels,
       newNormalFrames: normals.filter((id) => !known.has(id)).length,
+      reconSettingsChanged: active ? reconSettingsDiffer(getRun(this.ws, active.run_id).setup, getTrainingSettings(this.ws)) : false,
       pending: pendingId !== undefined ? getRunSummary(this.ws, pendingId) : null,
       running: runningId !== null ? getRunSummary(this.ws, runningId) : null
     }
@@ -215,7 +218,7 @@ export class MlService {
       retrain: true,
       parentRunId: active.runId,
       warmStartModelId: active.id,
-      skipStage1: !(opts.rerunStage1 || status.newNormalFrames > 0),
+      skipStage1: !(opts.rerunStage1 || status.newNormalFrames > 0 || status.reconSettingsChanged),
       ...(parent.snapshot ? { testImageIds: parent.snapshot.testImageIds } : {})
     })
   }
@@ -309,7 +312,10 @@ export class MlService {
         const modelId = addModel(this.ws, runId, result.modelDir, result.thresholds)
         this.ws.db.prepare('UPDATE runs SET metrics = ? WHERE id = ?').run(JSON.stringify(result.valMetrics), runId)
         // Kept beside the run's config, not in a new column: the run record already holds what it was asked to do as JSON.
-        this.ws.db.prepare("UPDATE runs SET config = json_set(config, '$.outcome', json(?)) WHERE id = ?").run(JSON.stringify(outcomeOf(result)), runId)
+        const outcome = outcomeOf(result)
+        // Stage 1 left out here means the warm-start model's reconstruction net is the one in use.
+        if (outcome.plan && job.arch === 'arcd' && job.warm && !job.stages.includes('recon')) outcome.plan = { ...outcome.plan, reconReused: true }
+        this.ws.db.prepare("UPDATE runs SET config = json_set(config, '$.outcome', json(?)) WHERE id = ?").run(JSON.stringify(outcome), runId)
         const testIds = new Set(job.snapshot.testImageIds)
         const now = buildDataset(this.ws)
         const testItems = now.items.filter((i) => testIds.has(Number(i.id)))
@@ -392,6 +398,21 @@ export class MlService {
     if (!dir) throw new StudioError('not_found', `No model ${modelId}`)
     return dir
   }
+}
+
+/** True when stage 1 trained with `setup` would not be the one these settings train; an unknown setup counts as different. */
+function reconSettingsDiffer(setup: RunSetup | null, s: TrainingSettings): boolean {
+  if (!setup) return true
+  const maxShortSide = s.input === 'tiles' ? s.maxShortSide : null
+  return (
+    setup.input !== s.input ||
+    setup.size !== s.size ||
+    setup.maxShortSide !== maxShortSide ||
+    setup.reconBase !== s.reconBase ||
+    setup.reconDepth !== s.reconDepth ||
+    setup.ssimWeight !== s.ssimWeight ||
+    setup.preset !== s.preset
+  )
 }
 
 /** What the Runs page shows of a finished training; tolerant of an ML engine that reports less. */

@@ -1,8 +1,8 @@
 /** The retrain dialog: start, follow the run, then compare with the active model and accept or decline. */
 import { useCallback, useEffect, useState } from 'react'
-import type { RetrainStatus, RunDetail, TrainingSettings } from '../../../shared/contract'
+import type { RetrainStatus, RunDetail } from '../../../shared/contract'
 import { api } from '../api'
-import { formatMetric, runTitle } from '../runs/format'
+import { formatMetric, runTitle, trainingSettingsLine } from '../runs/format'
 import { promoteRun, promotedByUser } from '../runs/runActions'
 import { RunComparisonView } from '../runs/RunComparisonView'
 import { RunCurves } from '../runs/RunCurves'
@@ -65,10 +65,6 @@ export function RetrainDialog({ status, runId, onFollow, onClose: close }: Props
   )
 }
 
-function settingsLine(s: TrainingSettings): string {
-  return `${s.preset.toUpperCase()} preset, ${s.size} px, widths ${s.reconBase}/${s.discBase}, ${s.epochs1} + ${s.epochs2} epochs, batch ${s.batchSize}, auto-promote ${s.autoPromote ? 'on' : 'off'}`
-}
-
 function StartView({ status, onStarted, onClose }: { status: RetrainStatus; onStarted(runId: number): void; onClose(): void }) {
   const toasts = useToasts()
   const [rerunStage1, setRerunStage1] = useState(false)
@@ -77,7 +73,14 @@ function StartView({ status, onStarted, onClose }: { status: RetrainStatus; onSt
   const { data: settings } = useApiData(loadSettings, {})
   const active = status.activeModel
   // Stage 1 reruns anyway for a first model and when new normal frames came in.
-  const forced = active === null ? 'a first model trains both networks' : status.newNormalFrames > 0 ? `${status.newNormalFrames} new normal frames` : null
+  const forced =
+    active === null
+      ? 'a first model trains both networks'
+      : status.newNormalFrames > 0
+        ? `${status.newNormalFrames} new normal frames`
+        : status.reconSettingsChanged
+          ? "the training settings differ from the active model's"
+          : null
 
   const start = async () => {
     setStarting(true)
@@ -102,7 +105,7 @@ function StartView({ status, onStarted, onClose }: { status: RetrainStatus; onSt
           {status.newNormalFrames === 1 ? 'frame' : 'frames'}
         </dd>
         <dt>Settings</dt>
-        <dd className="muted">{settings ? settingsLine(settings) : '…'} (Runs page → Training settings)</dd>
+        <dd className="muted">{settings ? trainingSettingsLine(settings) : '…'} (Runs page → Training settings)</dd>
       </dl>
       {status.running && (
         <p className="warn-text" data-testid="retrain-queued-note">

@@ -10,6 +10,7 @@ import { RunComparisonView } from './RunComparisonView'
 import { RunCurves } from './RunCurves'
 import { RunMetricsView } from './RunMetricsView'
 import { RunProgressView } from './RunProgressView'
+import { RunSetupView } from './RunSetupView'
 import { useApiData } from './useApiData'
 
 const ACTIVE_STATES = new Set(['queued', 'running', 'cancelling'])
@@ -94,6 +95,7 @@ export function RunDetailPane({ runId, runs, onSelect }: Props) {
           {run.error}
         </p>
       )}
+      {run.kind === 'train' && <RunSetupView run={run} />}
       {running && <RunProgressView run={run} config={run.config} />}
       {run.kind === 'train' && <RunCurves runId={run.id} history={run.epochs} config={run.config} />}
       {run.kind === 'train' && run.state === 'done' && (
@@ -172,6 +174,16 @@ function Facts({ run, onSelect }: { run: RunDetail; onSelect(id: number): void }
             {counts.images} frames{run.kind === 'train' && ` (${counts.labeled} labelled, ${counts.normal} normal)`}
             {run.kind === 'train' && run.snapshot && `, ${run.snapshot.testImageIds.length} for testing`}
           </dd>
+          {run.kind === 'train' && Object.keys(counts.byClass).length > 0 && (
+            <>
+              <dt>Labelled frames per class</dt>
+              <dd data-testid="run-class-counts">
+                {Object.entries(counts.byClass)
+                  .map(([name, n]) => `${name} ${n}`)
+                  .join(', ')}
+              </dd>
+            </>
+          )}
         </>
       )}
     </dl>

@@ -1,40 +1,95 @@
 /**
- * The workspace's training settings: preset, input size, network widths,
- * epochs, batch size and auto-promote. Retrain and Train use them.
+ * The workspace's training settings. The time budget is the one control most
+ * people need; sizes, input mode, loss and the fixed step counts sit under
+ * "Advanced". Retrain, Train and the CLI use them. Ranges are checked by
+ * main (the contract's schema), whose messages are shown as they are.
  */
-import { useEffect, useState, type FormEvent } from 'react'
-import type { TrainingSettings } from '../../../shared/contract'
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react'
+import type { TrainingLoss, TrainingSettings } from '../../../shared/contract'
 import { CPU_PRESET, GPU_PRESET } from '../../../shared/arcd/config'
 import { api, describeError } from '../api'
+import { trainingSettingsLine } from './format'
 
-type NumberKey = 'size' | 'reconBase' | 'discBase' | 'epochs1' | 'epochs2' | 'batchSize'
+type NumberKey =
+  | 'budgetMinutes'
+  | 'size'
+  | 'maxShortSide'
+  | 'reconBase'
+  | 'discBase'
+  | 'reconDepth'
+  | 'discDepth'
+  | 'batchSize'
+  | 'lr'
+  | 'ssimWeight'
+  | 'steps1'
+  | 'steps2'
+  | 'evalRounds'
+  | 'epochs1'
+  | 'epochs2'
 
-const FIELDS: { key: NumberKey; label: string; hint: string; testId: string }[] = [
-  { key: 'size', label: 'Input size (px)', hint: 'square, a multiple of 16', testId: 'ts-size' },
-  { key: 'reconBase', label: 'Reconstruction width', hint: 'base channels of stage 1', testId: 'ts-recon' },
-  { key: 'discBase', label: 'Segmentation width', hint: 'base channels of stage 2', testId: 'ts-disc' },
-  { key: 'epochs1', label: 'Stage 1 epochs', hint: 'reconstruction network', testId: 'ts-epochs1' },
-  { key: 'epochs2', label: 'Stage 2 epochs', hint: 'segmentation network', testId: 'ts-epochs2' },
-  { key: 'batchSize', label: 'Batch size', hint: '', testId: 'ts-batch' }
+interface NumberField {
+  key: NumberKey
+  label: string
+  hint: string
+  testId: string
+  /** Decimals allowed (minutes, rates, weights); the rest are counts. */
+  decimal?: boolean
+  /** Shown only for this input mode. */
+  only?: TrainingSettings['input']
+}
+
+const BUDGET: NumberField = { key: 'budgetMinutes', label: 'Training time (min)', hint: 'for the whole run, both stages; 0: the fixed step counts under Advanced', testId: 'ts-budget', decimal: true }
+
+const ADVANCED: { title: string; fields: NumberField[] }[] = [
+  {
+    title: 'Input',
+    fields: [
+      { key: 'size', label: 'Crop and tile side (px)', hint: 'training crops and inference tiles ("letterbox": the whole frame squeezed to this square); a multiple of 16', testId: 'ts-size' },
+      { key: 'maxShortSide', label: 'Max short side (px)', hint: 'frames with a longer short side are shrunk once to fit; smaller frames stay native', testId: 'ts-max-short-side', only: 'tiles' }
+    ]
+  },
+  {
+    title: 'Networks',
+    fields: [
+      { key: 'reconBase', label: 'Reconstruction width', hint: 'base channels of stage 1; doubles per level', testId: 'ts-recon' },
+      { key: 'reconDepth', label: 'Reconstruction depth', hint: 'down-sampling levels of stage 1', testId: 'ts-recon-depth' },
+      { key: 'discBase', label: 'Segmentation width', hint: 'base channels of stage 2 (and of the U-Net baseline)', testId: 'ts-disc' },
+      { key: 'discDepth', label: 'Segmentation depth', hint: 'down-sampling levels of stage 2', testId: 'ts-disc-depth' }
+    ]
+  },
+  {
+    title: 'Optimisation',
+    fields: [
+      { key: 'batchSize', label: 'Batch size', hint: 'crops (or frames) per step', testId: 'ts-batch' },
+      { key: 'lr', label: 'Learning rate', hint: 'peak rate of Adam, after warm-up', testId: 'ts-lr', decimal: true },
+      { key: 'ssimWeight', label: 'SSIM weight', hint: 'stage-1 loss: L2 + weight x (1 - SSIM)', testId: 'ts-ssim', decimal: true },
+      { key: 'evalRounds', label: 'Validation rounds', hint: 'per stage: each is a checkpoint and a point on the curves', testId: 'ts-eval-rounds', only: 'tiles' },
+      { key: 'steps1', label: 'Stage 1 steps', hint: 'with a training time of 0', testId: 'ts-steps1', only: 'tiles' },
+      { key: 'steps2', label: 'Stage 2 steps', hint: 'with a training time of 0', testId: 'ts-steps2', only: 'tiles' },
+      { key: 'epochs1', label: 'Stage 1 epochs', hint: 'letterbox input: passes over the frames', testId: 'ts-epochs1', only: 'letterbox' },
+      { key: 'epochs2', label: 'Stage 2 epochs', hint: 'letterbox input: passes over the frames', testId: 'ts-epochs2', only: 'letterbox' }
+    ]
+  }
 ]
 
-type Draft = Record<NumberKey, string> & { preset: TrainingSettings['preset']; autoPromote: boolean }
+const ALL_FIELDS = [BUDGET, ...ADVANCED.flatMap((g) => g.fields)]
+
+const LOSSES: { value: TrainingLoss; label: string }[] = [
+  { value: 'focal-dice', label: 'Focal + Dice (calibrated)' },
+  { value: 'bce-dice', label: 'Cross-entropy + Dice' },
+  { value: 'focal-batch', label: "Focal, per-batch balance (thesis)" }
+]
+
+type Draft = Record<NumberKey, string> & Pick<TrainingSettings, 'preset' | 'input' | 'loss' | 'rotate90' | 'autoPromote'>
 
 function toDraft(s: TrainingSettings): Draft {
-  return {
-    preset: s.preset,
-    autoPromote: s.autoPromote,
-    size: String(s.size),
-    reconBase: String(s.reconBase),
-    discBase: String(s.discBase),
-    epochs1: String(s.epochs1),
-    epochs2: String(s.epochs2),
-    batchSize: String(s.batchSize)
-  }
+  const numbers = Object.fromEntries(ALL_FIELDS.map((f) => [f.key, String(s[f.key])])) as Record<NumberKey, string>
+  return { ...numbers, preset: s.preset, input: s.input, loss: s.loss, rotate90: s.rotate90, autoPromote: s.autoPromote }
 }
 
 export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings): void }) {
   const [draft, setDraft] = useState<Draft | null>(null)
+  const [stored, setStored] = useState<TrainingSettings | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [saved, setSaved] = useState(false)
   const [saving, setSaving] = useState(false)
@@ -44,7 +99,11 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
     api()
       .settings.getTraining({})
       .then(
-        (s) => live && setDraft(toDraft(s)),
+        (s) => {
+          if (!live) return
+          setDraft(toDraft(s))
+          setStored(s)
+        },
         (e: unknown) => live && setError(describeError(e).message)
       )
     return () => {
@@ -68,16 +127,17 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
   // A preset sets the sizes; they stay editable after.
   const pickPreset = (preset: Draft['preset']) => {
     const p = preset === 'gpu' ? GPU_PRESET : CPU_PRESET
-    change({ preset, size: String(p.size), reconBase: String(p.reconBase), discBase: String(p.discBase) })
+    change({ preset, size: String(p.size), reconBase: String(p.reconBase), discBase: String(p.discBase), reconDepth: String(p.reconDepth), discDepth: String(p.discDepth) })
   }
 
   const save = async (e: FormEvent) => {
     e.preventDefault()
     const numbers: Partial<Record<NumberKey, number>> = {}
-    for (const f of FIELDS) {
-      const v = Number(draft[f.key])
-      if (draft[f.key].trim() === '' || !Number.isInteger(v)) {
-        setError(`${f.label}: a whole number`)
+    for (const f of ALL_FIELDS) {
+      const text = draft[f.key].trim()
+      const v = Number(text)
+      if (text === '' || !Number.isFinite(v) || (!f.decimal && !Number.isInteger(v))) {
+        setError(`${f.label}: ${f.decimal ? 'a number' : 'a whole number'}`)
         return
       }
       numbers[f.key] = v
@@ -85,8 +145,16 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
     setSaving(true)
     setError(null)
     try {
-      const next = await api().settings.setTraining({ preset: draft.preset, autoPromote: draft.autoPromote, ...numbers })
+      const next = await api().settings.setTraining({
+        preset: draft.preset,
+        input: draft.input,
+        loss: draft.loss,
+        rotate90: draft.rotate90,
+        autoPromote: draft.autoPromote,
+        ...numbers
+      })
       setDraft(toDraft(next))
+      setStored(next)
       setSaved(true)
       onSaved?.(next)
     } catch (err) {
@@ -96,9 +164,23 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
     }
   }
 
+  const numberInput = (f: NumberField): ReactNode => (
+    <label key={f.key} className="field" title={f.hint} data-field={f.key}>
+      <span>{f.label}</span>
+      <input
+        type="number"
+        min={0}
+        step={f.decimal ? 'any' : 1}
+        data-testid={f.testId}
+        value={draft[f.key]}
+        onChange={(e) => change({ [f.key]: e.target.value } as Partial<Draft>)}
+      />
+    </label>
+  )
+
   return (
     <form className="training-settings" data-testid="training-settings" data-loaded="true" onSubmit={save}>
-      <div className="ts-grid">
+      <div className="ts-main">
         <label className="field">
           <span>Preset</span>
           <select data-testid="ts-preset" value={draft.preset} onChange={(e) => pickPreset(e.target.value as Draft['preset'])}>
@@ -106,13 +188,41 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
             <option value="gpu">GPU (thesis-sized networks)</option>
           </select>
         </label>
-        {FIELDS.map((f) => (
-          <label key={f.key} className="field" title={f.hint}>
-            <span>{f.label}</span>
-            <input type="number" min={1} data-testid={f.testId} value={draft[f.key]} onChange={(e) => change({ [f.key]: e.target.value } as Partial<Draft>)} />
-          </label>
-        ))}
+        {numberInput(BUDGET)}
+        <p className="muted ts-summary" data-testid="ts-summary">
+          {stored ? `Saved: ${trainingSettingsLine(stored)}` : ''}
+          {draft.input === 'letterbox' ? ' With letterbox input the epochs set the length, not the time.' : ''}
+        </p>
       </div>
+      <details className="ts-advanced" data-testid="ts-advanced">
+        <summary>Advanced</summary>
+        <div className="ts-grid">
+          <label className="field" title="tiles: crops at the analysis scale and tiled inference; letterbox: the thesis's whole frame in one small square">
+            <span>Input</span>
+            <select data-testid="ts-input" value={draft.input} onChange={(e) => change({ input: e.target.value as Draft['input'] })}>
+              <option value="tiles">Tiles at the analysis scale</option>
+              <option value="letterbox">Letterbox (whole frame)</option>
+            </select>
+          </label>
+          {ADVANCED.flatMap((g) => g.fields)
+            .filter((f) => !f.only || f.only === draft.input)
+            .map(numberInput)}
+          <label className="field" title="stage-2 loss">
+            <span>Loss</span>
+            <select data-testid="ts-loss" value={draft.loss} onChange={(e) => change({ loss: e.target.value as TrainingLoss })}>
+              {LOSSES.map((l) => (
+                <option key={l.value} value={l.value}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="check ts-check" title="flips are always on; turn this off where a view has a direction that matters">
+            <input type="checkbox" data-testid="ts-rotate" checked={draft.rotate90} onChange={(e) => change({ rotate90: e.target.checked })} />
+            90° turns
+          </label>
+        </div>
+      </details>
       <div className="ts-actions">
         <label className="check">
           <input type="checkbox" data-testid="ts-auto-promote" checked={draft.autoPromote} onChange={(e) => change({ autoPromote: e.target.checked })} />

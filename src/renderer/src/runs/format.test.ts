@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { deltaClass, formatDelta, formatDuration, formatEta, formatLoss, formatMetric, formatTick, newLabelsLine, runTitle, stageFraction, stageName } from './format'
+import type { RunSetup, TrainingSettings } from '../../../shared/contract'
+import {
+  deltaClass,
+  formatDelta,
+  formatDuration,
+  formatEta,
+  formatLoss,
+  formatMetric,
+  formatTick,
+  newLabelsLine,
+  planText,
+  runTitle,
+  setupRows,
+  stageFraction,
+  stageName,
+  trainingSettingsLine
+} from './format'
 
 describe('run wording', () => {
   it('says how many defects are new since the active model', () => {
@@ -50,5 +66,80 @@ describe('run wording', () => {
     // Evaluation and inference have no epochs: items done of all.
     expect(stageFraction({ epoch: 0, epochs: 0, step: 3, steps: 12 })).toBe(0.25)
     expect(stageFraction({ epoch: 0, epochs: 0, step: 0, steps: 0 })).toBe(0)
+  })
+})
+
+describe('training settings and what a run did', () => {
+  const settings: TrainingSettings = {
+    preset: 'cpu',
+    input: 'tiles',
+    size: 256,
+    maxShortSide: 1024,
+    reconBase: 8,
+    discBase: 8,
+    reconDepth: 4,
+    discDepth: 4,
+    budgetMinutes: 20,
+    steps1: 600,
+    steps2: 1200,
+    evalRounds: 12,
+    epochs1: 20,
+    epochs2: 30,
+    batchSize: 8,
+    lr: 0.002,
+    loss: 'focal-dice',
+    ssimWeight: 1,
+    rotate90: true,
+    autoPromote: false
+  }
+
+  it('says the settings in one line, the length in the unit that applies', () => {
+    expect(trainingSettingsLine(settings)).toBe(
+      'CPU preset · 20 min · 256 px tiles, short side up to 1024 px · widths 8/8, depths 4/4 · batch 8, lr 0.002 · focal + Dice · auto-promote off'
+    )
+    expect(trainingSettingsLine({ ...settings, budgetMinutes: 0 })).toContain('· 600 + 1200 steps ·')
+    expect(trainingSettingsLine({ ...settings, input: 'letterbox' })).toContain('· 20 + 30 epochs · whole frame letterboxed to 256 px ·')
+  })
+
+  it('lists a run setup, leaving out what its architecture does not have', () => {
+    const setup: RunSetup = {
+      ...settings,
+      steps1: 600,
+      steps2: 1200,
+      evalRounds: 12,
+      budgetMinutes: 20,
+      maxShortSide: 1024,
+      seed: 3,
+      skipStage1: false
+    }
+    expect(Object.fromEntries(setupRows(setup, 'arcd'))).toEqual({
+      Preset: 'CPU',
+      Input: '256 px tiles, short side up to 1024 px',
+      Length: '20 min, 12 validation rounds per stage',
+      'Reconstruction net': 'width 8, depth 4',
+      'Segmentation net': 'width 8, depth 4',
+      Optimiser: 'batch 8, lr 0.002, seed 3',
+      Loss: 'focal + Dice; stage 1 SSIM weight 1',
+      Augmentation: 'flips and 90° turns'
+    })
+    // A run recorded before these settings existed: letterboxed, the rest unknown.
+    const old: RunSetup = { ...setup, preset: null, input: 'letterbox', maxShortSide: null, budgetMinutes: null, steps1: null, steps2: null, evalRounds: null, loss: null, ssimWeight: null, rotate90: null }
+    expect(Object.fromEntries(setupRows(old, 'unet'))).toEqual({
+      Preset: 'not recorded',
+      Input: 'whole frame letterboxed to 256 px',
+      Length: '20 + 30 epochs',
+      'U-Net': 'width 8, depth 4',
+      Optimiser: 'batch 8, lr 0.002, seed 3',
+      Loss: 'not recorded'
+    })
+  })
+
+  it('says the plan: steps per stage and whether stage 1 was reused', () => {
+    const plan = { input: 'tiles' as const, stage1Steps: 600, stage2Steps: 1200, secondsPerStep: { recon: 0.214, disc: 1.5 }, reconReused: false }
+    expect(planText(plan, 'arcd')).toBe('stage 1: 600 steps (0.21 s each) · stage 2: 1200 steps (1.5 s each)')
+    expect(planText({ ...plan, reconReused: true, secondsPerStep: { recon: null, disc: null } }, 'arcd')).toBe(
+      'stage 1: reconstruction net reused from the warm-start model, not retrained · stage 2: 1200 steps'
+    )
+    expect(planText(plan, 'unet')).toBe('training: 1200 steps (1.5 s each)')
   })
 })

@@ -1,5 +1,5 @@
 /** How runs, stages and metrics read on screen. Pure, so the wording is unit-tested. */
-import type { RunProgress, RunSummary } from '../../../shared/contract'
+import type { RunOutcome, RunProgress, RunSetup, RunSummary, TrainingSettings } from '../../../shared/contract'
 
 const STAGE_NAMES: Record<string, string> = {
   recon: 'reconstruction',
@@ -86,4 +86,65 @@ export function newLabelsLine(newDefects: number, activeModelId: number | null):
   const n = `${newDefects} ${newDefects === 1 ? 'defect' : 'defects'}`
   if (activeModelId === null) return newDefects === 0 ? 'no defect labels yet' : `${n} labelled, no model yet`
   return newDefects === 0 ? `no new defects since model #${activeModelId}` : `${n.replace(/^(\d+) /, '$1 new ')} since model #${activeModelId}`
+}
+
+const LOSS_NAMES: Record<string, string> = {
+  'focal-dice': 'focal + Dice',
+  'bce-dice': 'cross-entropy + Dice',
+  'focal-batch': 'focal, per-batch balance (thesis)'
+}
+
+export function lossName(loss: string | null): string {
+  return loss === null ? 'not recorded' : (LOSS_NAMES[loss] ?? loss)
+}
+
+/** How long a run trains: minutes with tiles and a budget, else steps or epochs. */
+function lengthText(s: { input: string; budgetMinutes: number | null; steps1: number | null; steps2: number | null; epochs1: number; epochs2: number }): string {
+  if (s.input === 'letterbox') return `${s.epochs1} + ${s.epochs2} epochs`
+  if (s.budgetMinutes !== null && s.budgetMinutes > 0) return `${s.budgetMinutes} min`
+  return `${s.steps1 ?? '?'} + ${s.steps2 ?? '?'} steps`
+}
+
+function inputText(s: { input: string; size: number; maxShortSide: number | null }): string {
+  return s.input === 'tiles' ? `${s.size} px tiles, short side up to ${s.maxShortSide ?? '?'} px` : `whole frame letterboxed to ${s.size} px`
+}
+
+/** The workspace's settings in one line (the form and the Retrain dialog). */
+export function trainingSettingsLine(s: TrainingSettings): string {
+  return [
+    `${s.preset.toUpperCase()} preset`,
+    lengthText(s),
+    inputText(s),
+    `widths ${s.reconBase}/${s.discBase}, depths ${s.reconDepth}/${s.discDepth}`,
+    `batch ${s.batchSize}, lr ${s.lr}`,
+    lossName(s.loss),
+    `auto-promote ${s.autoPromote ? 'on' : 'off'}`
+  ].join(' · ')
+}
+
+/** A training run's settings as label/value rows; the U-Net baseline has no reconstruction network. */
+export function setupRows(setup: RunSetup, arch: string): [string, string][] {
+  const rows: [string, string][] = [
+    ['Preset', setup.preset === null ? 'not recorded' : setup.preset.toUpperCase()],
+    ['Input', inputText(setup)],
+    ['Length', lengthText(setup) + (setup.input === 'tiles' && setup.evalRounds !== null ? `, ${setup.evalRounds} validation rounds per stage` : '')]
+  ]
+  if (arch !== 'unet') rows.push(['Reconstruction net', `width ${setup.reconBase}, depth ${setup.reconDepth}`])
+  rows.push([arch === 'unet' ? 'U-Net' : 'Segmentation net', `width ${setup.discBase}, depth ${setup.discDepth}`])
+  rows.push(['Optimiser', `batch ${setup.batchSize}, lr ${setup.lr}, seed ${setup.seed}`])
+  rows.push(['Loss', lossName(setup.loss) + (arch !== 'unet' && setup.ssimWeight !== null ? `; stage 1 SSIM weight ${setup.ssimWeight}` : '')])
+  if (setup.rotate90 !== null) rows.push(['Augmentation', setup.rotate90 ? 'flips and 90° turns' : 'flips only'])
+  return rows
+}
+
+/** "stage 1: 600 steps (0.21 s each) · stage 2: 1200 steps", or that stage 1 was reused. */
+export function planText(plan: NonNullable<RunOutcome['plan']>, arch: string): string {
+  const each = (sec: number | null) => (sec !== null && Number.isFinite(sec) ? ` (${sec < 1 ? sec.toFixed(2) : sec.toFixed(1)} s each)` : '')
+  const unit = 'steps'
+  const parts: string[] = []
+  if (arch !== 'unet') {
+    parts.push(plan.reconReused ? 'stage 1: reconstruction net reused from the warm-start model, not retrained' : `stage 1: ${plan.stage1Steps} ${unit}${each(plan.secondsPerStep.recon)}`)
+  }
+  parts.push(`${arch === 'unet' ? 'training' : 'stage 2'}: ${plan.stage2Steps} ${unit}${each(plan.secondsPerStep.disc)}`)
+  return parts.join(' · ')
 }

@@ -15,6 +15,9 @@ describe('run plan from the stored config', () => {
 
   it('reads epochs and the retrain mark, tolerating a config it does not know', () => {
     expect(plannedEpochs({ train: { stage1Epochs: 2, stage2Epochs: 4 } })).toEqual({ recon: 2, disc: 4 })
+    // Tiles put one point per validation round on each stage's curve.
+    expect(plannedEpochs({ model: { input: 'tiles' }, train: { stage1Epochs: 20, stage2Epochs: 30, evalRounds: 12 } })).toEqual({ recon: 12, disc: 12 })
+    expect(plannedEpochs({ model: { input: 'letterbox' }, train: { stage1Epochs: 2, stage2Epochs: 4, evalRounds: 12 } })).toEqual({ recon: 2, disc: 4 })
     expect(plannedEpochs('nonsense')).toEqual({})
     expect(isRetrain({ retrain: true })).toBe(true)
     expect(isRetrain(null)).toBe(false)

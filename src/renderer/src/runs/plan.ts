@@ -5,7 +5,8 @@ interface StoredConfig {
   arch?: string
   skipStage1?: boolean
   retrain?: boolean
-  train?: { stage1Epochs?: number; stage2Epochs?: number }
+  model?: { input?: string }
+  train?: { stage1Epochs?: number; stage2Epochs?: number; evalRounds?: number }
 }
 
 function asConfig(config: unknown): StoredConfig {
@@ -30,10 +31,19 @@ export function plannedStages(run: Pick<RunSummary, 'kind' | 'arch' | 'warmStart
   return onlyDisc ? ['disc', 'eval'] : ['recon', 'disc', 'eval']
 }
 
-/** Epochs each training stage is set to run (early stopping may end it sooner). */
+/**
+ * Points each training stage is set to put on its curves (early stopping may
+ * end it sooner): its epochs when letterboxed, its validation rounds with
+ * tiles. Configs stored before tiles existed are letterboxed.
+ */
 export function plannedEpochs(config: unknown): Record<string, number> {
-  const t = asConfig(config).train ?? {}
+  const cfg = asConfig(config)
+  const t = cfg.train ?? {}
   const out: Record<string, number> = {}
+  if (cfg.model?.input === 'tiles') {
+    if (typeof t.evalRounds === 'number') out['recon'] = out['disc'] = t.evalRounds
+    return out
+  }
   if (typeof t.stage1Epochs === 'number') out['recon'] = t.stage1Epochs
   if (typeof t.stage2Epochs === 'number') out['disc'] = t.stage2Epochs
   return out
