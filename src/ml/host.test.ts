@@ -47,7 +47,7 @@ beforeAll(async () => {
     classes,
     images: items,
     model: { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 1, discBase: 2, discDepth: 1 },
-    train: { ...DEFAULT_TRAIN, batchSize: 4, lr: 1e-2, stage1Epochs: epochs, stage2Epochs: epochs },
+    train: { ...DEFAULT_TRAIN, batchSize: 4, lr: 1e-2, stage1Epochs: epochs, stage2Epochs: epochs, budgetMinutes: 0, stage1Steps: epochs * 3, stage2Steps: epochs * 3, evalRounds: epochs },
     stages: ['recon', 'disc'],
     arch: 'arcd'
   })

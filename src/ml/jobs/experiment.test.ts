@@ -77,7 +77,7 @@ describe('experiment job', () => {
       classes,
       fractions: [1, 0.5],
       model: { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 1, discBase: 2, discDepth: 1 },
-      train: { ...DEFAULT_TRAIN, batchSize: 4, lr: 1e-2, stage1Epochs: 1, stage2Epochs: 1 },
+      train: { ...DEFAULT_TRAIN, batchSize: 4, lr: 1e-2, stage1Epochs: 1, stage2Epochs: 1, budgetMinutes: 0, stage1Steps: 3, stage2Steps: 3, evalRounds: 1 },
       seed: 2,
       outDir: path.join(tmp, 'exp')
     }

@@ -33,6 +33,7 @@ import { createRng } from '../data/rng'
 import { exists, readJson, writeFileAtomic, writeJsonAtomic } from '../io/files'
 import { disposeNets, loadModelDir, readModelConfig, type Manifest } from '../io/modelDir'
 import { trainModel } from '../train/trainer'
+import type { AnalysisCache } from '../train/cropTrainer'
 import { validateItems, type FrameCache } from '../train/dataset'
 import { badInput, log, type JobContext } from './context'
 import { evaluateModel } from './eval'
@@ -164,6 +165,7 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
   })
 
   const frameCache: FrameCache = new Map()
+  const analysisCache: AnalysisCache = new Map()
   const runs = 1 + 2 * spec.fractions.length
   let runNo = 0
   const train1 = async (job: TrainJobSpec): Promise<void> => {
@@ -173,7 +175,7 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
       return
     }
     log(ctx, 'info', `run ${runNo}/${runs} ${job.runId}: training (${job.stages.join(' + ')})`)
-    await trainModel(job, ctx, backend, { frameCache })
+    await trainModel(job, ctx, backend, { frameCache, analysisCache })
   }
 
   const stage1 = base('arcd-stage1', 'arcd', ['recon'], normalsTrainVal)
@@ -189,7 +191,7 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
       await train1(job)
       const model = await loadModelDir(job.outDir)
       try {
-        const report = await evaluateModel(model, testItems, ctx, 4, frameCache)
+        const report = await evaluateModel(model, testItems, ctx, 4, frameCache, spec.classes, analysisCache)
         rows.push({ arch, fraction, trainDefectImages: labelled.length, report, modelDir: job.outDir })
       } finally {
         disposeNets(model.nets)

@@ -24,8 +24,9 @@ let tmp: string
 let items: DatasetItem[]
 let classes: ClassSpec[]
 
-const model = { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 1, discBase: 2, discDepth: 1 }
-const train = { ...DEFAULT_TRAIN, batchSize: 4, lr: 1e-2, stage1Epochs: 3, stage2Epochs: 3, patience: 10, seed: 3 }
+// The thesis's letterbox input; tiles have their own tests (tilesTrainer.test.ts).
+const model = { ...CPU_PRESET, input: 'letterbox' as const, size: 16, reconBase: 2, reconDepth: 1, discBase: 2, discDepth: 1 }
+const train = { ...DEFAULT_TRAIN, batchSize: 4, lr: 1e-2, stage1Epochs: 3, stage2Epochs: 3, patience: 10, seed: 3, loss: 'focal-batch' as const, ssimWeight: 0.01 }
 
 function spec(name: string, over: Partial<TrainJobSpec> = {}): TrainJobSpec {
   return {

@@ -1,0 +1,144 @@
+/**
+ * The crop recipe's run mechanics on tiny real PNG files: cancel + resume to
+ * the same weights, stage 1 reused on a retrain with the same normal frames,
+ * outputs only for labelled classes, evaluation with the workspace's class
+ * list, frames larger than the analysis scale, and a time budget.
+ */
+import * as tf from '@tensorflow/tfjs'
+import sharp from 'sharp'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CPU_PRESET, DEFAULT_TRAIN } from '../../shared/arcd/config'
+import type { ClassSpec, DatasetItem, TrainJobSpec } from '../../shared/arcd/protocol'
+import { initBackend } from '../backend'
+import { readModelConfig } from '../io/modelDir'
+import { readTensorFiles } from '../io/weights'
+import { JobError, recordingContext } from '../jobs/context'
+import { runEval } from '../jobs/eval'
+import { runInfer } from '../jobs/infer'
+import { readCheckpointState } from './checkpoint'
+import { makeSyntheticDataset } from './syntheticData'
+import { trainModel } from './trainer'
+
+let tmp: string
+let items: DatasetItem[]
+/** The workspace's classes: the two synthetic defects plus one nobody labelled. */
+let classes: ClassSpec[]
+
+const model = { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 1, discBase: 2, discDepth: 1 }
+const train = { ...DEFAULT_TRAIN, budgetMinutes: 0, stage1Steps: 4, stage2Steps: 4, evalRounds: 2, batchSize: 4, lr: 1e-2, patience: 0, seed: 3 }
+
+function spec(name: string, over: Partial<TrainJobSpec> = {}): TrainJobSpec {
+  return { kind: 'train', runId: name, outDir: path.join(tmp, 'models', name), classes, images: items, model, train, stages: ['recon', 'disc'], arch: 'arcd', ...over }
+}
+
+async function weightsOf(dir: string): Promise<number[][]> {
+  return (await readTensorFiles(dir, 'model')).map((n) => Array.from(n.tensor.dataSync()))
+}
+
+beforeAll(async () => {
+  await initBackend()
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ds-tiles-'))
+  const ds = await makeSyntheticDataset({ dir: path.join(tmp, 'data'), normal: 10, defects: 10, width: 28, height: 20 })
+  items = ds.items
+  classes = [{ name: 'lathe', kind: 'region' }, ...ds.classes]
+  // Polygons index the workspace list, which has 'lathe' first.
+  items = items.map((it) => ({ ...it, polygons: it.polygons.map((p) => ({ ...p, classIndex: p.classIndex + 1 })) }))
+})
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true })
+})
+
+describe('tiles recipe', () => {
+  it('gives outputs only to labelled classes and names the others', async () => {
+    const r = await trainModel(spec('classes'), recordingContext('c'), 'test')
+    expect(r.classes.map((c) => c.name)).toEqual(['blob', 'scratch'])
+    expect(r.untrainedClasses).toEqual(['lathe'])
+    expect(r.plan).toMatchObject({ input: 'tiles', stage1Steps: 4, stage2Steps: 4, reconReused: false })
+    expect(r.reconQuality?.ssim).toBeGreaterThan(-1)
+    const cfg = await readModelConfig(r.modelDir)
+    expect(cfg.classes.map((c) => c.name)).toEqual(['blob', 'scratch'])
+    expect(cfg.untrainedClasses).toEqual(['lathe'])
+    // The eval job maps the workspace's class indices to the model's by name.
+    const { report } = await runEval({ kind: 'eval', modelDir: r.modelDir, images: items, classes, split: 'test' }, recordingContext('e'))
+    const pos = Object.fromEntries(report.overall.classes.map((c) => [c.name, c.positives]))
+    const expected = { blob: 0, scratch: 0 }
+    for (const it of items.filter((i) => i.split === 'test')) {
+      for (const p of it.polygons) expected[classes[p.classIndex]!.name as 'blob' | 'scratch'] += 1
+    }
+    expect(pos.blob! > 0).toBe(expected.blob > 0)
+    expect(pos.scratch! > 0).toBe(expected.scratch > 0)
+    expect(report.overall.images).toBe(items.filter((i) => i.split === 'test').length)
+  })
+
+  it('reuses stage 1 on a retrain with the same normal frames, and trains it again when they change', async () => {
+    const first = spec('reuse-a')
+    await trainModel(first, recordingContext('a'), 'test')
+    const again = await trainModel(spec('reuse-b', { warmStartFrom: first.outDir }), recordingContext('b'), 'test')
+    expect(again.plan.reconReused).toBe(true)
+    expect(again.history.filter((h) => h.stage === 'recon')).toHaveLength(0)
+    const a = await weightsOf(path.join(first.outDir, 'recon'))
+    const b = await weightsOf(path.join(again.modelDir, 'recon'))
+    expect(b).toEqual(a)
+
+    const fewer = items.filter((it, i) => !(it.normal && it.split === 'train' && i === items.findIndex((x) => x.normal && x.split === 'train')))
+    const changed = await trainModel(spec('reuse-c', { warmStartFrom: first.outDir, images: fewer }), recordingContext('c'), 'test')
+    expect(changed.plan.reconReused).toBe(false)
+    expect(changed.history.filter((h) => h.stage === 'recon').length).toBeGreaterThan(0)
+  })
+
+  it('cancels with a checkpoint and resumes to the same weights as an uninterrupted run', async () => {
+    const t = { ...train, stage1Steps: 4, stage2Steps: 4, evalRounds: 2 }
+    const tensorsAtStart = tf.memory().numTensors
+    await trainModel(spec('straight', { train: t }), recordingContext('s'), 'test')
+    const s = spec('interrupted', { train: t })
+    const c1 = recordingContext('i1', (ev) => ev.filter((e) => e.type === 'progress' && e.stage === 'disc').length === 3)
+    const err = await trainModel(s, c1, 'test').catch((e: unknown) => e)
+    expect((err as JobError).code).toBe('cancelled')
+    const st = await readCheckpointState((err as JobError).checkpoint!)
+    expect(st).toMatchObject({ stage: 'disc', epoch: 1, step: 1, stageDone: false })
+    expect(st.plan).toMatchObject({ stage1Steps: 4, stage2Steps: 4 })
+    expect(tf.memory().numTensors).toBe(tensorsAtStart)
+    const done = await trainModel({ ...s, resumeFrom: (err as JobError).checkpoint! }, recordingContext('i2'), 'test')
+    expect(done.history.map((h) => `${h.stage}${h.epoch}`)).toEqual(['recon1', 'recon2', 'disc1', 'disc2'])
+    for (const net of ['recon', 'disc']) {
+      const a = await weightsOf(path.join(tmp, 'models', 'straight', net))
+      const b = await weightsOf(path.join(s.outDir, net))
+      a.forEach((w, i) => expect(Math.max(...w.map((v, k) => Math.abs(v - b[i]![k]!)))).toBeLessThan(1e-4))
+    }
+  })
+
+  it('works at the analysis scale on frames larger than it and writes maps at frame size', async () => {
+    const big = path.join(tmp, 'big.png')
+    const W = 90
+    const H = 60
+    const grey = Buffer.alloc(W * H, 128)
+    await sharp(grey, { raw: { width: W, height: H, channels: 1 } }).png().toFile(big)
+    const r = await trainModel(spec('scaled', { model: { ...model, maxShortSide: 30 } }), recordingContext('sc'), 'test')
+    const out = path.join(tmp, 'maps')
+    const inf = await runInfer(
+      { kind: 'infer', modelDir: r.modelDir, images: [{ id: 'big', path: big, width: W, height: H, view: 'D01', split: 'test', normal: false, polygons: [] }], outDir: out, writePngs: true },
+      recordingContext('inf')
+    )
+    const meta = await sharp(inf.items[0]!.files!.probs.blob!).metadata()
+    expect([meta.width, meta.height]).toEqual([W, H])
+    expect(Object.keys(inf.items[0]!.maskPixels)).toEqual(['blob', 'scratch'])
+  })
+
+  it('sizes the run from a time budget', async () => {
+    const r = await trainModel(spec('budget', { train: { ...train, budgetMinutes: 0.1, stage1Share: 0.4 } }), recordingContext('bu'), 'test')
+    expect(r.plan.secondsPerStep.recon).toBeGreaterThan(0)
+    expect(r.plan.secondsPerStep.disc).toBeGreaterThan(0)
+    expect(r.plan.stage1Steps).toBeGreaterThanOrEqual(train.evalRounds)
+    expect(r.plan.stage2Steps).toBeGreaterThanOrEqual(train.evalRounds)
+  })
+
+  it('refuses stage 2 without labels and bad settings with clear messages', async () => {
+    const unlabelled = items.map((it) => ({ ...it, polygons: [] }))
+    await expect(trainModel(spec('nolabels', { images: unlabelled }), recordingContext('x'), 'test')).rejects.toThrow(/needs labelled frames/)
+    await expect(trainModel(spec('badsteps', { train: { ...train, stage2Steps: 0 } }), recordingContext('y'), 'test')).rejects.toThrow(/stage2Steps must be a positive integer/)
+    await expect(trainModel(spec('badscale', { model: { ...model, maxShortSide: 8 } }), recordingContext('z'), 'test')).rejects.toThrow(/maxShortSide 8 must be at least the crop size 16/)
+  })
+})
