@@ -27,7 +27,25 @@ const MAX_SCREEN_BYTES = 150_000
 /** Long enough for any one training or pre-annotation of this size on a busy 2-core machine. */
 const RUN_TIMEOUT = 150_000
 
-const TINY: Partial<TrainingSettings> = { size: 32, reconBase: 4, discBase: 4, epochs1: 2, epochs2: 4, batchSize: 2 }
+/** Fixed step counts (budget 0) instead of the default 20 minutes; each stage's curve gets evalRounds points. */
+const TINY = { budgetMinutes: 0, size: 32, reconBase: 4, discBase: 4, reconDepth: 2, discDepth: 2, steps1: 6, steps2: 24, evalRounds: 3, batchSize: 2 } satisfies Partial<TrainingSettings>
+
+/** The form's field for each setting. */
+const FIELD: Partial<Record<keyof TrainingSettings, string>> = {
+  budgetMinutes: 'ts-budget',
+  size: 'ts-size',
+  reconBase: 'ts-recon',
+  discBase: 'ts-disc',
+  reconDepth: 'ts-recon-depth',
+  discDepth: 'ts-disc-depth',
+  steps1: 'ts-steps1',
+  steps2: 'ts-steps2',
+  evalRounds: 'ts-eval-rounds',
+  batchSize: 'ts-batch'
+}
+
+const fields = (values: Partial<TrainingSettings>): Record<string, number> =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [FIELD[k as keyof TrainingSettings]!, v as number]))
 
 interface StudioPage {
   api: StudioApi
@@ -63,6 +81,11 @@ async function phase(page: Page, name: string, timeout = RUN_TIMEOUT): Promise<v
 async function fillSettings(page: Page, values: Partial<Record<string, number>>): Promise<void> {
   if (!(await page.locator('[data-testid="training-settings"]').count())) await page.click('[data-testid="settings-toggle"]')
   await page.locator('[data-testid="training-settings"][data-loaded="true"]').waitFor()
+  // Everything but the time budget sits under "Advanced".
+  const advanced = page.locator('[data-testid="ts-advanced"]')
+  if (Object.keys(values).some((k) => k !== 'ts-budget') && !(await advanced.evaluate((d) => (d as HTMLDetailsElement).open))) {
+    await advanced.locator('summary').click()
+  }
   for (const [testId, v] of Object.entries(values)) await page.fill(`[data-testid="${testId}"]`, String(v))
   await page.click('[data-testid="ts-save"]')
 }
@@ -131,10 +154,10 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     // A size the network can't take is refused with the reason, and nothing is stored.
     await fillSettings(page, { 'ts-size': 40 })
     await page.locator('[data-testid="ts-error"]', { hasText: 'multiple of 16' }).waitFor()
-    await fillSettings(page, { 'ts-size': TINY.size!, 'ts-recon': TINY.reconBase!, 'ts-disc': TINY.discBase!, 'ts-epochs1': TINY.epochs1!, 'ts-epochs2': TINY.epochs2!, 'ts-batch': TINY.batchSize! })
+    await fillSettings(page, fields(TINY))
     await page.locator('[data-testid="ts-saved"]').waitFor()
     const stored = await page.evaluate(() => (window as unknown as StudioPage).api.settings.getTraining({}))
-    expect(stored).toMatchObject({ ...TINY, autoPromote: false, preset: 'cpu' })
+    expect(stored).toMatchObject({ ...TINY, autoPromote: false, preset: 'cpu', input: 'tiles' })
   })
 
   it('retrains with one button, drawing progress and loss curves as it goes, and makes the first model active', async () => {
@@ -171,8 +194,8 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     })
     expect(fraction).toBeGreaterThan(1 / 3)
     expect(fraction).toBeLessThan(1)
-    expect(recon.slice(0, 2)).toEqual([TINY.epochs1, TINY.epochs1])
-    expect(recon[2]).toBeGreaterThan(TINY.epochs1!)
+    expect(recon.slice(0, 2)).toEqual([TINY.evalRounds, TINY.evalRounds])
+    expect(recon[2]).toBeGreaterThan(TINY.evalRounds)
     await shot(page, 'training-progress.png')
 
     // Done: with no active model there is nothing to compare with; its own test metrics show.
@@ -322,16 +345,31 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     await page.locator(`[data-testid="run-detail"][data-run-id="${active}"][data-loaded="true"]`).waitFor()
     const charts = page.locator('[data-testid="run-detail"] [data-testid="loss-chart"]')
     expect(await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-stage'), e.getAttribute('data-train-points')]))).toEqual([
-      ['recon', String(TINY.epochs1)],
-      ['disc', String(TINY.epochs2)]
+      ['recon', String(TINY.evalRounds)],
+      ['disc', String(TINY.evalRounds)]
     ])
+    // What the run did: its settings, the engine's plan, and how well stage 1 rebuilds normal frames.
+    const detailOf = '[data-testid="run-detail"] [data-testid="run-setup"]'
+    expect(await attr(page, detailOf, 'data-input')).toBe('tiles')
+    expect(await page.textContent(`${detailOf} [data-testid="run-settings"]`)).toContain('32 px tiles')
+    expect(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-recon-reused')).toBe('false')
+    expect(Number(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-steps2'))).toBeGreaterThan(0)
+    await page.locator(`${detailOf} [data-testid="run-recon-quality"]`).waitFor()
+    expect(await page.textContent(`${detailOf} [data-testid="run-recon-quality"]`)).toMatch(/RA \d\.\d{3}, SSIM -?\d\.\d{3}/)
+    // The declined retrain skipped stage 1: it says the reconstruction net was reused.
+    await rows.nth(2).click()
+    await page.locator(`[data-testid="run-detail"][data-run-id="${await rows.nth(2).getAttribute('data-run-id')}"][data-loaded="true"]`).waitFor()
+    expect(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-recon-reused')).toBe('true')
+    expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toMatch(/reconstruction net reused/)
+    await rows.nth(1).click()
+    await page.locator(`[data-testid="run-detail"][data-run-id="${active}"][data-loaded="true"]`).waitFor()
     await page.selectOption('[data-testid="compare-with"]', String(firstRun))
     await page.locator(`[data-testid="run-detail"] [data-testid="run-comparison"][data-a="${firstRun}"][data-b="${active}"]`).waitFor()
     if (await page.locator('[data-testid="training-settings"]').count()) await page.click('[data-testid="settings-toggle"]')
     await shot(page, 'training-runs.png')
 
     // A long U-Net baseline, cancelled after its first epoch and resumed from the checkpoint.
-    await fillSettings(page, { 'ts-epochs2': 200 })
+    await fillSettings(page, fields({ steps2: 20_000, evalRounds: 200 }))
     await page.locator('[data-testid="ts-saved"]').waitFor()
     await page.click('[data-testid="train-unet"]')
     const detail = '[data-testid="run-detail"]'
@@ -388,7 +426,7 @@ describe('auto-promote', () => {
     await page.click('[data-testid="settings-toggle"]')
     await page.locator('[data-testid="training-settings"][data-loaded="true"]').waitFor()
     await page.check('[data-testid="ts-auto-promote"]')
-    await fillSettings(page, { 'ts-size': 32, 'ts-recon': 4, 'ts-disc': 4, 'ts-epochs1': 1, 'ts-epochs2': 1, 'ts-batch': 2 })
+    await fillSettings(page, fields({ ...TINY, steps1: 2, steps2: 2, evalRounds: 1 }))
     await page.locator('[data-testid="ts-saved"]').waitFor()
     await page.click('[data-testid="retrain-button"]')
     await phase(page, 'start')
