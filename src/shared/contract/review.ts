@@ -148,7 +148,7 @@ export interface ReviewMetrics {
   perView: Record<string, ReviewGroupMetrics>
   /** Per class, from full-resolution pixel histograms of the filtered frames. */
   curves: ReviewCurve[]
-  /** MPA/MIoU/F1 are computed on maps reduced to at most this many pixels a side. */
+  /** MPA/MIoU/F1 are computed on the stored maps at full resolution: the longest side among them. */
   maxSide: number
 }
 

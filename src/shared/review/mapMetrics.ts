@@ -1,32 +1,32 @@
 /**
  * MPA, MIoU and per-class F1 of stored prediction maps against the labels,
- * at the reviewer's thresholds, per view and overall.
+ * at the reviewer's thresholds, per view and overall, from each frame's
+ * statistics (histograms and joint table, ./predicted.ts): exact at the
+ * maps' full resolution, at any thresholds, without reading a map.
  *
- * - Predictions are the post-processor's masks (src/shared/arcd/postprocess.ts
- *   through ./predicted.ts): a defect pixel goes to the highest defect class
- *   at or above its threshold, a region class is independent.
+ * - Predictions follow the one post-processor (src/shared/arcd/postprocess.ts):
+ *   a defect pixel goes to the highest defect class at or above its
+ *   threshold, a region class is independent. Probabilities are the 8-bit
+ *   map bytes times BYTE_SCALE.
  * - MPA and MIoU follow src/shared/arcd/metrics.ts exactly (its ConfusionMatrix,
  *   background plus the defect classes, one class per pixel; truth the
- *   highest-index defect label), so they compare with a run's test report at
- *   the same thresholds. Classes without a map (the model was not trained on
- *   them) are left out by the caller, as the evaluation ignores their labels.
+ *   highest-index defect label), so they equal a run's test report at the
+ *   same thresholds where the maps are at the evaluation's resolution.
+ *   Classes without a map (the model was not trained on them) are left out by
+ *   the caller, as the evaluation ignores their labels.
  * - Per class (defects and regions alike) precision, recall, F1 and IoU of the
- *   class's mask against its own labels: the same TP/FP/FN the review's
- *   fourth pane colours.
- * Probabilities are the 8-bit map bytes times BYTE_SCALE.
+ *   class's predicted pixels against its own labels: the same TP/FP/FN the
+ *   review's fourth pane colours.
  */
 import { ConfusionMatrix, type MetricClass } from '../arcd/metrics'
 import { prf } from './outcomes'
-import { predictedMasks } from './predicted'
+import { addConfusion, ruleCounts, type JointTable, type MapClass } from './predicted'
 
-export interface MapFrame {
+export interface StatsFrame {
   view: string
-  width: number
-  height: number
-  /** Per class, in the accumulator's class order: probability x 255, or null when the model gave none. */
-  probs: (Uint8Array | null)[]
-  /** Per class: non-zero where a label of the class covers the pixel. */
-  truths: Uint8Array[]
+  /** Per class, in the accumulator's class order: its histogram, or null when the model gave no map. */
+  hists: (ArrayLike<number> | null)[]
+  joint: JointTable
 }
 
 export interface MapClassMetrics {
@@ -74,60 +74,46 @@ class Group {
 }
 
 export class MapMetricsAccumulator {
-  private readonly defects: number[] = []
-  private readonly byName: Record<string, number>
+  /** Class ids of the defect classes, in order: confusion index - 1. */
+  private readonly defectIds: number[]
   private readonly groups = new Map<string, Group>()
 
   constructor(
-    readonly classes: MetricClass[],
-    readonly thresholds: number[]
+    readonly classes: MapClass[],
+    readonly thresholds: Record<string, number>
   ) {
-    if (thresholds.length !== classes.length) throw new RangeError(`${classes.length} classes but ${thresholds.length} thresholds`)
-    classes.forEach((c, i) => c.kind === 'defect' && this.defects.push(i))
-    this.byName = Object.fromEntries(classes.map((c, i) => [c.name, thresholds[i]!]))
+    for (const c of classes) if (thresholds[c.name] === undefined) throw new RangeError(`no threshold for class "${c.name}"`)
+    this.defectIds = classes.filter((c) => c.kind === 'defect').map((c) => c.id)
   }
 
-  add(f: MapFrame): void {
+  add(f: StatsFrame): void {
     const K = this.classes.length
-    const n = f.width * f.height
-    if (f.probs.length !== K || f.truths.length !== K) throw new RangeError(`a frame needs ${K} probability maps and label masks`)
-    for (let c = 0; c < K; c++) {
-      const p = f.probs[c]
-      if ((p && p.length !== n) || f.truths[c]!.length !== n) throw new RangeError(`class ${this.classes[c]!.name}: maps must hold ${n} pixels`)
-    }
+    if (f.hists.length !== K) throw new RangeError(`a frame needs ${K} histograms (or nulls)`)
     let g = this.groups.get(f.view)
-    if (!g) this.groups.set(f.view, (g = new Group(this.defects.length, K)))
+    if (!g) this.groups.set(f.view, (g = new Group(this.defectIds.length, K)))
     g.frames++
-    const defects = this.defects
-    const masks = predictedMasks(f.probs, this.classes, this.byName)
-    for (let c = 0; c < K; c++) {
-      const m = masks[c]
-      const t = f.truths[c]!
+    const mapped = this.classes.filter((_, c) => f.hists[c] !== null)
+    this.classes.forEach((cls, c) => {
+      const h = f.hists[c]
       const cnt = g.counts[c]!
-      for (let i = 0; i < n; i++) {
-        const pred = m !== null && m[i] === 1
-        if (t[i]) {
-          if (pred) cnt.tp++
-          else cnt.fn++
-        } else if (pred) cnt.fp++
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      let truth = 0
-      let pred = 0
-      for (let d = 0; d < defects.length; d++) {
-        const c = defects[d]!
-        if (f.truths[c]![i]) truth = d + 1
-        // The rule gives a pixel to one defect class at most.
-        if (masks[c]?.[i] === 1) pred = d + 1
-      }
-      g.confusion.add(truth, pred)
-    }
+      if (!h) return
+      const k = ruleCounts(h, cls, f.joint, mapped, this.thresholds)
+      cnt.tp += k.tp
+      cnt.fp += k.fp
+      cnt.fn += k.fn
+    })
+    // The frame's table may cover fewer defect classes (a map missing): its indices go through the ids.
+    const own = new ConfusionMatrix(f.joint.classIds.length + 1)
+    addConfusion(own, f.joint, mapped, this.thresholds)
+    const to = [0, ...f.joint.classIds.map((id) => this.defectIds.indexOf(id) + 1)]
+    if (to.some((v, j) => j > 0 && v === 0)) throw new RangeError('the frame has a defect map the accumulator does not know')
+    const s = own.size
+    for (let t = 0; t < s; t++) for (let p = 0; p < s; p++) if (own.counts[t * s + p]) g.confusion.add(to[t]!, to[p]!, own.counts[t * s + p]!)
   }
 
   report(): MapMetricsReport {
     const views = [...this.groups.keys()].sort()
-    const all = new Group(this.defects.length, this.classes.length)
+    const all = new Group(this.defectIds.length, this.classes.length)
     const perView: Record<string, MapGroupMetrics> = {}
     for (const v of views) {
       const g = this.groups.get(v)!
@@ -145,7 +131,7 @@ export class MapMetricsAccumulator {
       classes: this.classes.map((c, i) => {
         const k = g.counts[i]!
         const union = k.tp + k.fp + k.fn
-        return { name: c.name, kind: c.kind, threshold: this.thresholds[i]!, ...k, ...prf(k), iou: union > 0 ? k.tp / union : null }
+        return { name: c.name, kind: c.kind, threshold: this.thresholds[c.name]!, ...k, ...prf(k), iou: union > 0 ? k.tp / union : null }
       })
     }
   }

@@ -16,9 +16,16 @@
  * above 0. (At a threshold of exactly 0 a byte-0 pixel of that class is
  * predicted, and a competing class outside the table could take it; the
  * correction does not see those.)
+ *
+ * MPA/MIoU at any threshold: the table also counts the other pixels by the
+ * defect class that is non-zero there (if any), its byte and the pixel's
+ * truth (the highest-index defect label, as the evaluation takes it), so the
+ * confusion matrix of background plus the defect classes follows exactly, at
+ * the maps' full resolution, without reading a map.
  */
+import type { ConfusionMatrix } from '../arcd/metrics'
 import { defectAt, extractMaskFromPlanes, type PostClass } from '../arcd/postprocess'
-import { BYTE_SCALE, countsAt, type PixelCounts } from './histogram'
+import { BINS, BYTE_SCALE, countsAt, thresholdByte, type PixelCounts } from './histogram'
 
 export interface MapClass extends PostClass {
   id: number
@@ -46,23 +53,46 @@ export interface JointTable {
   /** Per entry: one byte per class, then a byte of label bits (bit j: under a label of class j). */
   bytes: Uint8Array
   counts: Uint32Array
+  /**
+   * Pixels where exactly one defect map is non-zero: index
+   * ((j * (k + 1)) + truth) * 256 + byte, j the non-zero class, truth 0 for
+   * background or 1 + the highest-index class labelled there.
+   */
+  single: Uint32Array
+  /** Pixels where every defect map is 0, by truth. */
+  zero: Uint32Array
 }
 
-/** The joint table of one frame: pixels where at least two of the defect maps are non-zero. */
-export function buildJoint(classIds: readonly number[], probs: readonly ArrayLike<number>[], truths: readonly ArrayLike<number>[]): JointTable {
+/** The joint table of one frame (`size`: its pixel count, for a frame without defect maps). */
+export function buildJoint(classIds: readonly number[], probs: readonly ArrayLike<number>[], truths: readonly ArrayLike<number>[], size = probs[0]?.length ?? 0): JointTable {
   const k = classIds.length
   if (k > 8) throw new RangeError('the joint table holds at most 8 defect classes')
-  const empty: JointTable = { classIds: [...classIds], bytes: new Uint8Array(0), counts: new Uint32Array(0) }
-  if (k < 2) return empty
-  const n = probs[0]!.length
+  const n = k > 0 ? probs[0]!.length : size
+  const single = new Uint32Array(k * (k + 1) * BINS)
+  const zero = new Uint32Array(k + 1)
   const seen = new Map<number | string, number>()
   const order: (number | string)[] = []
   const numeric = k <= 5 // 8 bits a class plus k label bits stay below 2^53
   const key = new Uint8Array(k + 1)
   for (let i = 0; i < n; i++) {
     let nonzero = 0
-    for (let j = 0; j < k; j++) if (probs[j]![i]! > 0) nonzero++
-    if (nonzero < 2) continue
+    let only = -1
+    let truth = 0
+    for (let j = 0; j < k; j++) {
+      if (probs[j]![i]! > 0) {
+        nonzero++
+        only = j
+      }
+      if (truths[j]![i]) truth = j + 1
+    }
+    if (nonzero === 0) {
+      zero[truth]!++
+      continue
+    }
+    if (nonzero === 1) {
+      single[(only * (k + 1) + truth) * BINS + probs[only]![i]!]!++
+      continue
+    }
     let bits = 0
     for (let j = 0; j < k; j++) {
       key[j] = probs[j]![i]!
@@ -90,7 +120,52 @@ export function buildJoint(classIds: readonly number[], probs: readonly ArrayLik
       }
     } else bytes.set(id.split(',').map(Number), e * (k + 1))
   })
-  return { classIds: [...classIds], bytes, counts }
+  return { classIds: [...classIds], bytes, counts, single, zero }
+}
+
+function jointThresholds(joint: JointTable, classes: readonly MapClass[], thresholds: Record<string, number>): number[] {
+  return joint.classIds.map((id) => {
+    const name = classes.find((c) => c.id === id)?.name
+    const v = name !== undefined ? thresholds[name] : undefined
+    if (v === undefined) throw new Error(`no threshold for class id ${id}`)
+    return v
+  })
+}
+
+/**
+ * Adds the frame's pixels to a confusion matrix of background (0) plus the
+ * table's defect classes (1..k) under the threshold rule: truth the
+ * highest-index defect label, prediction the highest defect class at or
+ * above its threshold (ties to the lower index), as the evaluation counts.
+ */
+export function addConfusion(cm: ConfusionMatrix, joint: JointTable, classes: readonly MapClass[], thresholds: Record<string, number>): void {
+  const k = joint.classIds.length
+  if (cm.size !== k + 1) throw new RangeError(`a confusion matrix of ${k + 1} classes is needed, got ${cm.size}`)
+  const thr = jointThresholds(joint, classes, thresholds)
+  const tb = thr.map(thresholdByte)
+  // A byte-0 pixel is predicted by a class only at threshold 0, and then the first such class takes it.
+  const firstZero = (except: number): number => tb.findIndex((b, j) => b === 0 && j !== except)
+  const zeroPred = firstZero(-1) + 1
+  for (let truth = 0; truth <= k; truth++) if (joint.zero[truth]) cm.add(truth, zeroPred, joint.zero[truth]!)
+  for (let j = 0; j < k; j++) {
+    const below = firstZero(j) + 1
+    for (let truth = 0; truth <= k; truth++) {
+      const base = (j * (k + 1) + truth) * BINS
+      for (let b = 1; b < BINS; b++) {
+        const n = joint.single[base + b]!
+        if (n) cm.add(truth, b >= tb[j]! ? j + 1 : below, n)
+      }
+    }
+  }
+  const channels = joint.classIds.map((_, j) => j)
+  const probs = new Float64Array(k)
+  for (let e = 0; e < joint.counts.length; e++) {
+    const o = e * (k + 1)
+    for (let j = 0; j < k; j++) probs[j] = joint.bytes[o + j]! * BYTE_SCALE
+    const bits = joint.bytes[o + k]!
+    const truth = bits === 0 ? 0 : 32 - Math.clz32(bits)
+    cm.add(truth, defectAt(probs, 0, channels, thr) + 1, joint.counts[e]!)
+  }
 }
 
 /**
@@ -111,12 +186,7 @@ export function ruleCounts(
   const own = joint.classIds.indexOf(cls.id)
   if (own < 0) return out
   const k = joint.classIds.length
-  const thr = joint.classIds.map((id) => {
-    const name = classes.find((c) => c.id === id)?.name
-    const v = name !== undefined ? thresholds[name] : undefined
-    if (v === undefined) throw new Error(`no threshold for class id ${id}`)
-    return v
-  })
+  const thr = jointThresholds(joint, classes, thresholds)
   const channels = joint.classIds.map((_, j) => j)
   const probs = new Float64Array(k)
   for (let e = 0; e < joint.counts.length; e++) {

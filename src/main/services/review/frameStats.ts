@@ -7,26 +7,20 @@
  * is stale when the frame is inferred again or its labels change.
  *
  * Where two defect classes fire at one pixel the one threshold rule gives it
- * to one of them, so the same pass keeps the frame's joint table of such
- * pixels (src/shared/review/predicted.ts) beside the histograms.
- *
- * The same pass writes the maps reduced to METRICS_MAX_SIDE a side into
- * cache/review/model-<id>/<image>.maps, which MPA/MIoU/F1 read (reduced for
- * speed: a 1440x2560 frame's three maps are 3 x 144x256 bytes there).
+ * to one of them, and MPA/MIoU need each pixel's truth class against its
+ * prediction, so the same pass keeps the frame's joint table
+ * (src/shared/review/predicted.ts) beside the histograms. Together they give
+ * the counts, MPA, MIoU and F1 at the maps' full resolution at any
+ * thresholds.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import sharp from 'sharp'
 import type { ClassDef } from '../../../shared/contract'
-import { buildHistogram, HIST_LENGTH } from '../../../shared/review/histogram'
+import { BINS, buildHistogram, HIST_LENGTH } from '../../../shared/review/histogram'
 import { buildJoint, type JointTable } from '../../../shared/review/predicted'
 import { nowIso } from '../../db/connection'
 import { listLabels } from '../labels'
 import type { Workspace } from '../workspace'
 import { classMasks } from './labelMasks'
-import { probFile, readProb, reducedSize, type PredictionRef } from './mapFiles'
-
-export const METRICS_MAX_SIDE = 256
+import { probFile, readProb, type PredictionRef } from './mapFiles'
 
 export interface FrameStats {
   imageId: number
@@ -37,19 +31,8 @@ export interface FrameStats {
   height: number
   /** Class id -> histogram (HIST_LENGTH bins). Classes without a map (not trained) are absent. */
   hists: Map<number, Uint32Array>
-  /** Pixels where two or more defect maps are non-zero, for the exclusive defect rule. */
+  /** The defect maps' joint statistics: the exclusive defect rule and the confusion of MPA/MIoU. */
   joint: JointTable
-}
-
-export interface ReducedMaps {
-  predictionAt: string
-  width: number
-  height: number
-  probs: Map<number, Uint8Array>
-}
-
-export function reducedMapsFile(ws: Workspace, modelId: number, imageId: number): string {
-  return join(ws.paths.cache, 'review', `model-${modelId}`, `${imageId}.maps`)
 }
 
 /** Newest label revision id per frame: a label change moves it. */
@@ -63,9 +46,7 @@ export async function computeFrameStats(ws: Workspace, ref: PredictionRef, class
   if (!frame) throw new Error(`frame ${ref.imageId} no longer exists`)
   const labelsRev = labelRevision(ws, ref.imageId)
   const labels = listLabels(ws, ref.imageId)
-  const small = reducedSize(frame.width, frame.height, METRICS_MAX_SIDE)
   const hists = new Map<number, Uint32Array>()
-  const reduced: ReducedMaps = { predictionAt: ref.at, ...small, probs: new Map() }
   let size: { width: number; height: number } | null = null
   let masks: Map<number, Uint8Array> | null = null
   const defectIds: number[] = []
@@ -82,62 +63,63 @@ export async function computeFrameStats(ws: Workspace, ref: PredictionRef, class
       defectIds.push(c.id)
       defectProbs.push(prob.data)
     }
-    if (small.width === prob.width && small.height === prob.height) reduced.probs.set(c.id, prob.data)
-    else {
-      const { data } = await sharp(prob.data, { raw: { width: prob.width, height: prob.height, channels: 1 } })
-        .resize({ width: small.width, height: small.height, fit: 'fill', kernel: 'linear' })
-        .raw()
-        .toBuffer({ resolveWithObject: true })
-      reduced.probs.set(c.id, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-    }
   }
   const joint = buildJoint(
     defectIds,
     defectProbs,
-    defectIds.map((id) => masks!.get(id)!)
+    defectIds.map((id) => masks!.get(id)!),
+    size ? size.width * size.height : frame.width * frame.height
   )
-  writeReducedMaps(reducedMapsFile(ws, ref.modelId, ref.imageId), reduced)
   return { imageId: ref.imageId, predictionAt: ref.at, labelsRev, width: size?.width ?? frame.width, height: size?.height ?? frame.height, hists, joint }
 }
 
 // ------------------------------------------------------------ SQLite
 
+/** Bumped when the stored layout changes: rows of another version are counted again. */
+const STATS_FORMAT = 2
+
 /**
- * class_ids holds {ids, joint, entries}; the blob the histograms, then the
- * joint table's bytes and its counts (uint32 LE). Rows from before the joint
- * table (class_ids a plain array) do not decode and are counted again.
+ * class_ids holds {v, ids, joint, entries}; the blob, all uint32 LE except
+ * the table's bytes: the histograms, the table's single and zero counts
+ * (src/shared/review/predicted.ts), its entries' bytes, their counts.
  */
 function encodeStats(hists: Map<number, Uint32Array>, joint: JointTable): { classIds: string; blob: Buffer } {
   const ids = [...hists.keys()]
   const entries = joint.counts.length
-  const histBytes = ids.length * HIST_LENGTH * 4
-  const blob = Buffer.alloc(histBytes + joint.bytes.length + entries * 4)
-  ids.forEach((id, c) => {
-    const h = hists.get(id)!
-    for (let k = 0; k < HIST_LENGTH; k++) blob.writeUInt32LE(h[k]!, (c * HIST_LENGTH + k) * 4)
-  })
-  blob.set(joint.bytes, histBytes)
-  for (let e = 0; e < entries; e++) blob.writeUInt32LE(joint.counts[e]!, histBytes + joint.bytes.length + e * 4)
-  return { classIds: JSON.stringify({ ids, joint: joint.classIds, entries }), blob }
+  const words = [...ids.map((id) => hists.get(id)!), joint.single, joint.zero]
+  const wordBytes = words.reduce((n, a) => n + a.length * 4, 0)
+  const blob = Buffer.alloc(wordBytes + joint.bytes.length + entries * 4)
+  let o = 0
+  for (const a of words) for (let k = 0; k < a.length; k++, o += 4) blob.writeUInt32LE(a[k]!, o)
+  blob.set(joint.bytes, o)
+  o += joint.bytes.length
+  for (let e = 0; e < entries; e++, o += 4) blob.writeUInt32LE(joint.counts[e]!, o)
+  return { classIds: JSON.stringify({ v: STATS_FORMAT, ids, joint: joint.classIds, entries }), blob }
 }
 
 function decodeStats(classIds: string, blob: Buffer): { hists: Map<number, Uint32Array>; joint: JointTable } | null {
-  const head = JSON.parse(classIds) as { ids?: number[]; joint?: number[]; entries?: number } | number[]
-  if (Array.isArray(head) || !head.ids || !head.joint || head.entries === undefined) return null
+  const head = JSON.parse(classIds) as { v?: number; ids: number[]; joint: number[]; entries: number } | number[]
+  if (Array.isArray(head) || head.v !== STATS_FORMAT) return null
   const { ids, joint: jointIds, entries } = head
-  const histBytes = ids.length * HIST_LENGTH * 4
-  const jointBytes = entries * (jointIds.length + 1)
-  if (blob.length !== histBytes + jointBytes + entries * 4) throw new Error(`review statistics: ${blob.length} bytes for ${ids.length} classes and ${entries} joint entries`)
-  const hists = new Map(
-    ids.map((id, c) => {
-      const h = new Uint32Array(HIST_LENGTH)
-      for (let k = 0; k < HIST_LENGTH; k++) h[k] = blob.readUInt32LE((c * HIST_LENGTH + k) * 4)
-      return [id, h]
-    })
-  )
+  const k = jointIds.length
+  const sizes = [...ids.map(() => HIST_LENGTH), k * (k + 1) * BINS, k + 1]
+  const wordBytes = sizes.reduce((n, v) => n + v * 4, 0)
+  const jointBytes = entries * (k + 1)
+  if (blob.length !== wordBytes + jointBytes + entries * 4) throw new Error(`review statistics: ${blob.length} bytes for ${ids.length} classes and ${entries} joint entries`)
+  let o = 0
+  const words = sizes.map((len) => {
+    const a = new Uint32Array(len)
+    for (let q = 0; q < len; q++, o += 4) a[q] = blob.readUInt32LE(o)
+    return a
+  })
+  const bytes = Uint8Array.from(blob.subarray(o, o + jointBytes))
+  o += jointBytes
   const counts = new Uint32Array(entries)
-  for (let e = 0; e < entries; e++) counts[e] = blob.readUInt32LE(histBytes + jointBytes + e * 4)
-  return { hists, joint: { classIds: jointIds, bytes: Uint8Array.from(blob.subarray(histBytes, histBytes + jointBytes)), counts } }
+  for (let e = 0; e < entries; e++, o += 4) counts[e] = blob.readUInt32LE(o)
+  return {
+    hists: new Map(ids.map((id, c) => [id, words[c]!])),
+    joint: { classIds: jointIds, bytes, counts, single: words[ids.length]!, zero: words[ids.length + 1]! }
+  }
 }
 
 export function saveFrameStats(ws: Workspace, modelId: number, s: FrameStats): void {
@@ -189,39 +171,4 @@ export function predictionStates(ws: Workspace, modelId: number): PredictionStat
       )
       .all(modelId) as { image_id: number; maps_path: string | null; created_at: string; run_id: number | null; rev: number }[]
   ).map((r) => ({ imageId: r.image_id, mapsPath: r.maps_path, at: r.created_at, runId: r.run_id, labelsRev: r.rev }))
-}
-
-// ------------------------------------------------------------ reduced maps on disk
-
-/** Layout: uint32 LE header length, JSON header {predictionAt, width, height, classIds}, then width*height bytes per class. */
-function writeReducedMaps(file: string, m: ReducedMaps): void {
-  const ids = [...m.probs.keys()]
-  const header = Buffer.from(JSON.stringify({ predictionAt: m.predictionAt, width: m.width, height: m.height, classIds: ids }))
-  const len = Buffer.alloc(4)
-  len.writeUInt32LE(header.length, 0)
-  mkdirSync(join(file, '..'), { recursive: true })
-  const tmp = `${file}.tmp-${process.pid}`
-  writeFileSync(tmp, Buffer.concat([len, header, ...ids.map((id) => m.probs.get(id)!)]))
-  renameSync(tmp, file)
-}
-
-/** The reduced maps, or null when missing, unreadable or of another prediction. */
-export function readReducedMaps(file: string, predictionAt: string): ReducedMaps | null {
-  let buf: Buffer
-  try {
-    buf = readFileSync(file)
-  } catch {
-    return null
-  }
-  try {
-    const n = buf.readUInt32LE(0)
-    const h = JSON.parse(buf.subarray(4, 4 + n).toString()) as { predictionAt: string; width: number; height: number; classIds: number[] }
-    if (h.predictionAt !== predictionAt) return null
-    const px = h.width * h.height
-    if (buf.length !== 4 + n + px * h.classIds.length) return null
-    const probs = new Map(h.classIds.map((id, c) => [id, new Uint8Array(buf.buffer, buf.byteOffset + 4 + n + c * px, px)]))
-    return { predictionAt: h.predictionAt, width: h.width, height: h.height, probs }
-  } catch {
-    return null
-  }
 }

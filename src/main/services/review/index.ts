@@ -1,4 +1,3 @@
 /** The review workspace's services; the handlers bind them to the review.* channels. */
 export { reviewServiceFor, ReviewService, type FrameInferrer, type ReviewScope } from './reviewService'
-export { METRICS_MAX_SIDE } from './frameStats'
 export { SERVED_MAX_SIDE } from './servedMaps'

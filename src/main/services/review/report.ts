@@ -215,7 +215,7 @@ export async function writeReviewReport(input: ReportInput): Promise<ReviewRepor
     OUTCOME_COLOURS.fp
   )}"></i>FP: predicted, not labelled</span><span><i class="sw" style="background:${hex(OUTCOME_COLOURS.fn)}"></i>FN: labelled, not predicted</span><span>heatmap 0 <i class="ramp" style="background:linear-gradient(to right,${ramp})"></i> 1</span></p>
 <h2>Metrics per class and view</h2>
-<p class="muted">Percentages. MPA and MIoU over background and the defect classes (one class per pixel, as in training); F1, precision (P), recall (R) and IoU per class against its own labels. Computed from the stored maps reduced to at most ${metrics.maxSide} px a side.</p>
+<p class="muted">Percentages. MPA and MIoU over background and the defect classes (one class per pixel, as in training); F1, precision (P), recall (R) and IoU per class against its own labels. Computed from the stored maps at full resolution (up to ${metrics.maxSide} px a side).</p>
 ${metricsTable(metrics, classes)}
 <h2>Frames per class and view</h2>
 <p class="muted">TP: labelled and the prediction touches the label; FN: labelled, not found; FP: not labelled, predicted; TN: neither.</p>

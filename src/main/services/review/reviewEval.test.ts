@@ -9,8 +9,11 @@
  *
  * Where the two could differ only through 8-bit storage, the setup keeps them
  * apart from that, and says so:
- * - Frames are small (at most 256 px a side): the evaluation's analysis
- *   resolution, the stored maps and the review's metrics maps are all native.
+ * - Frames are at most 1024 px on the short side, so the evaluation's
+ *   analysis resolution is native, as are the stored maps the review counts
+ *   (and longer than 256 px, where the review once reduced its maps). Above
+ *   1024 the engine scores at the analysis scale and stores maps resampled
+ *   to frame size: there the two differ by that resampling.
  * - Thresholds sit half a grey level below a byte value: there "p >= t" on
  *   the engine's float and "byte * (1/255) >= t" on the stored PNG (byte =
  *   round(255 p)) agree on every pixel. At other thresholds a pixel within
@@ -47,7 +50,7 @@ let ml: MlService | null = null
 beforeAll(async () => {
   const tmp = tempDir()
   cleanup = tmp.cleanup
-  const demo = await createDemoWorkspace(join(tmp.dir, 'ws'), { framesPerView: 8, width: 64, height: 96, defectRate: 0.6, unlabeledFraction: 0 })
+  const demo = await createDemoWorkspace(join(tmp.dir, 'ws'), { framesPerView: 8, width: 64, height: 288, defectRate: 0.6, unlabeledFraction: 0 })
   ws = demo.workspace
   // Splits are drawn per view and class, which leaves few test frames in a workspace this small:
   // in each view the first labelled frame and the first normal one become test frames.
@@ -149,6 +152,7 @@ describe('review metrics against the run test report', () => {
       const m = await review.metrics({ modelId, filter, ...(saved ? {} : { thresholds: thr }) })
       expect(m.thresholds).toMatchObject(thr)
       expect(m.overall.frames).toBe(testItems.length)
+      expect(m.maxSide).toBe(288)
       expect(m.overall.mpa).toBeCloseTo(report.overall.mpa!, 12)
       expect(m.overall.miou).toBeCloseTo(report.overall.miou!, 12)
       for (const [view, g] of Object.entries(report.perView)) {

@@ -19,7 +19,7 @@ import { listClasses } from '../classes'
 import type { EventHub } from '../events'
 import type { Workspace } from '../workspace'
 import { computeFrameStats, loadFrameStats, predictionStates, saveFrameStats, type FrameStats, type PredictionState } from './frameStats'
-import { computeReviewMetrics, ReducedMapCache } from './metrics'
+import { computeReviewMetrics } from './metrics'
 import { effectiveThresholds, listReviewModels, modelClassNames, resolveModel, saveThresholds } from './models'
 import { assembleQueue, latestVerdicts, predictedFrames, unpredictedFrameIds } from './queue'
 import { writeReviewReport } from './report'
@@ -53,7 +53,6 @@ export class ReviewService {
   private readonly refreshes = new Map<number, Refresh>()
   /** Frames whose maps could not be read, by the state that failed, so they are not retried until it changes. */
   private readonly broken = new Map<string, string>()
-  private readonly reduced = new ReducedMapCache()
   private readonly wanted = new Map<number, Map<number, PredictionState>>()
 
   constructor(
@@ -99,7 +98,7 @@ export class ReviewService {
   async metrics(scope: ReviewScope): Promise<ReviewMetrics> {
     const q = await this.queue(scope)
     const classes = this.classesWithMaps(q)
-    return computeReviewMetrics(this.ws, this.reduced, q.modelId, q.items, this.statsOf(q.modelId), classes, q.thresholds)
+    return computeReviewMetrics(q.modelId, q.items, this.statsOf(q.modelId), classes, q.thresholds)
   }
 
   maps(modelId: number, imageId: number): Promise<ReviewMaps> {
@@ -165,7 +164,7 @@ export class ReviewService {
   async report(scope: ReviewScope & { worst?: number }): Promise<ReviewReport> {
     const queue = await this.queue(scope)
     const classes = this.classesWithMaps(queue)
-    const metrics = await computeReviewMetrics(this.ws, this.reduced, queue.modelId, queue.items, this.statsOf(queue.modelId), classes, queue.thresholds)
+    const metrics = computeReviewMetrics(queue.modelId, queue.items, this.statsOf(queue.modelId), classes, queue.thresholds)
     return writeReviewReport({
       ws: this.ws,
       model: resolveModel(this.ws, queue.modelId),

@@ -168,7 +168,7 @@ export function SidePanel(p: Props) {
       </section>
       <section className={p.metricsStale ? 'review-stale' : undefined}>
         <h3>
-          Metrics <span className="muted">(filtered frames, maps at ≤ {p.metrics?.maxSide ?? '…'} px)</span>
+          Metrics <span className="muted">(filtered frames, full-resolution maps)</span>
         </h3>
         {p.metrics ? <MetricsTable metrics={p.metrics} /> : <p className="muted">…</p>}
         {p.metrics?.curves.map((c) => (
