@@ -6,7 +6,7 @@
 export { initBackend, BACKEND_ENV } from './select'
 export type { BackendReport, BackendName, BackendChoice, InitBackendOptions } from './select'
 export { resolveWasmDir, WASM_DIR_ENV, WASM_BINARIES } from './wasmDir'
-export { WASM_THREADS_ENV, MAX_WASM_THREADS } from './wasmThreads'
+export { WASM_THREADS_ENV, MAX_WASM_THREADS, DEFAULT_WASM_THREADS } from './wasmThreads'
 export { registerWasmTrainingKernels, registerCpuKernelFixes, WASM_TRAINING_KERNELS, CPU_FIXED_KERNELS } from './registerKernels'
 export { registerDilatedConvGradients } from './dilatedConvGrad'
 export { gradParity, kernelParity, relativeError, seededRandom } from './parity'

@@ -3,7 +3,7 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { registerDilatedConvGradients } from './dilatedConvGrad'
 import { registerCpuKernelFixes, registerWasmTrainingKernels } from './registerKernels'
 import { nodeRequire, resolveWasmDir } from './wasmDir'
-import { installThreadedWasm, restoreStockWasm, threadedWasmFailure, threadsFromEnv, WASM_THREADS_ENV } from './wasmThreads'
+import { DEFAULT_WASM_THREADS, installThreadedWasm, restoreStockWasm, threadedWasmFailure, wantedWasmThreads, WASM_THREADS_ENV } from './wasmThreads'
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
 export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu'
@@ -23,9 +23,12 @@ export interface InitBackendOptions {
   /** Directory of the .wasm binaries; else DEFECT_STUDIO_WASM_DIR, else the installed package. */
   wasmDir?: string
   /**
-   * Threads for wasm: > 1 loads the multi-threaded build (see wasmThreads.ts);
-   * else DEFECT_STUDIO_WASM_THREADS (a count or 'auto'); default 1, the stock
-   * single-threaded build. Only takes effect before wasm first initialises.
+   * Threads for wasm: > 1 loads the multi-threaded build (see wasmThreads.ts),
+   * 1 the stock single-threaded one. Else DEFECT_STUDIO_WASM_THREADS (a count
+   * or 'auto'), else DEFAULT_WASM_THREADS (2) when the machine has the cores.
+   * A thread count below the default, or a threaded build that fails to
+   * start, is listed in `skipped` with the reason. Only takes effect before
+   * wasm first initialises.
    */
   wasmThreads?: number
   /** Defaults to process.env; tests pass their own. */
@@ -91,16 +94,18 @@ async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<
       return { ok: false, reason: message(e) }
     }
     // The binaries are read once, when wasm first initialises; later calls reuse them.
-    let threads: number | null
+    let wanted: { threads: number; reason: string | null }
     try {
-      threads = opts.wasmThreads !== undefined ? (opts.wasmThreads > 1 ? opts.wasmThreads : null) : threadsFromEnv(env[WASM_THREADS_ENV])
+      wanted = wantedWasmThreads(opts.wasmThreads, env[WASM_THREADS_ENV])
     } catch (e) {
       return { ok: false, reason: message(e) }
     }
+    const threads = wanted.threads
     const skipped: BackendReport['skipped'] = []
     let threaded = false
     if (tf.findBackend('wasm') === null) {
-      if (threads !== null) {
+      if (wanted.reason !== null) skipped.push({ name: `wasm (${DEFAULT_WASM_THREADS} threads)`, reason: wanted.reason })
+      if (threads > 1) {
         try {
           threaded = installThreadedWasm({ wasmDir: dir, threads })
         } catch (e) {

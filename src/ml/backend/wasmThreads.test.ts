@@ -2,16 +2,29 @@ import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { initBackend } from './select'
 import { gradParity } from './parity'
-import { threadsFromEnv, WASM_THREADS_ENV } from './wasmThreads'
+import { DEFAULT_WASM_THREADS, threadsFromEnv, wantedWasmThreads, WASM_THREADS_ENV } from './wasmThreads'
 
 describe('multi-threaded wasm build', () => {
   it('reads the thread count from the environment', () => {
     expect(threadsFromEnv(undefined)).toBeNull()
-    expect(threadsFromEnv('1')).toBeNull()
+    expect(threadsFromEnv('')).toBeNull()
+    expect(threadsFromEnv('1')).toBe(1)
+    expect(threadsFromEnv('0')).toBe(1)
     expect(threadsFromEnv('3')).toBe(3)
     expect(threadsFromEnv('64')).toBe(8)
     expect(threadsFromEnv('auto')).toBeGreaterThanOrEqual(1)
     expect(() => threadsFromEnv('many')).toThrow(new RegExp(`${WASM_THREADS_ENV} must be a thread count or 'auto', got 'many'`))
+  })
+
+  it('defaults to two threads where there are two cores, and says why it uses fewer', () => {
+    expect(wantedWasmThreads(undefined, undefined, 2)).toEqual({ threads: 2, reason: null })
+    expect(wantedWasmThreads(undefined, undefined, 16)).toEqual({ threads: DEFAULT_WASM_THREADS, reason: null })
+    expect(wantedWasmThreads(undefined, undefined, 1)).toEqual({ threads: 1, reason: '1 CPU core: a second thread would not be faster' })
+    expect(wantedWasmThreads(undefined, '1', 2)).toEqual({ threads: 1, reason: `${WASM_THREADS_ENV}=1` })
+    expect(wantedWasmThreads(undefined, '4', 2)).toEqual({ threads: 4, reason: null })
+    // The option beats the environment.
+    expect(wantedWasmThreads(1, '4', 2)).toEqual({ threads: 1, reason: 'wasmThreads: 1' })
+    expect(wantedWasmThreads(2, '1', 2)).toEqual({ threads: 2, reason: null })
   })
 
   it('runs with two threads and trains like the cpu backend', async () => {

@@ -23,8 +23,23 @@ import { nodeRequire } from './wasmDir'
  * wasm kernel (and ours) applies unchanged.
  */
 
-/** Env var asking for the threaded build: a thread count (>= 2), or 'auto' for all cores. */
+/**
+ * Env var setting the wasm thread count: a number (1 forces the stock
+ * single-threaded build), or 'auto' for all cores. Unset: DEFAULT_WASM_THREADS.
+ */
 export const WASM_THREADS_ENV = 'DEFECT_STUDIO_WASM_THREADS'
+
+/**
+ * Threads wasm trains with unless told otherwise: 2, the cores of the
+ * machines this app targets. With both threads the convolutions and their
+ * gradients (one XNNPACK convolution each, see kernels/conv2dGrads.ts) run
+ * about twice as fast; with fewer cores than threads the pool would only
+ * time-slice, so the default drops to what the machine has.
+ */
+export const DEFAULT_WASM_THREADS = 2
+
+/** Starting the threaded build never takes this long; past it, something (a worker) hangs and the stock build takes over. */
+export const THREADED_START_TIMEOUT_MS = 30_000
 
 /** XNNPACK's pool in this build is created with at most 8 threads (8 pre-spawned workers). */
 export const MAX_WASM_THREADS = 8
@@ -52,13 +67,29 @@ interface ThreadedModule {
 
 type Factory = (config: Record<string, unknown>) => Promise<ThreadedModule>
 
-/** Parses the env value; null when threads were not asked for. */
+/** Parses the env value; null when it is unset (the default applies), 1 when threads are turned off. */
 export function threadsFromEnv(value: string | undefined): number | null {
-  if (value === undefined || value === '' || value === '1' || value === '0') return null
+  if (value === undefined || value === '') return null
   if (value === 'auto') return Math.min(MAX_WASM_THREADS, os.availableParallelism())
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${WASM_THREADS_ENV} must be a thread count or 'auto', got '${value}'`)
-  return Math.min(MAX_WASM_THREADS, n)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${WASM_THREADS_ENV} must be a thread count or 'auto', got '${value}'`)
+  return Math.max(1, Math.min(MAX_WASM_THREADS, n))
+}
+
+/**
+ * The thread count to ask for and, when it is less than the default, why
+ * (for the backend report). `explicit` (an option) beats the env var, which
+ * beats DEFAULT_WASM_THREADS capped at the cores available.
+ */
+export function wantedWasmThreads(explicit: number | undefined, envValue: string | undefined, cores = os.availableParallelism()): { threads: number; reason: string | null } {
+  if (explicit !== undefined) {
+    const threads = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(explicit)))
+    return { threads, reason: threads < DEFAULT_WASM_THREADS ? `wasmThreads: ${explicit}` : null }
+  }
+  const fromEnv = threadsFromEnv(envValue)
+  if (fromEnv !== null) return { threads: fromEnv, reason: fromEnv < DEFAULT_WASM_THREADS ? `${WASM_THREADS_ENV}=${envValue}` : null }
+  const threads = Math.max(1, Math.min(DEFAULT_WASM_THREADS, cores))
+  return { threads, reason: threads < DEFAULT_WASM_THREADS ? `${cores} CPU core${cores === 1 ? '' : 's'}: a second thread would not be faster` : null }
 }
 
 /** Writes `content` under a name keyed by its hash (once), returns the path. */
@@ -113,6 +144,14 @@ export function installThreadedWasm(opts: { wasmDir: string; threads: number; sc
         lastFailure = e instanceof Error ? e.message : String(e)
         reject(e)
       }
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<never>((_, r) => {
+        timer = setTimeout(() => {
+          lastFailure = `did not start within ${THREADED_START_TIMEOUT_MS / 1000} s`
+          r(new Error(lastFailure))
+        }, THREADED_START_TIMEOUT_MS)
+        timer.unref()
+      })
       const module = await Promise.race([
         factory({
           locateFile: (file: string) => (file.endsWith('.worker.js') ? workerFile : path.join(opts.wasmDir, file)),
@@ -126,8 +165,9 @@ export function installThreadedWasm(opts: { wasmDir: string; threads: number; sc
             return {}
           }
         }),
-        failed
-      ])
+        failed,
+        timeout
+      ]).finally(() => clearTimeout(timer))
       module.tfjs = {
         init: module.cwrap('init', null, []),
         initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
