@@ -3,8 +3,9 @@
  * small demo workspace (40 frames of 48x96) after a short real training:
  * the model runs over the frames from the Review page, the queue comes in
  * FP-evidence order, the four panes show and zoom together, a threshold
- * moves the counts, and a false positive and an accepted true defect
- * survive a reload. The report is self-contained.
+ * moves the counts, a false positive and an accepted true defect survive a
+ * reload, and a class the model has no output for is listed as not trained.
+ * The report is self-contained.
  */
 import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
@@ -96,7 +97,7 @@ describe('review workspace', () => {
     // A short real training through the contract, then its model becomes the active one.
     const runId = await page.evaluate(async () => {
       const api = (window as unknown as ReviewWindow).api
-      await api.settings.setTraining({ size: 32, reconBase: 4, discBase: 4, epochs1: 1, epochs2: 2, batchSize: 2 })
+      await api.settings.setTraining({ budgetMinutes: 0, size: 32, reconBase: 4, discBase: 4, reconDepth: 2, discDepth: 2, steps1: 6, steps2: 12, evalRounds: 2, batchSize: 2 })
       return (await api.runs.train({})).runId
     })
     const run = await until(
@@ -235,6 +236,19 @@ describe('review workspace', () => {
     expect(labels.length).toBeGreaterThan(0)
     expect(labels.every((l) => l.source === 'model')).toBe(true)
     expect((await getImage(tdId)).status).toBe('labeled')
+  })
+
+  it('lists a class the model has no output for as not trained', async () => {
+    // Added after training: the model has no map for it.
+    await page.evaluate(() => (window as unknown as ReviewWindow).api.classes.save({ name: 'scratch', color: '#12ab34', kind: 'defect' }))
+    await page.locator('[data-testid="threshold-untrained-scratch"]', { hasText: 'not trained' }).waitFor()
+    expect(await page.locator('[data-testid="threshold-scratch"]').count()).toBe(0)
+    expect(await page.locator('[data-testid="rf-class-scratch"]').textContent()).toContain('not trained')
+    expect(await page.locator('[data-testid="review-focus"] option', { hasText: 'scratch' }).isDisabled()).toBe(true)
+    expect(await page.locator('[data-testid="count-all-scratch"]').count()).toBe(0)
+    // The trained classes keep their sliders and counts.
+    await page.locator('[data-testid="threshold-fold"]').waitFor()
+    expect(await page.locator('[data-testid="count-all-fold"]').count()).toBe(1)
   })
 
   it('exports a self-contained HTML report', async () => {

@@ -109,7 +109,8 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   useEffect(() => {
     // Cached frames reload by the versions the new queue carries.
     const offChanged = api().on('workspace.changed', (e) => {
-      if (e.what === 'predictions' || e.what === 'labels' || e.what === 'images') {
+      // A class added or removed changes which classes the model was trained on and what is counted.
+      if (e.what === 'predictions' || e.what === 'labels' || e.what === 'images' || e.what === 'classes') {
         throttledQueue()
         setMetricsTick((t) => t + 1)
       }
