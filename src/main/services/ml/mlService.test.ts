@@ -161,10 +161,15 @@ describe('in-app training', () => {
   }, 600_000)
 
   it('retrains warm-started from the active model (lower first loss than a cold start) and does not promote when declined', async () => {
-    ml.promote(firstRun)
+    // A model worth starting from: six times the tiny runs' stage-2 steps (a few steps barely move the calibrated start).
+    setTrainingSettings(ws, { steps2: 48 })
+    const base = ml.train()
+    await waitForState(base, ['done', 'failed'])
+    setTrainingSettings(ws, { steps2: 8 })
+    ml.promote(base)
     const active = ml.retrainStatus().activeModel!
-    expect(active.runId).toBe(firstRun)
-    const cold = ml.train({ testImageIds: getRun(ws, firstRun).snapshot!.testImageIds })
+    expect(active.runId).toBe(base)
+    const cold = ml.train({ testImageIds: getRun(ws, base).snapshot!.testImageIds })
     await waitForState(cold, ['done', 'failed'])
     const retrain = ml.retrain()
     await waitForState(retrain, ['done', 'failed'])
@@ -172,7 +177,11 @@ describe('in-app training', () => {
     expect(warm.state).toBe('done')
     expect(warm.warmStartModelId).toBe(active.id)
     // Same frames tested as the active model, so the comparison is like for like.
-    expect(compareRuns(ws, firstRun, retrain).data.sameTestSet).toBe(true)
+    expect(compareRuns(ws, base, retrain).data.sameTestSet).toBe(true)
+    // Stage 1 was left out: the run says its reconstruction net is the active model's.
+    expect(warm.setup?.skipStage1).toBe(true)
+    expect(warm.outcome?.plan?.reconReused).toBe(true)
+    expect(warm.epochs.some((e) => e.stage === 'recon')).toBe(false)
     const firstDisc = (id: number) => getRun(ws, id).epochs.find((e) => e.stage === 'disc')!.trainLoss
     expect(firstDisc(retrain)).toBeLessThan(firstDisc(cold))
     expect(ml.retrainStatus().pending?.id).toBe(retrain)
