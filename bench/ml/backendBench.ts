@@ -1,23 +1,28 @@
 import * as tf from '@tensorflow/tfjs'
+import { spawnSync } from 'node:child_process'
 import os from 'node:os'
+import path from 'node:path'
 import { initBackend, type BackendChoice, type BackendReport } from '../../src/ml/backend'
 import { BENCH_UNET, createUNet, type UNetSpec } from './unet'
 import { ensureTorch, runTorch, type TorchTiming } from './torchRunner'
 
 /**
- * Times the bench U-Net on TF.js backends and its PyTorch twin in the same
- * run: forward at 128 and 256 (batch 1), one Adam training step (batch 4 at
- * 128, MSE on the sigmoid output). Medians over `reps` after `warmup`.
+ * Times the bench U-Net (the app's CPU preset widths) on TF.js backends and
+ * its PyTorch twin in the same run: forward at 128 and 256 (batch 1), one
+ * Adam training step (batch 8 at 128, MSE on the sigmoid output). Medians
+ * over `reps` after `warmup`. wasm can be timed at several thread counts;
+ * each runs in its own process because wasm initialises once per process.
  */
 
 export interface BenchOptions {
   /** TF.js backends to time; default: whichever initBackend picks. */
   backends?: BackendChoice[]
   /**
-   * > 1 times wasm on the multi-threaded build. wasm initialises once per
-   * process, so compare thread counts in separate runs.
+   * wasm thread counts to time, one row each (1: the stock build, > 1: the
+   * threaded one). Default: whatever initBackend picks (2 where it can).
+   * With more than one count, each wasm row is timed in a child process.
    */
-  wasmThreads?: number
+  wasmThreads?: number | number[]
   /** PyTorch thread counts to time (one row each); [] skips PyTorch. Default [1, 2]. */
   torchThreads?: number[]
   /**
@@ -62,6 +67,9 @@ export interface BenchRow {
   flops256: number
   forward128Ms: number | null
   forward256Ms: number | null
+  /** The training step's batch: trainBatch images of trainSize x trainSize. */
+  trainBatch: number
+  trainSize: number
   trainStepMs: number | null
   trainImagesPerSec: number | null
   /** This row's time divided by the reference PyTorch row's (null when PyTorch was not timed). */
@@ -104,14 +112,12 @@ function describe(r: BackendReport): string {
   return r.gpu ? 'libtensorflow GPU' : 'libtensorflow CPU'
 }
 
-async function benchTfjs(
-  choice: BackendChoice | undefined,
-  o: Required<Omit<BenchOptions, 'backends' | 'ratioThreads' | 'log'>>,
-  log: (msg: string) => void
-): Promise<BenchRow> {
+type Resolved = Required<Omit<BenchOptions, 'backends' | 'ratioThreads' | 'log' | 'wasmThreads'>>
+
+async function benchTfjs(choice: BackendChoice | undefined, wasmThreads: number | undefined, o: Resolved, log: (msg: string) => void): Promise<BenchRow> {
   const report = await initBackend({
     ...(choice === undefined ? {} : { prefer: choice, env: {} }),
-    ...(o.wasmThreads > 1 ? { wasmThreads: o.wasmThreads } : {})
+    ...(wasmThreads === undefined ? {} : { wasmThreads })
   })
   const net = createUNet(o.spec, 1)
   const network = `unet-b${o.spec.base}-d${o.spec.depth}`
@@ -123,9 +129,16 @@ async function benchTfjs(
     params: net.paramCount,
     flops128: net.flops(o.sizes[0]),
     flops256: net.flops(o.sizes[1]),
+    trainBatch: o.trainBatch,
+    trainSize: o.trainSize,
     ratio: null,
     ratioTo: null,
     clock: o.clock
+  }
+  const threadNote = report.skipped.filter((s) => s.name.startsWith('wasm (')).map((s) => `${s.name}: ${s.reason}`)
+  if (report.name === 'wasm' && wasmThreads !== undefined && (report.threads ?? 1) !== wasmThreads) {
+    // Asked for a thread count the machine did not give: say so rather than mislabel the row.
+    log(`wasm: asked for ${wasmThreads} thread(s), running ${report.threads ?? 1} (${threadNote.join('; ')})`)
   }
   if (choice !== undefined && (report.name === 'tensorflow-gpu' ? 'tensorflow' : report.name) !== choice) {
     net.dispose()
@@ -153,7 +166,7 @@ async function benchTfjs(
         )
       )
       x.dispose()
-      log(`${report.name}: forward ${size} = ${forward[forward.length - 1]!.toFixed(1)} ms`)
+      log(`${report.name} (${describe(report)}): forward ${size} = ${forward[forward.length - 1]!.toFixed(1)} ms`)
     }
     const opt = tf.train.adam(1e-4)
     const xb = tf.randomUniform([o.trainBatch, o.trainSize, o.trainSize, o.spec.inChannels], 0, 1, 'float32', 4) as tf.Tensor4D
@@ -169,12 +182,13 @@ async function benchTfjs(
       reps,
       o.clock
     )
-    log(`${report.name}: train step = ${train.toFixed(1)} ms`)
+    log(`${report.name} (${describe(report)}): train step = ${train.toFixed(1)} ms`)
     opt.dispose()
     tf.dispose([xb, yb])
+    const notes = [...(slow ? [`median of ${reps} run(s); training step timed without warmup`] : []), ...(report.name === 'wasm' && (report.threads ?? 1) < (wasmThreads ?? 2) ? threadNote : [])]
     return {
       ...base,
-      ...(slow ? { note: `median of ${reps} run(s); training step timed without warmup` } : {}),
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
       forward128Ms: forward[0]!,
       forward256Ms: forward[1]!,
       trainStepMs: train,
@@ -188,7 +202,7 @@ async function benchTfjs(
   }
 }
 
-function torchRow(t: TorchTiming, o: { sizes: [number, number]; trainBatch: number; network: string; flops128: number; flops256: number; clock: 'wall' | 'cpu' }): BenchRow {
+function torchRow(t: TorchTiming, o: { sizes: [number, number]; trainBatch: number; trainSize: number; network: string; flops128: number; flops256: number; clock: 'wall' | 'cpu' }): BenchRow {
   return {
     backend: 'pytorch',
     detail: `torch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
@@ -199,6 +213,8 @@ function torchRow(t: TorchTiming, o: { sizes: [number, number]; trainBatch: numb
     flops256: o.flops256,
     forward128Ms: t.forwardMs[String(o.sizes[0])] ?? null,
     forward256Ms: t.forwardMs[String(o.sizes[1])] ?? null,
+    trainBatch: o.trainBatch,
+    trainSize: o.trainSize,
     trainStepMs: t.trainStepMs,
     trainImagesPerSec: (o.trainBatch * 1000) / t.trainStepMs,
     ratio: null,
@@ -208,9 +224,41 @@ function torchRow(t: TorchTiming, o: { sizes: [number, number]; trainBatch: numb
   }
 }
 
+/**
+ * One wasm row timed by bench/ml/cli.ts in a fresh process (wasm's thread
+ * count is fixed when it first initialises). The child runs with the same
+ * loader flags (tsx) as this process.
+ */
+function benchWasmInChild(threads: number, o: Resolved, log: (msg: string) => void): BenchRow {
+  const cli = path.join(__dirname, 'cli.ts')
+  const args = [
+    ...process.execArgv,
+    cli,
+    '--backends', 'wasm',
+    '--wasm-threads', String(threads),
+    '--no-torch',
+    '--json',
+    '--warmup', String(o.warmup),
+    '--reps', String(o.reps),
+    '--clock', o.clock,
+    '--train-batch', String(o.trainBatch),
+    '--train-size', String(o.trainSize),
+    '--sizes', o.sizes.join(','),
+    '--base', String(o.spec.base),
+    '--depth', String(o.spec.depth)
+  ]
+  log(`wasm ${threads} thread(s): timing in a child process`)
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 16 << 20 })
+  if (r.stderr) log(r.stderr.trimEnd())
+  if (r.status !== 0) throw new Error(`wasm bench at ${threads} thread(s) failed: ${(r.stderr ?? String(r.error)).trim().split('\n').slice(-2).join(' | ')}`)
+  const rows = JSON.parse(r.stdout) as BenchRow[]
+  if (rows.length !== 1) throw new Error(`wasm bench at ${threads} thread(s) printed ${rows.length} rows`)
+  return rows[0]!
+}
+
 export async function runBackendBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
   const log = opts.log ?? (() => undefined)
-  const o = {
+  const o: Resolved = {
     torchThreads: opts.torchThreads ?? [1, 2],
     installTorch: opts.installTorch ?? true,
     warmup: opts.warmup ?? 2,
@@ -218,13 +266,17 @@ export async function runBackendBench(opts: BenchOptions = {}): Promise<BenchRow
     cpuReps: opts.cpuReps ?? 1,
     sizes: opts.sizes ?? ([128, 256] as [number, number]),
     trainSize: opts.trainSize ?? 128,
-    trainBatch: opts.trainBatch ?? 4,
+    trainBatch: opts.trainBatch ?? 8,
     spec: opts.spec ?? BENCH_UNET,
-    wasmThreads: opts.wasmThreads ?? 1,
     clock: opts.clock ?? 'wall'
   }
+  const wasmThreads = opts.wasmThreads === undefined ? [undefined] : Array.isArray(opts.wasmThreads) ? opts.wasmThreads : [opts.wasmThreads]
   const rows: BenchRow[] = []
-  for (const b of opts.backends ?? [undefined]) rows.push(await benchTfjs(b, o, log))
+  for (const b of opts.backends ?? [undefined]) {
+    if (b !== 'wasm') rows.push(await benchTfjs(b, undefined, o, log))
+    else if (wasmThreads.length === 1) rows.push(await benchTfjs(b, wasmThreads[0], o, log))
+    else for (const t of wasmThreads) rows.push(benchWasmInChild(t ?? 1, o, log))
+  }
 
   const ref = rows[0]!
   if (o.torchThreads.length > 0) {
@@ -237,9 +289,9 @@ export async function runBackendBench(opts: BenchOptions = {}): Promise<BenchRow
     const torchRows: BenchRow[] = []
     for (const threads of o.torchThreads) {
       log(`pytorch: ${threads} thread(s)`)
-      const t = runTorch({ threads, warmup: o.warmup, reps: o.reps, sizes: o.sizes, trainSize: o.trainSize, trainBatch: o.trainBatch, clock: o.clock })
+      const t = runTorch({ threads, warmup: o.warmup, reps: o.reps, sizes: o.sizes, trainSize: o.trainSize, trainBatch: o.trainBatch, base: o.spec.base, depth: o.spec.depth, clock: o.clock })
       if (t.params !== ref.params) log(`warning: PyTorch net has ${t.params} parameters, TF.js net ${ref.params}`)
-      torchRows.push(torchRow(t, { sizes: o.sizes, trainBatch: o.trainBatch, network: ref.network, flops128: ref.flops128, flops256: ref.flops256, clock: o.clock }))
+      torchRows.push(torchRow(t, { sizes: o.sizes, trainBatch: o.trainBatch, trainSize: o.trainSize, network: ref.network, flops128: ref.flops128, flops256: ref.flops256, clock: o.clock }))
     }
     const div = (a: number | null, b: number | null): number => (a === null || b === null ? Number.NaN : a / b)
     const pick = (threads: number): BenchRow => {

@@ -1,10 +1,12 @@
 /**
- * npx tsx bench/ml/cli.ts [--backends wasm,cpu] [--wasm-threads 2] [--torch-threads 1,2]
+ * npx tsx bench/ml/cli.ts [--backends wasm,cpu] [--wasm-threads 1,2] [--torch-threads 1,2]
  *                         [--ratio-threads 2] [--reps 5] [--warmup 2] [--clock wall|cpu]
- *                         [--no-torch] [--no-install] [--json]
+ *                         [--train-batch 8] [--train-size 128] [--sizes 128,256]
+ *                         [--base 8] [--depth 4] [--no-torch] [--no-install] [--json]
  * Prints the backend bench table (or the rows as JSON).
  */
 import { formatBenchTable, runBackendBench, type BenchOptions } from './backendBench'
+import { BENCH_UNET } from './unet'
 import type { BackendChoice } from '../../src/ml/backend'
 
 function parseArgs(argv: string[]): { opts: BenchOptions; json: boolean } {
@@ -31,8 +33,28 @@ function parseArgs(argv: string[]): { opts: BenchOptions; json: boolean } {
       case '--torch-threads':
         opts.torchThreads = list(argv[++i], a).map((v) => int(v, a))
         break
-      case '--wasm-threads':
-        opts.wasmThreads = int(argv[++i], a)
+      case '--wasm-threads': {
+        const ts = list(argv[++i], a).map((v) => int(v, a))
+        opts.wasmThreads = ts.length === 1 ? ts[0]! : ts
+        break
+      }
+      case '--train-batch':
+        opts.trainBatch = int(argv[++i], a)
+        break
+      case '--train-size':
+        opts.trainSize = int(argv[++i], a)
+        break
+      case '--sizes': {
+        const [s1, s2] = list(argv[++i], a).map((v) => int(v, a))
+        if (s1 === undefined || s2 === undefined) throw new Error(`${a} needs two sizes, e.g. 128,256`)
+        opts.sizes = [s1, s2]
+        break
+      }
+      case '--base':
+        opts.spec = { ...(opts.spec ?? BENCH_UNET), base: int(argv[++i], a) }
+        break
+      case '--depth':
+        opts.spec = { ...(opts.spec ?? BENCH_UNET), depth: int(argv[++i], a) }
         break
       case '--ratio-threads':
         opts.ratioThreads = int(argv[++i], a)

@@ -1,40 +1,56 @@
 /**
- * npx tsx bench/ml/profileStep.ts [wasm|cpu] [steps]
- * CPU time per kernel of one bench U-Net training step (batch 4 at 128).
- * Kernels called from inside other kernels count towards the outer one.
- * CPU time, not wall time, so other work on a shared machine barely skews it.
+ * npx tsx bench/ml/profileStep.ts [--backend wasm|cpu] [--threads 2] [--steps 3]
+ *                                 [--batch 8] [--size 128] [--base 8] [--depth 4] [--clock wall|cpu]
+ * Time per kernel of one bench U-Net training step (default: the app's CPU
+ * preset widths, batch 8 at 128). Kernels called from inside other kernels
+ * count towards the outer one. Wall time by default: with threads, CPU time
+ * sums the pool's threads and hides what the second core bought. On a shared
+ * machine use --clock cpu for single-threaded runs.
  */
 import * as tf from '@tensorflow/tfjs'
 import { initBackend, type BackendChoice } from '../../src/ml/backend'
 import { createUNet } from './unet'
 
-function cpuNow(): number {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1000
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback
 }
 
 async function main(): Promise<void> {
-  const choice = (process.argv[2] ?? 'wasm') as BackendChoice
-  const steps = Number(process.argv[3] ?? 3)
-  const report = await initBackend({ prefer: choice, env: {} })
+  const choice = flag('backend', 'wasm') as BackendChoice
+  const threads = Number(flag('threads', '1'))
+  const steps = Number(flag('steps', '3'))
+  const batch = Number(flag('batch', '8'))
+  const size = Number(flag('size', '128'))
+  const base = Number(flag('base', '8'))
+  const depth = Number(flag('depth', '4'))
+  const clock = flag('clock', 'wall')
+  const now =
+    clock === 'cpu'
+      ? (): number => {
+          const u = process.cpuUsage()
+          return (u.user + u.system) / 1000
+        }
+      : (): number => performance.now()
+  const report = await initBackend({ prefer: choice, env: {}, wasmThreads: threads })
   const backendName = tf.getBackend()
   const totals = new Map<string, { ms: number; calls: number }>()
-  let depth = 0
+  let depthNow = 0
   for (const k of tf.getKernelsForBackend(backendName)) {
     const inner = k.kernelFunc
     tf.unregisterKernel(k.kernelName, backendName)
     tf.registerKernel({
       ...k,
       kernelFunc: (args) => {
-        depth++
-        const t0 = cpuNow()
+        depthNow++
+        const t0 = now()
         try {
           return inner(args)
         } finally {
-          depth--
-          if (depth === 0) {
+          depthNow--
+          if (depthNow === 0) {
             const e = totals.get(k.kernelName) ?? { ms: 0, calls: 0 }
-            e.ms += cpuNow() - t0
+            e.ms += now() - t0
             e.calls++
             totals.set(k.kernelName, e)
           }
@@ -42,10 +58,10 @@ async function main(): Promise<void> {
       }
     })
   }
-  const net = createUNet()
+  const net = createUNet({ inChannels: 6, outChannels: 3, base, depth })
   const opt = tf.train.adam(1e-4)
-  const x = tf.randomUniform([4, 128, 128, 6], 0, 1, 'float32', 1) as tf.Tensor4D
-  const y = tf.randomUniform([4, 128, 128, 3], 0, 1, 'float32', 2) as tf.Tensor4D
+  const x = tf.randomUniform([batch, size, size, 6], 0, 1, 'float32', 1) as tf.Tensor4D
+  const y = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 2) as tf.Tensor4D
   const step = async (): Promise<void> => {
     const loss = opt.minimize(() => tf.losses.meanSquaredError(y, net.apply(x)) as tf.Scalar, true, net.variables)
     await loss?.data()
@@ -53,10 +69,14 @@ async function main(): Promise<void> {
   }
   await step()
   totals.clear()
-  const t0 = cpuNow()
+  const t0 = now()
   for (let i = 0; i < steps; i++) await step()
-  const perStep = (cpuNow() - t0) / steps
-  console.log(`${report.name} (${report.simd ? 'simd' : 'no simd'}, ${report.threads ?? 1} thread(s)): ${perStep.toFixed(0)} ms CPU per step`)
+  const perStep = (now() - t0) / steps
+  const inKernels = [...totals.values()].reduce((a, e) => a + e.ms, 0) / steps
+  console.log(
+    `${report.name} (${report.simd ? 'simd' : 'no simd'}, ${report.threads ?? 1} thread(s)), unet-b${base}-d${depth}, batch ${batch} at ${size}: ` +
+      `${perStep.toFixed(0)} ms ${clock} per step, ${inKernels.toFixed(0)} ms of it in kernels`
+  )
   for (const [name, e] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
     if (e.ms / steps < 0.5) continue
     console.log(`${name.padEnd(28)} ${(e.ms / steps).toFixed(1).padStart(7)} ms  x${e.calls / steps}`)

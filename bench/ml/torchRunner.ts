@@ -50,6 +50,8 @@ export interface TorchRunOptions {
   sizes: number[]
   trainSize: number
   trainBatch: number
+  base: number
+  depth: number
   clock: 'wall' | 'cpu'
 }
 
@@ -63,6 +65,8 @@ export function runTorch(o: TorchRunOptions): TorchTiming {
     '--sizes', o.sizes.join(','),
     '--train-size', String(o.trainSize),
     '--train-batch', String(o.trainBatch),
+    '--base', String(o.base),
+    '--depth', String(o.depth),
     '--clock', o.clock
   ]
   // OMP_NUM_THREADS keeps OpenMP from spinning up threads beyond set_num_threads.

@@ -1,6 +1,6 @@
 """PyTorch twin of bench/ml/unet.ts, timed the same way; prints one JSON object.
 
-Run: /usr/bin/python3 bench/ml/torch_unet.py --threads 2 --warmup 2 --reps 5
+Run: /usr/bin/python3 bench/ml/torch_unet.py --threads 2 --warmup 2 --reps 5 [--base 8 --depth 4]
 Debian's python3-torch provides torch; nothing else is needed.
 """
 import argparse
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 class UNet(nn.Module):
     """Keep in step with createUNet in unet.ts: same layers, same order."""
 
-    def __init__(self, in_ch=6, out_ch=3, base=16, depth=4):
+    def __init__(self, in_ch=6, out_ch=3, base=8, depth=4):
         super().__init__()
         widths = [base * 2 ** i for i in range(depth)]
         self.enc = nn.ModuleList()
@@ -67,8 +67,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--train-size", type=int, default=128)
-    ap.add_argument("--train-batch", type=int, default=4)
+    ap.add_argument("--train-batch", type=int, default=8)
     ap.add_argument("--sizes", type=str, default="128,256")
+    ap.add_argument("--base", type=int, default=8)
+    ap.add_argument("--depth", type=int, default=4)
     # cpu: process CPU time (all threads summed), robust to other load on a
     # shared machine but only comparable to wall time with one thread.
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall")
@@ -77,7 +79,7 @@ def main():
     clock = time.perf_counter if args.clock == "wall" else time.process_time
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    net = UNet()
+    net = UNet(base=args.base, depth=args.depth)
     params = sum(p.numel() for p in net.parameters())
 
     forward = {}

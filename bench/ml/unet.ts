@@ -14,7 +14,8 @@ export interface UNetSpec {
   depth: number
 }
 
-export const BENCH_UNET: UNetSpec = { inChannels: 6, outChannels: 3, base: 16, depth: 4 }
+/** The app's CPU preset widths (resources/presets/cpu.json: base 8, depth 4): what training on this machine runs. */
+export const BENCH_UNET: UNetSpec = { inChannels: 6, outChannels: 3, base: 8, depth: 4 }
 
 interface ConvParams {
   w: tf.Variable<tf.Rank.R4>
