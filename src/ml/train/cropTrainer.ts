@@ -28,7 +28,7 @@ import { DEFAULT_MAX_SHORT_SIDE, DEFAULT_TILE_OVERLAP, type ModelConfig, type Tr
 import { SegmentationEvaluator, reconstructionAccuracyRA, type EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
 import { classMapper, loadAnalysisFrame, rasterizeLabels, type AnalysisFrame } from '../data/analysis'
-import { extractCrop, placeCrop, type CropWindow, type Dihedral } from '../data/crops'
+import { extractCrop, placeCrop, tileStarts, type CropWindow, type Dihedral } from '../data/crops'
 import type { Rng } from '../data/rng'
 import { simulateAnomaly } from '../data/simulate'
 import { predictFrameTiled, type TiledPrediction } from '../infer/tiles'
@@ -45,8 +45,10 @@ import { runStage, type PreparedBatch, type StageHooks, type StagePlan, type Sta
 import { streamRng } from './streams'
 
 /** Validation frames scored per round: enough for a stable AP, few enough to keep rounds cheap. */
-const MAX_VAL_LABELLED = 40
-const MAX_VAL_NORMAL = 12
+const MAX_VAL_LABELLED = 24
+const MAX_VAL_NORMAL = 8
+/** Most of a stage's time goes to training: validation rounds are thinned to fit this share. */
+const MAX_VAL_SHARE = 0.15
 /** Training frames used per class when validation has no positives of it. */
 const MAX_FALLBACK_FRAMES = 24
 const STAGE1_VAL_CROPS = 32
@@ -194,10 +196,15 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: numb
   return { value, seconds: (performance.now() - t0) / 1000 }
 }
 
-/** Steps for a stage: what fits in `seconds` after the validation rounds, at least one per round. */
-function stepsFor(seconds: number, stepSec: number, valSec: number, rounds: number): number {
+/**
+ * Validation rounds and steps for a stage of `seconds`: at most `maxRounds`
+ * rounds, fewer when they would take more than MAX_VAL_SHARE of the time,
+ * and the steps that fit in the rest (at least one per round).
+ */
+function scheduleFor(seconds: number, stepSec: number, valSec: number, maxRounds: number): { rounds: number; steps: number } {
+  const rounds = Math.max(1, Math.min(maxRounds, Math.floor((MAX_VAL_SHARE * seconds) / Math.max(valSec, 1e-3))))
   const usable = seconds - rounds * valSec
-  return Math.max(rounds, Math.floor(usable / Math.max(stepSec, 1e-3)))
+  return { rounds, steps: Math.max(rounds, Math.floor(usable / Math.max(stepSec, 1e-3))) }
 }
 
 function budgetLeft(c: Ctx): number {
@@ -281,7 +288,7 @@ async function stageRecon(c: Ctx, frames: TileFrame[], resume: StageResume | nul
     return { loss: loss / N, metrics: { l2: l2 / N, ssim: s / N, ra: reconstructionAccuracyRA(l2 / N, s / N) } }
   }
 
-  const rounds = Math.max(1, train.evalRounds)
+  let rounds = c.plan.stage1Rounds ?? Math.max(1, train.evalRounds)
   let steps = c.plan.stage1Steps
   if (!(resume && steps > 0)) {
     if (train.budgetMinutes > 0) {
@@ -289,13 +296,14 @@ async function stageRecon(c: Ctx, frames: TileFrame[], resume: StageResume | nul
       const valSec = (await timed(measureVal)).seconds
       // Frame loading has already spent part of the budget; the stages share what is left.
       const seconds = budgetLeft(c) * (stage2Follows ? train.stage1Share : 1) - valSec
-      steps = stepsFor(seconds, stepSec, valSec, rounds)
+      ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       c.plan.secondsPerStep.recon = stepSec
-      log(ctx, 'info', `stage 1: ${stepSec.toFixed(2)} s a step, validation ${valSec.toFixed(1)} s: ${steps} steps in ${(seconds / 60).toFixed(1)} min`)
+      log(ctx, 'info', `stage 1: ${stepSec.toFixed(2)} s a step, validation ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(seconds / 60).toFixed(1)} min`)
     } else {
       steps = train.stage1Steps
     }
     c.plan.stage1Steps = steps
+    c.plan.stage1Rounds = rounds
   }
   const shape = stagePlanShape(steps, rounds, train.batchSize)
   log(ctx, 'info', `stage 1: ${trainN.length} normal training frames, ${valN.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)
@@ -326,6 +334,19 @@ async function stageRecon(c: Ctx, frames: TileFrame[], resume: StageResume | nul
 function defectChannels(classes: ClassSpec[]): number[] {
   const d = classes.flatMap((cl, i) => (cl.kind === 'defect' ? [i] : []))
   return d.length > 0 ? d : classes.map((_, i) => i)
+}
+
+/** Seconds for one validation pass, from timing the tiles of its first frames (a full pass costs minutes on a CPU). */
+async function estimateValSeconds(c: Ctx, frames: TileFrame[]): Promise<number> {
+  if (frames.length === 0) return 0
+  const tilesOf = (f: TileFrame): number =>
+    tileStarts(f.frame.width, c.model.size, c.model.tileOverlap).length * tileStarts(f.frame.height, c.model.size, c.model.tileOverlap).length
+  const probe = frames.slice(0, 2)
+  const { seconds } = await timed(() => predictFrames(c, probe))
+  const probeTiles = probe.reduce((n, f) => n + tilesOf(f), 0)
+  const allTiles = frames.reduce((n, f) => n + tilesOf(f), 0)
+  // Scoring (sorting every pixel's probability) costs about as much again on small frames.
+  return (seconds / probeTiles) * allTiles * 1.3
 }
 
 /** Tiled predictions for frames (the model's current weights). */
@@ -438,22 +459,23 @@ async function stageDisc(c: Ctx, frames: TileFrame[], resume: StageResume | null
     return { loss: null, score, metrics }
   }
 
-  const rounds = Math.max(1, train.evalRounds)
+  let rounds = c.plan.stage2Rounds ?? Math.max(1, train.evalRounds)
   let steps = c.plan.stage2Steps
   if (!(resume && steps > 0)) {
     if (train.budgetMinutes > 0) {
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
-      const valSec = (await timed(validate)).seconds
+      const valSec = await estimateValSeconds(c, valFrames)
       // Reserve one more validation pass for the thresholds and the report.
       const seconds = budgetLeft(c) - valSec
-      steps = stepsFor(seconds, stepSec, valSec, rounds)
+      ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       c.plan.secondsPerStep.disc = stepSec
-      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation ${valSec.toFixed(1)} s: ${steps} steps in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
-      if (seconds < rounds * valSec + rounds * stepSec) c.warnings.push(`the time budget was too short for stage 2: trained ${steps} steps, the minimum`)
+      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
+      if (seconds < rounds * (valSec + stepSec)) c.warnings.push(`the time budget was too short for stage 2: trained ${steps} steps, the minimum`)
     } else {
       steps = train.stage2Steps
     }
     c.plan.stage2Steps = steps
+    c.plan.stage2Rounds = rounds
   }
   const shape = stagePlanShape(steps, rounds, train.batchSize)
   const labelled = trainF.filter((f) => f.centres.some((cs) => cs.length > 0)).length

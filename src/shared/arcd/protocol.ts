@@ -146,6 +146,9 @@ export interface TrainPlan {
   /** Optimiser steps per stage (tiles), or epochs x steps per epoch (letterbox). */
   stage1Steps: number
   stage2Steps: number
+  /** Validation rounds per stage, when thinned to fit the budget. */
+  stage1Rounds?: number
+  stage2Rounds?: number
   /** Seconds per step measured before training ('tiles' with a budget), per stage. */
   secondsPerStep: { recon: number | null; disc: number | null }
   /** Stage 1 was skipped because the warm-start model's reconstruction net was reused. */
