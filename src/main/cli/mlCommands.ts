@@ -25,18 +25,45 @@ function openWorkspace(args: ParsedArgs): Workspace {
   return Workspace.open(resolve(dir))
 }
 
-/** The experiment's settings: Run B of docs/experiments.md (letterbox, fixed epochs) unless flags say otherwise. */
-function experimentTrainConfig(args: ParsedArgs): TrainConfig {
+/**
+ * The experiment's settings: the default recipe (crops at the analysis
+ * scale, a time budget per training, 4 minutes unless --budget says), or
+ * Run B of docs/experiments.md with --input letterbox (fixed epochs).
+ */
+function experimentConfigs(args: ParsedArgs): { model: ModelConfig; train: TrainConfig } {
   const lr = stringFlag(args, 'lr')
   if (lr !== undefined && !(Number(lr) > 0 && Number(lr) < 1)) throw new UsageError(`--lr must be a number between 0 and 1, got "${lr}"`)
+  const input = stringFlag(args, 'input') ?? 'tiles'
+  if (input !== 'tiles' && input !== 'letterbox') throw new UsageError(`--input must be tiles or letterbox, got "${input}"`)
+  const budget = stringFlag(args, 'budget')
+  if (budget !== undefined && !(Number(budget) > 0)) throw new UsageError(`--budget must be a positive number of minutes, got "${budget}"`)
+  const depth = intFlag(args, 'depth', CPU_PRESET.reconDepth)
+  const seed = intFlag(args, 'seed', DEFAULT_TRAIN.seed)
+  if (input === 'letterbox') {
+    return {
+      model: { ...CPU_PRESET, input, size: intFlag(args, 'size', 64), reconBase: intFlag(args, 'width', 8), discBase: intFlag(args, 'width', 8), reconDepth: depth, discDepth: depth },
+      train: {
+        ...DEFAULT_TRAIN,
+        budgetMinutes: 0,
+        loss: 'focal-batch',
+        ssimWeight: 0.01,
+        lr: lr !== undefined ? Number(lr) : 1e-3,
+        stage1Epochs: intFlag(args, 'epochs1', 4),
+        stage2Epochs: intFlag(args, 'epochs2', 12),
+        batchSize: intFlag(args, 'batch', 4),
+        seed
+      }
+    }
+  }
   return {
-    ...DEFAULT_TRAIN,
-    budgetMinutes: 0,
-    lr: lr !== undefined ? Number(lr) : 1e-3,
-    stage1Epochs: intFlag(args, 'epochs1', 4),
-    stage2Epochs: intFlag(args, 'epochs2', 12),
-    batchSize: intFlag(args, 'batch', 4),
-    seed: intFlag(args, 'seed', DEFAULT_TRAIN.seed)
+    model: { ...CPU_PRESET, size: intFlag(args, 'size', CPU_PRESET.size), reconBase: intFlag(args, 'width', CPU_PRESET.reconBase), discBase: intFlag(args, 'width', CPU_PRESET.discBase), reconDepth: depth, discDepth: depth },
+    train: {
+      ...DEFAULT_TRAIN,
+      budgetMinutes: budget !== undefined ? Number(budget) : 4,
+      lr: lr !== undefined ? Number(lr) : DEFAULT_TRAIN.lr,
+      batchSize: intFlag(args, 'batch', DEFAULT_TRAIN.batchSize),
+      seed
+    }
   }
 }
 
@@ -230,18 +257,7 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
     await importFolder(ws, { folder: join(data, 'images'), masks: join(data, 'masks'), maskClasses: TILE_CLASSES, view: 'D01' })
     await importFolder(ws, { folder: join(data, 'normal'), view: 'D01', normal: true })
     const dataset = buildDataset(ws)
-    // Defaults: Run B of docs/experiments.md, about 20 minutes on a 2-core CPU, letterboxed as it was run.
-    const depth = intFlag(args, 'depth', CPU_PRESET.reconDepth)
-    const model: ModelConfig = {
-      ...CPU_PRESET,
-      input: 'letterbox',
-      size: intFlag(args, 'size', 64),
-      reconBase: intFlag(args, 'width', 8),
-      discBase: intFlag(args, 'width', 8),
-      reconDepth: depth,
-      discDepth: depth
-    }
-    const train = experimentTrainConfig(args)
+    const { model, train } = experimentConfigs(args)
     const fractions = (stringFlag(args, 'fractions') ?? '1,0.5,0.3').split(',').map(Number)
     const host = await startHost()
     const { signal, dispose } = cancelOnSigint()
