@@ -107,8 +107,10 @@ async function section(name: Section): Promise<string> {
       }
     }
     case 'quality': {
-      const { parseQualityArgs, runQualityBench, qualityTables } = await import('./quality/main')
-      const result = await runQualityBench(parseQualityArgs(process.argv))
+      const { parseQualityArgs, runQualityBench, qualityTables, readQualityResult } = await import('./quality/main')
+      // --print <file.json> renders a finished (or interrupted) run again without training.
+      const printed = process.argv.indexOf('--print')
+      const result = printed >= 0 ? readQualityResult(process.argv[printed + 1] ?? '') : await runQualityBench(parseQualityArgs(process.argv))
       return [...qualityTables(result).map((t) => table(t.title, t.header, t.rows)), `\n(results: ${result.out})`].join('\n')
     }
     case 'editor': {

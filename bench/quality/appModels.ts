@@ -74,11 +74,14 @@ export interface AppRunOptions {
 
 /**
  * A trainer that ignored the budget would make the comparison meaningless
- * and could hold the shared CPU for hours: past twice the budget plus two
- * minutes the run is cancelled and reported as failed.
+ * and could hold the shared CPU for hours: past three times the budget plus
+ * twenty minutes the run is cancelled and reported as failed. The margin is for
+ * what the budget does not cover (decoding ~800 frames, a minimum number of
+ * steps, validation rounds of minutes each on a loaded machine, thresholds):
+ * a 0.5-minute smoke run of ARCD took over 10 minutes at load 10.
  */
 function watchdogMs(budgetMinutes: number): number {
-  return (2 * budgetMinutes + 2) * 60_000
+  return (3 * budgetMinutes + 20) * 60_000
 }
 
 export async function runAppModel(o: AppRunOptions): Promise<AppRun> {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --only quality [--budget 15] [--fractions 1,0.3 | --skip-fraction]
  *   [--models arcd,unet,torch] [--out file.json] [--data dir] [--threads 2] [--seed 1]
- *   [--train '{"lr":1e-3}'] [--no-sklearn] [--keep]`
+ *   [--train '{"lr":1e-3}'] [--no-sklearn] [--keep]`, or `--print <result.json>` to show a run again
  *
  * The app's default recipe (ARCD and the U-Net baseline) against a plain
  * PyTorch U-Net on magnetic-tile's fixed split (split.ts), each trained for
@@ -10,7 +10,7 @@
  * whole (shared) CPU. See docs/experiments.md, "Quality bench".
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TrainConfig } from '../../src/shared/arcd/config'
@@ -126,6 +126,23 @@ export async function runQualityBench(o: QualityOptions): Promise<QualityResult>
   const work = mkdtempSync(path.join(tmpdir(), 'ds-quality-'))
   const rows: QualityRow[] = []
   let sklearn: QualityResult['sklearn'] = null
+  const { out, ...options } = o
+  const result = (loadAfter: string | null): QualityResult => ({
+    split: { name: SPLIT_NAME, counts, emptyMasks: data.emptyMasks, traceLoss: data.traceLoss },
+    options,
+    loadBefore,
+    loadAfter: loadAfter ?? '(still running)',
+    startedAt,
+    seconds: (performance.now() - started) / 1000,
+    rows,
+    sklearn,
+    out
+  })
+  // Written after every model, so an interrupted run (hours on a shared CPU) keeps what it measured.
+  const save = (r: QualityResult): void => {
+    mkdirSync(path.dirname(out), { recursive: true })
+    writeFileSync(out, JSON.stringify(r, null, 2))
+  }
   try {
     if (o.models.includes('torch')) {
       const items = trainingItems(data, 1)
@@ -175,6 +192,7 @@ export async function runQualityBench(o: QualityOptions): Promise<QualityResult>
         log(`torch failed: ${row.error}`)
       }
       rows.push(row)
+      save(result(null))
     }
     for (const fraction of o.fractions) {
       for (const arch of ['arcd', 'unet'] as const) {
@@ -211,6 +229,7 @@ export async function runQualityBench(o: QualityOptions): Promise<QualityResult>
           log(`${arch} ${pct}% failed: ${row.error}`)
         }
         rows.push(row)
+        save(result(null))
       }
     }
   } finally {
@@ -219,21 +238,13 @@ export async function runQualityBench(o: QualityOptions): Promise<QualityResult>
   }
   const loadAfter = uptime()
   log(`load after: ${loadAfter}`)
-  const { out, ...options } = o
-  const result: QualityResult = {
-    split: { name: SPLIT_NAME, counts, emptyMasks: data.emptyMasks, traceLoss: data.traceLoss },
-    options,
-    loadBefore,
-    loadAfter,
-    startedAt,
-    seconds: (performance.now() - started) / 1000,
-    rows,
-    sklearn,
-    out
-  }
-  mkdirSync(path.dirname(out), { recursive: true })
-  writeFileSync(out, JSON.stringify(result, null, 2))
-  return result
+  const final = result(loadAfter)
+  save(final)
+  return final
+}
+
+export function readQualityResult(file: string): QualityResult {
+  return JSON.parse(readFileSync(path.resolve(file), 'utf8')) as QualityResult
 }
 
 // ------------------------------------------------------------ tables
