@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs'
 import { assertChannelsLast, asTensor, pair } from './kernels/tensorArgs'
 import { conv2dBackpropFilterImpl, conv2dBackpropInputImpl, convGeometry } from './kernels/conv2dGrads'
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl } from './kernels/depthwiseGrads'
-import { fastSlice, fastSplitV, fastUnpack } from './kernels/fastSlice'
+import { fastConcat, fastSlice, fastSplitV, fastUnpack } from './kernels/fastSlice'
+import { identityNoCopy } from './kernels/identity'
 import { avgPoolGrad, maxPoolGrad, resizeBilinearGrad, resizeNearestNeighborGrad } from './kernels/gradFixes'
 import { oneHotImpl } from './kernels/oneHot'
 import { unsortedSegmentSumImpl } from './kernels/unsortedSegmentSum'
@@ -12,8 +13,10 @@ import { unsortedSegmentSumImpl } from './kernels/unsortedSegmentSum'
  * training needs. Each is composed of TF.js ops that wasm runs natively, so
  * the heavy lifting stays in XNNPACK. Conv2DBackpropInput exists on wasm but
  * is a naive loop, OneHot ignores dtype float32, Slice/SplitV/Unpack copy
- * their whole input before slicing, and the pooling / resizing gradients are
- * wrong in places (see kernels/gradFixes.ts); ours replace them.
+ * their whole input before slicing, Concat copies a few channels at a time,
+ * Identity copies what it could share (kernels/identity.ts), and the
+ * pooling / resizing gradients are wrong in places (see kernels/gradFixes.ts);
+ * ours replace them.
  */
 
 type Shape4 = [number, number, number, number]
@@ -73,6 +76,8 @@ export const WASM_TRAINING_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf
   { name: tf.Slice, kernelFunc: fastSlice },
   { name: tf.SplitV, kernelFunc: fastSplitV },
   { name: tf.Unpack, kernelFunc: fastUnpack },
+  { name: tf.Concat, kernelFunc: fastConcat },
+  { name: tf.Identity, kernelFunc: identityNoCopy },
   { name: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
   { name: tf.AvgPoolGrad, kernelFunc: avgPoolGrad },
   { name: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGrad },

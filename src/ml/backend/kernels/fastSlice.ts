@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { heapBackend } from './heap'
 
 /**
- * Slice, SplitV and Unpack for wasm that copy straight from the wasm heap.
+ * Slice, SplitV, Unpack and Concat for wasm that copy straight on the wasm heap.
  * The stock wasm Slice first copies the WHOLE input out of the heap
  * (readSync) and only then picks the slice, so every slice, every split of a
  * concat gradient and every unstack costs a full extra pass over its input.
@@ -48,7 +48,7 @@ export function copySlice(backend: unknown, x: tf.TensorInfo, begin: number[], s
   for (;;) {
     let off = base
     for (let i = 0; i < k; i++) off += idx[i]! * strides[i]!
-    dst.set(src.subarray(off, off + run), outOffset)
+    copyRun(src, off, dst, outOffset, run)
     outOffset += run
     let a = k - 1
     while (a >= 0) {
@@ -59,6 +59,53 @@ export function copySlice(backend: unknown, x: tf.TensorInfo, begin: number[], s
     }
     if (a < 0) break
   }
+  return out
+}
+
+/**
+ * Below this many elements a plain loop beats subarray + set, which allocates
+ * a view per call: a channel split of an NHWC tensor copies runs of a few
+ * channels per pixel.
+ */
+const SHORT_RUN = 48
+
+type Elements = Float32Array | Int32Array | Uint8Array
+
+function copyRun(src: Elements, from: number, dst: Elements, to: number, n: number): void {
+  if (n >= SHORT_RUN) dst.set(src.subarray(from, from + n), to)
+  else for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!
+}
+
+/**
+ * Concat for wasm straight on the heap. The stock kernel copies each
+ * (outer index, input) run with subarray + set: for a channel concat of NHWC
+ * tensors (U-Net skip connections) that is one tiny copy per pixel.
+ */
+export const fastConcat: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const list = Object.keys(inputs)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => inputs[k]!)
+  const first = list[0]
+  if (first === undefined) throw new Error('Concat: no inputs')
+  if (list.some((t) => t.dtype === 'string' || t.dtype !== first.dtype)) throw new Error('fast concat handles numeric tensors of one dtype only')
+  const axis = tf.util.parseAxisParam((attrs as unknown as tf.ConcatAttrs).axis, first.shape)[0]!
+  const shapes = list.map((t) => t.shape)
+  tf.backend_util.assertParamsConsistent(shapes, axis)
+  const outShape = tf.backend_util.computeOutShape(shapes, axis)
+  const b = heapBackend(backend)
+  const out = b.makeOutput(outShape, first.dtype)
+  const outer = tf.util.sizeFromShape(first.shape.slice(0, axis))
+  const inner = list.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)))
+  const total = inner.reduce((a, v) => a + v, 0)
+  if (outer * total === 0) return out
+  const dst = b.typedArrayFromHeap(out)
+  list.forEach((t, i) => {
+    const n = inner[i]!
+    if (n === 0) return
+    const src = b.typedArrayFromHeap(t)
+    let to = inner.slice(0, i).reduce((a, v) => a + v, 0)
+    for (let o = 0, from = 0; o < outer; o++, from += n, to += total) copyRun(src, from, dst, to, n)
+  })
   return out
 }
 
