@@ -6,6 +6,7 @@ import { fastConcat, fastSlice, fastSplitV, fastUnpack } from './kernels/fastSli
 import { identityNoCopy } from './kernels/identity'
 import { avgPoolGrad, maxPoolGrad, resizeBilinearGrad, resizeNearestNeighborGrad } from './kernels/gradFixes'
 import { oneHotImpl } from './kernels/oneHot'
+import { resizeBilinearGradWasm } from './kernels/resizeGrad2x'
 import { unsortedSegmentSumImpl } from './kernels/unsortedSegmentSum'
 
 /**
@@ -81,7 +82,7 @@ export const WASM_TRAINING_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf
   { name: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
   { name: tf.AvgPoolGrad, kernelFunc: avgPoolGrad },
   { name: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGrad },
-  { name: tf.ResizeBilinearGrad, kernelFunc: resizeBilinearGrad }
+  { name: tf.ResizeBilinearGrad, kernelFunc: resizeBilinearGradWasm }
 ]
 
 /** Kernels replaced on the cpu backend because its own are wrong (see kernels/gradFixes.ts). */
