@@ -61,6 +61,11 @@ convCases.push([
 const img = { shape: [2, 6, 6, 3] }
 const opCases: [string, Op, InputSpec[]][] = [
   ['maxPool 2x2 stride 2', (x) => tf.maxPool(t4(x!), 2, 2, 'valid'), [img]],
+  ['maxPool 2x2 stride 2, odd sizes', (x) => tf.maxPool(t4(x!), 2, 2, 'valid'), [{ shape: [2, 7, 5, 3] }]],
+  ['maxPool 2x2 stride 2 same, odd sizes', (x) => tf.maxPool(t4(x!), 2, 2, 'same'), [{ shape: [2, 7, 5, 3] }]],
+  // ReLU outputs: whole windows of equal zeros, where only the first may take the gradient.
+  ['maxPool 2x2 stride 2 of ReLU outputs (ties)', (x) => tf.maxPool(tf.relu(t4(x!)), 2, 2, 'valid'), [{ shape: [2, 8, 8, 5], min: -1, max: 0.3 }]],
+  ['maxPool 2x2 stride 2, U-Net size', (x) => tf.maxPool(t4(x!), 2, 2, 'valid'), [{ shape: [8, 128, 128, 8] }]],
   ['maxPool 3x3 stride 1 same', (x) => tf.maxPool(t4(x!), 3, 1, 'same'), [img]],
   ['maxPool 3x3 stride 2 same', (x) => tf.maxPool(t4(x!), 3, 2, 'same'), [{ shape: [2, 7, 7, 2] }]],
   ['avgPool 2x2 stride 2', (x) => tf.avgPool(t4(x!), 2, 2, 'valid'), [img]],

@@ -72,11 +72,59 @@ function forEachWindow(info: tf.backend_util.Conv2DInfo, visit: (r0: number, r1:
   }
 }
 
+/** 2x2 windows, stride 2, every window inside the input: the U-Net's downsampling. */
+function isPool2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    2 * info.outHeight <= info.inHeight &&
+    2 * info.outWidth <= info.inWidth
+  )
+}
+
+/**
+ * The same rule as the general loop (the first maximum in row-major window
+ * order takes the gradient) without its per-window callback and resets:
+ * windows do not overlap, so each dx element is written at most once.
+ */
+function maxPoolGrad2x2(dx: Float32Array, g: Float32Array, x: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info
+  const rowStride = W * C
+  let gi = 0
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      let p = ((b * H + 2 * oh) * W) * C
+      for (let ow = 0; ow < OW; ow++, p += 2 * C) {
+        for (let c = 0; c < C; c++, gi++) {
+          const a = p + c
+          let at = a
+          let best = x[a]!
+          if (x[a + C]! > best) {
+            best = x[a + C]!
+            at = a + C
+          }
+          if (x[a + rowStride]! > best) {
+            best = x[a + rowStride]!
+            at = a + rowStride
+          }
+          if (x[a + rowStride + C]! > best) at = a + rowStride + C
+          dx[at] = g[gi]!
+        }
+      }
+    }
+  }
+}
+
 export const maxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { dy, input } = inputs
   if (dy === undefined || input === undefined) throw new Error('MaxPoolGrad: inputs dy and input are required')
   const info = poolInfo(input.shape, attrs as unknown as tf.MaxPoolGradAttrs)
   const { inHeight: H, inWidth: W, inChannels: C } = info
+  if (isPool2x2(info)) return runAdjoint(backend, input.shape, [dy, input], (dx, [g, x]) => maxPoolGrad2x2(dx, g!, x!, info))
   return runAdjoint(backend, input.shape, [dy, input], (dx, [g, x]) => {
     const gv = g!
     const xv = x!
