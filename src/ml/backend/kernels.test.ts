@@ -243,6 +243,25 @@ describe('slicing kernels on wasm match cpu', () => {
   })
 })
 
+describe('Tile on wasm matches cpu', () => {
+  it.each([
+    [[1, 1, 1, 5], [2, 3, 4, 1]],
+    [[2, 3], [3, 2]],
+    [[2, 1, 3], [1, 4, 2]],
+    [[3], [1]],
+    [[2, 2, 2], [2, 1, 3]],
+    [[1, 4, 1, 2], [3, 1, 5, 2]],
+    [[0, 3], [2, 2]]
+  ] as [number[], number[]][])('Tile of [%s] by %s', async (shape, reps) => {
+    const r = await kernelParity(tf.Tile, { x: { shape } }, { reps })
+    expect(r.relErr).toBe(0)
+  })
+  it('Tile of int32', async () => {
+    const r = await kernelParity(tf.Tile, { x: { shape: [2, 3], dtype: 'int32', min: -50, max: 50 } }, { reps: [2, 2] })
+    expect(r.relErr).toBe(0)
+  })
+})
+
 describe('Identity on wasm shares the buffer', () => {
   it('keeps the values after the original is disposed, and frees the buffer with the last reference', async () => {
     await tf.setBackend('wasm')

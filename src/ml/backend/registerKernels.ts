@@ -7,6 +7,7 @@ import { identityNoCopy } from './kernels/identity'
 import { avgPoolGrad, maxPoolGrad, resizeBilinearGrad, resizeNearestNeighborGrad } from './kernels/gradFixes'
 import { oneHotImpl } from './kernels/oneHot'
 import { resizeBilinearGradWasm } from './kernels/resizeGrad2x'
+import { fastTile } from './kernels/tile'
 import { unsortedSegmentSumImpl } from './kernels/unsortedSegmentSum'
 
 /**
@@ -82,7 +83,8 @@ export const WASM_TRAINING_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf
   { name: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
   { name: tf.AvgPoolGrad, kernelFunc: avgPoolGrad },
   { name: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGrad },
-  { name: tf.ResizeBilinearGrad, kernelFunc: resizeBilinearGradWasm }
+  { name: tf.ResizeBilinearGrad, kernelFunc: resizeBilinearGradWasm },
+  { name: tf.Tile, kernelFunc: fastTile }
 ]
 
 /** Kernels replaced on the cpu backend because its own are wrong (see kernels/gradFixes.ts). */
