@@ -8,6 +8,7 @@
  */
 import sharp from 'sharp'
 import type { Frame } from './decode'
+import { resampleBilinear } from './resize'
 
 export interface Letterbox {
   /** Model input side, pixels. */
@@ -111,41 +112,5 @@ export function validRegion(box: Letterbox): { x0: number; y0: number; x1: numbe
  */
 export function modelToFrame(map: Float32Array, box: Letterbox, channels: number): Float32Array {
   const { size, scale, padX, padY, srcWidth: W, srcHeight: H } = box
-  if (map.length !== size * size * channels) {
-    throw new Error(`modelToFrame: expected ${size * size * channels} values (${size}x${size}x${channels}), got ${map.length}`)
-  }
-  const out = new Float32Array(W * H * channels)
-  // Per-column sample positions are the same for every row: precompute them.
-  const x0s = new Int32Array(W)
-  const x1s = new Int32Array(W)
-  const fxs = new Float32Array(W)
-  for (let x = 0; x < W; x++) {
-    const u = Math.min(size - 1, Math.max(0, (x + 0.5 + padX) * scale - 0.5))
-    const i0 = Math.floor(u)
-    x0s[x] = i0
-    x1s[x] = Math.min(size - 1, i0 + 1)
-    fxs[x] = u - i0
-  }
-  for (let y = 0; y < H; y++) {
-    const v = Math.min(size - 1, Math.max(0, (y + 0.5 + padY) * scale - 0.5))
-    const j0 = Math.floor(v)
-    const j1 = Math.min(size - 1, j0 + 1)
-    const fy = v - j0
-    const r0 = j0 * size
-    const r1 = j1 * size
-    for (let x = 0; x < W; x++) {
-      const a = (r0 + x0s[x]!) * channels
-      const b = (r0 + x1s[x]!) * channels
-      const c = (r1 + x0s[x]!) * channels
-      const d = (r1 + x1s[x]!) * channels
-      const fx = fxs[x]!
-      const o = (y * W + x) * channels
-      for (let ch = 0; ch < channels; ch++) {
-        const top = map[a + ch]! + fx * (map[b + ch]! - map[a + ch]!)
-        const bot = map[c + ch]! + fx * (map[d + ch]! - map[c + ch]!)
-        out[o + ch] = top + fy * (bot - top)
-      }
-    }
-  }
-  return out
+  return resampleBilinear(map, size, size, channels, W, H, { scaleX: scale, scaleY: scale, offX: padX, offY: padY })
 }

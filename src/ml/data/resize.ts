@@ -1,25 +1,36 @@
 /**
- * Bilinear resampling of an interleaved float map between pixel centres,
- * clamped at the edges: analysis-scale probability maps and reconstructions
- * back to frame size (the same sampling modelToFrame uses for letterboxed maps).
+ * Bilinear resampling of interleaved float maps between pixel centres,
+ * clamped at the edges. One sampler serves both directions of the analysis
+ * pipeline: analysis-scale maps back to frame size, and letterboxed model
+ * maps back to the frame (letterbox.ts's modelToFrame).
+ *
+ * Output pixel (x, y) samples source position
+ * ((x + 0.5 + offX) * scaleX - 0.5, (y + 0.5 + offY) * scaleY - 0.5).
  */
-export function resizeInterleavedSync(map: Float32Array, w: number, h: number, channels: number, W: number, H: number): Float32Array {
-  if (map.length !== w * h * channels) throw new Error(`resizeInterleaved: expected ${w * h * channels} values, got ${map.length}`)
+export function resampleBilinear(
+  map: Float32Array,
+  w: number,
+  h: number,
+  channels: number,
+  W: number,
+  H: number,
+  t: { scaleX: number; scaleY: number; offX: number; offY: number }
+): Float32Array {
+  if (map.length !== w * h * channels) throw new Error(`resampleBilinear: expected ${w * h * channels} values (${w}x${h}x${channels}), got ${map.length}`)
   const out = new Float32Array(W * H * channels)
-  const sx = w / W
-  const sy = h / H
+  // Per-column sample positions are the same for every row: precompute them.
   const x0s = new Int32Array(W)
   const x1s = new Int32Array(W)
   const fxs = new Float32Array(W)
   for (let x = 0; x < W; x++) {
-    const u = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5))
+    const u = Math.min(w - 1, Math.max(0, (x + 0.5 + t.offX) * t.scaleX - 0.5))
     const i0 = Math.floor(u)
     x0s[x] = i0
     x1s[x] = Math.min(w - 1, i0 + 1)
     fxs[x] = u - i0
   }
   for (let y = 0; y < H; y++) {
-    const v = Math.min(h - 1, Math.max(0, (y + 0.5) * sy - 0.5))
+    const v = Math.min(h - 1, Math.max(0, (y + 0.5 + t.offY) * t.scaleY - 0.5))
     const j0 = Math.floor(v)
     const j1 = Math.min(h - 1, j0 + 1)
     const fy = v - j0
@@ -40,7 +51,7 @@ export function resizeInterleavedSync(map: Float32Array, w: number, h: number, c
   return out
 }
 
-/** Async so a caller between frames can yield; the work itself is synchronous. */
-export async function resizeInterleaved(map: Float32Array, w: number, h: number, channels: number, W: number, H: number): Promise<Float32Array> {
-  return Promise.resolve(resizeInterleavedSync(map, w, h, channels, W, H))
+/** An analysis-scale map (w x h) to frame size (W x H). */
+export function resizeInterleaved(map: Float32Array, w: number, h: number, channels: number, W: number, H: number): Float32Array {
+  return resampleBilinear(map, w, h, channels, W, H, { scaleX: w / W, scaleY: h / H, offX: 0, offY: 0 })
 }

@@ -101,8 +101,8 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
         })
         const p = await predictFrameTiled(tileSetup, frame)
         // Maps are stored at frame size so every reader (review, editor, exports) works in frame pixels.
-        const frameProbs = frame.scale === 1 ? p.probs : await resizeInterleaved(p.probs, p.width, p.height, K, it.width, it.height)
-        const recon = p.recon ? (frame.scale === 1 ? p.recon : await resizeInterleaved(p.recon, p.width, p.height, 3, it.width, it.height)) : null
+        const frameProbs = frame.scale === 1 ? p.probs : resizeInterleaved(p.probs, p.width, p.height, K, it.width, it.height)
+        const recon = p.recon ? (frame.scale === 1 ? p.recon : resizeInterleaved(p.recon, p.width, p.height, 3, it.width, it.height)) : null
         await emitFrame(it.id, frameProbs, recon, it.width, it.height, p.score, p.classMax)
         progress()
         await yieldToEventLoop()

@@ -13,6 +13,7 @@ import type { Arch, EpochRecord, StageSummary, TrainPlan, TrainStage } from '../
 import { exists, makeStagingDir, readJson, writeJsonAtomic } from '../io/files'
 import { readTensorFiles, saveModel, writeTensorFiles } from '../io/weights'
 import type { ScheduledAdam } from './optimizer'
+import type { StageResume } from './stage'
 
 export const CHECKPOINT_FORMAT = 'defect-studio-checkpoint'
 const KEEP = 2
@@ -118,4 +119,19 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState>
 
 export async function readBestWeights(dir: string): Promise<tf.Tensor[]> {
   return (await readTensorFiles(dir, 'best')).map((n) => n.tensor)
+}
+
+/** Where a stage picks up from a checkpoint taken inside it. */
+export async function stageResumeFrom(ck: CheckpointState, dir: string): Promise<StageResume> {
+  return {
+    epoch: ck.epoch,
+    step: ck.step,
+    epochLossSum: ck.epochLossSum,
+    epochImages: ck.epochImages,
+    bestValLoss: ck.bestValLoss,
+    bestEpoch: ck.bestEpoch,
+    wait: ck.wait,
+    best: ck.files.best ? await readBestWeights(dir) : null,
+    optimizerDir: ck.files.optimizer ? dir : null
+  }
 }

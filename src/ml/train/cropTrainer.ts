@@ -40,7 +40,7 @@ import { CancelledError, badInput, log, yieldToEventLoop, type JobContext } from
 import { reconstructionLossParts } from '../losses/reconstruction'
 import { segmentationLoss } from '../losses/segmentation'
 import { stack } from './batches'
-import { checkpointsDir, findCheckpoint, readBestWeights, readCheckpointState, writeCheckpoint, type CheckpointState } from './checkpoint'
+import { checkpointsDir, findCheckpoint, readCheckpointState, stageResumeFrom, writeCheckpoint, type CheckpointState } from './checkpoint'
 import { runStage, type PreparedBatch, type StageHooks, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
 
@@ -224,7 +224,7 @@ interface Stage1Out {
 }
 
 async function stageRecon(c: Ctx, frames: TileFrame[], resume: StageResume | null, stage2Follows: boolean): Promise<Stage1Out> {
-  const { spec, ctx, nets, train } = c
+  const { ctx, nets, train } = c
   const recon = nets.recon!
   const size = c.model.size
   const trainN = frames.filter((f) => f.item.normal && f.item.split === 'train')
@@ -535,19 +535,6 @@ async function chooseThresholds(c: Ctx, frames: TileFrame[], valFrames: TileFram
 
 // ==================================================================== the run
 
-async function stageResume(ck: CheckpointState, dir: string): Promise<StageResume> {
-  return {
-    epoch: ck.epoch,
-    step: ck.step,
-    epochLossSum: ck.epochLossSum,
-    epochImages: ck.epochImages,
-    bestValLoss: ck.bestValLoss,
-    bestEpoch: ck.bestEpoch,
-    wait: ck.wait,
-    best: ck.files.best ? await readBestWeights(dir) : null,
-    optimizerDir: ck.files.optimizer ? dir : null
-  }
-}
 
 export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendName: string, opts: TileTrainOptions = {}): Promise<TrainResult> {
   const started = performance.now()
@@ -658,7 +645,7 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
 
     let reconQuality: TrainResult['reconQuality'] = null
     if (runRecon) {
-      const resume = ck && ck.stage === 'recon' && !ck.stageDone && resumeDir ? await stageResume(ck, resumeDir) : null
+      const resume = ck && ck.stage === 'recon' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
       reconQuality = (await stageRecon(c, frames, resume, runDiscWanted)).quality
     }
 
@@ -668,7 +655,7 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
     if (runDiscWanted) {
       let valFrames = pickValFrames(frames, train.seed)
       if (!(ck && ck.stage === 'disc' && ck.stageDone)) {
-        const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResume(ck, resumeDir) : null
+        const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
         valFrames = await stageDisc(c, frames, resume)
       }
       ;({ thresholds, valReport, method } = await chooseThresholds(c, frames, valFrames))

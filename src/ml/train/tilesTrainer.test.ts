@@ -15,7 +15,7 @@ import type { ClassSpec, DatasetItem, TrainJobSpec } from '../../shared/arcd/pro
 import { initBackend } from '../backend'
 import { readModelConfig } from '../io/modelDir'
 import { readTensorFiles } from '../io/weights'
-import { JobError, recordingContext } from '../jobs/context'
+import { type JobError, recordingContext } from '../jobs/context'
 import { runEval } from '../jobs/eval'
 import { runInfer } from '../jobs/infer'
 import { readCheckpointState } from './checkpoint'

@@ -36,7 +36,7 @@ import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { discInput, predictBatch, type Prediction } from '../infer/predictor'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { batchesOf, flipMap, stack } from './batches'
-import { checkpointsDir, findCheckpoint, readBestWeights, readCheckpointState, writeCheckpoint, type CheckpointState } from './checkpoint'
+import { checkpointsDir, findCheckpoint, readCheckpointState, stageResumeFrom, writeCheckpoint, type CheckpointState } from './checkpoint'
 import { isAnomalous, isLabelled, loadSamples, validateItems, type FrameCache, type Sample } from './dataset'
 import { runStage, type StageHooks, type StagePlan, type StageResume } from './stage'
 
@@ -166,7 +166,7 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
 
     // ---------------------------------------------------------------- stage 1
     if (runRecon) {
-      const resume = ck && ck.stage === 'recon' && !ck.stageDone && resumeDir ? await stageResume(ck, resumeDir) : null
+      const resume = ck && ck.stage === 'recon' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
       await stageRecon(run, samples, resume)
     }
 
@@ -176,7 +176,7 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
     let method = 'none'
     if (runDisc) {
       if (!(ck && ck.stage === 'disc' && ck.stageDone)) {
-        const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResume(ck, resumeDir) : null
+        const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
         await stageDisc(run, samples, resume)
       }
       ;({ thresholds, valReport, method } = await chooseThresholds(run, samples))
@@ -230,19 +230,6 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
   }
 }
 
-async function stageResume(ck: CheckpointState, dir: string): Promise<StageResume> {
-  return {
-    epoch: ck.epoch,
-    step: ck.step,
-    epochLossSum: ck.epochLossSum,
-    epochImages: ck.epochImages,
-    bestValLoss: ck.bestValLoss,
-    bestEpoch: ck.bestEpoch,
-    wait: ck.wait,
-    best: ck.files.best ? await readBestWeights(dir) : null,
-    optimizerDir: ck.files.optimizer ? dir : null
-  }
-}
 
 // ==================================================================== stage 1
 
