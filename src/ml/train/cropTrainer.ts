@@ -170,7 +170,7 @@ async function loadTileFrames(c: Ctx, items: DatasetItem[], cache?: AnalysisCach
 
 /**
  * Seconds per optimiser step, measured on throwaway gradients (the weights
- * do not move): one warm-up step, then the mean of two.
+ * do not move): one warm-up step, then one timed.
  */
 async function secondsPerStep(model: tf.LayersModel, prepare: (k: number) => PreparedBatch): Promise<number> {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
@@ -186,8 +186,9 @@ async function secondsPerStep(model: tf.LayersModel, prepare: (k: number) => Pre
     }
     return (performance.now() - t0) / 1000
   }
+  // The first step pays for kernel set-up and allocation; time the second.
   await once(0)
-  return ((await once(1)) + (await once(2))) / 2
+  return once(1)
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
@@ -466,7 +467,10 @@ async function stageDisc(c: Ctx, frames: TileFrame[], resume: StageResume | null
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
       const valSec = await estimateValSeconds(c, valFrames)
       // Reserve one more validation pass for the thresholds and the report.
-      const seconds = budgetLeft(c) - valSec
+      // Stage 2 is what the user gets: when stage 1 overran its share it
+      // keeps its own share anyway, and the run ends late rather than useless.
+      const ownShare = c.train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - c.train.stage1Share : 1) * 0.9
+      const seconds = Math.max(budgetLeft(c), ownShare) - valSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       c.plan.secondsPerStep.disc = stepSec
       log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
