@@ -541,6 +541,13 @@ async function main(): Promise<void> {
     await writeDemo(opts.workspace, 12, '1440x2560')
   }
   let studio: Studio | undefined
+  // Ctrl+C must not leave the server and its ML processes running; an interrupted training resumes with --reuse.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the server`)
+      void (studio?.close() ?? Promise.resolve()).finally(() => process.exit(130))
+    })
+  }
   try {
     studio = await startStudio({ workspace: opts.workspace })
     const api = nodeApi(studio.url)
