@@ -137,7 +137,7 @@ describe('migration 004', () => {
     migrate(db, file, MIGRATIONS.slice(0, 3))
     db.prepare("INSERT INTO runs (kind, state, created_at) VALUES ('train', 'done', 'then')").run()
     db.prepare(`INSERT INTO models (run_id, dir, thresholds, created_at) VALUES (1, 'm', '{"fold":0.4}', 'then')`).run()
-    migrate(db, file)
+    migrate(db, file, MIGRATIONS.slice(0, 4))
     expect(schemaVersion(db)).toBe(4)
     expect(db.prepare('SELECT model_id, revision, thresholds, author FROM model_threshold_revisions').all()).toEqual([
       { model_id: 1, revision: 1, thresholds: '{"fold":0.4}', author: 'training' }
@@ -156,5 +156,23 @@ describe('migration 004', () => {
     // Statistics go with their frame.
     db.prepare('DELETE FROM images WHERE id = 1').run()
     expect(db.prepare('SELECT count(*) FROM review_stats').pluck().get()).toBe(0)
+  })
+})
+
+describe('migration 005', () => {
+  it('gives existing verdicts the state applied and refuses an unknown state', () => {
+    const { dir, cleanup } = tempDir()
+    cleanups.push(cleanup)
+    const file = join(dir, 'workspace.sqlite')
+    const db = openDatabase(file)
+    cleanups.unshift(() => db.open && db.close())
+    migrate(db, file, MIGRATIONS.slice(0, 4))
+    db.prepare("INSERT INTO image_roots (path) VALUES ('/data')").run()
+    db.prepare("INSERT INTO images (root_id, rel_path, hash, width, height, view, split, imported_at) VALUES (1, 'a.png', 'h', 4, 2, 'D01', 'test', 'now')").run()
+    db.prepare("INSERT INTO review_verdicts (image_id, verdict, author, at) VALUES (1, 'false_positive', 'qc', 'then')").run()
+    migrate(db, file, MIGRATIONS.slice(0, 5))
+    expect(schemaVersion(db)).toBe(5)
+    expect(db.prepare('SELECT state, label_ids, prev_status FROM review_verdicts').get()).toEqual({ state: 'applied', label_ids: null, prev_status: null })
+    expect(() => db.prepare("UPDATE review_verdicts SET state = 'maybe'").run()).toThrow(/CHECK/)
   })
 })
