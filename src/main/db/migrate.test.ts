@@ -176,3 +176,21 @@ describe('migration 005', () => {
     expect(() => db.prepare("UPDATE review_verdicts SET state = 'maybe'").run()).toThrow(/CHECK/)
   })
 })
+
+describe('migration 006', () => {
+  it('gives existing images no split group and keeps them', () => {
+    const { dir, cleanup } = tempDir()
+    cleanups.push(cleanup)
+    const file = join(dir, 'workspace.sqlite')
+    const db = openDatabase(file)
+    cleanups.unshift(() => db.open && db.close())
+    migrate(db, file, MIGRATIONS.slice(0, 5))
+    db.prepare("INSERT INTO image_roots (path) VALUES ('/data')").run()
+    db.prepare("INSERT INTO images (root_id, rel_path, hash, width, height, view, split, imported_at) VALUES (1, 'a.png', 'h', 4, 2, 'D01', 'val', 'now')").run()
+    migrate(db, file, MIGRATIONS.slice(0, 6))
+    expect(schemaVersion(db)).toBe(6)
+    expect(db.prepare('SELECT rel_path, split, split_group FROM images').all()).toEqual([{ rel_path: 'a.png', split: 'val', split_group: null }])
+    db.prepare("UPDATE images SET split_group = 'coil_7' WHERE id = 1").run()
+    expect(db.prepare("SELECT id FROM images WHERE split_group = 'coil_7'").pluck().all()).toEqual([1])
+  })
+})
