@@ -11,7 +11,8 @@ import { createHandlers } from './app/handlers'
 import { Session } from './app/session'
 import { utilityHostProcess } from './ml/utilityHost'
 import { MlHost } from './services/ml/mlHost'
-import { resolveStartWorkspace } from './app/startWorkspace'
+import { openStartWorkspace, startNoticeText } from './app/startWorkspace'
+import type { StartNotice } from '../shared/contract'
 import { bindIpc, forwardEvents } from './ipc/electronIpc'
 import { grantedFoldersOnly, jsonGrantStore } from './security/folderPolicy'
 import { denyPermission, denyWindowOpen, isAllowedNavigation, isAllowedRequest, type OriginPolicy } from './security/requests'
@@ -57,11 +58,13 @@ async function main(): Promise<void> {
   web.setPermissionCheckHandler((_wc, permission) => denyPermission(permission))
 
   const folders = grantedFoldersOnly(jsonGrantStore(join(app.getPath('userData'), 'folder-grants.json'), { readFileSync, writeFileSync }))
+  let startNotice: StartNotice | null = null
   const handlers = createHandlers({
     session,
     shell: 'electron',
     version: app.getVersion(),
     folders,
+    startNotice: () => startNotice,
     pickFolder: async (title) => {
       const options = { title, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> }
       const res = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
@@ -73,11 +76,12 @@ async function main(): Promise<void> {
   bindIpc(ipcMain, handlers, isOwnFrame)
   forwardEvents(session.events, () => win?.webContents ?? null)
 
-  const start = await resolveStartWorkspace(process.argv.slice(1), app.getPath('userData'))
-  if (start) {
-    await session.open(start)
-    folders.grant(start)
-  }
+  const argv = process.argv.slice(1)
+  startNotice = await openStartWorkspace(session, argv, app.getPath('userData'))
+  // The folder named at start may be created from the start screen without a picker.
+  const startDir = session.workspace?.dir ?? startNotice?.dir
+  if (startDir) folders.grant(startDir)
+  if (startNotice) console.warn(`Defect Studio: ${startNoticeText(startNotice, 'npm run dev')}`)
 
   win = new BrowserWindow({
     width: 1440,

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
-import { StudioError, type Handlers, type ImportOptions } from '../../shared/contract'
+import { StudioError, type Handlers, type ImportOptions, type StartNotice } from '../../shared/contract'
 import { listClasses, saveClass } from '../services/classes'
 import { getImage, imageIds, imageStats, queryImages, setStatus, thumbnails } from '../services/images'
 import { importFolder } from '../services/import/runImport'
@@ -25,6 +25,8 @@ export interface HandlerDeps {
   pickFolder?: (title: string) => Promise<string | null>
   /** Which folders the caller may name; default: any (web transport, CLI, tests). */
   folders?: FolderPolicy
+  /** The start folder when it held no workspace (the start screen offers Create); read at each call. */
+  startNotice?: () => StartNotice | null
 }
 
 /**
@@ -54,7 +56,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     }
   }
   return {
-    'app.info': async () => ({ version: deps.version, shell: deps.shell, workspace: session.workspace?.info() ?? null }),
+    'app.info': async () => ({
+      version: deps.version,
+      shell: deps.shell,
+      workspace: session.workspace?.info() ?? null,
+      startNotice: session.workspace ? null : (deps.startNotice?.() ?? null)
+    }),
     'workspace.create': async ({ dir, name }) => {
       const created = await session.create(folders.check(dir, 'create a workspace in'), name)
       // The open workspace's own folder is always fair game (its demo images, a re-open).

@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { createHandlers } from '../app/handlers'
 import { Session } from '../app/session'
 import { defaultDataDir } from '../app/dataDir'
-import { resolveStartWorkspace } from '../app/startWorkspace'
+import { openStartWorkspace, startNoticeText } from '../app/startWorkspace'
 import { startWebTransport } from '../transport/webServer'
 
 async function main(): Promise<void> {
@@ -19,9 +19,11 @@ async function main(): Promise<void> {
   const json = argv.includes('--json')
   const session = new Session()
   const noWorkspace = argv.includes('--no-workspace')
-  if (!noWorkspace) await session.open(await resolveStartWorkspace(argv, defaultDataDir()))
+  // A start folder without a workspace is not fatal: the start screen offers to create it.
+  const startNotice = noWorkspace ? null : await openStartWorkspace(session, argv, defaultDataDir())
+  if (startNotice) process.stderr.write(`dev:web: ${startNoticeText(startNotice, 'npm run dev:web')}\n`)
   const transport = await startWebTransport({
-    handlers: createHandlers({ session, shell: 'web', version: process.env.npm_package_version ?? 'dev' }),
+    handlers: createHandlers({ session, shell: 'web', version: process.env.npm_package_version ?? 'dev', startNotice: () => startNotice }),
     events: session.events,
     rendererDir: resolve(flag('renderer') ?? 'out/renderer'),
     ...(flag('port') ? { port: Number(flag('port')) } : {})

@@ -64,9 +64,11 @@ export class Workspace {
 
   static open(dir: string, opts: OpenOptions = {}): Workspace {
     const paths = workspacePaths(dir)
-    if (!existsSync(paths.dir)) throw new StudioError('not_found', `No folder at ${paths.dir}.`)
+    // Both messages name the ways to create one: the start screen, or --create on the command line.
+    const how = 'Create one there with Create workspace on the start screen, or add --create (dev:web, CLI import).'
+    if (!existsSync(paths.dir)) throw new StudioError('not_found', `No folder at ${paths.dir}. ${how}`)
     if (!existsSync(paths.db)) {
-      throw new StudioError('not_found', `${paths.dir} is not a Defect Studio workspace (no ${DB_FILE}). Create one there instead.`)
+      throw new StudioError('not_found', `${paths.dir} is not a Defect Studio workspace (no ${DB_FILE}). ${how}`)
     }
     return Workspace.openAt(paths, opts, !opts.readonly)
   }

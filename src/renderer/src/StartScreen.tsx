@@ -11,7 +11,8 @@ interface Props {
 }
 
 export function StartScreen({ info, onOpened }: Props) {
-  const [dir, setDir] = useState('')
+  const notice = info.startNotice ?? null
+  const [dir, setDir] = useState(notice && notice.state !== 'file' ? notice.dir : '')
   const [name, setName] = useState('')
   const [busy, setBusy] = useState<'open' | 'create' | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -53,6 +54,16 @@ export function StartScreen({ info, onOpened }: Props) {
           Label steel-surface defects and train the model that finds them. Version {info.version}
           {info.shell === 'web' ? ' · browser' : ''}
         </p>
+        {notice && (
+          <div className="start-notice" role="status" data-testid="start-notice">
+            <p>{notice.message}</p>
+            {notice.state !== 'file' && (
+              <button type="button" className="primary" data-testid="start-notice-create" disabled={busy !== null} onClick={() => void run('create', notice.dir)}>
+                {busy === 'create' ? 'Creating…' : 'Create a workspace there'}
+              </button>
+            )}
+          </div>
+        )}
         <form onSubmit={submit} className="form">
           <PathField id="workspace-path" label="Workspace folder" value={dir} onChange={setDir} canBrowse={canBrowse} browseTitle="Workspace folder" />
           <label className="field">

@@ -265,6 +265,14 @@ export interface AppInfo {
   /** 'electron' in the app, 'web' in the dev:web transport. */
   shell: 'electron' | 'web'
   workspace: WorkspaceInfo | null
+  /** The folder given at start (`--workspace`) when it holds no workspace yet: the start screen offers to create it. */
+  startNotice?: StartNotice | null
+}
+
+export interface StartNotice {
+  dir: string
+  state: 'missing' | 'empty' | 'not_workspace' | 'file'
+  message: string
 }
 
 export type { ClassDef }
