@@ -9,6 +9,7 @@ import { previewImport } from '../services/formats/preview'
 import { frameImage } from '../services/imaging/frames'
 import { labelHistory, listLabels, saveFrameLabels } from '../services/labels'
 import { readPredictions } from '../services/ml/predictions'
+import { acceptAsLabels, previewAccept } from '../services/predictions/accept'
 import { compareRuns, getRun, listRuns } from '../services/ml/runsRead'
 import { getTrainingSettings, setTrainingSettings } from '../services/ml/trainingSettings'
 import { reviewServiceFor } from '../services/review'
@@ -151,6 +152,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'settings.getTraining': async () => getTrainingSettings(ws()),
     'settings.setTraining': async (patch) => setTrainingSettings(ws(), patch),
     'predictions.get': async ({ imageId }) => readPredictions(ws(), imageId),
+    'predictions.previewAccept': async (args) => previewAccept(ws(), args),
+    'predictions.acceptAsLabels': async (args) => {
+      const r = await acceptAsLabels(ws(), args, author)
+      if (r.labelIds.length > 0) session.events.emit('workspace.changed', { what: 'labels' })
+      return r
+    },
     'review.models': async () => review().models(),
     'review.queue': async (scope) => review().queue(scope),
     'review.maps': async ({ modelId, imageId }) => review().maps(modelId, imageId),
@@ -158,6 +165,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'review.infer': async (args) => review().infer(session.requireMl(), args),
     'review.setThresholds': async ({ modelId, thresholds, note }) => review().setThresholds(modelId, thresholds, author, note),
     'review.verdict': async (args) => review().verdict(args, author),
+    'review.undoVerdict': async ({ verdictIds }) => review().undoVerdict(verdictIds, author),
+    'review.pendingVerdicts': async ({ imageId }) => review().pendingVerdicts(imageId),
+    'review.resolveVerdict': async ({ verdictId, action }) => review().resolveVerdict(verdictId, action, author),
     'review.report': async (scope) => review().report(scope)
   }
 }

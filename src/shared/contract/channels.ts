@@ -40,6 +40,8 @@ export const CHANNELS = [
   'settings.getTraining',
   'settings.setTraining',
   'predictions.get',
+  'predictions.previewAccept',
+  'predictions.acceptAsLabels',
   'review.models',
   'review.queue',
   'review.maps',
@@ -47,6 +49,9 @@ export const CHANNELS = [
   'review.infer',
   'review.setThresholds',
   'review.verdict',
+  'review.undoVerdict',
+  'review.pendingVerdicts',
+  'review.resolveVerdict',
   'review.report'
 ] as const
 

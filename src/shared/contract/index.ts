@@ -30,8 +30,10 @@ import {
   type ReviewMetrics,
   type ReviewModel,
   type ReviewQueue,
-  type ReviewReport
+  type ReviewReport,
+  type ReviewVerdict
 } from './review'
+import type { AcceptPreview, AcceptResult } from './accept'
 import type {
   AppInfo,
   ClassDef,
@@ -55,6 +57,7 @@ export * from './errors'
 export * from './api'
 export * from './training'
 export * from './review'
+export * from './accept'
 
 const view = z.enum([...VIEWS, UNASSIGNED_VIEW])
 const split = z.enum(SPLITS)
@@ -86,6 +89,21 @@ const reviewFilterSchema = z
 /** Per-class thresholds by class name. */
 const thresholdsSchema = z.record(z.string().min(1).max(64), z.number().min(0).max(1)).refine((t) => Object.keys(t).length <= 256, 'at most 256 classes')
 const reviewScope = { modelId: id.optional(), thresholds: thresholdsSchema.optional(), filter: reviewFilterSchema.optional() }
+
+/**
+ * Which predicted pieces: of one class or every defect class; of those, the
+ * listed indices or the one under a frame point, else all of them.
+ */
+const acceptScope = {
+  imageId: id,
+  modelId: id.optional(),
+  thresholds: thresholdsSchema.optional(),
+  classId: id.optional(),
+  pieces: z.array(z.number().int().min(0)).min(1).max(1000).optional(),
+  at: z.object({ x: z.number(), y: z.number() }).strict().optional()
+}
+/** A polygon a caller holds (the editor's unsaved labels), for what counts as already labelled. */
+const labelShape = z.object({ classId: id, points: z.array(z.number()).min(6).max(40_000) }).strict()
 
 const importArgs = z
   .object({
@@ -228,6 +246,8 @@ export const argSchemas = {
   'settings.getTraining': none,
   'settings.setTraining': trainingSettingsSchema.partial().strict(),
   'predictions.get': z.object({ imageId: id }).strict(),
+  'predictions.previewAccept': z.object({ ...acceptScope, labels: z.array(labelShape).max(5000).optional() }).strict(),
+  'predictions.acceptAsLabels': z.object(acceptScope).strict(),
   'review.models': none,
   'review.queue': z.object(reviewScope).strict(),
   'review.maps': z.object({ modelId: id, imageId: id }).strict(),
@@ -244,6 +264,9 @@ export const argSchemas = {
       thresholds: thresholdsSchema.optional()
     })
     .strict(),
+  'review.undoVerdict': z.object({ verdictIds: z.array(id).min(1).max(256) }).strict(),
+  'review.pendingVerdicts': z.object({ imageId: id }).strict(),
+  'review.resolveVerdict': z.object({ verdictId: id, action: z.enum(['confirm', 'dismiss']) }).strict(),
   'review.report': z.object({ ...reviewScope, worst: z.number().int().min(1).max(50).optional() }).strict()
 } as const satisfies Record<Channel, z.ZodType>
 
@@ -287,6 +310,8 @@ export interface Results {
   'settings.getTraining': TrainingSettings
   'settings.setTraining': TrainingSettings
   'predictions.get': FramePredictions | null
+  'predictions.previewAccept': AcceptPreview
+  'predictions.acceptAsLabels': AcceptResult
   'review.models': ReviewModel[]
   'review.queue': ReviewQueue
   'review.maps': ReviewMaps
@@ -294,6 +319,9 @@ export interface Results {
   'review.infer': { runId: number | null; frames: number }
   'review.setThresholds': { modelId: number; revision: number; thresholds: Record<string, number> }
   'review.verdict': ReviewActionResult
+  'review.undoVerdict': ReviewActionResult
+  'review.pendingVerdicts': ReviewVerdict[]
+  'review.resolveVerdict': ReviewActionResult
   'review.report': ReviewReport
 }
 

@@ -3,6 +3,7 @@ import type { ImageStatus, Split, ViewOrUnassigned } from '../domain'
 import type { ClassCurves } from '../review/curves'
 import type { FrameOutcome } from '../review/outcomes'
 import type { Evidence } from '../review/order'
+import type { VerdictState } from './accept'
 
 export const REVIEW_VERDICTS = ['true_defect', 'false_positive', 'missed_defect'] as const
 export type ReviewVerdictName = (typeof REVIEW_VERDICTS)[number]
@@ -43,6 +44,10 @@ export interface ReviewVerdict {
   author: string
   note: string | null
   at: string
+  /** Whether it acted on the frame, waits for confirmation (a test frame) or was settled or undone. */
+  state: VerdictState
+  /** Labels the verdict added (a true defect applied or confirmed). */
+  labelIds: number[]
 }
 
 export interface ReviewClassStats {
@@ -157,6 +162,8 @@ export interface ReviewActionResult {
   /** Polygons added to the frame (true defect). */
   labelsAdded: number
   status: ImageStatus
+  /** A test frame: the verdict is recorded and waits for an inspector to confirm it in the editor; nothing changed. */
+  pending: boolean
 }
 
 export interface ReviewReport {

@@ -68,18 +68,32 @@ interface VerdictRow {
   author: string
   note: string | null
   at: string
+  state: ReviewVerdict['state']
+  label_ids: string | null
 }
 
 export function toVerdict(r: VerdictRow): ReviewVerdict {
-  return { id: r.id, imageId: r.image_id, modelId: r.model_id, classId: r.class_id, verdict: r.verdict, author: r.author, note: r.note, at: r.at }
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    modelId: r.model_id,
+    classId: r.class_id,
+    verdict: r.verdict,
+    author: r.author,
+    note: r.note,
+    at: r.at,
+    state: r.state,
+    labelIds: r.label_ids ? (JSON.parse(r.label_ids) as number[]) : []
+  }
 }
 
-/** The newest verdict per frame under this model. */
+/** The newest standing verdict per frame under this model: an undone or dismissed one no longer counts. */
 export function latestVerdicts(ws: Workspace, modelId: number): Map<number, ReviewVerdict> {
   const rows = ws.db
     .prepare(
       `SELECT v.* FROM review_verdicts v
-       WHERE v.model_id = ? AND v.id = (SELECT max(w.id) FROM review_verdicts w WHERE w.image_id = v.image_id AND w.model_id = v.model_id)`
+       WHERE v.model_id = ? AND v.id = (SELECT max(w.id) FROM review_verdicts w
+         WHERE w.image_id = v.image_id AND w.model_id = v.model_id AND w.state NOT IN ('undone', 'dismissed'))`
     )
     .all(modelId) as VerdictRow[]
   return new Map(rows.map((r) => [r.image_id, toVerdict(r)]))

@@ -71,6 +71,8 @@ beforeAll(async () => {
   ids = { normalFp: byName.get('a')!, tp: byName.get('b')!, missed: byName.get('c')!, uncertain: byName.get('d')!, fp: byName.get('e')! }
   fold = listClasses(ws).find((c) => c.name === 'fold')!.id
   setStatus(ws, [ids.normalFp], 'normal')
+  // Verdicts act at once on training frames; a test frame's wait for confirmation (verdicts.test.ts).
+  ws.db.prepare("UPDATE images SET split = 'train'").run()
   saveFrameLabels(ws, ids.tp, [{ classId: fold, points: SQUARE }], 'inspector')
   saveFrameLabels(ws, ids.missed, [{ classId: fold, points: SQUARE }], 'inspector')
   ws.db.prepare("INSERT INTO runs (kind, state, created_at) VALUES ('train', 'done', 'now')").run()

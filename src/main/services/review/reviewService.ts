@@ -11,6 +11,7 @@ import type {
   ReviewModel,
   ReviewQueue,
   ReviewReport,
+  ReviewVerdict,
   ReviewVerdictName,
   Thresholds
 } from '../../../shared/contract'
@@ -24,7 +25,7 @@ import { effectiveThresholds, listReviewModels, modelClassNames, resolveModel, s
 import { assembleQueue, latestVerdicts, predictedFrames, unpredictedFrameIds } from './queue'
 import { writeReviewReport } from './report'
 import { prepareServedMaps, readServedMaps } from './servedMaps'
-import { applyVerdict } from './verdicts'
+import { applyVerdict, pendingVerdicts, resolveVerdict, undoVerdict } from './verdicts'
 
 /** How long a queue call waits for statistics still being computed before answering with what is ready. */
 const QUEUE_WAIT_MS = 1500
@@ -151,14 +152,36 @@ export class ReviewService {
       },
       author
     )
-    if (result.labelsAdded > 0) {
-      // The frame's labels changed: count it again now, so the queue answers with it at once.
-      await this.recompute(model.id, args.imageId)
-      this.events.emit('workspace.changed', { what: 'labels' })
-    } else if (args.verdict === 'false_positive') {
-      this.events.emit('workspace.changed', { what: 'images' })
-    }
+    await this.changed(model.id, args.imageId, result)
     return result
+  }
+
+  async undoVerdict(verdictIds: number[], author: string): Promise<ReviewActionResult> {
+    const result = undoVerdict(this.ws, verdictIds, author)
+    const modelId = result.verdicts[0]?.modelId
+    await this.changed(modelId ?? null, result.verdicts[0]!.imageId, result)
+    return result
+  }
+
+  pendingVerdicts(imageId: number): ReviewVerdict[] {
+    return pendingVerdicts(this.ws, imageId)
+  }
+
+  async resolveVerdict(verdictId: number, action: 'confirm' | 'dismiss', author: string): Promise<ReviewActionResult> {
+    const result = await resolveVerdict(this.ws, verdictId, action, author)
+    const v = result.verdicts[0]!
+    await this.changed(v.modelId, v.imageId, result)
+    return result
+  }
+
+  /** After a verdict: the frame's labels changed, so it is counted again now and the queue answers with it at once. */
+  private async changed(modelId: number | null, imageId: number, result: ReviewActionResult): Promise<void> {
+    if (result.labelsAdded !== 0) {
+      if (modelId !== null) await this.recompute(modelId, imageId)
+      this.events.emit('workspace.changed', { what: 'labels' })
+    }
+    // A verdict's state shows in the queue; a status may have changed.
+    this.events.emit('workspace.changed', { what: 'images' })
   }
 
   async report(scope: ReviewScope & { worst?: number }): Promise<ReviewReport> {
