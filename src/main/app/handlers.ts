@@ -132,8 +132,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return frameImage(id, detail.absPath, detail.hash, join(w.paths.cache, 'frames'))
     },
     'labels.list': async ({ imageId }) => listLabels(ws(), imageId),
-    'labels.save': async ({ imageId, labels }) => {
-      const saved = saveFrameLabels(ws(), imageId, labels, author)
+    'labels.save': async ({ imageId, labels, status }) => {
+      const saved = saveFrameLabels(ws(), imageId, labels, author, status ? { status } : {})
       session.events.emit('workspace.changed', { what: 'labels' })
       return saved
     },

@@ -24,10 +24,12 @@ Commands:
       Write a synthetic demo workspace (views D01-D04, ground truth included).
   import <folder> --workspace <dir> [--masks <folder>[,<folder>]] [--mask-classes a,b,c]
          [--labelme] [--coco <file.json>] [--split train|val|test] [--view D01..D04] [--normal] [--create]
-         [--map old=new,old2=] [--create-classes] [--trace-tolerance 1] [--dry-run]
+         [--map old=new,old2=] [--create-classes] [--trace-tolerance 1] [--group-pattern <regex>|batch|none] [--dry-run]
   import --mvtec <category folder> --workspace <dir> [same options]
       Import images (JPEG, PNG, BMP, TIFF) recursively, with optional labels. Label classes the
       workspace lacks must be mapped (--map) or allowed (--create-classes); --dry-run lists them.
+      --group-pattern: frames whose paths give the same key (the regex's first group; default a
+      coil<digits> token) share one split; batch = the whole import, none = each frame alone.
   info --workspace <dir>
       Counts per view, split, status and class.
 ${EXPORT_USAGE}${TRAIN_USAGE}  eval --workspace <dir> [--model <run id>] [--split test] [--json]
@@ -111,6 +113,7 @@ async function importCmd(positional: string | undefined, args: ParsedArgs): Prom
   const coco = stringFlag(args, 'coco')
   const map = stringFlag(args, 'map')
   const tolerance = stringFlag(args, 'trace-tolerance')
+  const groupPattern = stringFlag(args, 'group-pattern')
   if (tolerance !== undefined && !(Number(tolerance) >= 0 && Number(tolerance) <= 8)) {
     throw new UsageError(`--trace-tolerance must be a number of pixels from 0 to 8, got "${tolerance}"`)
   }
@@ -127,7 +130,8 @@ async function importCmd(positional: string | undefined, args: ParsedArgs): Prom
     ...(map ? { classMap: parseClassMap(map) } : {}),
     // The CLI asks before inventing classes: a typo in a label file must not become a class.
     createClasses: Boolean(args.flags['create-classes']),
-    ...(tolerance !== undefined ? { traceTolerance: Number(tolerance) } : {})
+    ...(tolerance !== undefined ? { traceTolerance: Number(tolerance) } : {}),
+    ...(groupPattern !== undefined ? { groupPattern } : {})
   }
   const ws = args.flags.create && !isWorkspace(wsDir) ? Workspace.create(resolve(wsDir)) : Workspace.open(resolve(wsDir))
   if (args.flags['dry-run']) {

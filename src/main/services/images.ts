@@ -98,11 +98,13 @@ function getRow(ws: Workspace, id: number): ImageRow {
 
 export function getImage(ws: Workspace, id: number): ImageDetail {
   const row = getRow(ws, id)
+  const splitGroup = ws.db.prepare('SELECT split_group FROM images WHERE id = ?').pluck().get(id) as string | null
   return {
     ...toSummary(row),
     hash: row.hash,
     absPath: join(ws.rootPath(row.root_id), row.rel_path),
-    importedAt: row.imported_at
+    importedAt: row.imported_at,
+    splitGroup
   }
 }
 

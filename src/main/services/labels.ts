@@ -1,8 +1,9 @@
 import { StudioError, type Label, type LabelRevision } from '../../shared/contract'
 import { clipToFrame, isSimple, isValidPolygon } from '../../shared/geometry/polygon'
-import type { LabelSource } from '../../shared/domain'
+import type { ImageStatus, LabelSource } from '../../shared/domain'
 import { nowIso } from '../db/connection'
 import { listClasses } from './classes'
+import { restratifyOnFirstDefect } from './splits/restratify'
 import type { Workspace } from './workspace'
 
 interface LabelRow {
@@ -79,14 +80,25 @@ export interface LabelDraft {
   source?: LabelSource
 }
 
+export interface SaveOptions {
+  /**
+   * The frame's status after the save, when the editor decides it (undoing a
+   * paste onto a normal frame makes it normal again). Without it the status
+   * follows the labels: a defect makes the frame labelled, no labels at all
+   * make a labelled frame unlabelled.
+   */
+  status?: ImageStatus
+}
+
 /**
  * Saves a frame's whole set of labels as the editor holds it: new drafts are
  * created, changed ones get a new revision, missing ones are deleted (kept in
  * the revision history). Unchanged labels are not touched, so an autosave of
  * an unchanged frame writes nothing. One transaction: a crash never leaves a
- * frame half-saved.
+ * frame half-saved. A frame's first defect label may move it to another
+ * split (see splits/restratify.ts).
  */
-export function saveFrameLabels(ws: Workspace, imageId: number, drafts: LabelDraft[], author: string): Label[] {
+export function saveFrameLabels(ws: Workspace, imageId: number, drafts: LabelDraft[], author: string, opts: SaveOptions = {}): Label[] {
   const image = ws.db.prepare('SELECT width, height, status FROM images WHERE id = ?').get(imageId) as
     | { width: number; height: number; status: string }
     | undefined
@@ -99,6 +111,10 @@ export function saveFrameLabels(ws: Workspace, imageId: number, drafts: LabelDra
     if (!isSimple(polygon)) throw new StudioError('invalid_argument', `label ${i + 1}: the polygon crosses itself; fix it before saving`)
     return { ...d, points: polygon.map(round3) }
   })
+  const hasDefect = prepared.some((d) => classes.get(d.classId)!.kind === 'defect')
+  if (opts.status === 'normal' && hasDefect) {
+    throw new StudioError('invalid_argument', 'a frame with defect labels cannot be marked normal; delete them first')
+  }
   const current = new Map(
     (ws.db.prepare('SELECT * FROM labels WHERE image_id = ? AND deleted_at IS NULL').all(imageId) as LabelRow[]).map((r) => [r.id, r])
   )
@@ -106,6 +122,7 @@ export function saveFrameLabels(ws: Workspace, imageId: number, drafts: LabelDra
   const revision = ws.db.prepare(
     `INSERT INTO label_revisions (label_id, image_id, revision, op, class_id, points, source, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
+  const hadDefect = [...current.values()].some((r) => classes.get(r.class_id)?.kind === 'defect')
   ws.db.transaction(() => {
     const kept = new Set<number>()
     for (const d of prepared) {
@@ -130,14 +147,16 @@ export function saveFrameLabels(ws: Workspace, imageId: number, drafts: LabelDra
       ws.db.prepare('UPDATE labels SET deleted_at = ?, revision = ? WHERE id = ?').run(at, next, id)
       revision.run(id, imageId, next, 'delete', row.class_id, row.points, row.source, author, at)
     }
-    const hasDefect = prepared.some((d) => classes.get(d.classId)!.kind === 'defect')
-    if (hasDefect && image.status !== 'needs-review') {
+    if (opts.status) {
+      if (opts.status !== image.status) ws.db.prepare('UPDATE images SET status = ? WHERE id = ?').run(opts.status, imageId)
+    } else if (hasDefect && image.status !== 'needs-review') {
       ws.db.prepare("UPDATE images SET status = 'labeled' WHERE id = ?").run(imageId)
     } else if (prepared.length > 0 && image.status === 'unlabeled') {
       ws.db.prepare("UPDATE images SET status = 'labeled' WHERE id = ?").run(imageId)
     } else if (prepared.length === 0 && image.status === 'labeled') {
       ws.db.prepare("UPDATE images SET status = 'unlabeled' WHERE id = ?").run(imageId)
     }
+    if (hasDefect && !hadDefect) restratifyOnFirstDefect(ws, imageId)
   })()
   return listLabels(ws, imageId)
 }

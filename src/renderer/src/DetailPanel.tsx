@@ -85,6 +85,10 @@ export function DetailPanel({ imageId, classes, refreshKey, onClose }: Props) {
           <dd data-testid="detail-view">{d.view}</dd>
           <dt>Split</dt>
           <dd data-testid="detail-split">{d.split}</dd>
+          <dt>Split group</dt>
+          <dd data-testid="detail-split-group" title="Frames of one group are always in one split">
+            {d.splitGroup ?? <span className="muted">none (frame stands alone)</span>}
+          </dd>
           <dt>Status</dt>
           <dd>
             <span className={`badge status-${d.status}`} data-testid="detail-status">

@@ -47,6 +47,7 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
   const [labelme, setLabelme] = useState(false)
   const [split, setSplit] = useState<Split | ''>('')
   const [view, setView] = useState<ViewOrUnassigned | ''>('')
+  const [groupPattern, setGroupPattern] = useState('')
   const [jobId, setJobId] = useState<string | null>(null)
   const [starting, setStarting] = useState(false)
   const [cancelRequested, setCancelRequested] = useState(false)
@@ -87,6 +88,7 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
     if (labelme) options.labelme = true
     if (split) options.split = split
     if (view) options.view = view
+    if (groupPattern.trim()) options.groupPattern = groupPattern.trim()
     setStarting(true)
     try {
       const { jobId: id } = await api().import.start(options)
@@ -160,6 +162,16 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
                 </select>
               </label>
             </div>
+            <label className="field">
+              <span>Split groups: frames with the same key share a split (regular expression, first group is the key; batch = this whole import; none = off)</span>
+              <input
+                type="text"
+                data-testid="import-group-pattern"
+                placeholder="workspace setting, else a coil<digits> token in the path"
+                value={groupPattern}
+                onChange={(e) => setGroupPattern(e.target.value)}
+              />
+            </label>
             <div className="modal-actions">
               <button type="button" data-testid="import-close" onClick={onClose}>
                 Close

@@ -121,7 +121,8 @@ const importArgs = z
       .max(1000)
       .optional(),
     createClasses: z.boolean().optional(),
-    traceTolerance: z.number().min(0).max(8).optional()
+    traceTolerance: z.number().min(0).max(8).optional(),
+    groupPattern: z.string().max(500).optional()
   })
   .strict()
 
@@ -228,7 +229,9 @@ export const argSchemas = {
             })
             .strict()
         )
-        .max(5000)
+        .max(5000),
+      // The frame's status after the save, when the editor decides it (undo of a paste onto a normal frame).
+      status: status.optional()
     })
     .strict(),
   'labels.history': z.object({ imageId: id }).strict(),

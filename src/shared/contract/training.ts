@@ -106,6 +106,8 @@ export interface DataSnapshot {
   imageIds: number[]
   /** The fixed test set the run was evaluated on. */
   testImageIds: number[]
+  /** The frames it validated on (chose thresholds, picked epochs); absent in snapshots older than split groups. */
+  valImageIds?: number[]
 }
 
 export interface RunSummary {

@@ -43,6 +43,8 @@ export interface ImageDetail extends ImageSummary {
   /** Absolute path on this machine, for display only. */
   absPath: string
   importedAt: string
+  /** Split group key (a coil id, or the import batch): every frame of the group is in one split. Null: the frame stands alone. */
+  splitGroup: string | null
 }
 
 export interface Thumbnail {
@@ -95,6 +97,13 @@ export interface ImportOptions {
    * rasterises back to the mask pixel for pixel.
    */
   traceTolerance?: number
+  /**
+   * Split group pattern for this import (default: the workspace setting
+   * `splitGroupPattern`, else a `coil<digits>` token): a regular expression
+   * whose first group is the key; `batch` makes the whole import one group,
+   * `none` (or '') turns grouping off.
+   */
+  groupPattern?: string
 }
 
 export interface ClassMapping {

@@ -14,6 +14,7 @@ import { openImage } from '../imaging/decode'
 import { makeThumbnail, thumbnailPath } from '../imaging/thumbnails'
 import { addLabel } from '../labels'
 import type { Workspace } from '../workspace'
+import { DEFAULT_GROUP_PATTERN, compileGroupPattern, groupFromPath, type GroupRule } from './group'
 import { assignSplits } from './split'
 import { DEFAULT_VIEW_PATTERN, compileViewPattern, viewFromPath } from './view'
 import { walkImages } from './walk'
@@ -59,6 +60,7 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
   if (!existsSync(folder)) throw new StudioError('not_found', `No folder at ${folder}`)
   if (!statSync(folder).isDirectory()) throw new StudioError('invalid_argument', `${folder} is a file, not a folder`)
   const viewRe = compileViewPattern(ws.getSetting('viewPattern', DEFAULT_VIEW_PATTERN))
+  const groupRule = groupRuleOf(ws, opts)
   const author = ctx.author ?? safeUser()
 
   const sources = await openLabelSources(ws, folder, opts)
@@ -125,7 +127,7 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
     })
     // Workers finish out of order; sorting keeps split assignment independent of timing.
     results.sort((a, b) => (a.rel < b.rel ? -1 : 1))
-    insertChunk(ws, results, { rootId, importId, author, forcedSplit: opts.split, classes, summary })
+    insertChunk(ws, results, { rootId, importId, author, forcedSplit: opts.split, classes, summary, groupRule })
   }
   if (ctx.signal?.aborted) summary.cancelled = true
   // Entries no image claimed mean little after a cancel: the rest was never looked at.
@@ -204,49 +206,73 @@ interface InsertEnv {
   forcedSplit: Split | undefined
   classes: ClassResolver
   summary: ImportSummary
+  groupRule: GroupRule
 }
+
+/** The import's split group rule; a bad pattern refuses the import before anything is written. */
+export function groupRuleOf(ws: Workspace, opts: Pick<ImportOptions, 'groupPattern'>): GroupRule {
+  try {
+    return compileGroupPattern(opts.groupPattern ?? ws.getSetting('splitGroupPattern', DEFAULT_GROUP_PATTERN))
+  } catch (err) {
+    throw new StudioError('invalid_argument', (err as Error).message)
+  }
+}
+
+/** Ranks a stratum's class for deciding a group's split: defect classes by position, then anything else. */
+const NOT_A_DEFECT = Number.MAX_SAFE_INTEGER
 
 function insertChunk(ws: Workspace, results: Processed[], env: InsertEnv): void {
   if (results.length === 0) return
   const { summary } = env
   const positions = new Map(listClasses(ws).map((c) => [c.name.toLowerCase(), c]))
   const className = (l: PendingLabel): string => env.classes.target(l.className) ?? l.className
-  const stratumOf = (p: Processed): string => {
+  const stratumOf = (p: Processed): { stratum: string; rank: number } => {
     const defects = p.labels
       .map((l) => positions.get(className(l).toLowerCase()))
       .filter((c) => c && c.kind === 'defect')
       .sort((a, b) => a!.position - b!.position)
     const cls = defects[0]?.name ?? (p.labels.length ? className(p.labels[0]!) : p.status === 'normal' ? 'normal' : 'none')
-    return `${p.view}|${cls}`
+    return { stratum: `${p.view}|${cls}`, rank: defects[0]?.position ?? NOT_A_DEFECT }
   }
-  const strata = new Map(results.map((p) => [p.hash, stratumOf(p)]))
+  const ranked = new Map(results.map((p) => [p.hash, stratumOf(p)]))
+  const strata = new Map([...ranked].map(([hash, r]) => [hash, r.stratum]))
+  const groups = new Map(results.map((p) => [p.hash, groupFromPath(p.rel, env.groupRule, env.importId)]))
   const countStmt = ws.db.prepare('SELECT split, count(*) AS n FROM images WHERE stratum = ? GROUP BY split')
   const given = new Map<string, Split>()
+  // A split the import or the dataset names is kept as given; the rest of its group follows it.
+  const givenGroups = new Map<string, Split>()
   for (const p of results) {
     const split = env.forcedSplit ?? p.split
-    if (split) given.set(p.hash, split)
+    if (!split) continue
+    given.set(p.hash, split)
+    const group = groups.get(p.hash)
+    if (group && !givenGroups.has(group)) givenGroups.set(group, split)
   }
+  const groupSplit = ws.db.prepare('SELECT split FROM images WHERE split_group = ? ORDER BY id LIMIT 1').pluck()
   const splits = new Map([
     ...given,
     ...assignSplits(
-      results.filter((p) => !given.has(p.hash)).map((p) => ({ hash: p.hash, stratum: strata.get(p.hash)! })),
+      results
+        .filter((p) => !given.has(p.hash))
+        .map((p) => ({ hash: p.hash, stratum: strata.get(p.hash)!, group: groups.get(p.hash) ?? null, rank: ranked.get(p.hash)!.rank })),
       (stratum) => {
         const counts = { train: 0, val: 0, test: 0 }
         for (const r of countStmt.all(stratum) as { split: Split; n: number }[]) counts[r.split] = r.n
         return counts
-      }
+      },
+      (group) => (groupSplit.get(group) as Split | undefined) ?? givenGroups.get(group)
     )
   ])
   const insertImage = ws.db.prepare(
-    `INSERT INTO images (root_id, rel_path, hash, width, height, view, split, status, stratum, import_id, imported_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    `INSERT INTO images (root_id, rel_path, hash, width, height, view, split, status, stratum, import_id, imported_at, split_group)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
   ws.db.transaction(() => {
     const at = nowIso()
     for (const p of results) {
       const split = splits.get(p.hash)!
       const id = Number(
-        insertImage.run(env.rootId, p.rel, p.hash, p.width, p.height, p.view, split, p.status, strata.get(p.hash)!, env.importId, at)
+        insertImage.run(env.rootId, p.rel, p.hash, p.width, p.height, p.view, split, p.status, strata.get(p.hash)!, env.importId, at, groups.get(p.hash) ?? null)
           .lastInsertRowid
       )
       for (const l of p.labels) {

@@ -72,10 +72,14 @@ export function buildDataset(ws: Workspace, statuses: ImageStatus[] = ['labeled'
 
 /** The run's record of its data; testIds fixes the test set (a retrain reuses its parent's). */
 export function snapshotOf(data: WorkspaceDataset, testIds?: number[]): DataSnapshot {
+  const testImageIds = testIds ?? data.items.filter((i) => i.split === 'test').map((i) => Number(i.id))
+  const test = new Set(testImageIds)
   return {
     counts: data.counts,
     maxRevision: data.maxRevision,
     imageIds: data.items.map((i) => Number(i.id)),
-    testImageIds: testIds ?? data.items.filter((i) => i.split === 'test').map((i) => Number(i.id))
+    testImageIds,
+    // Recorded so a frame the run validated on keeps its split (splits/restratify.ts).
+    valImageIds: data.items.filter((i) => i.split === 'val' && !test.has(Number(i.id))).map((i) => Number(i.id))
   }
 }
