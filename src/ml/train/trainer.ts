@@ -27,6 +27,7 @@ import type { Rng } from '../data/rng'
 import { streamRng } from './streams'
 import { trainTiles, type AnalysisCache } from './cropTrainer'
 import { inputModeOf } from '../../shared/arcd/config'
+import { checkFrameHashes } from '../data/frameHash'
 import { simulateAnomaly } from '../data/simulate'
 import { focalLoss } from '../losses/focal'
 import { reconstructionLoss } from '../losses/reconstruction'
@@ -88,8 +89,20 @@ export interface TrainOptions {
   analysisCache?: AnalysisCache
 }
 
+/** The frames a trainer reads: labelled or normal frames of the training and validation splits. */
+export function loadsForTraining(it: TrainJobSpec['images'][number]): boolean {
+  return (it.split === 'train' || it.split === 'val') && (it.normal || it.polygons.length > 0)
+}
+
 export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendName: string, opts: TrainOptions = {}): Promise<TrainResult> {
   checkSpec(spec)
+  // Both recipes read the frames through here: frames whose file changed since import are left out, named in the warnings.
+  const hashes = await checkFrameHashes(spec.images, loadsForTraining, ctx)
+  const result = await trainChecked({ ...spec, images: hashes.items }, ctx, backendName, opts)
+  return { ...result, warnings: [...hashes.warnings, ...result.warnings] }
+}
+
+async function trainChecked(spec: TrainJobSpec, ctx: JobContext, backendName: string, opts: TrainOptions): Promise<TrainResult> {
   if (inputModeOf(spec.model) === 'tiles') return trainTiles(spec, ctx, backendName, opts.analysisCache ? { analysisCache: opts.analysisCache } : {})
   const K = spec.classes.length
   const size = spec.model.size
@@ -174,12 +187,15 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
     let thresholds: Record<string, number> = {}
     let valReport: EvalReport | null = null
     let method = 'none'
+    const warnings: string[] = []
     if (runDisc) {
       if (!(ck && ck.stage === 'disc' && ck.stageDone)) {
         const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
         await stageDisc(run, samples, resume)
       }
-      ;({ thresholds, valReport, method } = await chooseThresholds(run, samples))
+      const chosen = await chooseThresholds(run, samples)
+      ;({ thresholds, valReport, method } = chosen)
+      for (const w of chosen.warnings) warnings.push(w)
     }
 
     // ---------------------------------------------------------------- model folder
@@ -208,7 +224,7 @@ export async function trainModel(spec: TrainJobSpec, ctx: JobContext, backendNam
       arch: spec.arch,
       classes: spec.classes,
       untrainedClasses: [],
-      warnings: [],
+      warnings,
       plan: {
         input: 'letterbox',
         stage1Steps: spec.train.stage1Epochs,
@@ -429,34 +445,53 @@ export function addToEvaluator(ev: SegmentationEvaluator, s: Sample, p: Predicti
   })
 }
 
-/** Best-F1 thresholds on validation (training frames when there are none), then the validation report at them. */
+/**
+ * Best-F1 thresholds per class on validation; a class validation has no
+ * positives for takes its threshold from the labelled training frames, with
+ * a warning in the run (as the tiles recipe does). The report is on
+ * validation, or on the training frames when validation has no labelled frame.
+ */
 async function chooseThresholds(
   run: RunState,
   samples: Sample[]
-): Promise<{ thresholds: Record<string, number>; valReport: EvalReport; method: string }> {
+): Promise<{ thresholds: Record<string, number>; valReport: EvalReport; method: string; warnings: string[] }> {
   const { spec, ctx, nets, classes } = run
   const data = await stage2Data(run, samples)
-  let pool = data.val
-  let poolRecon = data.valRecon
-  let poolName = 'validation'
-  if (!pool.some((s) => isLabelled(s.item))) {
-    log(ctx, 'warn', 'no labelled validation frames: thresholds are chosen on the training frames')
-    pool = data.labelled.map((i) => data.train[i]!)
-    poolRecon = data.trainRecon ? data.labelled.map((i) => data.trainRecon![i]!) : null
-    poolName = 'training'
-  }
   const setup = { arch: spec.arch, nets, classes, size: spec.model.size }
-  const preds: Prediction[] = []
-  for (const batch of batchesOf(pool.map((_, i) => i), spec.train.batchSize)) {
-    const recs = poolRecon ? batch.map((i) => poolRecon![i]!) : null
-    preds.push(...(await predictBatch(setup, batch.map((i) => pool[i]!.image), recs)))
+  const predictPool = async (pool: Sample[], recon: Float32Array[] | null): Promise<Prediction[]> => {
+    const preds: Prediction[] = []
+    for (const batch of batchesOf(pool.map((_, i) => i), spec.train.batchSize)) {
+      const recs = recon ? batch.map((i) => recon[i]!) : null
+      for (const p of await predictBatch(setup, batch.map((i) => pool[i]!.image), recs)) preds.push(p)
+    }
+    return preds
   }
-  const probe = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((c) => [c.name, 0.5])))
-  pool.forEach((s, i) => addToEvaluator(probe, s, preds[i]!, classes))
-  const thresholds = probe.chooseThresholds(0.5)
-  const ev = new SegmentationEvaluator(classes, thresholds)
-  pool.forEach((s, i) => addToEvaluator(ev, s, preds[i]!, classes))
-  const report = ev.report()
-  log(ctx, 'info', `thresholds (best F1 on ${poolName} frames): ${Object.entries(thresholds).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
-  return { thresholds, valReport: report, method: poolName === 'validation' ? 'best-f1-val' : 'best-f1-train' }
+  const evaluate = (pool: Sample[], preds: Prediction[], at: Record<string, number>): SegmentationEvaluator => {
+    const ev = new SegmentationEvaluator(classes, at)
+    pool.forEach((s, i) => addToEvaluator(ev, s, preds[i]!, classes))
+    return ev
+  }
+  const half = Object.fromEntries(classes.map((c) => [c.name, 0.5]))
+  const valLabelled = data.val.some((s) => isLabelled(s.item))
+  const valPreds = valLabelled ? await predictPool(data.val, data.valRecon) : []
+  const fromVal = valLabelled ? evaluate(data.val, valPreds, half).chooseThresholds(Number.NaN) : {}
+  const thresholds: Record<string, number> = {}
+  for (const c of classes) if (Number.isFinite(fromVal[c.name])) thresholds[c.name] = fromVal[c.name]!
+  const missing = classes.filter((c) => !(c.name in thresholds))
+  const warnings: string[] = []
+  const trainPool = data.labelled.map((i) => data.train[i]!)
+  const trainRecon = data.trainRecon ? data.labelled.map((i) => data.trainRecon![i]!) : null
+  let trainPreds: Prediction[] | null = null
+  if (missing.length > 0) {
+    trainPreds = await predictPool(trainPool, trainRecon)
+    const fromTrain = evaluate(trainPool, trainPreds, half).chooseThresholds(0.5)
+    for (const c of missing) thresholds[c.name] = fromTrain[c.name]!
+    const msg = `no labelled validation frames for ${missing.map((c) => c.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
+    warnings.push(msg)
+    log(ctx, 'warn', msg)
+  }
+  const report = valLabelled ? evaluate(data.val, valPreds, thresholds).report() : evaluate(trainPool, trainPreds!, thresholds).report()
+  log(ctx, 'info', `thresholds (best F1): ${Object.entries(thresholds).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
+  const method = missing.length === 0 ? 'best-f1-val' : valLabelled ? 'best-f1-val+train' : 'best-f1-train'
+  return { thresholds, valReport: report, method, warnings }
 }
