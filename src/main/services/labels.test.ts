@@ -73,4 +73,24 @@ describe('saveFrameLabels', () => {
     // A refused save changed nothing.
     expect(listLabels(ws, imageId)).toEqual(clipped)
   })
+
+  it('sets the status the editor sends with a save, and refuses normal for a frame with defects', async () => {
+    const { ws, imageId, fold, lathe } = await oneImage()
+    const tri = [10.5, 10.5, 40.5, 10.5, 40.5, 30.5]
+    ws.db.prepare("UPDATE images SET status = 'normal' WHERE id = ?").run(imageId)
+    // A paste onto the normal frame, then its undo: the status travels with each save.
+    const saved = saveFrameLabels(ws, imageId, [{ classId: fold, points: tri }], 'ana', { status: 'labeled' })
+    expect(getImage(ws, imageId).status).toBe('labeled')
+    saveFrameLabels(ws, imageId, [], 'ana', { status: 'normal' })
+    expect(getImage(ws, imageId).status).toBe('normal')
+    expect(() => saveFrameLabels(ws, imageId, [{ classId: fold, points: tri }], 'ana', { status: 'normal' })).toThrow(/cannot be marked normal/)
+    // Refused whole: no label written, status kept.
+    expect(listLabels(ws, imageId)).toEqual([])
+    expect(getImage(ws, imageId).status).toBe('normal')
+    // A region polygon may stay on a normal frame.
+    saveFrameLabels(ws, imageId, [{ classId: lathe, points: tri }], 'ana', { status: 'normal' })
+    expect(getImage(ws, imageId).status).toBe('normal')
+    expect(saved).toHaveLength(1)
+  })
 })
+

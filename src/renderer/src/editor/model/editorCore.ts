@@ -28,6 +28,14 @@ export interface Message {
   readonly kind: 'info' | 'error'
 }
 
+/** A question the message line asks before an edit that changes more than polygons. */
+export interface Confirmation {
+  readonly id: number
+  readonly text: string
+  /** The label of the button that goes ahead. */
+  readonly yes: string
+}
+
 export interface EditorSnapshot {
   readonly frame: (FrameSize & { readonly imageId: number }) | null
   readonly polygons: readonly EditorPolygon[]
@@ -42,6 +50,7 @@ export interface EditorSnapshot {
   readonly viewport: Viewport
   readonly brushRadius: number
   readonly message: Message | null
+  readonly confirm: Confirmation | null
   readonly canUndo: boolean
   readonly canRedo: boolean
   readonly dirty: boolean
@@ -60,6 +69,7 @@ export class EditorCore implements ToolHost {
   /** Polygons copied with Ctrl+C, pasted with Ctrl+V into any frame. */
   clipboard: EditorPolygon[] = []
   private messageId = 0
+  private onConfirm: (() => void) | null = null
 
   /** `onEdited` runs after every change of the attached frame's polygons (the session saves). */
   constructor(
@@ -81,6 +91,7 @@ export class EditorCore implements ToolHost {
       viewport: { width: 0, height: 0 },
       brushRadius: BRUSH_RADIUS.initial,
       message: null,
+      confirm: null,
       canUndo: false,
       canRedo: false,
       dirty: false,
@@ -126,7 +137,10 @@ export class EditorCore implements ToolHost {
   attach(fs: FrameState | null): void {
     this.activeTool.finish()
     this.fs = fs
+    // A question about the frame being left no longer applies.
+    this.onConfirm = null
     this.set({
+      confirm: null,
       frame: fs ? { imageId: fs.imageId, width: fs.width, height: fs.height } : null,
       selectedKey: null,
       selectedVertex: null,
@@ -365,6 +379,20 @@ export class EditorCore implements ToolHost {
 
   preview(p: Partial<Preview>): void {
     this.set({ preview: { ...this.snap.preview, ...p } })
+  }
+
+  /** Asks in the message line; `onYes` runs only if the answer is yes. A newer question replaces an open one. */
+  ask(text: string, yes: string, onYes: () => void): void {
+    this.onConfirm = onYes
+    this.set({ confirm: { id: ++this.messageId, text, yes } })
+  }
+
+  answer(accepted: boolean): void {
+    const run = this.onConfirm
+    this.onConfirm = null
+    if (!this.snap.confirm) return
+    this.set({ confirm: null })
+    if (accepted && run) run()
   }
 
   notify(text: string, kind: 'info' | 'error' = 'info'): void {

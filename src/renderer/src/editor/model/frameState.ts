@@ -6,7 +6,7 @@
 import type { ImageStatus } from '../../../../shared/domain'
 import type { Label } from '../../../../shared/contract'
 import { applyChanges } from './document'
-import { History } from './history'
+import { History, type StatusChange } from './history'
 import { adoptSaved, fromLabels, labelsSignature, samePoints } from './labelsSync'
 import { serverKey, type ChangeSet, type EditorPolygon } from './types'
 
@@ -24,6 +24,12 @@ export class FrameState {
   /** What the server held after our last load or save, to detect changes made elsewhere. */
   signature: string
   status: ImageStatus
+  /**
+   * A status the next save must set, because an edit decided it (a paste
+   * onto a normal frame, or its undo); null lets the server derive it from
+   * the labels.
+   */
+  statusToSave: ImageStatus | null = null
 
   constructor(
     readonly imageId: number,
@@ -43,24 +49,34 @@ export class FrameState {
     return this.version !== this.savedVersion
   }
 
-  /** Applies an edit; recorded edits can be undone. */
-  apply(changes: ChangeSet, record = true): void {
+  /** Applies an edit; recorded edits can be undone. `status` travels with the step: undo restores `before`. */
+  apply(changes: ChangeSet, record = true, status?: StatusChange): void {
     if (changes.length === 0) return
     this.polygons = applyChanges(this.polygons, changes)
-    if (record) this.history.record(changes)
+    if (record) this.history.record(changes, status)
+    if (status) this.setStatusBySave(status.after)
     this.version++
   }
 
   undo(): ChangeSet | null {
-    const changes = this.history.undo()
-    if (changes) this.apply(changes, false)
-    return changes
+    const step = this.history.undoStep()
+    if (!step) return null
+    this.apply(step.changes, false)
+    if (step.status) this.setStatusBySave(step.status)
+    return step.changes
   }
 
   redo(): ChangeSet | null {
-    const changes = this.history.redo()
-    if (changes) this.apply(changes, false)
-    return changes
+    const step = this.history.redoStep()
+    if (!step) return null
+    this.apply(step.changes, false)
+    if (step.status) this.setStatusBySave(step.status)
+    return step.changes
+  }
+
+  private setStatusBySave(status: ImageStatus): void {
+    this.status = status
+    this.statusToSave = status
   }
 
   /**

@@ -6,6 +6,7 @@
  * (except invalid_argument, which only a new edit can fix).
  */
 import type { Label } from '../../../../shared/contract'
+import type { ImageStatus } from '../../../../shared/domain'
 // errors.ts directly: the contract's index pulls in zod, which the renderer does not need.
 import { errorCode, errorMessage } from '../../../../shared/contract/errors'
 import type { FrameState } from './frameState'
@@ -15,7 +16,8 @@ export const DEBOUNCE_MS = 300
 const RETRY_MS = [1000, 2000, 4000, 8000, 15000]
 
 export interface SaverDeps {
-  save(imageId: number, labels: LabelDraft[]): Promise<Label[]>
+  /** `status`, when given, is the frame's status after the save (FrameState.statusToSave). */
+  save(imageId: number, labels: LabelDraft[], status?: ImageStatus): Promise<Label[]>
   /** Lists the frame's labels, to recover from a conflict (a label deleted elsewhere). */
   list(imageId: number): Promise<Label[]>
   /** Called after every state change of a frame (dirty, saving, saved, error). */
@@ -113,13 +115,16 @@ export class AutoSaver {
     const sent = frame.polygons
     const sentIds = new Map(frame.serverIds)
     const sentVersion = frame.version
+    const sentStatus = frame.statusToSave
     frame.saving = true
     this.deps.onChange(frame)
     const t0 = this.now()
     let failed = false
     try {
-      const saved = await this.deps.save(frame.imageId, toDrafts(sent, sentIds))
+      const drafts = toDrafts(sent, sentIds)
+      const saved = await (sentStatus ? this.deps.save(frame.imageId, drafts, sentStatus) : this.deps.save(frame.imageId, drafts))
       frame.adopt(sent, sentIds, saved, sentVersion)
+      if (frame.statusToSave === sentStatus) frame.statusToSave = null
       frame.error = null
       p.attempts = 0
       this.deps.onSaved?.(frame, this.now() - t0)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { ImageDetail, Label } from '../../../../shared/contract'
 import type { ImageStatus } from '../../../../shared/domain'
 import { addChange } from './document'
+import { rig } from '../test/fixtures'
 import { EditorSession, type SessionApi } from './session'
 import { newPolygonKey } from './types'
 
@@ -9,12 +10,15 @@ import { newPolygonKey } from './types'
 function fakeApi() {
   const labels = new Map<number, Label[]>()
   const status = new Map<number, ImageStatus>()
+  const saves: { imageId: number; labels: number; status?: ImageStatus }[] = []
   let nextId = 1
   const views: Record<number, 'D01' | 'D02'> = { 1: 'D01', 2: 'D01', 3: 'D02', 4: 'D01' }
   const api: SessionApi = {
     labels: {
       list: async ({ imageId }) => (labels.get(imageId) ?? []).map((l) => ({ ...l })),
-      save: async ({ imageId, labels: drafts }) => {
+      save: async ({ imageId, labels: drafts, status: given }) => {
+        saves.push({ imageId, labels: drafts.length, ...(given ? { status: given } : {}) })
+        if (given) status.set(imageId, given)
         const old = labels.get(imageId) ?? []
         const next = drafts.map((d) => ({
           ...(old.find((l) => l.id === d.id) ?? { id: nextId++, imageId, author: 't', revision: 1, createdAt: '', updatedAt: '' }),
@@ -35,7 +39,7 @@ function fakeApi() {
       }
     }
   }
-  return { api, labels }
+  return { api, labels, status, saves }
 }
 
 const TRI = [1.5, 1.5, 20.5, 1.5, 10.5, 20.5]
@@ -104,5 +108,65 @@ describe('editing session', () => {
     s.prefetch(2)
     labels.get(2)!.push({ ...labels.get(2)![0]!, id: 500 })
     expect((await s.load(2)).frame.polygons).toHaveLength(2)
+  })
+
+  it('asks before copying a defect onto a normal frame; the paste marks it labelled and its undo marks it normal again, through the save', async () => {
+    const { api, status, saves } = fakeApi()
+    status.set(4, 'normal')
+    const s = new EditorSession(api)
+    const isDefect = (classId: number): boolean => classId === 1
+    const defect = [{ key: 'x', classId: 1, points: TRI, source: 'manual' as const }]
+    const region = [{ key: 'y', classId: 2, points: TRI, source: 'manual' as const }]
+    expect(await s.pasteChangesNormal(4, defect, isDefect)).toBe(true)
+    expect(await s.pasteChangesNormal(4, region, isDefect)).toBe(false)
+    expect(await s.pasteChangesNormal(2, defect, isDefect)).toBe(false)
+    // Asking changed nothing on the server.
+    expect(saves).toEqual([])
+    expect(status.get(4)).toBe('normal')
+
+    await s.pasteInto(4, defect, isDefect)
+    expect(saves.at(-1)).toEqual({ imageId: 4, labels: 1, status: 'labeled' })
+    expect(status.get(4)).toBe('labeled')
+    const target = (await s.load(4)).frame
+    expect(target.status).toBe('labeled')
+
+    target.undo()
+    expect(target.status).toBe('normal')
+    s.edited(target)
+    await s.flush(target)
+    expect(saves.at(-1)).toEqual({ imageId: 4, labels: 0, status: 'normal' })
+    expect(status.get(4)).toBe('normal')
+
+    target.redo()
+    s.edited(target)
+    await s.flush(target)
+    expect(saves.at(-1)).toEqual({ imageId: 4, labels: 1, status: 'labeled' })
+    expect(status.get(4)).toBe('labeled')
+    // Later edits leave the status to the server again.
+    target.apply([addChange(target.polygons, { key: newPolygonKey(), classId: 1, points: [2, 2, 30, 2, 16, 30], source: 'manual' })])
+    s.edited(target)
+    await s.flush(target)
+    expect(saves.at(-1)).toEqual({ imageId: 4, labels: 2 })
+  })
+})
+
+describe('editor questions', () => {
+  it('runs the action only on yes, and drops the question when another frame is shown', () => {
+    const r = rig()
+    let ran = 0
+    r.core.ask('Sure?', 'Yes', () => ran++)
+    expect(r.core.getSnapshot().confirm).toMatchObject({ text: 'Sure?', yes: 'Yes' })
+    r.core.answer(false)
+    expect(ran).toBe(0)
+    expect(r.core.getSnapshot().confirm).toBeNull()
+    r.core.ask('Sure?', 'Yes', () => ran++)
+    r.core.answer(true)
+    r.core.answer(true)
+    expect(ran).toBe(1)
+    r.core.ask('Sure?', 'Yes', () => ran++)
+    r.core.attach(r.frame)
+    r.core.answer(true)
+    expect(ran).toBe(1)
+    expect(r.core.getSnapshot().confirm).toBeNull()
   })
 })

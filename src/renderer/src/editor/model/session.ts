@@ -16,7 +16,7 @@ import type { ClassPref, EditorPolygon, FrameSize } from './types'
 export interface SessionApi {
   labels: {
     list(args: { imageId: number }): Promise<Label[]>
-    save(args: { imageId: number; labels: LabelDraft[] }): Promise<Label[]>
+    save(args: { imageId: number; labels: LabelDraft[]; status?: ImageStatus }): Promise<Label[]>
   }
   images: {
     get(args: { id: number }): Promise<ImageDetail>
@@ -45,7 +45,7 @@ export class EditorSession {
 
   constructor(private readonly api: SessionApi) {
     this.saver = new AutoSaver({
-      save: (imageId, labels) => api.labels.save({ imageId, labels }),
+      save: (imageId, labels, status) => api.labels.save(status ? { imageId, labels, status } : { imageId, labels }),
       list: (imageId) => api.labels.list({ imageId }),
       onChange: (frame) => this.emit(frame),
       onSaved: (frame, ms) => {
@@ -141,11 +141,26 @@ export class EditorSession {
     return at >= 0 && at + 1 < ids.length ? ids[at + 1]! : null
   }
 
-  /** Adds copies of `polygons` to another frame as one undo step there, and saves. */
-  async pasteInto(imageId: number, polygons: readonly EditorPolygon[]): Promise<number> {
+  /**
+   * True when pasting `polygons` into the frame would turn it from normal to
+   * labelled (it is marked normal and a defect polygon would land on it): the
+   * editor asks before doing that.
+   */
+  async pasteChangesNormal(imageId: number, polygons: readonly EditorPolygon[], isDefect: (classId: number) => boolean): Promise<boolean> {
+    const { frame } = await this.load(imageId)
+    return frame.status === 'normal' && pasteChanges(frame.polygons, polygons, frame).some((c) => c.after && isDefect(c.after.classId))
+  }
+
+  /**
+   * Adds copies of `polygons` to another frame as one undo step there, and
+   * saves. When that puts a defect on a normal frame, the step marks it
+   * labelled and its undo marks it normal again (the status goes with the save).
+   */
+  async pasteInto(imageId: number, polygons: readonly EditorPolygon[], isDefect?: (classId: number) => boolean): Promise<number> {
     const { frame } = await this.load(imageId)
     const changes = pasteChanges(frame.polygons, polygons, frame)
-    frame.apply(changes)
+    const defect = isDefect !== undefined && changes.some((c) => c.after && isDefect(c.after.classId))
+    frame.apply(changes, true, frame.status === 'normal' && defect ? { before: 'normal', after: 'labeled' } : undefined)
     this.emit(frame)
     await this.saver.flush(frame)
     if (frame.error) throw new Error(frame.error)

@@ -147,7 +147,12 @@ export class EditorController {
     }
   }
 
-  /** Copies the selected polygon (or all visible ones) into the next frame of this frame's view. */
+  /**
+   * Copies the selected polygon (or all visible ones) into the next frame of
+   * this frame's view. A defect copied onto a frame marked normal would make
+   * it labelled: that is asked first, and undoing the paste there marks it
+   * normal again.
+   */
   async copyToNext(): Promise<void> {
     const { core, session } = this.o
     const frame = core.frameState
@@ -158,17 +163,30 @@ export class EditorController {
       core.notify('Nothing to copy', 'error')
       return
     }
+    const fail = (err: unknown): void => core.notify(`Could not copy to the next frame: ${errorMessage(err)}`, 'error')
+    const isDefect = (classId: number): boolean => core.getSnapshot().classes.some((c) => c.id === classId && c.kind === 'defect')
     try {
       const target = await session.nextInView(frame.imageId, detail.view)
       if (target === null) {
         core.notify(`No frame after this one in ${detail.view}`, 'error')
         return
       }
-      const n = await session.pasteInto(target, polygons)
-      core.notify(`Copied ${n} polygon${n === 1 ? '' : 's'} to the next ${detail.view} frame (#${target})`)
-      this.o.onStatusChanged?.()
+      const paste = async (): Promise<void> => {
+        const n = await session.pasteInto(target, polygons, isDefect)
+        core.notify(`Copied ${n} polygon${n === 1 ? '' : 's'} to the next ${detail.view} frame (#${target})`)
+        this.o.onStatusChanged?.()
+      }
+      if (await session.pasteChangesNormal(target, polygons, isDefect)) {
+        core.ask(
+          `The next ${detail.view} frame (#${target}) is marked normal: copying defect polygons there marks it labelled (undo there marks it normal again).`,
+          'Copy and mark labelled',
+          () => void paste().catch(fail)
+        )
+        return
+      }
+      await paste()
     } catch (err) {
-      core.notify(`Could not copy to the next frame: ${errorMessage(err)}`, 'error')
+      fail(err)
     }
   }
 
