@@ -10,7 +10,7 @@ import { frameImage } from '../services/imaging/frames'
 import { labelHistory, listLabels, saveFrameLabels } from '../services/labels'
 import { readPredictions } from '../services/ml/predictions'
 import { acceptAsLabels, previewAccept } from '../services/predictions/accept'
-import { compareRuns, getRun, listRuns } from '../services/ml/runsRead'
+import { getRun, listRuns } from '../services/ml/runsRead'
 import { getTrainingSettings, setTrainingSettings } from '../services/ml/trainingSettings'
 import { reviewServiceFor } from '../services/review'
 import { allowAllFolders, type FolderPolicy } from '../security/folderPolicy'
@@ -144,7 +144,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'runs.train': async ({ arch }) => ({ runId: session.requireMl().train(arch ? { arch } : {}) }),
     'runs.cancel': async ({ runId }) => ({ cancelled: session.requireMl().cancel(runId) }),
     'runs.resume': async ({ runId }) => ({ runId: session.requireMl().resume(runId) }),
-    'runs.compare': async ({ a, b }) => compareRuns(ws(), a, b),
+    'runs.compare': async ({ a, b }) => session.requireMl().compare(a, b),
     'runs.promote': async ({ runId }) => ({ modelId: session.requireMl().promote(runId) }),
     'runs.decline': async ({ runId }) => ({ declined: session.requireMl().decline(runId) }),
     'retrain.status': async () => session.requireMl().retrainStatus(),

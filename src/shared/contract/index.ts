@@ -144,6 +144,7 @@ function wholeNumber(min: number, max: number) {
 const LR_RANGE = 'a learning rate between 0 and 1, like 0.002'
 const BUDGET_RANGE = 'minutes from 0 to 1440 (0: fixed step counts)'
 const SSIM_RANGE = 'a weight from 0 to 100'
+const MARGIN_RANGE = 'an absolute margin from 0 to 1 (0.02 is two points of MIoU or AP)'
 
 /**
  * Every training setting with its range; the messages name what is allowed
@@ -171,7 +172,8 @@ export const trainingSettingsSchema = z
     loss: z.enum(TRAINING_LOSSES, { error: 'focal-dice, bce-dice or focal-batch' }),
     ssimWeight: z.number({ error: SSIM_RANGE }).min(0, SSIM_RANGE).max(100, SSIM_RANGE),
     rotate90: z.boolean({ error: 'true or false' }),
-    autoPromote: z.boolean({ error: 'true or false' })
+    autoPromote: z.boolean({ error: 'true or false' }),
+    regressionMargin: z.number({ error: MARGIN_RANGE }).min(0, MARGIN_RANGE).max(1, MARGIN_RANGE)
   })
   .strict() satisfies z.ZodType<TrainingSettings>
 

@@ -48,6 +48,13 @@ export interface TrainingSettings {
   rotate90: boolean
   /** Promote a retrained model by itself when its test MIoU does not drop. */
   autoPromote: boolean
+  /**
+   * Regression guard: a retrain whose MIoU or any defect class's pixel AP is
+   * lower than the active model's by more than this (absolute, 0..1, both
+   * evaluated on the current labels of the same test frames) is a regression:
+   * Decline becomes the primary action and auto-promote refuses it.
+   */
+  regressionMargin: number
 }
 
 export interface SettingsProblem {
@@ -177,6 +184,14 @@ export interface RunOutcome {
   stages: StageSummary[]
 }
 
+/** What auto-promote decided about a finished retrain, kept with the run. */
+export interface AutoPromoteRecord {
+  promoted: boolean
+  /** In words, e.g. "refused: MIoU fell by 0.051 (0.235 -> 0.184)". */
+  reason: string
+  drops: MetricDrop[]
+}
+
 export interface RunDetail extends RunSummary {
   config: unknown
   /** Training runs only. */
@@ -188,6 +203,8 @@ export interface RunDetail extends RunSummary {
   valMetrics: EvalReport | null
   testMetrics: EvalReport | null
   thresholds: Record<string, number>
+  /** Retrains only, when auto-promote was on as it finished. */
+  autoPromote: AutoPromoteRecord | null
 }
 
 export interface MetricDelta {
@@ -197,9 +214,50 @@ export interface MetricDelta {
   delta: number | null
 }
 
+/** A metric on which B is worse than A by more than the regression margin. */
+export interface MetricDrop {
+  /** "MIoU" or "<class> pixel AP". */
+  metric: string
+  a: number
+  /** Null: B has no output for the class. */
+  b: number | null
+  /** a - b (positive), or a when B has no output. */
+  drop: number
+}
+
+export interface RegressionCheck {
+  margin: number
+  regressed: boolean
+  drops: MetricDrop[]
+}
+
+/**
+ * Where a comparison's figures come from. 'current-labels': both models were
+ * evaluated (now, or earlier on the same label state) on the current labels
+ * of the same frames; 'stored': each run's own test report, because the two
+ * share no test frame that still has ground truth, or a model is missing.
+ */
+export interface ComparisonBasis {
+  kind: 'current-labels' | 'stored'
+  /** Frames both models were evaluated on. */
+  frames: number
+  /** Hash of those frames' current labels and statuses: the re-evaluations are stored under it. */
+  labelState: string | null
+  /** Frames whose labels changed since each run's own test report (null: not known for that run). */
+  changedSinceA: number | null
+  changedSinceB: number | null
+  /** The eval runs that produced the figures. */
+  evalRunIds: number[]
+  /** Why the figures are the stored ones. */
+  note?: string
+}
+
 export interface RunComparison {
-  a: RunSummary
-  b: RunSummary
+  a: RunDetail
+  b: RunDetail
+  basis: ComparisonBasis
+  /** B judged against A (A the active model in a retrain); null without figures for both. */
+  regression: RegressionCheck | null
   overall: { mpa: MetricDelta; miou: MetricDelta; imageAuroc: MetricDelta }
   classes: { name: string; iou: MetricDelta; pixelAuroc: MetricDelta; pixelAp: MetricDelta }[]
   views: { view: string; mpa: MetricDelta; miou: MetricDelta }[]

@@ -1,16 +1,30 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { StudioError, type BackendStatus, type DataSnapshot, type RetrainStatus, type RunOutcome, type RunSetup, type TrainingSettings } from '../../../shared/contract'
+import {
+  StudioError,
+  type AutoPromoteRecord,
+  type BackendStatus,
+  type DataSnapshot,
+  type RetrainStatus,
+  type RunComparison,
+  type RunOutcome,
+  type RunSetup,
+  type TrainingSettings
+} from '../../../shared/contract'
 import type { ModelConfig, TrainConfig } from '../../../shared/arcd/config'
+import type { EvalReport } from '../../../shared/arcd/metrics'
 import type { DatasetItem, EvalResult, InferResult, TrainResult } from '../../../shared/arcd/protocol'
 import { nowIso } from '../../db/connection'
 import type { EventHub } from '../events'
 import { addModel, createRun, finishRun, recordEpoch, runModelDir, setActiveModel, setRunBackend } from '../runs'
 import type { Workspace } from '../workspace'
+import { Comparer, createEvalRun, runEval, storedEvaluation, type Evaluation } from './compare'
 import { buildDataset, snapshotOf, type WorkspaceDataset } from './dataset'
+import { labelStateOf, type LabelState } from './labelState'
 import { Lane } from './lane'
 import { MlJobError, type MlHost } from './mlHost'
 import { storePredictions } from './predictions'
+import { judgeRetrain } from './retrainJudge'
 import { getRun, getRunSummary } from './runsRead'
 import { getTrainingSettings, mergeTrainingSettings, toConfigs } from './trainingSettings'
 
@@ -40,6 +54,7 @@ const PROGRESS_STORE_MS = 1000
 export class MlService {
   private readonly trainLane: Lane
   private readonly inferLane: Lane
+  private readonly comparer: Comparer
   private backend: BackendStatus = { name: null, gpu: false, skipped: [], note: 'the ML process has not started yet' }
 
   constructor(
@@ -50,6 +65,7 @@ export class MlService {
     const onError = (runId: number, err: unknown): void => this.failRun(runId, err)
     this.trainLane = new Lane('train', makeHost, onError)
     this.inferLane = new Lane('infer', makeHost, onError)
+    this.comparer = new Comparer(ws, (modelId, state) => this.evaluateRecorded(modelId, state))
     // Runs a previous session left running have no process any more.
     const stale = ws.db.prepare("SELECT id, checkpoint FROM runs WHERE state IN ('queued', 'running', 'cancelling')").all() as {
       id: number
@@ -309,41 +325,92 @@ export class MlService {
             }
           }
         )) as TrainResult
-        const modelId = addModel(this.ws, runId, result.modelDir, result.thresholds)
+        addModel(this.ws, runId, result.modelDir, result.thresholds)
         this.ws.db.prepare('UPDATE runs SET metrics = ? WHERE id = ?').run(JSON.stringify(result.valMetrics), runId)
         // Kept beside the run's config, not in a new column: the run record already holds what it was asked to do as JSON.
         const outcome = outcomeOf(result)
         // Stage 1 left out here means the warm-start model's reconstruction net is the one in use.
         if (outcome.plan && job.arch === 'arcd' && job.warm && !job.stages.includes('recon')) outcome.plan = { ...outcome.plan, reconReused: true }
         this.ws.db.prepare("UPDATE runs SET config = json_set(config, '$.outcome', json(?)) WHERE id = ?").run(JSON.stringify(outcome), runId)
-        const testIds = new Set(job.snapshot.testImageIds)
-        const now = buildDataset(this.ws)
-        const testItems = now.items.filter((i) => testIds.has(Number(i.id)))
-        if (testItems.length > 0) {
+        // The test frames as labelled now; the record of that state lets a comparison tell later edits apart.
+        const state = labelStateOf(this.ws, job.snapshot.testImageIds)
+        let own: EvalReport | null = null
+        if (state.items.length > 0) {
           // classes: the list the items' classIndex refers to, which a model trained on fewer classes maps by name.
           const evalResult = (await host.run(
-            { kind: 'eval', modelDir: result.modelDir, images: testItems, classes: now.classes, split: 'test' },
+            { kind: 'eval', modelDir: result.modelDir, images: state.items, classes: state.classes, split: 'test' },
             { signal, onProgress: (p) => this.progress(runId, p) }
           )) as EvalResult
-          this.ws.db.prepare('UPDATE runs SET test_metrics = ? WHERE id = ?').run(JSON.stringify(evalResult.report), runId)
+          own = evalResult.report
+          this.ws.db
+            .prepare("UPDATE runs SET test_metrics = ?, config = json_set(config, '$.testLabels', json(?)) WHERE id = ?")
+            .run(JSON.stringify(own), JSON.stringify({ key: state.key, frames: state.frames }), runId)
         }
+        // A retrain's comparison needs the active model on the same labels: evaluated here, on this free host, before the run says it is done.
+        const record = job.retrain
+          ? await judgeRetrain(this.ws, this.retrainStatus().activeModel, own, state.items.length > 0 ? state : null, (id, st) =>
+              Promise.resolve(storedEvaluation(this.ws, id, st.key) ?? this.evaluateOn(host, signal, runId, id, st))
+            )
+          : null
         finishRun(this.ws, runId, 'done')
         this.ws.db.prepare('UPDATE runs SET checkpoint = NULL, progress = NULL WHERE id = ?').run(runId)
         this.emitState(runId)
         this.events.emit('workspace.changed', { what: 'runs' })
-        if (job.retrain) this.maybeAutoPromote(runId, modelId)
+        if (record && getTrainingSettings(this.ws).autoPromote) this.recordAutoPromote(runId, record)
       }
     })
     this.emitState(runId)
   }
 
-  private maybeAutoPromote(runId: number, _modelId: number): void {
-    if (!getTrainingSettings(this.ws).autoPromote) return
-    const run = getRunSummary(this.ws, runId)
-    const active = this.retrainStatus().activeModel
-    const activeMiou = active ? getRunSummary(this.ws, active.runId).testMiou : null
-    if (run.testMiou === null) return
-    if (activeMiou === null || run.testMiou >= activeMiou) this.promote(runId)
+  /** Auto-promote's decision goes with the run (the Runs page shows why it was refused). */
+  private recordAutoPromote(runId: number, record: AutoPromoteRecord): void {
+    this.ws.db.prepare("UPDATE runs SET config = json_set(config, '$.autoPromote', json(?)) WHERE id = ?").run(JSON.stringify(record), runId)
+    if (record.promoted) this.promote(runId)
+    else {
+      this.emitState(runId)
+      this.events.emit('workspace.changed', { what: 'runs' })
+    }
+  }
+
+  /** Both runs' models on the current labels of the frames both were tested on (compare.ts). */
+  compare(a: number, b: number): Promise<RunComparison> {
+    return this.comparer.compare(a, b)
+  }
+
+  /** An eval run on the host of a training run that is being finished (progress shows as that run's). */
+  private async evaluateOn(host: MlHost, signal: AbortSignal, trainRunId: number, modelId: number, state: LabelState): Promise<Evaluation> {
+    const runId = createEvalRun(this.ws, modelId, state, 'running')
+    this.emitState(runId)
+    try {
+      const e = await runEval(this.ws, host, runId, modelId, state, { signal, onProgress: (p) => this.progress(trainRunId, p) })
+      this.emitState(runId)
+      return e
+    } catch (err) {
+      this.failRun(runId, err)
+      throw err
+    }
+  }
+
+  /** A model's evaluation on a label state, as an eval run in the inference lane. */
+  private evaluateRecorded(modelId: number, state: LabelState): Promise<Evaluation> {
+    const runId = createEvalRun(this.ws, modelId, state, 'queued')
+    return new Promise((ok, fail) => {
+      this.inferLane.enqueue({
+        runId,
+        run: async (host, signal) => {
+          this.markRunning(runId, host)
+          try {
+            ok(await runEval(this.ws, host, runId, modelId, state, { signal, onProgress: (p) => this.progress(runId, p) }))
+          } catch (err) {
+            fail(err)
+            throw err
+          }
+          this.emitState(runId)
+          this.events.emit('workspace.changed', { what: 'runs' })
+        }
+      })
+      this.emitState(runId)
+    })
   }
 
   private markRunning(runId: number, host: MlHost): void {

@@ -1,5 +1,6 @@
 import {
   StudioError,
+  type AutoPromoteRecord,
   type DataSnapshot,
   type MetricDelta,
   type RunComparison,
@@ -151,7 +152,8 @@ export function getRun(ws: Workspace, runId: number): RunDetail {
     epochs,
     valMetrics: parse<EvalReport>(r.metrics),
     testMetrics: parse<EvalReport>(r.test_metrics),
-    thresholds: parse<Record<string, number>>(r.thresholds) ?? {}
+    thresholds: parse<Record<string, number>>(r.thresholds) ?? {},
+    autoPromote: (obj(obj(config)?.['autoPromote']) as AutoPromoteRecord | null) ?? null
   }
 }
 
@@ -161,12 +163,21 @@ function delta(a: number | null | undefined, b: number | null | undefined): Metr
   return { a: x, b: y, delta: x !== null && y !== null ? y - x : null }
 }
 
-/** Metric deltas per class and per view (B minus A) and how the two runs' data differ. */
-export function compareRuns(ws: Workspace, aId: number, bId: number): RunComparison {
+/**
+ * Metric deltas per class and per view (B minus A) and how the two runs' data
+ * differ. The figures are each run's stored test report unless `reports`
+ * gives others (compare.ts: both models re-evaluated on the same labels).
+ */
+export function compareRuns(
+  ws: Workspace,
+  aId: number,
+  bId: number,
+  reports?: { a: EvalReport | null; b: EvalReport | null }
+): Omit<RunComparison, 'basis' | 'regression'> {
   const a = getRun(ws, aId)
   const b = getRun(ws, bId)
-  const ta = a.testMetrics
-  const tb = b.testMetrics
+  const ta = reports ? reports.a : a.testMetrics
+  const tb = reports ? reports.b : b.testMetrics
   const classNames = [...new Set([...(ta?.overall.classes ?? []), ...(tb?.overall.classes ?? [])].map((c) => c.name))]
   const cls = (r: EvalReport | null, name: string) => r?.overall.classes.find((c) => c.name === name)
   const views = [...new Set([...Object.keys(ta?.perView ?? {}), ...Object.keys(tb?.perView ?? {})])].sort()

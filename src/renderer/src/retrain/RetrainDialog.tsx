@@ -166,13 +166,17 @@ function baselineOf(run: RunDetail, status: RetrainStatus): number | null {
 function Comparison({ a, b }: { a: number; b: number }) {
   const load = useCallback(() => api().runs.compare({ a, b }), [a, b])
   const { data } = useApiData(load, {})
-  return data ? <RunComparisonView cmp={data} labelA="active" labelB="new" /> : <p className="muted">Comparing with the active model…</p>
+  return data ? <RunComparisonView cmp={data} labelA="active" labelB="new" /> : <p className="muted">Evaluating both models on the current labels of the same test frames…</p>
 }
 
 function DecideView({ run, status, onDecided, onClose }: { run: RunDetail; status: RetrainStatus; onDecided(): void; onClose(): void }) {
   const toasts = useToasts()
   const [busy, setBusy] = useState(false)
   const baseline = baselineOf(run, status)
+  const loadCmp = useCallback(() => api().runs.compare({ a: baseline!, b: run.id }), [baseline, run.id])
+  const { data: cmp } = useApiData(baseline !== null ? loadCmp : null, {})
+  // The regression guard: a worse model is offered for declining, and accepting it takes a deliberate click.
+  const regressed = cmp?.regression?.regressed === true
   const decide = async (what: () => Promise<unknown>) => {
     setBusy(true)
     try {
@@ -185,9 +189,18 @@ function DecideView({ run, status, onDecided, onClose }: { run: RunDetail; statu
     }
   }
   return (
-    <div className="retrain-decide" data-testid="retrain-decide" data-baseline={baseline ?? ''}>
+    <div className="retrain-decide" data-testid="retrain-decide" data-baseline={baseline ?? ''} data-regressed={cmp ? String(regressed) : ''}>
+      {run.autoPromote && !run.autoPromote.promoted && (
+        <p className="run-autopromote-refused" data-testid="retrain-auto-refused">
+          Auto-promote {run.autoPromote.reason}.
+        </p>
+      )}
       {baseline !== null ? (
-        <Comparison a={baseline} b={run.id} />
+        cmp && cmp.b.id === run.id ? (
+          <RunComparisonView cmp={cmp} labelA="active" labelB="new" />
+        ) : (
+          <p className="muted">Evaluating both models on the current labels of the same test frames…</p>
+        )
       ) : (
         <>
           <p data-testid="retrain-first-model">
@@ -200,12 +213,25 @@ function DecideView({ run, status, onDecided, onClose }: { run: RunDetail; statu
         <button type="button" data-testid="retrain-later" onClick={onClose}>
           Decide later
         </button>
-        <button type="button" className="danger" data-testid="retrain-decline" disabled={busy} onClick={() => void decide(() => api().runs.decline({ runId: run.id }))}>
-          Decline
-        </button>
-        <button type="button" className="primary" data-testid="retrain-accept" disabled={busy} onClick={() => void decide(() => promoteRun(run.id))}>
-          Accept: make it the active model
-        </button>
+        {regressed ? (
+          <>
+            <button type="button" data-testid="retrain-accept" disabled={busy} onClick={() => void decide(() => promoteRun(run.id))}>
+              Accept anyway
+            </button>
+            <button type="button" className="primary" data-testid="retrain-decline" disabled={busy} autoFocus onClick={() => void decide(() => api().runs.decline({ runId: run.id }))}>
+              Decline: keep the active model
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" className="danger" data-testid="retrain-decline" disabled={busy} onClick={() => void decide(() => api().runs.decline({ runId: run.id }))}>
+              Decline
+            </button>
+            <button type="button" className="primary" data-testid="retrain-accept" disabled={busy || (baseline !== null && !cmp)} onClick={() => void decide(() => promoteRun(run.id))}>
+              Accept: make it the active model
+            </button>
+          </>
+        )}
       </div>
     </div>
   )

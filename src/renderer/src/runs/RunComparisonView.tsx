@@ -1,6 +1,11 @@
-/** Two runs side by side: metric deltas overall, per class and per view (B minus A), and how their data differ. */
+/**
+ * Two runs side by side: metric deltas overall, per class and per view (B
+ * minus A) on the same labels, the regression check, their settings with
+ * differences marked, and how their data differ.
+ */
 import type { DataSnapshot, MetricDelta, RunComparison } from '../../../shared/contract'
 import { deltaClass, formatDelta, formatMetric } from './format'
+import { RunSettingsDiff } from './RunSettingsDiff'
 
 function Pair({ d }: { d: MetricDelta }) {
   return (
@@ -31,20 +36,73 @@ function countRows(a: Counts | null, b: Counts | null): { label: string; a: numb
   return rows
 }
 
+/** "labels changed since run #3: 2 frames" for each run whose own test report predates the current labels. */
+function changedLine(cmp: RunComparison): string | null {
+  const { basis } = cmp
+  const parts = (
+    [
+      [cmp.a.id, basis.changedSinceA],
+      [cmp.b.id, basis.changedSinceB]
+    ] as const
+  )
+    .filter(([, n]) => n !== null && n > 0)
+    .map(([id, n]) => `labels changed since run #${id}: ${n} ${n === 1 ? 'frame' : 'frames'}`)
+  return parts.length > 0 ? `${parts.join('; ')}; figures re-evaluated on current labels.` : null
+}
+
 export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: RunComparison; labelA?: string; labelB?: string }) {
-  const { overall, classes, views, data } = cmp
+  const { overall, classes, views, data, basis, regression } = cmp
+  const dropped = new Set(regression?.drops.map((d) => d.metric) ?? [])
+  const changed = changedLine(cmp)
   return (
-    <div className="run-comparison" data-testid="run-comparison" data-a={cmp.a.id} data-b={cmp.b.id}>
+    <div
+      className="run-comparison"
+      data-testid="run-comparison"
+      data-a={cmp.a.id}
+      data-b={cmp.b.id}
+      data-basis={basis.kind}
+      data-frames={basis.frames}
+      data-regressed={regression ? String(regression.regressed) : ''}
+    >
       <p className="cmp-head">
         <span className="cmp-tag">{labelA}</span> run #{cmp.a.id}
         {cmp.a.active && <span className="tag">active</span>} <span className="muted">→</span> <span className="cmp-tag">{labelB}</span> run #{cmp.b.id}
         {cmp.b.active && <span className="tag">active</span>}
-        <span className="muted"> · test metrics, differences are {labelB} − {labelA}</span>
+        <span className="muted"> · differences are {labelB} − {labelA}</span>
       </p>
-      {!data.sameTestSet && (
+      {basis.kind === 'current-labels' ? (
+        <p className="muted" data-testid="cmp-basis" data-changed-a={basis.changedSinceA ?? ''} data-changed-b={basis.changedSinceB ?? ''}>
+          Both models evaluated on the current labels of the same {basis.frames} test {basis.frames === 1 ? 'frame' : 'frames'}.
+          {changed && (
+            <span className="warn-text" data-testid="cmp-labels-changed">
+              {' '}
+              {changed[0]!.toUpperCase() + changed.slice(1)}
+            </span>
+          )}
+        </p>
+      ) : (
+        <p className="warn-text" data-testid="cmp-basis">
+          Stored test reports, not re-evaluated: {basis.note}
+        </p>
+      )}
+      {basis.kind === 'stored' && !data.sameTestSet && (
         <p className="warn-text" data-testid="cmp-test-set-warning">
           The two runs were tested on different frames: the differences mix model and test set.
         </p>
+      )}
+      {regression?.regressed && (
+        <div className="cmp-regression" role="alert" data-testid="cmp-regression">
+          <strong>
+            {labelB} is worse than {labelA} by more than {regression.margin}:
+          </strong>
+          <ul>
+            {regression.drops.map((d) => (
+              <li key={d.metric} data-testid="cmp-drop" data-metric={d.metric} data-drop={d.drop}>
+                {d.metric} {d.b === null ? `: no output for the class (was ${formatMetric(d.a)})` : `fell by ${formatMetric(d.drop)} (${formatMetric(d.a)} → ${formatMetric(d.b)})`}
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
       <div className="cmp-body">
         <div className="cmp-metrics">
@@ -66,7 +124,7 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
                   ['Image AUROC', overall.imageAuroc]
                 ] as const
               ).map(([name, d]) => (
-                <tr key={name} data-testid="cmp-metric" data-name={name}>
+                <tr key={name} data-testid="cmp-metric" data-name={name} className={dropped.has(name) ? 'regressed' : undefined}>
                   <td>{name}</td>
                   <Pair d={d} />
                   <Delta d={d} />
@@ -89,7 +147,7 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
               </thead>
               <tbody>
                 {classes.map((c) => (
-                  <tr key={c.name} data-testid="cmp-class" data-name={c.name}>
+                  <tr key={c.name} data-testid="cmp-class" data-name={c.name} className={dropped.has(`${c.name} pixel AP`) ? 'regressed' : undefined}>
                     <td>{c.name}</td>
                     <Pair d={c.iou} />
                     <Delta d={c.iou} />
@@ -127,6 +185,7 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
             </table>
           )}
         </div>
+        <RunSettingsDiff a={cmp.a} b={cmp.b} labelA={labelA} labelB={labelB} />
         <div className="cmp-data" data-testid="cmp-data" data-only-a={data.onlyA} data-only-b={data.onlyB} data-both={data.both} data-new-revisions={data.newRevisions}>
           <h4>Data</h4>
           <p>

@@ -11,6 +11,7 @@ import { RunCurves } from './RunCurves'
 import { RunMetricsView } from './RunMetricsView'
 import { RunProgressView } from './RunProgressView'
 import { RunSetupView } from './RunSetupView'
+import { splitText } from './settingsDiff'
 import { useApiData } from './useApiData'
 
 const ACTIVE_STATES = new Set(['queued', 'running', 'cancelling'])
@@ -95,6 +96,15 @@ export function RunDetailPane({ runId, runs, onSelect }: Props) {
           {run.error}
         </p>
       )}
+      {run.autoPromote && (
+        <p
+          className={run.autoPromote.promoted ? 'muted' : 'run-autopromote-refused'}
+          data-testid="run-auto-promote"
+          data-promoted={String(run.autoPromote.promoted)}
+        >
+          Auto-promote {run.autoPromote.reason}.
+        </p>
+      )}
       {run.kind === 'train' && <RunSetupView run={run} />}
       {running && <RunProgressView run={run} config={run.config} />}
       {run.kind === 'train' && <RunCurves runId={run.id} history={run.epochs} config={run.config} />}
@@ -174,6 +184,12 @@ function Facts({ run, onSelect }: { run: RunDetail; onSelect(id: number): void }
             {counts.images} frames{run.kind === 'train' && ` (${counts.labeled} labelled, ${counts.normal} normal)`}
             {run.kind === 'train' && run.snapshot && `, ${run.snapshot.testImageIds.length} for testing`}
           </dd>
+          {run.kind === 'train' && Object.keys(counts.bySplit).length > 0 && (
+            <>
+              <dt>Frames per split</dt>
+              <dd data-testid="run-split-counts">{splitText(counts.bySplit)}</dd>
+            </>
+          )}
           {run.kind === 'train' && Object.keys(counts.byClass).length > 0 && (
             <>
               <dt>Labelled frames per class</dt>

@@ -26,6 +26,7 @@ type NumberKey =
   | 'evalRounds'
   | 'epochs1'
   | 'epochs2'
+  | 'regressionMargin'
 
 interface NumberField {
   key: NumberKey
@@ -72,7 +73,15 @@ const ADVANCED: { title: string; fields: NumberField[] }[] = [
   }
 ]
 
-const ALL_FIELDS = [BUDGET, ...ADVANCED.flatMap((g) => g.fields)]
+const MARGIN: NumberField = {
+  key: 'regressionMargin',
+  label: 'Regression margin',
+  hint: 'a retrain whose MIoU or any defect class’s pixel AP is lower than the active model’s by more than this is a regression: Decline comes first and auto-promote refuses it',
+  testId: 'ts-regression-margin',
+  decimal: true
+}
+
+const ALL_FIELDS = [BUDGET, ...ADVANCED.flatMap((g) => g.fields), MARGIN]
 
 const LOSSES: { value: TrainingLoss; label: string }[] = [
   { value: 'focal-dice', label: 'Focal + Dice (calibrated)' },
@@ -226,7 +235,11 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
       <div className="ts-actions">
         <label className="check">
           <input type="checkbox" data-testid="ts-auto-promote" checked={draft.autoPromote} onChange={(e) => change({ autoPromote: e.target.checked })} />
-          Promote a retrained model by itself if its test MIoU does not drop
+          Promote a retrained model by itself if its test MIoU does not drop and nothing regressed
+        </label>
+        <label className="ts-margin" title={MARGIN.hint}>
+          {MARGIN.label}
+          <input type="number" min={0} max={1} step="any" style={{ width: '5em' }} data-testid={MARGIN.testId} value={draft.regressionMargin} onChange={(e) => change({ regressionMargin: e.target.value })} />
         </label>
         <span className="ts-spacer" />
         {error && (

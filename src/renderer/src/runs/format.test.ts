@@ -90,7 +90,8 @@ describe('training settings and what a run did', () => {
     loss: 'focal-dice',
     ssimWeight: 1,
     rotate90: true,
-    autoPromote: false
+    autoPromote: false,
+    regressionMargin: 0.02
   }
 
   it('says the settings in one line, the length in the unit that applies', () => {

@@ -14,6 +14,7 @@ export function stageName(stage: string): string {
 
 export function runTitle(run: Pick<RunSummary, 'id' | 'kind' | 'arch'>): string {
   if (run.kind === 'infer') return `Run #${run.id} · pre-annotation`
+  if (run.kind === 'eval') return `Run #${run.id} · re-evaluation on current labels`
   if (run.kind === 'train') return `Run #${run.id} · ${run.arch === 'unet' ? 'U-Net baseline' : 'ARCD'} training`
   return `Run #${run.id} · ${run.kind}`
 }
