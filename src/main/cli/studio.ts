@@ -209,6 +209,7 @@ function printSummary(s: ImportSummary): void {
   const lines = [
     `Imported ${s.imported} of ${s.found} images in ${s.seconds.toFixed(1)} s` + (s.cancelled ? ' (cancelled)' : ''),
     `  duplicates skipped: ${s.duplicates}`,
+    ...(s.replaced ? [`  replaced in place (labels kept, sent to review): ${s.replaced}`] : []),
     `  failed: ${s.failed.length}`,
     ...s.failed.slice(0, 50).map((f) => `    ${f.path}: ${f.reason}`),
     ...(s.failed.length > 50 ? [`    ... and ${s.failed.length - 50} more`] : []),

@@ -147,6 +147,8 @@ export interface ImportSummary {
   found: number
   imported: number
   duplicates: number
+  /** Files at a path already imported whose bytes changed: the frame took the new file (labels kept, sent to review). */
+  replaced?: number
   failed: ImportIssue[]
   labels: {
     imported: number

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -121,5 +122,30 @@ describe('split groups', () => {
     await expect(importFolder(ws, { folder: join(dir, 'd'), groupPattern: '(coil' })).rejects.toThrow(/split group pattern is not a valid regular expression/)
     expect(ws.db.prepare('SELECT count(*) FROM images').pluck().get()).toBe(count)
     expect(ws.db.prepare('SELECT count(*) FROM imports').pluck().get()).toBe(4)
+  })
+})
+
+describe('a frame file replaced in place', () => {
+  it('re-imports as the same frame with the new hash and size, its labels kept and its status sent to review', async () => {
+    const { dir, cleanup } = tempDir()
+    cleanups.push(cleanup)
+    const src = join(dir, 'src')
+    await frame(join(src, 'D01', 'a.png'))
+    await frame(join(src, 'D01', 'b.png'))
+    const ws = Workspace.create(join(dir, 'ws'))
+    cleanups.unshift(() => ws.close())
+    await importFolder(ws, { folder: src })
+    const fold = listClasses(ws).find((c) => c.name === 'fold')!.id
+    const a = ws.db.prepare("SELECT id, split FROM images WHERE rel_path = 'D01/a.png'").get() as { id: number; split: string }
+    saveFrameLabels(ws, a.id, [{ classId: fold, points: [1, 1, 10, 1, 5, 8] }], 'qc')
+    const before = getImage(ws, a.id)
+    await sharp({ create: { width: 18, height: 14, channels: 3, background: '#0a0b0c' } }).png().toFile(join(src, 'D01', 'a.png'))
+    const s = await importFolder(ws, { folder: src })
+    expect(s).toMatchObject({ imported: 0, duplicates: 1, replaced: 1 })
+    const after = getImage(ws, a.id)
+    expect(after.hash).toBe(createHash('sha256').update(readFileSync(join(src, 'D01', 'a.png'))).digest('hex'))
+    expect(after.hash).not.toBe(before.hash)
+    expect([after.width, after.height, after.split, after.status, after.labelCount]).toEqual([18, 14, before.split, 'needs-review', 1])
+    expect(ws.db.prepare('SELECT count(*) FROM images').pluck().get()).toBe(2)
   })
 })

@@ -221,9 +221,20 @@ export function groupRuleOf(ws: Workspace, opts: Pick<ImportOptions, 'groupPatte
 /** Ranks a stratum's class for deciding a group's split: defect classes by position, then anything else. */
 const NOT_A_DEFECT = Number.MAX_SAFE_INTEGER
 
-function insertChunk(ws: Workspace, results: Processed[], env: InsertEnv): void {
-  if (results.length === 0) return
+function insertChunk(ws: Workspace, all: Processed[], env: InsertEnv): void {
+  if (all.length === 0) return
   const { summary } = env
+  // A file at a known path with other bytes replaced that frame in place (the
+  // training hash check tells the inspector to re-import it): the image keeps
+  // its id, split and labels, takes the new hash and size, and goes to review
+  // if it had labels or was normal, since they describe the old pixels.
+  const atPath = ws.db.prepare('SELECT id, status FROM images WHERE root_id = ? AND rel_path = ?')
+  const replaced = new Map<Processed, { id: number; status: ImageStatus }>()
+  for (const p of all) {
+    const row = atPath.get(env.rootId, p.rel) as { id: number; status: ImageStatus } | undefined
+    if (row) replaced.set(p, row)
+  }
+  const results = all.filter((p) => !replaced.has(p))
   const positions = new Map(listClasses(ws).map((c) => [c.name.toLowerCase(), c]))
   const className = (l: PendingLabel): string => env.classes.target(l.className) ?? l.className
   const stratumOf = (p: Processed): { stratum: string; rank: number } => {
@@ -267,8 +278,14 @@ function insertChunk(ws: Workspace, results: Processed[], env: InsertEnv): void 
     `INSERT INTO images (root_id, rel_path, hash, width, height, view, split, status, stratum, import_id, imported_at, split_group)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
+  const replace = ws.db.prepare('UPDATE images SET hash = ?, width = ?, height = ?, status = ?, import_id = ?, imported_at = ? WHERE id = ?')
   ws.db.transaction(() => {
     const at = nowIso()
+    for (const [p, old] of replaced) {
+      const status: ImageStatus = old.status === 'unlabeled' ? 'unlabeled' : 'needs-review'
+      replace.run(p.hash, p.width, p.height, status, env.importId, at, old.id)
+      summary.replaced = (summary.replaced ?? 0) + 1
+    }
     for (const p of results) {
       const split = splits.get(p.hash)!
       const id = Number(
