@@ -79,6 +79,24 @@ export default tseslint.config(
     plugins: { layers: { rules: { 'no-cross-layer': layerRule } } },
     rules: { 'layers/no-cross-layer': 'error' }
   },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: {
+      // Spreading an input-sized array into call arguments overflows the stack past ~100k items (src/shared/arrays.ts).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(push|unshift)$/] > SpreadElement",
+          message: 'push(...items) overflows the stack on large inputs: use appendAll from src/shared/arrays.ts.'
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name=/^(min|max)$/] > SpreadElement",
+          message: 'Math.min/max(...values) overflows the stack on large inputs: use extent from src/shared/arrays.ts.'
+        }
+      ]
+    }
+  },
   layer(['src/shared/**/*.ts'], { electron: false, node: false, ignores: ['**/*.test.ts'] }),
   layer(['src/main/services/**/*.ts', 'src/main/app/**/*.ts', 'src/main/db/**/*.ts', 'src/main/cli/**/*.ts', 'src/main/transport/**/*.ts'], {
     electron: false

@@ -1,4 +1,6 @@
 /** A small argv parser: positionals plus --flag, --key value and --key=value. */
+import { appendAll } from '../../shared/arrays'
+
 export interface ParsedArgs {
   positionals: string[]
   flags: Record<string, string | true>
@@ -10,7 +12,7 @@ export function parseArgs(argv: string[], booleans: ReadonlySet<string> = new Se
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--') {
-      positionals.push(...argv.slice(i + 1))
+      appendAll(positionals, argv.slice(i + 1))
       break
     }
     if (a.startsWith('--')) {

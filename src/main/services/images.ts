@@ -12,6 +12,7 @@ import {
 import type { ImageStatus } from '../../shared/domain'
 import { makeThumbnail, thumbnailPath } from './imaging/thumbnails'
 import type { Workspace } from './workspace'
+import { appendAll } from '../../shared/arrays'
 
 interface ImageRow {
   id: number
@@ -35,7 +36,7 @@ export function filterSql(filter: ImageFilter = {}): { where: string; params: un
   const inList = (column: string, values: readonly unknown[] | undefined): void => {
     if (!values || values.length === 0) return
     parts.push(`${column} IN (${values.map(() => '?').join(', ')})`)
-    params.push(...values)
+    appendAll(params, values)
   }
   inList('i.view', filter.views)
   inList('i.status', filter.statuses)
@@ -46,7 +47,7 @@ export function filterSql(filter: ImageFilter = {}): { where: string; params: un
         .map(() => '?')
         .join(', ')}))`
     )
-    params.push(...filter.classIds)
+    appendAll(params, filter.classIds)
   }
   if (filter.search) {
     parts.push("i.rel_path LIKE ? ESCAPE '\\'")

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { extent } from '../../shared/arrays'
 
 /**
  * Runs the same computation on two backends from identical inputs and
@@ -88,7 +89,7 @@ async function readAll(ts: tf.Tensor[]): Promise<number[][]> {
 function compare(a: number[][], b: number[][]): ParityResult {
   const perOutput = a.map((v, i) => relativeError(v, b[i] ?? []))
   if (a.length !== b.length) perOutput.push(Number.POSITIVE_INFINITY)
-  return { relErr: Math.max(0, ...perOutput), perOutput }
+  return { relErr: Math.max(0, extent(perOutput)?.max ?? 0), perOutput }
 }
 
 /**

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { readJson, writeFileAtomic, writeJsonAtomic } from './files'
+import { appendAll } from '../../shared/arrays'
 
 export const MODEL_JSON = 'model.json'
 export const WEIGHTS_BIN = 'weights.bin'
@@ -52,7 +53,7 @@ export async function readTensorFiles(dir: string, base: string): Promise<NamedA
   const specs: tf.io.WeightsManifestEntry[] = []
   const buffers: ArrayBuffer[] = []
   for (const group of json.weightsManifest) {
-    specs.push(...group.weights)
+    appendAll(specs, group.weights)
     for (const p of group.paths) {
       const buf = await fs.readFile(path.join(dir, p)).catch((err: NodeJS.ErrnoException) => {
         throw new Error(`cannot read weights file ${path.join(dir, p)}: ${err.code ?? String(err)}`)

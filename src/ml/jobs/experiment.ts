@@ -37,6 +37,7 @@ import type { AnalysisCache } from '../train/cropTrainer'
 import { validateItems, type FrameCache } from '../train/dataset'
 import { badInput, log, type JobContext } from './context'
 import { evaluateModel } from './eval'
+import { appendAll } from '../../shared/arrays'
 
 export interface ExperimentSplit {
   train: DatasetItem[]
@@ -92,10 +93,10 @@ export function splitExperiment(spec: Pick<ExperimentJobSpec, 'datasetItems' | '
   for (let c = 0; c < spec.classes.length; c++) {
     const group = rng.shuffle(defects.filter((it) => primaryClass(it) === c))
     const { test, val } = shares(group.length, testShare, valShare)
-    out.test.push(...withSplit(group.slice(0, test), 'test'))
-    out.val.push(...withSplit(group.slice(test, test + val), 'val'))
+    appendAll(out.test, withSplit(group.slice(0, test), 'test'))
+    appendAll(out.val, withSplit(group.slice(test, test + val), 'val'))
     const train = withSplit(group.slice(test + val), 'train')
-    out.train.push(...train)
+    appendAll(out.train, train)
     out.trainByClass.push(train)
   }
   const n = rng.shuffle(normals.slice())

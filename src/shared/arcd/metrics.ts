@@ -34,6 +34,7 @@
  *   validation pixels.
  */
 import { defectAt } from './postprocess'
+import { appendAll } from '../arrays'
 
 export type ClassKindName = 'defect' | 'region'
 
@@ -485,8 +486,8 @@ export class SegmentationEvaluator {
     for (const g of gs) {
       conf.merge(g.defectConfusion)
       g.regionConfusion.forEach((m, q) => regionConf[q]!.merge(m))
-      scores.push(...g.imageScores)
-      labels.push(...g.imageLabels)
+      appendAll(scores, g.imageScores)
+      appendAll(labels, g.imageLabels)
       raSum += g.raSum
       l2Sum += g.l2Sum
       ssimSum += g.ssimSum

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { CLASS_KINDS, IMAGE_STATUSES, LABEL_SOURCES, SPLITS, UNASSIGNED_VIEW, VIEWS } from '../domain'
+import { LABEL_LIMITS } from '../limits'
 import type { Channel, EventName } from './channels'
 import { EXPORT_FORMATS } from './types'
 import type {
@@ -103,7 +104,7 @@ const acceptScope = {
   at: z.object({ x: z.number(), y: z.number() }).strict().optional()
 }
 /** A polygon a caller holds (the editor's unsaved labels), for what counts as already labelled. */
-const labelShape = z.object({ classId: id, points: z.array(z.number()).min(6).max(40_000) }).strict()
+const labelShape = z.object({ classId: id, points: z.array(z.number()).min(6).max(2 * LABEL_LIMITS.pointsPerPolygon) }).strict()
 
 const importArgs = z
   .object({
@@ -226,12 +227,16 @@ export const argSchemas = {
               id: id.optional(),
               classId: id,
               // Finite numbers only: zod's number() refuses NaN and Infinity.
-              points: z.array(z.number()).min(6).max(40_000).refine((p) => p.length % 2 === 0, 'an even number of coordinates'),
+              points: z
+                .array(z.number())
+                .min(6)
+                .max(2 * LABEL_LIMITS.pointsPerPolygon)
+                .refine((p) => p.length % 2 === 0, 'an even number of coordinates'),
               source: z.enum(LABEL_SOURCES).optional()
             })
             .strict()
         )
-        .max(5000),
+        .max(LABEL_LIMITS.labelsPerFrame),
       // The frame's status after the save, when the editor decides it (undo of a paste onto a normal frame).
       status: status.optional()
     })

@@ -1,5 +1,6 @@
 import { createRng, type Rng } from '../../../shared/random'
 import type { View } from '../../../shared/domain'
+import { extent } from '../../../shared/arrays'
 
 /**
  * Synthetic frames of a bright steel strip running down a darker machine bed,
@@ -173,12 +174,12 @@ function shadeFold(rgb: Uint8Array, W: number, H: number, p: number[]): void {
 }
 
 function darken(rgb: Uint8Array, W: number, H: number, p: number[]): void {
-  const xs = [p[0]!, p[2]!, p[4]!]
-  const ys = [p[1]!, p[3]!, p[5]!]
-  const minX = Math.max(0, Math.floor(Math.min(...xs)))
-  const maxX = Math.min(W - 1, Math.ceil(Math.max(...xs)))
-  const minY = Math.max(0, Math.floor(Math.min(...ys)))
-  const maxY = Math.min(H - 1, Math.ceil(Math.max(...ys)))
+  const xs = extent([p[0]!, p[2]!, p[4]!])!
+  const ys = extent([p[1]!, p[3]!, p[5]!])!
+  const minX = Math.max(0, Math.floor(xs.min))
+  const maxX = Math.min(W - 1, Math.ceil(xs.max))
+  const minY = Math.max(0, Math.floor(ys.min))
+  const maxY = Math.min(H - 1, Math.ceil(ys.max))
   for (let y = minY; y <= maxY; y++) {
     for (let x = minX; x <= maxX; x++) {
       if (!inTriangle(x + 0.5, y + 0.5, p)) continue

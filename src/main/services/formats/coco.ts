@@ -11,6 +11,7 @@ import { traceBinary } from '../../../shared/geometry/trace'
 import { SPLITS, UNASSIGNED_VIEW, VIEWS, type Split, type ViewOrUnassigned } from '../../../shared/domain'
 import { decodeRle, type Rle } from './rle'
 import { addCount, clipLabels, type LabelSource, type SourceLabel, type SourceScan } from './source'
+import { appendAll } from '../../../shared/arrays'
 
 type Shape = { className: string; where: string } & ({ polygon: number[] } | { rle: Rle })
 
@@ -297,7 +298,7 @@ export async function openCocoSource(file: string, opts: { tolerance: number }):
       }
       const clipIssues: string[] = []
       const labels = [...clipLabels(polygons, width, height, clipIssues), ...traced]
-      issues.push(...clipIssues.map((i) => `${entry.fileName}: ${i}`))
+      for (const i of clipIssues) issues.push(`${entry.fileName}: ${i}`)
       return {
         path,
         labels,
@@ -317,7 +318,7 @@ export async function openCocoSource(file: string, opts: { tolerance: number }):
         for (const shape of entry.shapes) addCount(scan.classes, shape.className, 1)
         for (const i of entry.issues) scan.issues.push({ path, reason: `${entry.fileName}: ${i}` })
       }
-      scan.issues.push(...unmatched())
+      appendAll(scan.issues, unmatched())
       return scan
     }
   }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { parseLabelme } from '../import/labelme'
-import { addCount, clipLabels, type LabelSource, type SourceScan } from './source'
+import { LABEL_LIMITS } from '../../../shared/limits'
+import { addCount, clipLabels, tooManyShapes, type LabelSource, type SourceScan } from './source'
 
 function jsonBeside(rel: string): string {
   return rel.slice(0, rel.length - extname(rel).length) + '.json'
@@ -21,6 +22,10 @@ export function openLabelmeSource(folder: string): LabelSource {
       } catch (err) {
         // A malformed file still counts as read: it was there and was looked at.
         return { path, labels: [], issues: [(err as Error).message] }
+      }
+      // Refused before any per-shape work: 200,000 shapes took minutes to clip for a frame that could never be saved.
+      if (parsed.shapes.length > LABEL_LIMITS.labelsPerFrame) {
+        return { path, labels: [], failed: true, issues: [tooManyShapes(parsed.shapes.length)] }
       }
       const issues = [...parsed.skipped]
       const { width, height } = frame

@@ -7,6 +7,8 @@ import type { ImportIssue } from '../../../shared/contract'
 import { clipToFrame, isSimple, isValidPolygon, polygonBBox } from '../../../shared/geometry/polygon'
 import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceBinary } from '../../../shared/geometry/trace'
+import { simplifyPolygon } from '../../../shared/geometry/simplify'
+import { LABEL_LIMITS } from '../../../shared/limits'
 import type { Split, ViewOrUnassigned } from '../../../shared/domain'
 
 export interface SourceLabel {
@@ -58,6 +60,28 @@ export interface LabelSource {
  * Clips each label to the frame, reporting what was cut and dropping what
  * has nothing left inside.
  */
+/** Why a label file's shapes were not imported: more than a frame can hold. */
+export function tooManyShapes(n: number): string {
+  return `${n.toLocaleString('en-US')} shapes for one image; a frame holds at most ${LABEL_LIMITS.labelsPerFrame.toLocaleString('en-US')} (what the editor can save), so the image was imported without them`
+}
+
+/**
+ * Polygons over the vertex budget, simplified until they fit (tolerance
+ * doubling from half a pixel), so nothing is stored that labels.save would
+ * refuse; each one is reported with its before and after.
+ */
+export function fitPointBudget(labels: SourceLabel[], issues: string[]): SourceLabel[] {
+  const max = LABEL_LIMITS.pointsPerPolygon
+  return labels.map((l) => {
+    const n = l.points.length / 2
+    if (n <= max) return l
+    let points = l.points
+    for (let tol = 0.5; points.length / 2 > max; tol *= 2) points = simplifyPolygon(l.points, tol)
+    issues.push(`${l.className}: a polygon of ${n.toLocaleString('en-US')} points was simplified to ${(points.length / 2).toLocaleString('en-US')} (the limit is ${max.toLocaleString('en-US')})`)
+    return { ...l, points }
+  })
+}
+
 export function clipLabels(labels: SourceLabel[], width: number, height: number, issues: string[]): SourceLabel[] {
   const out: SourceLabel[] = []
   for (const l of labels) {

@@ -7,6 +7,7 @@ import { openLabelmeSource } from './labelmeSource'
 import { openMaskSource } from './maskSource'
 import { openMvtecSource } from './mvtec'
 import { addCount, type LabelSource, type SourceScan } from './source'
+import { appendAll } from '../../../shared/arrays'
 
 /** Traced contours stay within this many pixels of the mask's outline unless the import says otherwise. */
 export const DEFAULT_TRACE_TOLERANCE = 1
@@ -39,7 +40,7 @@ export async function scanSources(sources: LabelSource[], files: readonly string
     const scan = await s.scan(files)
     all.files += scan.files
     for (const [name, n] of scan.classes) addCount(all.classes, name, n)
-    all.issues.push(...scan.issues)
+    appendAll(all.issues, scan.issues)
   }
   return all
 }

@@ -9,7 +9,7 @@ import { nowIso } from '../../db/connection'
 import { listClasses } from '../classes'
 import { ClassResolver } from '../formats/classMap'
 import { openLabelSources, scanSources } from '../formats/sources'
-import type { LabelSource, SourceLabel } from '../formats/source'
+import { fitPointBudget, tooManyShapes, type LabelSource, type SourceLabel } from '../formats/source'
 import { openImage } from '../imaging/decode'
 import { makeThumbnail, thumbnailPath } from '../imaging/thumbnails'
 import { addLabel } from '../labels'
@@ -18,6 +18,8 @@ import { DEFAULT_GROUP_PATTERN, compileGroupPattern, groupFromPath, type GroupRu
 import { assignSplits } from './split'
 import { DEFAULT_VIEW_PATTERN, compileViewPattern, viewFromPath } from './view'
 import { walkImages } from './walk'
+import { appendAll } from '../../../shared/arrays'
+import { LABEL_LIMITS } from '../../../shared/limits'
 
 export interface ImportProgress {
   done: number
@@ -131,7 +133,7 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
   }
   if (ctx.signal?.aborted) summary.cancelled = true
   // Entries no image claimed mean little after a cancel: the rest was never looked at.
-  else for (const src of sources) summary.labels.failed.push(...(src.unmatched?.() ?? []))
+  else for (const src of sources) appendAll(summary.labels.failed, src.unmatched?.() ?? [])
   summary.seconds = (Date.now() - started) / 1000
   ws.db.prepare('UPDATE imports SET finished_at = ?, summary = ? WHERE id = ?').run(nowIso(), JSON.stringify(summary), importId)
   return summary
@@ -181,22 +183,39 @@ async function processOne(ws: Workspace, file: ReadFile, env: ProcessEnv): Promi
   const labels: PendingLabel[] = []
   let empty = false
   let normal = false
+  let failedSource = false
   let split: Split | undefined
   let sourceView: ViewOrUnassigned | undefined
   for (const source of env.sources) {
     const found = await source.labelsFor(rel, { width, height })
     if (!found) continue
     if (!found.failed) summary.labels.files += 1
+    // A label file that could not be read says nothing of the frame: it must not pass for normal.
+    else failedSource = true
     for (const reason of found.issues) summary.labels.failed.push({ path: found.path, reason })
-    labels.push(...found.labels)
+    appendAll(labels, found.labels)
     if (found.empty) empty = true
     if (found.normal) normal = true
     split ??= found.split
     sourceView ??= found.view
   }
+  let kept = labels
+  let dropped = failedSource
+  if (labels.length > LABEL_LIMITS.labelsPerFrame) {
+    summary.labels.failed.push({ path: rel, reason: tooManyShapes(labels.length) })
+    kept = []
+    // Its defects are real but not stored: neither normal nor labelled.
+    normal = false
+    empty = false
+    dropped = true
+  } else {
+    const issues: string[] = []
+    kept = fitPointBudget(labels, issues)
+    for (const reason of issues) summary.labels.failed.push({ path: rel, reason })
+  }
   const view = env.opts.view ?? sourceView ?? viewFromPath(rel, env.viewRe)
-  const status: ImageStatus = normal ? 'normal' : labels.length > 0 ? 'labeled' : empty || env.opts.normal ? 'normal' : 'unlabeled'
-  return { rel, hash, width, height, view, status, labels, ...(split ? { split } : {}) }
+  const status: ImageStatus = normal ? 'normal' : kept.length > 0 ? 'labeled' : !dropped && (empty || env.opts.normal) ? 'normal' : 'unlabeled'
+  return { rel, hash, width, height, view, status, labels: kept, ...(split ? { split } : {}) }
 }
 
 interface InsertEnv {

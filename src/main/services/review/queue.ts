@@ -1,4 +1,5 @@
 /** The review queue of a model at given thresholds: frames in review order, their outcomes and the frame counts. */
+import { appendAll } from '../../../shared/arrays'
 import type { ClassDef, FrameCounts, ReviewFilter, ReviewItem, ReviewVerdict, Thresholds } from '../../../shared/contract'
 import { maxProbability } from '../../../shared/review/histogram'
 import { evidenceOf, sortByEvidence } from '../../../shared/review/order'
@@ -25,7 +26,7 @@ function imageWhere(filter: ReviewFilter): { sql: string; params: unknown[] } {
   const inList = (column: string, values: readonly unknown[] | undefined): void => {
     if (!values || values.length === 0) return
     parts.push(`${column} IN (${values.map(() => '?').join(', ')})`)
-    params.push(...values)
+    appendAll(params, values)
   }
   inList('i.view', filter.views)
   inList('i.split', filter.splits)

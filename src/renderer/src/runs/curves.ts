@@ -3,6 +3,7 @@
  * stage, a y-domain with some air, and SVG path data. Pure, unit-tested.
  */
 import type { RunEpoch } from '../../../shared/contract'
+import { extent } from '../../../shared/arrays'
 
 export interface Point {
   x: number
@@ -45,7 +46,7 @@ export function stageCurves(epochs: readonly RunEpoch[], samples: readonly LiveS
   return stages.map((stage) => {
     const mine = epochs.filter((e) => e.stage === stage)
     const live = samples.filter((s) => s.stage === stage).map((s) => ({ x: s.x, y: s.loss }))
-    const seen = Math.max(0, ...mine.map((e) => e.epoch), ...live.map((p) => Math.ceil(p.x)))
+    const seen = Math.max(0, extent([...mine.map((e) => e.epoch), ...live.map((p) => Math.ceil(p.x))])?.max ?? 0)
     return {
       stage,
       epochs: Math.max(planned[stage] ?? 0, seen, 1),
@@ -60,8 +61,9 @@ export function stageCurves(epochs: readonly RunEpoch[], samples: readonly LiveS
 export function yDomain(values: readonly number[]): [number, number] {
   const finite = values.filter((v) => Number.isFinite(v))
   if (finite.length === 0) return [0, 1]
-  let lo = Math.min(...finite)
-  let hi = Math.max(...finite)
+  const range = extent(finite)!
+  let lo = range.min
+  let hi = range.max
   if (hi - lo < 1e-12) {
     const pad = Math.abs(hi) > 0 ? Math.abs(hi) * 0.1 : 1
     return [lo - pad, hi + pad]
@@ -70,7 +72,7 @@ export function yDomain(values: readonly number[]): [number, number] {
   lo -= pad
   hi += pad
   // Losses are not negative: don't draw air below zero.
-  if (lo < 0 && Math.min(...finite) >= 0) lo = 0
+  if (lo < 0 && range.min >= 0) lo = 0
   return [lo, hi]
 }
 
