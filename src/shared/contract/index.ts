@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { CLASS_KINDS, IMAGE_STATUSES, LABEL_SOURCES, SPLITS, UNASSIGNED_VIEW, VIEWS } from '../domain'
+import { classNameProblem } from '../classNames'
 import { LABEL_LIMITS } from '../limits'
 import type { Channel, EventName } from './channels'
 import { EXPORT_FORMATS } from './types'
@@ -189,11 +190,10 @@ export const argSchemas = {
   'classes.save': z
     .object({
       id: id.optional(),
-      name: z
-        .string()
-        .min(1)
-        .max(64)
-        .regex(/^[A-Za-z0-9_\- ]+$/, 'letters, digits, space, _ and - only'),
+      name: z.string().superRefine((name, ctx) => {
+        const problem = classNameProblem(name)
+        if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      }),
       color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #aabbcc'),
       kind: z.enum(CLASS_KINDS)
     })

@@ -4,11 +4,16 @@
  * class of that name, then a new class when the import may create classes.
  */
 import { StudioError, type ClassMapping, type ImportClassUse } from '../../../shared/contract'
+import { classNameProblem } from '../../../shared/classNames'
 import type { ClassDef } from '../../../shared/domain'
 import { ensureClass, listClasses } from '../classes'
 import type { Workspace } from '../workspace'
 
-export type Resolved = { kind: 'class'; cls: ClassDef; created: boolean } | { kind: 'dropped' } | { kind: 'unknown'; name: string }
+export type Resolved =
+  | { kind: 'class'; cls: ClassDef; created: boolean }
+  | { kind: 'dropped' }
+  | { kind: 'unknown'; name: string }
+  | { kind: 'invalid'; name: string; problem: string }
 
 export class ClassResolver {
   private readonly map = new Map<string, string>()
@@ -36,6 +41,8 @@ export class ClassResolver {
     const existing = this.find(target)
     if (existing) return { kind: 'class', cls: existing, created: false }
     if (!this.create) return { kind: 'unknown', name: target }
+    const problem = classNameProblem(target)
+    if (problem) return { kind: 'invalid', name: target, problem }
     const { cls, created } = ensureClass(this.ws, target)
     return { kind: 'class', cls, created }
   }

@@ -321,6 +321,10 @@ function insertChunk(ws: Workspace, all: Processed[], env: InsertEnv): void {
           summary.labels.failed.push({ path: p.rel, reason: `class "${resolved.name}" is not in the workspace; label skipped (map it or allow new classes)` })
           continue
         }
+        if (resolved.kind === 'invalid') {
+          summary.labels.failed.push({ path: p.rel, reason: `${resolved.problem}; label skipped (rename it with --map old=new)` })
+          continue
+        }
         if (resolved.created) summary.labels.createdClasses.push(resolved.cls.name)
         addLabel(ws, { imageId: id, classId: resolved.cls.id, points: l.points, source: 'imported', author: env.author })
         summary.labels.imported += 1
