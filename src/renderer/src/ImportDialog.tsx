@@ -221,6 +221,11 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
                   <div>
                     <b data-testid="import-duplicates">{summary.duplicates}</b> duplicates skipped
                   </div>
+                  {summary.replaced ? (
+                    <div title="Files at an imported path whose bytes changed: the frame took the new file, kept its labels and went to review">
+                      <b data-testid="import-replaced">{summary.replaced}</b> replaced in place
+                    </div>
+                  ) : null}
                   <div>
                     <b data-testid="import-failed-count">{summary.failed.length}</b> failed
                   </div>
