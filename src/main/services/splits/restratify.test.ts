@@ -68,6 +68,21 @@ describe('re-stratification on a first defect label', () => {
     for (const r of before) if (!picked.includes(r)) expect(after.get(r.id)!.split).toBe(r.split)
   })
 
+  it('never moves a frame out of a split its import forced (an external test set)', async () => {
+    const { dir, cleanup } = tempDir()
+    cleanups.push(cleanup)
+    const src = join(dir, 'ext', 'D01')
+    mkdirSync(src, { recursive: true })
+    for (let i = 0; i < 3; i++) await sharp({ create: { width: 24, height: 16, channels: 3, background: { r: i * 40, g: 9, b: 9 } } }).png().toFile(join(src, `e${i}.png`))
+    const ws = Workspace.create(join(dir, 'ws'))
+    cleanups.unshift(() => ws.close())
+    await importFolder(ws, { folder: join(dir, 'ext'), split: 'test' })
+    const fold = listClasses(ws).find((c) => c.name === 'fold')!.id
+    // Alone in its stratum, the rule would send the first fold frame to train.
+    for (const r of rows(ws)) saveFrameLabels(ws, r.id, [{ classId: fold, points: TRI }], 'qc')
+    expect(rows(ws).map((r) => [r.split, r.stratum])).toEqual(rows(ws).map(() => ['test', 'D01|fold']))
+  })
+
   it('moves a frame only on its first defect label, not when it is edited later', async () => {
     const { ws, fold } = await unlabelledWorkspace(12)
     const ids = rows(ws).filter((r) => r.split === 'train').map((r) => r.id)

@@ -21,7 +21,7 @@ export interface Restratified {
   /** Every frame that moved with it (its split group), this one included. */
   moved: number[]
   /** Why it did not move, when it was a candidate. */
-  kept?: 'used-by-run' | 'group-decided'
+  kept?: 'used-by-run' | 'group-decided' | 'split-given'
 }
 
 /**
@@ -52,6 +52,7 @@ export function restratifyOnFirstDefect(ws: Workspace, imageId: number): Restrat
   const base = { imageId, stratum, from: image.split, to: image.split, moved: [] as number[] }
   // A group another defect frame already placed stays where that frame put it.
   if (members.some((m) => m.id !== imageId && isDefectStratum(m.stratum))) return { ...base, kept: 'group-decided' }
+  if (members.some((m) => splitWasGiven(ws, m.id))) return { ...base, kept: 'split-given' }
   const locked = framesUsedForEvaluation(ws)
   if (members.some((m) => locked.has(m.id))) return { ...base, kept: 'used-by-run' }
 
@@ -67,6 +68,19 @@ export function restratifyOnFirstDefect(ws: Workspace, imageId: number): Restrat
   const to = chooseSplit(counts, weight)
   const moved = ws.db.prepare('UPDATE images SET split = ? WHERE id IN (SELECT value FROM json_each(?)) AND split != ?').run(to, JSON.stringify(ids), to)
   return { ...base, to, moved: moved.changes > 0 ? ids : [] }
+}
+
+/** An import that put every frame into one split (`--split test`: an external test set) decided for good. */
+function splitWasGiven(ws: Workspace, imageId: number): boolean {
+  const options = ws.db.prepare('SELECT m.options FROM images i JOIN imports m ON m.id = i.import_id WHERE i.id = ?').pluck().get(imageId) as
+    | string
+    | undefined
+  if (!options) return false
+  try {
+    return typeof (JSON.parse(options) as { split?: unknown }).split === 'string'
+  } catch {
+    return false
+  }
 }
 
 /**
