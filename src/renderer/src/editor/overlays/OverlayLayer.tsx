@@ -5,10 +5,11 @@
  */
 import { memo, useMemo } from 'react'
 import { Image as KonvaImage, Layer, Line } from 'react-konva'
-import type { ClassDef } from '../../../../shared/contract'
+import type { ClassDef, PredictedPiece } from '../../../../shared/contract'
 import type { FrameSize } from '../model/types'
 import { parseHexColor } from '../geometry/fillMask'
 import { classColor } from '../ui/look'
+import { pieceKey } from './predictedPieces'
 import { heatmapRgba, maskRings, type FramePredictions } from './predictions'
 
 export interface OverlaySettings {
@@ -24,12 +25,16 @@ export const DEFAULT_OVERLAY: OverlaySettings = { showHeatmap: true, heatmapOpac
 
 interface Props {
   predictions: FramePredictions | null
+  /** The accept service's pieces: outlined instead of the masks once they arrive, so what is shown is what Accept adds. */
+  pieces?: readonly PredictedPiece[] | null
+  /** The piece whose row the pointer is over. */
+  hoverKey?: string | null
   frame: FrameSize | null
   classes: readonly ClassDef[]
   settings: OverlaySettings
 }
 
-export const OverlayLayer = memo(function OverlayLayer({ predictions, frame, classes, settings }: Props) {
+export const OverlayLayer = memo(function OverlayLayer({ predictions, pieces, hoverKey, frame, classes, settings }: Props) {
   const byId = useMemo(() => new Map(classes.map((c) => [c.id, c])), [classes])
   const heatmaps = useMemo(() => {
     if (!predictions) return []
@@ -43,8 +48,9 @@ export const OverlayLayer = memo(function OverlayLayer({ predictions, frame, cla
   }, [predictions, byId])
   const outlines = useMemo(() => {
     if (!predictions || !frame) return []
-    return predictions.masks.flatMap((m, i) => maskRings(m, frame).map((ring, k) => ({ key: `${i}/${k}`, classId: m.classId, ring })))
-  }, [predictions, frame])
+    if (pieces) return pieces.map((p) => ({ key: pieceKey(p), classId: p.classId, ring: p.points, labelled: p.labelled }))
+    return predictions.masks.flatMap((m, i) => maskRings(m, frame).map((ring, k) => ({ key: `${i}/${k}`, classId: m.classId, ring, labelled: false })))
+  }, [predictions, pieces, frame])
   if (!predictions || !frame) return null
   return (
     <Layer listening={false}>
@@ -70,8 +76,9 @@ export const OverlayLayer = memo(function OverlayLayer({ predictions, frame, cla
             points={o.ring}
             closed
             stroke={classColor(byId, o.classId)}
-            strokeWidth={1.5}
-            dash={[6, 4]}
+            strokeWidth={o.key === hoverKey ? 3 : 1.5}
+            opacity={o.labelled ? 0.4 : 1}
+            dash={o.key === hoverKey ? undefined : [6, 4]}
             strokeScaleEnabled={false}
             listening={false}
           />

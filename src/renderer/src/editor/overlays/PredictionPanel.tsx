@@ -1,31 +1,35 @@
-/** Controls for the model overlay, and "accept prediction": a predicted mask becomes editable polygons. */
-import type { ClassDef } from '../../../../shared/contract'
-import type { EditorCore } from '../model/editorCore'
+/**
+ * Controls for the model overlay, and accepting predictions: each predicted
+ * piece (as the accept service traces it) can be accepted on its own, from
+ * its row or by clicking its dashed outline with the select tool, or all of
+ * a class at once. Either way it is one undo step.
+ */
+import type { ClassDef, PredictedPiece } from '../../../../shared/contract'
 import { Btn } from '../ui/Btn'
 import type { OverlaySettings } from './OverlayLayer'
-import { acceptMask, type FramePredictions } from './predictions'
+import { pieceKey } from './predictedPieces'
+import type { FramePredictions } from './predictions'
 
 interface Props {
-  core: EditorCore
   predictions: FramePredictions
+  /** The service's pieces of the classes with a predicted mask; null while they load. */
+  pieces: readonly PredictedPiece[] | null
   classes: readonly ClassDef[]
   settings: OverlaySettings
   onSettings(next: OverlaySettings): void
+  /** Accepts pieces of a class: the listed indices, or every one not labelled yet. */
+  onAccept(classId: number, pieces?: number[]): void
+  onHover(key: string | null): void
 }
 
-export function PredictionPanel({ core, predictions, classes, settings, onSettings }: Props) {
+const fmt = new Intl.NumberFormat('en-US')
+
+export function PredictionPanel({ predictions, pieces, classes, settings, onSettings, onAccept, onHover }: Props) {
   const name = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`
   // A class the model has no output for (no labels when it trained) has no map: say so rather than show nothing.
   const mapped = new Set(predictions.heatmaps.map((h) => h.classId))
   const untrained = mapped.size > 0 ? classes.filter((c) => !mapped.has(c.id)) : []
-  const accept = (index: number) => {
-    const frame = core.getSnapshot().frame
-    const mask = predictions.masks[index]
-    if (!frame || !mask) return
-    const polys = acceptMask(mask, frame)
-    core.addPolygons(polys)
-    core.notify(polys.length ? `Accepted ${polys.length} predicted polygon${polys.length === 1 ? '' : 's'} of ${name(mask.classId)}` : 'The predicted mask is empty')
-  }
+  const byClass = predictions.masks.map((m) => ({ classId: m.classId, list: (pieces ?? []).filter((p) => p.classId === m.classId) }))
   return (
     <section className="editor-section" data-testid="prediction-panel">
       <h3>Model</h3>
@@ -60,11 +64,49 @@ export function PredictionPanel({ core, predictions, classes, settings, onSettin
       <label className="editor-check">
         <input type="checkbox" checked={settings.showMasks} onChange={(e) => onSettings({ ...settings, showMasks: e.target.checked })} /> Predicted outlines
       </label>
-      {predictions.masks.map((m, i) => (
-        <Btn key={i} onClick={() => accept(i)} data-testid="accept-prediction">
-          Accept {name(m.classId)}
-        </Btn>
-      ))}
+      {byClass.length > 0 && (
+        <p className="muted piece-hint" data-testid="piece-hint">
+          Accept one piece: its Accept below, or click its dashed outline with the select tool (V). Pieces already labelled are skipped.
+        </p>
+      )}
+      {byClass.map(({ classId, list }) => {
+        const open = list.filter((p) => !p.labelled)
+        return (
+          <div key={classId} className="piece-group" data-testid="piece-group" data-class-id={classId}>
+            <Btn
+              onClick={() => onAccept(classId)}
+              data-testid="accept-prediction"
+              disabled={pieces !== null && open.length === 0}
+              title="Every predicted piece of this class that is not labelled yet, as one undo step"
+            >
+              Accept all {name(classId)}
+              {pieces !== null ? ` (${open.length})` : ''}
+            </Btn>
+            {list.map((p) => (
+              <div
+                key={pieceKey(p)}
+                className={p.labelled ? 'piece-row labelled' : 'piece-row'}
+                data-testid="predicted-piece"
+                data-class-id={p.classId}
+                data-index={p.index}
+                data-labelled={p.labelled}
+                onMouseEnter={() => onHover(pieceKey(p))}
+                onMouseLeave={() => onHover(null)}
+              >
+                <span className="muted">#{p.index + 1}</span>
+                <span>{fmt.format(p.pixels)} px</span>
+                {p.labelled ? (
+                  <span className="muted">labelled</span>
+                ) : (
+                  <Btn className="piece-accept" data-testid="accept-piece" onClick={() => onAccept(p.classId, [p.index])}>
+                    Accept
+                  </Btn>
+                )}
+              </div>
+            ))}
+          </div>
+        )
+      })}
       {untrained.length > 0 && (
         <p style={{ color: 'var(--muted)', fontSize: 12, margin: '4px 0 0' }} data-testid="prediction-untrained">
           Not trained: {untrained.map((c) => c.name).join(', ')}

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { isSimple } from '../../../../shared/geometry/polygon'
 import { rasterizePolygon } from '../../../../shared/geometry/raster'
 import { label, rig } from '../test/fixtures'
-import { acceptMask, heatmapRgba, maskRings } from './predictions'
+import { heatmapRgba, maskRings } from './predictions'
+import { pieceAt, piecesAsPolygons } from './predictedPieces'
 
 function blobMask(w: number, h: number, blobs: [number, number, number][]): Uint8Array {
   const m = new Uint8Array(w * h)
@@ -21,21 +22,20 @@ function iou(a: Uint8Array, b: Uint8Array): number {
   return i / u
 }
 
-describe('accept prediction', () => {
-  it('turns each component of a predicted mask into a simple polygon of its class, source model', () => {
+describe('predicted outlines and accepted pieces', () => {
+  it('outlines each component of a predicted mask as a simple ring', () => {
     const data = blobMask(100, 80, [
       [25, 25, 12],
       [70, 50, 15]
     ])
-    const polys = acceptMask({ classId: 12, width: 100, height: 80, data }, { width: 100, height: 80 })
-    expect(polys).toHaveLength(2)
+    const rings = maskRings({ classId: 12, width: 100, height: 80, data }, { width: 100, height: 80 })
+    expect(rings).toHaveLength(2)
     const union = new Uint8Array(100 * 80)
-    for (const p of polys) {
-      expect(p).toMatchObject({ classId: 12, source: 'model' })
-      expect(isSimple(p.points)).toBe(true)
+    for (const ring of rings) {
+      expect(isSimple(ring)).toBe(true)
       // Simplified: far fewer vertices than pixel steps on the outline.
-      expect(p.points.length / 2).toBeLessThan(40)
-      rasterizePolygon(p.points, 100, 80).forEach((v, k) => v && (union[k] = 1))
+      expect(ring.length / 2).toBeLessThan(40)
+      rasterizePolygon(ring, 100, 80).forEach((v, k) => v && (union[k] = 1))
     }
     expect(iou(union, data)).toBeGreaterThan(0.9)
   })
@@ -49,17 +49,29 @@ describe('accept prediction', () => {
     expect(Math.max(...xs)).toBeCloseTo(70, 0)
   })
 
-  it('accepting adds the polygons to the frame as one undo step', () => {
+  it("accepting the service's pieces adds them to the frame as one undo step", () => {
     const r = rig([label(1, 13, [0, 0, 20, 0, 20, 20])])
-    const polys = acceptMask({ classId: 11, width: 100, height: 80, data: blobMask(100, 80, [[50, 40, 8], [80, 20, 5]]) }, r.frame)
-    r.core.addPolygons(polys)
+    const pieces = [
+      { classId: 11, index: 0, points: [40, 30, 60, 30, 60, 50, 40, 50], pixels: 400, labelled: false },
+      { classId: 11, index: 1, points: [70, 10, 90, 10, 90, 30], pixels: 200, labelled: false }
+    ]
+    r.core.addPolygons(piecesAsPolygons(pieces))
     expect(r.core.getSnapshot().polygons.map((p) => p.source)).toEqual(['manual', 'model', 'model'])
     r.core.command({ type: 'undo' })
     expect(r.core.getSnapshot().polygons).toHaveLength(1)
   })
 
+  it('a click finds the unlabelled piece under it, the inner one where pieces nest', () => {
+    const outer = { classId: 1, index: 0, points: [0, 0, 50, 0, 50, 50, 0, 50], pixels: 2500, labelled: false }
+    const inner = { classId: 1, index: 1, points: [20, 20, 30, 20, 30, 30, 20, 30], pixels: 100, labelled: false }
+    expect(pieceAt([outer, inner], 25, 25)).toBe(inner)
+    expect(pieceAt([outer, inner], 5, 5)).toBe(outer)
+    expect(pieceAt([{ ...outer, labelled: true }], 5, 5)).toBeNull()
+    expect(pieceAt([outer], 60, 5)).toBeNull()
+  })
+
   it('rejects data of the wrong size and colours heatmaps by score', () => {
-    expect(() => acceptMask({ classId: 1, width: 10, height: 10, data: new Uint8Array(5) }, { width: 10, height: 10 })).toThrow(/5 values/)
+    expect(() => maskRings({ classId: 1, width: 10, height: 10, data: new Uint8Array(5) }, { width: 10, height: 10 })).toThrow(/5 values/)
     const rgba = heatmapRgba({ classId: 1, width: 2, height: 1, data: new Uint8Array([0, 200]) }, [10, 20, 30])
     expect([...rgba]).toEqual([10, 20, 30, 0, 10, 20, 30, 200])
   })

@@ -1,11 +1,10 @@
 /**
- * A model's output for one frame, and turning it into editable polygons.
- * No channel delivers predictions yet (the review issue adds one); the
- * overlay and the accept path take this shape as props.
+ * A model's output for one frame, as the overlay draws it. Accepting it as
+ * labels goes through the accept service (./predictedPieces.ts), never
+ * through a tracing here.
  */
-import { isSimple } from '../../../../shared/geometry/polygon'
 import { traceBinary } from '../../../../shared/geometry/trace'
-import type { EditorPolygon, FrameSize } from '../model/types'
+import type { FrameSize } from '../model/types'
 
 export interface HeatmapData {
   classId: number
@@ -28,7 +27,7 @@ export interface FramePredictions {
   masks: MaskData[]
 }
 
-/** Simplification of accepted masks: 1 px RDP, with trace.ts's fidelity floor; specks under 4 px are dropped. */
+/** As the accept service traces (src/main/services/predictions/accept.ts), for outlines drawn before its pieces arrive. */
 export const ACCEPT_TRACE = { tolerance: 1, minIoU: 0.9, minArea: 4 } as const
 
 function checkSize(m: { width: number; height: number; data: Uint8Array }, what: string): void {
@@ -50,13 +49,6 @@ export function maskRings(mask: MaskData, frame: FrameSize): number[][] {
     if (sx === 1 && sy === 1) return ring.slice()
     return ring.map((v, k) => (k % 2 === 0 ? v * sx : v * sy))
   })
-}
-
-/** "Accept prediction": the mask as editable polygons of its class, marked as model output. */
-export function acceptMask(mask: MaskData, frame: FrameSize): Omit<EditorPolygon, 'key'>[] {
-  return maskRings(mask, frame)
-    .filter((ring) => isSimple(ring))
-    .map((points) => ({ classId: mask.classId, points, source: 'model' as const }))
 }
 
 /** RGBA pixels of a heatmap in a class colour: alpha follows the score. */

@@ -7,7 +7,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { Image as KonvaImage, Layer, Stage } from 'react-konva'
 import type Konva from 'konva'
+import type { PredictedPiece } from '../../../../shared/contract'
 import type { EditorCore } from '../model/editorCore'
+import { polygonAt } from '../geometry/hitTest'
 import { wheelFactor } from '../geometry/viewport'
 import { OverlayLayer, type OverlaySettings } from '../overlays/OverlayLayer'
 import type { FramePredictions } from '../overlays/predictions'
@@ -26,11 +28,19 @@ interface Props {
   core: EditorCore
   image: DecodedFrame | null
   predictions: FramePredictions | null
+  /** The accept service's predicted pieces, outlined over the frame. */
+  pieces?: readonly PredictedPiece[] | null
+  hoverKey?: string | null
+  /**
+   * A select-tool click at an image point that hits no label: true when it
+   * was taken (a predicted piece accepted there), so the tool does not see it.
+   */
+  onPickPiece?(x: number, y: number): boolean
   overlay: OverlaySettings
   onHandle(handle: CanvasHandle | null): void
 }
 
-export function EditorCanvas({ core, image, predictions, overlay, onHandle }: Props) {
+export function EditorCanvas({ core, image, predictions, pieces, hoverKey, onPickPiece, overlay, onHandle }: Props) {
   const box = useRef<HTMLDivElement>(null)
   const stage = useRef<Konva.Stage>(null)
   const fillLayer = useRef<Konva.Layer>(null)
@@ -81,6 +91,8 @@ export function EditorCanvas({ core, image, predictions, overlay, onHandle }: Pr
 
   const spaceRef = useRef(spaceHeld)
   spaceRef.current = spaceHeld
+  const pickRef = useRef(onPickPiece)
+  pickRef.current = onPickPiece
 
   useEffect(() => {
     const el = box.current
@@ -110,8 +122,14 @@ export function EditorCanvas({ core, image, predictions, overlay, onHandle }: Pr
         return
       }
       if (e.button !== 0) return
+      const p = toolPointer(e)
+      // Labels stay on top: a click on one selects it even where a predicted piece lies beneath.
+      if (core.getSnapshot().tool === 'select' && pickRef.current && !polygonAt(core.hittable(), p.x, p.y, p.tol) && pickRef.current(p.x, p.y)) {
+        e.preventDefault()
+        return
+      }
       capture(e.pointerId)
-      core.pointerDown(toolPointer(e))
+      core.pointerDown(p)
     }
     const onMove = (e: PointerEvent) => {
       if (pan) {
@@ -171,7 +189,7 @@ export function EditorCanvas({ core, image, predictions, overlay, onHandle }: Pr
           </Layer>
           <FillLayer core={core} layerRef={fillLayer} />
           <OutlineLayer core={core} />
-          <OverlayLayer predictions={predictions} frame={frame} classes={classes} settings={overlay} />
+          <OverlayLayer predictions={predictions} pieces={pieces ?? null} hoverKey={hoverKey ?? null} frame={frame} classes={classes} settings={overlay} />
           <ActiveLayer core={core} />
         </Stage>
       )}

@@ -4,7 +4,7 @@
  * Edits autosave through labels.save; closing waits for the saves.
  */
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import type { ClassDef } from '../../../../shared/contract'
+import type { ClassDef, PredictedPiece, ReviewVerdict } from '../../../../shared/contract'
 import { errorMessage } from '../../../../shared/contract/errors'
 import { api } from '../../api'
 import { EditorCore } from '../model/editorCore'
@@ -12,14 +12,17 @@ import { commandFor } from '../model/keymap'
 import { sessionFor, type EditorSession } from '../model/session'
 import { DEFAULT_OVERLAY, type OverlaySettings } from '../overlays/OverlayLayer'
 import { PredictionPanel } from '../overlays/PredictionPanel'
+import { heldLabels, pieceAt, piecesAsPolygons } from '../overlays/predictedPieces'
 import type { FramePredictions } from '../overlays/predictions'
 import { Btn } from './Btn'
 import { EditorController } from './controller'
 import { EditorCanvas, isTextField, type CanvasHandle } from './EditorCanvas'
 import { MessageLine } from './MessageLine'
+import { PendingVerdicts } from './PendingVerdicts'
 import { SidePanel } from './SidePanel'
 import { installHooks } from './testHooks'
 import { Toolbar } from './Toolbar'
+import { useEditor } from './useEditor'
 import './editor.css'
 
 export interface EditorScreenProps {
@@ -157,6 +160,105 @@ function EditorBody(props: EditorScreenProps & { session: EditorSession }) {
     }
   }, [shownId, predictionsFor, core])
 
+  // The accept service's pieces of every class with a predicted mask, against the labels the editor holds now.
+  const polygons = useEditor(core, (s) => s.polygons)
+  const [pieces, setPieces] = useState<PredictedPiece[] | null>(null)
+  const [hoverKey, setHoverKey] = useState<string | null>(null)
+  const maskClassKey = predictions?.masks.map((m) => m.classId).join(',') ?? ''
+  useEffect(() => setPieces(null), [shownId, maskClassKey])
+  useEffect(() => {
+    if (shownId === null || !maskClassKey) return
+    let live = true
+    const labels = heldLabels(polygons)
+    const timer = setTimeout(() => {
+      Promise.all(maskClassKey.split(',').map((id) => api().predictions.previewAccept({ imageId: shownId, classId: Number(id), labels })))
+        .then((all) => live && setPieces(all.flatMap((p) => p.pieces)))
+        .catch((err: unknown) => live && core.notify(`Could not trace the prediction: ${errorMessage(err)}`, 'error'))
+    }, PIECES_DEBOUNCE_MS)
+    return () => {
+      live = false
+      clearTimeout(timer)
+    }
+  }, [shownId, maskClassKey, polygons, core])
+
+  const className = useCallback((id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`, [classes])
+  const accept = useCallback(
+    async (classId: number, which?: number[]) => {
+      const frame = core.getSnapshot().frame
+      if (!frame) return
+      try {
+        const p = await api().predictions.previewAccept({
+          imageId: frame.imageId,
+          classId,
+          ...(which ? { pieces: which } : {}),
+          labels: heldLabels(core.getSnapshot().polygons)
+        })
+        // The frame changed while the service traced: the pieces belong to the other one.
+        if (core.getSnapshot().frame?.imageId !== frame.imageId) return
+        core.addPolygons(piecesAsPolygons(p.add))
+        const n = p.add.length
+        core.notify(n ? `Accepted ${n} predicted piece${n === 1 ? '' : 's'} of ${className(classId)} (one undo step)` : `Nothing new to accept for ${className(classId)}: it is labelled already`)
+      } catch (err) {
+        core.notify(`Could not accept the prediction: ${errorMessage(err)}`, 'error')
+      }
+    },
+    [core, className]
+  )
+  const piecesRef = useRef(pieces)
+  piecesRef.current = pieces
+  const pickPiece = useCallback(
+    (x: number, y: number): boolean => {
+      const hit = piecesRef.current ? pieceAt(piecesRef.current, x, y) : null
+      if (!hit) return false
+      void accept(hit.classId, [hit.index])
+      return true
+    },
+    [accept]
+  )
+
+  // Review verdicts on a test frame wait here for an inspector.
+  const [pending, setPending] = useState<ReviewVerdict[]>([])
+  const [resolving, setResolving] = useState(false)
+  const loadPending = useCallback(() => {
+    if (shownId === null) return setPending([])
+    api()
+      .review.pendingVerdicts({ imageId: shownId })
+      .then(setPending, (err: unknown) => core.notify(`Could not read the pending verdicts: ${errorMessage(err)}`, 'error'))
+  }, [shownId, core])
+  useEffect(() => {
+    setPending([])
+    loadPending()
+    return api().on('workspace.changed', (e) => (e.what === 'images' || e.what === 'labels') && loadPending())
+  }, [loadPending])
+  const resolve = useCallback(
+    async (v: ReviewVerdict, action: 'confirm' | 'dismiss') => {
+      if (!controller) return
+      setResolving(true)
+      try {
+        // The server applies a confirmation to what it holds: send the editor's edits first.
+        const fs = core.frameState
+        if (fs) await session.flush(fs)
+        const r = await api().review.resolveVerdict({ verdictId: v.id, action })
+        // Reload the frame: its labels or status changed on the server.
+        if (action === 'confirm') await controller.go(controller.getSnapshot().index)
+        core.notify(
+          action === 'dismiss'
+            ? 'Verdict dismissed: the frame is unchanged'
+            : v.verdict === 'true_defect'
+              ? `Confirmed: ${r.labelsAdded} predicted piece${r.labelsAdded === 1 ? '' : 's'} added as labels`
+              : `Confirmed: the frame is ${r.status}`
+        )
+        statusChanged.current?.()
+        loadPending()
+      } catch (err) {
+        core.notify(`Could not ${action} the verdict: ${errorMessage(err)}`, 'error')
+      } finally {
+        setResolving(false)
+      }
+    },
+    [controller, core, session, loadPending]
+  )
+
   // Focus leaves the grid, so its arrow keys do not move the grid's selection behind the editor.
   useEffect(() => root.current?.focus(), [controller])
 
@@ -165,7 +267,16 @@ function EditorBody(props: EditorScreenProps & { session: EditorSession }) {
     <div ref={root} tabIndex={-1} className="editor" data-testid="editor" data-shown-id={nav.shownId ?? ''} data-loading={nav.loading}>
       <Toolbar core={core} controller={controller} nav={nav} />
       <div className="editor-main">
-        <EditorCanvas core={core} image={nav.image} predictions={predictions} overlay={overlay} onHandle={onHandle} />
+        <EditorCanvas
+          core={core}
+          image={nav.image}
+          predictions={predictions}
+          pieces={pieces}
+          hoverKey={hoverKey}
+          onPickPiece={pickPiece}
+          overlay={overlay}
+          onHandle={onHandle}
+        />
         {nav.loading && <div className="editor-loading">Loading…</div>}
         {nav.error && (
           <div className="editor-error" role="alert">
@@ -174,8 +285,17 @@ function EditorBody(props: EditorScreenProps & { session: EditorSession }) {
         )}
       </div>
       <SidePanel core={core}>
+        <PendingVerdicts verdicts={pending} classes={classes} busy={resolving} onResolve={(v, a) => void resolve(v, a)} />
         {predictions && (
-          <PredictionPanel core={core} predictions={predictions} classes={classes} settings={overlay} onSettings={setOverlay} />
+          <PredictionPanel
+            predictions={predictions}
+            pieces={pieces}
+            classes={classes}
+            settings={overlay}
+            onSettings={setOverlay}
+            onAccept={(classId, which) => void accept(classId, which)}
+            onHover={setHoverKey}
+          />
         )}
       </SidePanel>
       <footer className="editor-footer">
@@ -193,5 +313,8 @@ function EditorBody(props: EditorScreenProps & { session: EditorSession }) {
 }
 
 const noSubscribe = () => () => undefined
+
+/** Pieces are traced again this long after the last edit (what counts as labelled changes with the labels). */
+const PIECES_DEBOUNCE_MS = 300
 
 const REPEATABLE: ReadonlySet<string> = new Set(['next', 'prev', 'undo', 'redo', 'zoom', 'brushSize', 'cycleSelection'])
