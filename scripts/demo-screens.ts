@@ -69,12 +69,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The contract's api over the loopback transport, from Node, as the browser client calls it. */
 function nodeApi(url: string): StudioApi {
-  const u = new URL(url)
-  const token = u.searchParams.get('token')!
+  // The page's address (/<token>/) is the base: calls under it carry the token.
+  const base = url.endsWith('/') ? url : `${url}/`
   const invoke = async (channel: Channel, args: unknown): Promise<unknown> => {
-    const res = await fetch(`${u.origin}/__studio/rpc/${channel}`, {
+    const res = await fetch(`${base}__studio/rpc/${channel}`, {
       method: 'POST',
-      headers: { 'x-studio-token': token, 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' },
       body: encodeWire(args)
     })
     const envelope = decodeWire(await res.text()) as { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }

@@ -50,34 +50,57 @@ function send(
 describe('web transport', () => {
   it('listens on loopback only and refuses requests without the token or with a foreign Host', async () => {
     const { t } = await start()
-    expect(t.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/)
+    expect(t.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{48}\/$/)
     expect((await send(t.port, '/')).status).toBe(401)
     expect((await send(t.port, '/?token=wrong')).status).toBe(401)
-    expect((await send(t.port, `/?token=${t.token}`, { headers: { host: 'evil.example:80' } })).status).toBe(421)
+    expect((await send(t.port, '/0123/')).status).toBe(401)
+    expect((await send(t.port, `/${t.token}/`, { headers: { host: 'evil.example:80' } })).status).toBe(421)
   })
 
-  it('serves the page with the client script injected and sets a same-site cookie', async () => {
+  it('serves the page under /<token>/ with the client script injected, sets no cookie and may not be framed', async () => {
     const { t } = await start()
-    const res = await send(t.port, `/?token=${t.token}`)
+    const res = await send(t.port, `/${t.token}/`)
     expect(res.status).toBe(200)
     expect(res.body).toContain('<script src="./__studio/api.js"></script>')
-    expect(String(res.headers['set-cookie'])).toMatch(/studio_token=[0-9a-f]+; HttpOnly; SameSite=Strict/)
-    const cookie = `studio_token=${t.token}`
-    expect((await send(t.port, '/assets/app.js', { headers: { cookie } })).body).toBe('console.log(1)')
-    expect((await send(t.port, '/__studio/api.js', { headers: { cookie } })).body).toContain('window.api')
-    expect((await send(t.port, '/../secret.txt', { headers: { cookie } })).body).not.toContain('secret')
-    expect((await send(t.port, '/assets/..%2f..%2fsecret.txt', { headers: { cookie } })).status).toBe(403)
+    // A cookie would be sent to every other server on 127.0.0.1, whatever its port.
+    expect(res.headers['set-cookie']).toBeUndefined()
+    expect(res.headers['content-security-policy']).toBe("frame-ancestors 'none'")
+    expect(res.headers['x-frame-options']).toBe('DENY')
+    expect(res.headers['referrer-policy']).toBe('no-referrer')
+    const base = `/${t.token}`
+    expect((await send(t.port, `${base}/assets/app.js`)).body).toBe('console.log(1)')
+    expect((await send(t.port, `${base}/__studio/api.js`)).body).toContain('window.api')
+    expect((await send(t.port, '/assets/app.js')).status).toBe(401)
+    expect((await send(t.port, `${base}/../secret.txt`)).body).not.toContain('secret')
+    expect((await send(t.port, `${base}/assets/..%2f..%2fsecret.txt`)).status).toBe(403)
+    expect((await send(t.port, `${base}/assets/%E0%A4%A`)).status).toBe(400)
+    // The bare token path and an old ?token= link lead to the page.
+    expect(await send(t.port, base)).toMatchObject({ status: 308, headers: { location: `${base}/` } })
+    expect(await send(t.port, `/?token=${t.token}`)).toMatchObject({ status: 303, headers: { location: `${base}/` } })
   })
 
-  it('runs contract calls with validation and refuses cross-origin ones', async () => {
+  it('runs contract calls with validation, answers malformed ones with 400/404/413, and refuses cross-origin ones', async () => {
     const { t } = await start()
     const headers = { 'x-studio-token': t.token, 'content-type': 'application/json' }
     const ok = await send(t.port, '/__studio/rpc/app.info', { method: 'POST', headers, body: '{}' })
     expect(decodeWire(ok.body)).toMatchObject({ ok: true, value: { shell: 'web', workspace: null } })
+    // The page's own path works without the header.
+    const inPage = await send(t.port, `/${t.token}/__studio/rpc/app.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(decodeWire(inPage.body)).toMatchObject({ ok: true })
     const bad = await send(t.port, '/__studio/rpc/images.query', { method: 'POST', headers, body: '{"filter":{},"offset":"x","limit":1}' })
     expect(decodeWire(bad.body)).toMatchObject({ ok: false, error: { code: 'invalid_argument' } })
     const junk = await send(t.port, '/__studio/rpc/app.info', { method: 'POST', headers, body: '{nope' })
+    expect(junk.status).toBe(400)
     expect(decodeWire(junk.body)).toMatchObject({ ok: false, error: { code: 'invalid_argument', message: 'body is not valid JSON' } })
+    const unknown = await send(t.port, '/__studio/rpc/no.such', { method: 'POST', headers, body: '{}' })
+    expect(unknown.status).toBe(404)
+    expect(decodeWire(unknown.body)).toMatchObject({ ok: false, error: { message: 'Unknown channel "no.such"' } })
+    expect((await send(t.port, '/__studio/rpc/%E0%A4%A', { method: 'POST', headers, body: '{}' })).status).toBe(400)
+    const huge = await send(t.port, '/__studio/rpc/app.info', { method: 'POST', headers, body: `{"x":"${'a'.repeat(9 * 1024 * 1024)}"}` })
+    expect(huge.status).toBe(413)
+    expect(decodeWire(huge.body)).toMatchObject({ ok: false, error: { message: 'request body over 8 MB' } })
+    const noToken = await send(t.port, '/__studio/rpc/app.info', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(noToken.status).toBe(401)
     const cross = await send(t.port, '/__studio/rpc/app.info', { method: 'POST', headers: { ...headers, origin: 'http://evil.example' }, body: '{}' })
     expect(cross.status).toBe(403)
   })

@@ -4,14 +4,18 @@ import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
-import { type Handlers } from '../../shared/contract'
+import { isChannel, type Handlers } from '../../shared/contract'
 import { decodeWire, encodeWire } from '../../shared/contract/wire'
 import { dispatch } from '../app/dispatch'
 import type { EventHub } from '../services/events'
 import { webClientScript } from './webClient'
 
 export interface WebTransport {
-  /** Open this in a browser: it carries the token once, then a cookie does. */
+  /**
+   * Open this in a browser. The token is the first path segment, and every
+   * page request is relative to it: no cookie carries it, since browsers
+   * share cookies across ports and any other local server would receive it.
+   */
   url: string
   port: number
   token: string
@@ -36,7 +40,16 @@ const MIME: Record<string, string> = {
   '.json': 'application/json'
 }
 const MAX_BODY = 8 * 1024 * 1024
-const COOKIE = 'studio_token'
+
+/** Bad requests: the status says what is wrong, the body is still an envelope the client can show. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message)
+  }
+}
 
 /**
  * Binds the contract to HTTP on the loopback interface, for `npm run dev:web`
@@ -68,11 +81,8 @@ export async function startWebTransport(opts: WebTransportOptions): Promise<WebT
     })
   })
 
-  const authorised = (req: IncomingMessage, url: URL): boolean => {
-    const given = url.searchParams.get('token') ?? (req.headers['x-studio-token'] as string | undefined) ?? cookieToken(req)
-    if (!given || given.length !== token.length) return false
-    return timingSafeEqual(Buffer.from(given), Buffer.from(token))
-  }
+  const matches = (given: string | undefined | null): boolean =>
+    !!given && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token))
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host ?? ''
@@ -80,15 +90,37 @@ export async function startWebTransport(opts: WebTransportOptions): Promise<WebT
       res.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host')
       return
     }
-    const url = new URL(req.url ?? '/', `http://${host}`)
-    if (!authorised(req, url)) {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('missing or wrong token')
-      return
-    }
     const headers: Record<string, string> = {
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
-      'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
+      // Nothing may frame the UI (clickjacking from another local page), and no request leaks the token-bearing URL.
+      'content-security-policy': "frame-ancestors 'none'",
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer'
+    }
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', `http://${host}`)
+    } catch {
+      res.writeHead(400, headers).end('malformed request URL')
+      return
+    }
+    // The page lives under /<token>/; scripts and tools may send the token in a header instead.
+    const prefix = `/${token}`
+    const first = url.pathname.split('/')[1]
+    if (matches(first) && url.pathname === prefix) {
+      res.writeHead(308, { ...headers, location: `${prefix}/` }).end()
+      return
+    }
+    if (matches(first)) url.pathname = url.pathname.slice(prefix.length)
+    else if (!matches(req.headers['x-studio-token'] as string | undefined)) {
+      // An old-style link (?token=...) still opens the page, at its new address.
+      if (url.pathname === '/' && matches(url.searchParams.get('token'))) {
+        res.writeHead(303, { ...headers, location: `${prefix}/` }).end()
+        return
+      }
+      res.writeHead(401, { ...headers, 'content-type': 'text/plain' }).end('missing or wrong token')
+      return
     }
     if (req.method === 'POST' && url.pathname.startsWith('/__studio/rpc/')) {
       const origin = req.headers.origin
@@ -96,14 +128,22 @@ export async function startWebTransport(opts: WebTransportOptions): Promise<WebT
         res.writeHead(403, headers).end('cross-origin call refused')
         return
       }
-      const channel = decodeURIComponent(url.pathname.slice('/__studio/rpc/'.length))
-      const body = await readBody(req)
+      let channel: string
       let args: unknown
       try {
-        args = body.length ? decodeWire(body) : {}
-      } catch {
-        res.writeHead(200, { ...headers, 'content-type': 'application/json' })
-        res.end(encodeWire({ ok: false, error: { code: 'invalid_argument', message: 'body is not valid JSON' } }))
+        channel = decodeURIComponent(url.pathname.slice('/__studio/rpc/'.length))
+        if (!isChannel(channel)) throw new HttpError(404, `Unknown channel ${JSON.stringify(channel)}`)
+        const body = await readBody(req)
+        try {
+          args = body.length ? decodeWire(body) : {}
+        } catch {
+          throw new HttpError(400, 'body is not valid JSON')
+        }
+      } catch (err) {
+        const status = err instanceof HttpError ? err.status : err instanceof URIError ? 400 : 500
+        const message = err instanceof URIError ? 'malformed channel name' : (err as Error).message
+        res.writeHead(status, { ...headers, 'content-type': 'application/json' })
+        res.end(encodeWire({ ok: false, error: { code: status === 500 ? 'internal' : 'invalid_argument', message } }))
         return
       }
       const envelope = await dispatch(opts.handlers, channel, args)
@@ -130,7 +170,13 @@ export async function startWebTransport(opts: WebTransportOptions): Promise<WebT
       res.writeHead(200, { ...headers, 'content-type': MIME['.html']! }).end(html)
       return
     }
-    const file = resolve(rendererDir, '.' + decodeURIComponent(url.pathname))
+    let file: string
+    try {
+      file = resolve(rendererDir, '.' + decodeURIComponent(url.pathname))
+    } catch {
+      res.writeHead(400, headers).end('malformed path')
+      return
+    }
     if (!file.startsWith(rendererDir + sep)) {
       res.writeHead(403, headers).end('outside the renderer folder')
       return
@@ -150,7 +196,7 @@ export async function startWebTransport(opts: WebTransportOptions): Promise<WebT
   port = (server.address() as AddressInfo).port
   server.on('connection', () => undefined)
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/${token}/`,
     port,
     token,
     close: async () => {
@@ -163,23 +209,37 @@ export async function startWebTransport(opts: WebTransportOptions): Promise<WebT
   }
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.cookie
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const [k, v] = part.trim().split('=')
-    if (k === COOKIE) return v
+/**
+ * The request body as text. Over the limit it fails at once but keeps
+ * reading (and dropping) the rest, so the client gets the 413 instead of a
+ * reset connection.
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = (): HttpError => new HttpError(413, `request body over ${MAX_BODY / 1024 / 1024} MB`)
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
+    req.resume()
+    return Promise.reject(tooLarge())
   }
-  return undefined
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new Error('request body too large')
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let failed = false
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return
+      size += chunk.length
+      if (size > MAX_BODY) {
+        failed = true
+        chunks.length = 0
+        fail(tooLarge())
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => {
+      if (!failed) ok(Buffer.concat(chunks).toString('utf8'))
+    })
+    req.on('error', (err) => {
+      if (!failed) fail(err)
+    })
+  })
 }
