@@ -329,7 +329,8 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
 
   it('lists every run on the Runs page with its curves, compares any two, and cancels and resumes a training', async () => {
     await page.click('[data-testid="nav-runs"]')
-    const rows = page.locator('[data-testid="run-row"]')
+    // Re-evaluations on current labels (eval runs) are listed too; this test follows the trainings and pre-annotations.
+    const rows = page.locator('[data-testid="run-row"]:not([data-kind="eval"])')
     await page.locator('[data-testid="run-row"][data-kind="infer"][data-state="done"]').nth(1).waitFor()
     const list = await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-kind'), e.getAttribute('data-state'), e.getAttribute('data-active'), e.getAttribute('data-decision')]))
     // Newest first: pre-annotation, accepted retrain, declined retrain, pre-annotation, first model.

@@ -215,10 +215,11 @@ function DecideView({ run, status, onDecided, onClose }: { run: RunDetail; statu
         </button>
         {regressed ? (
           <>
-            <button type="button" data-testid="retrain-accept" disabled={busy} onClick={() => void decide(() => promoteRun(run.id))}>
+            {/* Keys: new elements, so autoFocus lands on Decline when the comparison arrives after the first render. */}
+            <button key="accept-anyway" type="button" data-testid="retrain-accept" disabled={busy} onClick={() => void decide(() => promoteRun(run.id))}>
               Accept anyway
             </button>
-            <button type="button" className="primary" data-testid="retrain-decline" disabled={busy} autoFocus onClick={() => void decide(() => api().runs.decline({ runId: run.id }))}>
+            <button key="decline-primary" type="button" className="primary" data-testid="retrain-decline" disabled={busy} autoFocus onClick={() => void decide(() => api().runs.decline({ runId: run.id }))}>
               Decline: keep the active model
             </button>
           </>

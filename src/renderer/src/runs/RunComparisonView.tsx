@@ -98,7 +98,8 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
           <ul>
             {regression.drops.map((d) => (
               <li key={d.metric} data-testid="cmp-drop" data-metric={d.metric} data-drop={d.drop}>
-                {d.metric} {d.b === null ? `: no output for the class (was ${formatMetric(d.a)})` : `fell by ${formatMetric(d.drop)} (${formatMetric(d.a)} → ${formatMetric(d.b)})`}
+                {d.metric}
+                {d.b === null ? `: no output for the class (was ${formatMetric(d.a)})` : ` fell by ${formatMetric(d.drop)} (${formatMetric(d.a)} → ${formatMetric(d.b)})`}
               </li>
             ))}
           </ul>
