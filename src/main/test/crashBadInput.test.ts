@@ -59,7 +59,7 @@ const IMPORT_PATHS: ImportPath[] = [
     name: 'PNG masks',
     corpus: 'masks',
     images: 'masks/images',
-    options: (c) => ({ masks: join(c, 'masks', 'masks') }),
+    options: (c) => ({ masks: join(c, 'masks', 'masks'), maskClasses: ['fold'] }),
     labelPath: (r) => relative('masks/masks', r)
   },
   { name: 'labelme JSON', corpus: 'labelme', images: 'labelme', options: () => ({ labelme: true }), labelPath: (r) => relative('labelme', r) }

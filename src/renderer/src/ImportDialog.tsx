@@ -130,8 +130,8 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
             <PathField id="import-masks" label="Masks folder (optional)" value={masks} onChange={setMasks} canBrowse={canBrowse} browseTitle="Folder of PNG class-index masks" />
             {masks.trim() !== '' && (
               <label className="field">
-                <span>Mask class names for values 1..n (when the folder has no classes.txt)</span>
-                <input type="text" data-testid="import-mask-classes" placeholder="fold, edge_crack, lathe" value={maskClasses} onChange={(e) => setMaskClasses(e.target.value)} />
+                <span>Mask class names for values 1..n, in order (needed unless the masks folder has a classes.txt; values are never guessed)</span>
+                <input type="text" data-testid="import-mask-classes" placeholder="e.g. Blowhole, Crack" value={maskClasses} onChange={(e) => setMaskClasses(e.target.value)} />
               </label>
             )}
             <label className="check">

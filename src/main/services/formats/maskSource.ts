@@ -3,7 +3,6 @@ import { existsSync, statSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { StudioError } from '../../../shared/contract'
 import { traceMask } from '../../../shared/geometry/trace'
-import { listClasses } from '../classes'
 import { readClassMask } from '../imaging/maskPng'
 import { findMask, indexMasks, readClassesTxt } from '../import/masks'
 import type { Workspace } from '../workspace'
@@ -30,15 +29,16 @@ export async function openMaskSource(
     throw new StudioError('forbidden', (err as Error).message)
   }
   const classesTxt = readClassesTxt(maskFolder)
-  const nameOf = maskClassNamer(ws, classesTxt, opts.maskClasses)
+  const mapping = maskValueNames(maskFolder, classesTxt, opts.maskClasses)
   return {
     async labelsFor(rel, frame) {
       const maskFile = findMask(index, rel)
       if (!maskFile) return null
       const path = relative(maskFolder, maskFile)
       try {
-        const labels = await traceMaskFile(maskFile, frame.width, frame.height, opts.tolerance, nameOf)
-        return { path, labels, issues: [], empty: labels.length === 0 }
+        const issues: string[] = []
+        const labels = await traceMaskFile(maskFile, frame.width, frame.height, opts.tolerance, mapping, issues)
+        return { path, labels, issues, empty: labels.length === 0 && issues.length === 0 }
       } catch (err) {
         return { path, labels: [], issues: [(err as Error).message], failed: true }
       }
@@ -47,8 +47,7 @@ export async function openMaskSource(
       const scan: SourceScan = { files: 0, classes: new Map(), issues: [] }
       for (const rel of files) if (findMask(index, rel)) scan.files += 1
       // Which values occur is known only once the masks are decoded; list the names the folder declares.
-      const declared = classesTxt ? classesTxt.slice(1) : (opts.maskClasses ?? [])
-      for (const name of declared) if (name) addCount(scan.classes, name, undefined)
+      for (const name of mapping.names.slice(1)) if (name) addCount(scan.classes, name, undefined)
       return scan
     }
   }
@@ -59,7 +58,8 @@ async function traceMaskFile(
   width: number,
   height: number,
   tolerance: number,
-  nameOf: (value: number) => string
+  mapping: MaskMapping,
+  issues: string[]
 ): Promise<SourceLabel[]> {
   const mask = await readClassMask(await readFile(maskFile))
   if (mask.width !== width || mask.height !== height) {
@@ -67,13 +67,38 @@ async function traceMaskFile(
   }
   const out: SourceLabel[] = []
   for (const [value, polys] of traceMask(mask.data, width, height, { tolerance })) {
-    for (const points of polys) out.push({ className: nameOf(value), points: [...points] })
+    const name = mapping.names[value]
+    if (!name) {
+      let pixels = 0
+      for (let i = 0; i < mask.data.length; i++) if (mask.data[i] === value) pixels++
+      issues.push(`mask value ${value} (${pixels} px) has no class in ${mapping.from}; those pixels were not imported`)
+      continue
+    }
+    for (const points of polys) out.push({ className: name, points: [...points] })
   }
   return out
 }
 
-/** Mask value -> class name: classes.txt, then the names given, then the workspace's class order. */
-function maskClassNamer(ws: Workspace, classesTxt: string[] | null, given: string[] | undefined): (value: number) => string {
-  const byPosition = new Map(listClasses(ws).map((c) => [c.position, c.name]))
-  return (value) => classesTxt?.[value] || given?.[value - 1] || byPosition.get(value) || `class_${value}`
+/** Mask value k -> names[k] (names[0]: the background), and where that mapping came from. */
+interface MaskMapping {
+  names: string[]
+  from: string
+}
+
+/**
+ * The classes of mask values come only from an explicit mapping: the mask
+ * folder's classes.txt (which our own export writes), or the names given
+ * (--mask-classes, the import dialog). Values were once taken as the
+ * workspace's class order, which made value 3 the region class `lathe`
+ * without a word; now an import without a mapping stops before it writes.
+ */
+function maskValueNames(folder: string, classesTxt: string[] | null, given: string[] | undefined): MaskMapping {
+  if (given && given.length > 0) return { names: ['', ...given], from: 'the class names given for the masks' }
+  if (classesTxt) return { names: classesTxt, from: `${folder}/classes.txt` }
+  throw new StudioError(
+    'invalid_argument',
+    `The masks in ${folder} come without class names, so their values cannot be mapped to classes, and nothing was imported. ` +
+      'Give the names: a classes.txt beside the masks (line k names mask value k, line 0 the background), ' +
+      '--mask-classes a,b,c on the command line (value 1 is a, 2 is b ...), or the class names in the import dialog.'
+  )
 }

@@ -157,9 +157,34 @@ describe('importFolder', () => {
     mkdirSync(masks)
     await jpeg(join(src, 'x.jpg'), 1, 40, 30)
     writeFileSync(join(masks, 'x.png'), encodeIndexedPng(new Uint8Array(10 * 10), 10, 10))
-    const s = await importFolder(ws, { folder: src, masks })
+    const s = await importFolder(ws, { folder: src, masks, maskClasses: ['fold'] })
     expect(s.imported).toBe(1)
     expect(s.labels.failed).toEqual([{ path: 'x.png', reason: 'mask is 10x10 but its image is 40x30' }])
+  })
+
+  it('never guesses the class of a mask value: without a mapping nothing is written, and unmapped values are reported', async () => {
+    const { ws, src } = setup()
+    const masks = join(src, '..', 'masks')
+    mkdirSync(masks)
+    await jpeg(join(src, 'x.jpg'), 1, 40, 30)
+    const values = new Uint8Array(40 * 30)
+    for (let y = 2; y < 8; y++) for (let x = 2; x < 8; x++) values[y * 40 + x] = 1
+    for (let y = 10; y < 14; y++) for (let x = 20; x < 25; x++) values[y * 40 + x] = 3
+    writeFileSync(join(masks, 'x.png'), encodeIndexedPng(values, 40, 30))
+    const tables = () => ws.db.prepare('SELECT (SELECT count(*) FROM images), (SELECT count(*) FROM labels), (SELECT count(*) FROM classes)').raw().get()
+    const before = tables()
+    // Value 3 was once taken as the workspace's third class, the region `lathe`.
+    await expect(importFolder(ws, { folder: src, masks })).rejects.toThrow(/without class names.*nothing was imported.*classes\.txt.*--mask-classes/)
+    expect(tables()).toEqual(before)
+
+    const s = await importFolder(ws, { folder: src, masks, maskClasses: ['Blowhole'] })
+    expect(s.imported).toBe(1)
+    expect(s.labels.failed).toEqual([{ path: 'x.png', reason: 'mask value 3 (20 px) has no class in the class names given for the masks; those pixels were not imported' }])
+    const img = queryImages(ws, {}, 0, 10).items[0]!
+    const names = new Map(listClasses(ws).map((c) => [c.id, c.name]))
+    expect(listLabels(ws, img.id).map((l) => names.get(l.classId))).toEqual(['Blowhole'])
+    // Its value-3 pixels are real but not labelled: the frame is neither normal nor complete.
+    expect(img.status).toBe('labeled')
   })
 
   it('imports labelme JSON, shifting points by half a pixel, clipping to the frame and skipping bad shapes', async () => {
