@@ -93,7 +93,7 @@ export async function exportCmd(args: ParsedArgs): Promise<number> {
     if (!json) process.stdout.write(formatPreview(preview, false))
     const controller = new AbortController()
     const onSigint = (): void => {
-      process.stderr.write('\nCancelling: finishing the frame being written...\n')
+      process.stderr.write('\nCancelling: finishing the frame being written, then removing what was written...\n')
       controller.abort()
     }
     process.once('SIGINT', onSigint)
@@ -130,10 +130,11 @@ export function formatPreview(p: ExportPreview, dryRun: boolean): string {
 }
 
 function formatSummary(s: ExportSummary): string {
+  if (s.cancelled) return `Cancelled after ${s.frames} frames: nothing was written to ${s.out}, and what was there before is unchanged\n`
   return (
-    `${s.cancelled ? 'Cancelled after' : 'Wrote'} ${s.frames} frames (${s.labels} labels, ${s.written} files) to ${s.out} in ${s.seconds.toFixed(1)} s` +
-    `${s.cancelled ? '; manifest.json lists what was written, and --overwrite replaces it' : '; see manifest.json'}\n` +
-    (s.skipped.length ? `  left out: ${s.skipped.length} (listed in manifest.json)\n` : '')
+    `Wrote ${s.frames} frames (${s.labels} labels, ${s.written} files) to ${s.out} in ${s.seconds.toFixed(1)} s; see manifest.json\n` +
+    (s.skipped.length ? `  left out: ${s.skipped.length} (listed in manifest.json)\n` : '') +
+    s.warnings.filter((w) => /^(removed|kept) /.test(w)).map((w) => `  ${w}\n`).join('')
   )
 }
 

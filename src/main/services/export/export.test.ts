@@ -390,28 +390,36 @@ describe('export: filters, progress and cancel', () => {
     expect(p({ statuses: ['normal'] })).toBe(1)
   })
 
-  it('reports progress, stops on cancel without a partial annotations.json, and a rerun with overwrite completes', async () => {
+  it('reports progress, and a cancelled export writes nothing (an existing export stays as it was)', async () => {
     const { ws, dir } = await hand()
     const out = join(dir, 'coco')
-    const controller = new AbortController()
-    const seen: number[] = []
-    const partial = await runExport(ws, { format: 'coco', out, copyImages: true }, {
-      signal: controller.signal,
-      onProgress: (p) => {
-        seen.push(p.done)
-        if (p.done === 1) controller.abort()
+    const cancelAfterOne = (): { signal: AbortSignal; onProgress: (p: { done: number }) => void; seen: number[] } => {
+      const controller = new AbortController()
+      const seen: number[] = []
+      return {
+        signal: controller.signal,
+        seen,
+        onProgress: (p) => {
+          seen.push(p.done)
+          if (p.done === 1) controller.abort()
+        }
       }
-    })
+    }
+    const first = cancelAfterOne()
+    const partial = await runExport(ws, { format: 'coco', out, copyImages: true }, first)
     expect(partial.cancelled).toBe(true)
     expect(partial.frames).toBe(1)
-    expect(seen).toEqual([0, 1])
-    expect(existsSync(join(out, 'annotations.json'))).toBe(false)
-    const manifest = readJson<Manifest>(join(out, 'manifest.json'))
-    expect(manifest.cancelled).toBe(true)
-    expect(manifest.frames.map((f) => f.files)).toEqual([['images/D01/a.png']])
-    const full = await runExport(ws, { format: 'coco', out, copyImages: true, overwrite: true })
+    expect(partial.written).toBe(0)
+    expect(first.seen).toEqual([0, 1])
+    expect(existsSync(out)).toBe(false)
+    expect(readdirSync(dir).filter((n) => n.startsWith('coco'))).toEqual([])
+    const full = await runExport(ws, { format: 'coco', out, copyImages: true })
     expect(full.cancelled).toBe(false)
     expect(full.frames).toBe(4)
-    expect(existsSync(join(out, 'annotations.json'))).toBe(true)
+    const before = tree(out).map((f) => [f, readFileSync(join(out, f), 'utf8')])
+    const again = await runExport(ws, { format: 'coco', out, copyImages: true, overwrite: true, filter: { views: ['D01'] } }, cancelAfterOne())
+    expect(again.cancelled).toBe(true)
+    expect(tree(out).map((f) => [f, readFileSync(join(out, f), 'utf8')])).toEqual(before)
+    expect(readdirSync(dir).filter((n) => n.startsWith('coco'))).toEqual(['coco'])
   })
 })

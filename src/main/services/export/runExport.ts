@@ -3,10 +3,11 @@
  * unchanged: COCO, PNG class masks, labelme JSON, the MVTec-AD layout.
  * previewExport says what would be written without writing; runExport writes
  * it, with progress and cancel, and leaves a manifest.json listing every file.
+ * It writes into a staging folder that becomes the target only when complete
+ * (staging.ts); a cancelled or failed export leaves the target as it was.
  */
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import { posix } from 'node:path'
+import { dirname, join, posix } from 'node:path'
 import {
   StudioError,
   type ExportFormat,
@@ -25,6 +26,8 @@ import { labelmeWriter } from './labelme'
 import { mvtecWriter } from './mvtec'
 import { checkOut, ExportWriter, GENERATOR, MANIFEST, type OutCheck } from './outDir'
 import { rasterStats } from './rasterStats'
+import { abandonStaging, commitStaging, openStaging, removeLeftovers, type Staging } from './staging'
+import { ExportWriteError, freeSpace, WriteLayer, writeOptionsFromEnv, type WriteLayerOptions } from './writeLayer'
 
 export interface ExportProgress {
   done: number
@@ -35,6 +38,8 @@ export interface ExportProgress {
 export interface ExportRunContext {
   signal?: AbortSignal
   onProgress?: (p: ExportProgress) => void
+  /** Test hooks of the write layer (a delay per file, an injected disk error); by default read from the environment. */
+  writes?: WriteLayerOptions
 }
 
 /** Whether a format copies the images unless told otherwise. */
@@ -73,12 +78,71 @@ export function assertExportable(ws: Workspace, opts: ExportOptions): void {
 export async function runExport(ws: Workspace, opts: ExportOptions, rc: ExportRunContext = {}): Promise<ExportSummary> {
   const started = Date.now()
   const plan = makePlan(ws, opts)
-  const { check, preview, writer: format, ctx } = plan
+  const { check, preview } = plan
   if (preview.outProblem) throw new StudioError(check.code ?? 'forbidden', preview.outProblem)
-  await mkdir(check.dir, { recursive: true })
-  const out = new ExportWriter(check.dir)
-  out.removePrevious(check.previous)
+  const announced = new Set(leftoverWarnings(check))
+  const warnings = [...preview.warnings.filter((w) => !announced.has(w)), ...removeLeftovers(check.dir)]
+  const layer = new WriteLayer(rc.writes ?? writeOptionsFromEnv())
+  let stage: Staging | null = null
+  try {
+    stage = await openStaging(check.dir, opts.format, layer)
+    const written = await writeAll(plan, opts, rc, new ExportWriter(stage.dir, layer))
+    if (written.cancelled) {
+      abandonStaging(stage)
+      // Nothing of a cancelled export is kept: a part of a dataset would be read as all of it.
+      return { ...written.summary, files: {}, written: 0, warnings, seconds: (Date.now() - started) / 1000 }
+    }
+    const notes = await commitStaging(stage, check.previous, opts.format, layer)
+    return { ...written.summary, warnings: [...warnings, ...notes], seconds: (Date.now() - started) / 1000 }
+  } catch (err) {
+    const failed = asWriteError(err, stage)
+    // Measured before the partial files go, so it says what the failing write saw.
+    const free = failed?.diskFull ? await freeSpace(dirname(check.dir)) : null
+    const removal = stage ? removeStaging(stage) : null
+    if (failed) throw new StudioError('conflict', writeFailure(failed, check, free, removal))
+    throw err
+  }
+}
 
+/** Removes a failed export's staging folder; the error when it could not. */
+function removeStaging(stage: Staging): Error | null {
+  try {
+    abandonStaging(stage)
+    return null
+  } catch (err) {
+    return err as Error
+  }
+}
+
+/** A failed write, or a file-system error while moving the export into place, as one ExportWriteError; null for anything else. */
+function asWriteError(err: unknown, stage: Staging | null): ExportWriteError | null {
+  if (err instanceof ExportWriteError) return err
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  if (!stage || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return null
+  return new ExportWriteError(code, '', stage.target, err)
+}
+
+/** The one message of an export stopped by a write that failed. */
+function writeFailure(err: ExportWriteError, check: OutCheck, free: string | null, removal: Error | null): string {
+  const file = err.rel === '' ? err.full : join(check.dir, ...err.rel.split('/'))
+  const what =
+    err.code === 'ENOSPC' ? 'disk full' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.code === 'EIO' ? 'input/output error' : `could not write (${err.code ?? err.message})`
+  const where = err.diskFull ? `: ${free === null ? 'free space unknown' : `${free} free`}` : ''
+  const kept = check.previous ? `; the previous export in ${check.dir} is unchanged` : ''
+  const cleaned = removal
+    ? `; nothing was exported, but its partial files could not be removed (${(removal as NodeJS.ErrnoException).code ?? removal.message}): the next export into ${check.dir} removes them`
+    : '; nothing was exported, the partial files were removed'
+  return `${what} while writing ${file}${where}${cleaned}${kept}`
+}
+
+interface Written {
+  cancelled: boolean
+  summary: Omit<ExportSummary, 'seconds'>
+}
+
+/** Writes every frame, then (unless cancelled) the files covering all frames, then manifest.json last. */
+async function writeAll(plan: Plan, opts: ExportOptions, rc: ExportRunContext, out: ExportWriter): Promise<Written> {
+  const { preview, writer: format, ctx } = plan
   const skipped: ImportIssue[] = [...preview.skipped]
   const counts = emptyCounts()
   const manifestFrames: unknown[] = []
@@ -97,6 +161,8 @@ export async function runExport(ws: Workspace, opts: ExportOptions, rc: ExportRu
     try {
       files = await format.write(planned, out)
     } catch (err) {
+      // A failed write stops the export; a frame that can't be read is only left out.
+      if (err instanceof ExportWriteError) throw err
       skipped.push({ path: f.relPath, reason: (err as Error).message })
       rc.onProgress?.({ done: k + 1, total, message: f.relPath })
       continue
@@ -116,8 +182,20 @@ export async function runExport(ws: Workspace, opts: ExportOptions, rc: ExportRu
     rc.onProgress?.({ done: k + 1, total, message: f.relPath })
   }
   if (rc.signal?.aborted) cancelled = true
-  // Files covering every frame are written only for a finished export: a partial annotations.json would look complete.
-  if (!cancelled) await format.finish(out)
+  const summaryOf = (files: Record<string, number>, written: number): Omit<ExportSummary, 'seconds'> => ({
+    ...preview,
+    frames: counts.frames,
+    labels: counts.labels,
+    byView: counts.byView,
+    bySplit: counts.bySplit,
+    byClass: counts.byClass,
+    files,
+    skipped,
+    written,
+    cancelled
+  })
+  if (cancelled) return { cancelled, summary: summaryOf({}, 0) }
+  await format.finish(out)
   const files = filesByFolder([...out.written, MANIFEST])
   const written = out.written.length + 1
   const manifest = {
@@ -147,20 +225,9 @@ export async function runExport(ws: Workspace, opts: ExportOptions, rc: ExportRu
     frames: manifestFrames,
     skipped
   }
+  // Last: a folder with a manifest is a complete export.
   await out.write(MANIFEST, JSON.stringify(manifest, null, 2))
-  return {
-    ...preview,
-    frames: counts.frames,
-    labels: counts.labels,
-    byView: counts.byView,
-    bySplit: counts.bySplit,
-    byClass: counts.byClass,
-    files,
-    skipped,
-    written,
-    cancelled,
-    seconds: (Date.now() - started) / 1000
-  }
+  return { cancelled, summary: summaryOf(files, written) }
 }
 
 function checkOptions(ws: Workspace, opts: ExportOptions): { copyImages: boolean } {
@@ -256,7 +323,7 @@ function makePlan(ws: Workspace, opts: ExportOptions): Plan {
   })
   for (const file of writer.finalFiles()) addFolder(files, file)
   addFolder(files, MANIFEST)
-  const warnings = [...(writer.warnings?.() ?? [])]
+  const warnings = [...(writer.warnings?.() ?? []), ...leftoverWarnings(check)]
   if (items.length === 0) warnings.unshift('Nothing to export: no frame of the selection can be written in this format.')
   const preview: ExportPreview = {
     format: opts.format,
@@ -274,6 +341,10 @@ function makePlan(ws: Workspace, opts: ExportOptions): Plan {
     ...(check.problem ? { outProblem: check.problem } : {})
   }
   return { preview, check, selection, ctx, writer, items, imageRoots }
+}
+
+function leftoverWarnings(check: OutCheck): string[] {
+  return check.leftovers.filter((l) => !l.running).map((l) => `${l.path} was left by an interrupted export into this folder; the export removes it first`)
 }
 
 interface Counts {
