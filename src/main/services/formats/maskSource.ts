@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { existsSync, statSync } from 'node:fs'
-import { relative, resolve } from 'node:path'
+import { basename, extname, relative, resolve } from 'node:path'
 import { StudioError } from '../../../shared/contract'
 import { traceMask } from '../../../shared/geometry/trace'
 import { readClassMask } from '../imaging/maskPng'
@@ -30,10 +30,24 @@ export async function openMaskSource(
   }
   const classesTxt = readClassesTxt(maskFolder)
   const mapping = maskValueNames(maskFolder, classesTxt, opts.maskClasses)
+  const imageStems = new Map<string, number>()
+  const stemCount = (rel: string): number => imageStems.get(basename(rel, extname(rel))) ?? 1
   return {
+    prepare(files) {
+      for (const rel of files) {
+        const stem = basename(rel, extname(rel))
+        imageStems.set(stem, (imageStems.get(stem) ?? 0) + 1)
+      }
+    },
     async labelsFor(rel, frame) {
-      const maskFile = findMask(index, rel)
-      if (!maskFile) return null
+      const match = findMask(index, rel, stemCount(rel))
+      if (!match) return null
+      if ('ambiguous' in match) {
+        // Matching by bare file name once put one mask on every image of that name in different folders.
+        const reason = `no mask at ${rel}'s relative path, and ${match.ambiguous}: a mask found by file name alone was not applied (mirror the image folders in the mask folder)`
+        return { path: rel, labels: [], issues: [reason], failed: true }
+      }
+      const maskFile = match.file
       const path = relative(maskFolder, maskFile)
       try {
         const issues: string[] = []
@@ -45,7 +59,7 @@ export async function openMaskSource(
     },
     async scan(files) {
       const scan: SourceScan = { files: 0, classes: new Map(), issues: [] }
-      for (const rel of files) if (findMask(index, rel)) scan.files += 1
+      for (const rel of files) if (findMask(index, rel, stemCount(rel))) scan.files += 1
       // Which values occur is known only once the masks are decoded; list the names the folder declares.
       for (const name of mapping.names.slice(1)) if (name) addCount(scan.classes, name, undefined)
       return scan
@@ -61,7 +75,7 @@ async function traceMaskFile(
   mapping: MaskMapping,
   issues: string[]
 ): Promise<SourceLabel[]> {
-  const mask = await readClassMask(await readFile(maskFile))
+  const mask = await readClassMask(await readFile(maskFile), { width, height })
   if (mask.width !== width || mask.height !== height) {
     throw new Error(`mask is ${mask.width}x${mask.height} but its image is ${width}x${height}`)
   }

@@ -17,6 +17,7 @@ export async function previewImport(ws: Workspace, opts: ImportOptions): Promise
   if (!statSync(folder).isDirectory()) throw new StudioError('invalid_argument', `${folder} is a file, not a folder`)
   const sources = await openLabelSources(ws, folder, opts)
   const walked = await walkImages(folder, { skip: [ws.dir, ...sources.flatMap((s) => s.skipDirs ?? [])] })
+  for (const src of sources) src.prepare?.(walked.files)
   const scan = await scanSources(sources, walked.files)
   const { classes, unknown } = new ClassResolver(ws, opts).uses(scan.classes)
   return { folder, images: walked.files.length, labelFiles: scan.files, classes, unknownClasses: unknown, issues: [...walked.unreadable, ...scan.issues] }

@@ -162,6 +162,37 @@ describe('importFolder', () => {
     expect(s.labels.failed).toEqual([{ path: 'x.png', reason: 'mask is 10x10 but its image is 40x30' }])
   })
 
+  it('pairs masks with images by relative path; a mask found by name alone is never applied to two images', async () => {
+    const { ws, src } = setup()
+    const masks = join(src, '..', 'masks')
+    mkdirSync(join(masks, 'coilA'), { recursive: true })
+    // coilA/x and coilB/x share a file name; only coilA has a mask at its path. A flat mask named like both is ambiguous.
+    await jpeg(join(src, 'coilA', 'x.jpg'), 1, 40, 30)
+    await jpeg(join(src, 'coilB', 'x.jpg'), 2, 40, 30)
+    await jpeg(join(src, 'coilC', 'y.jpg'), 3, 40, 30)
+    await jpeg(join(src, 'coilC', 'z.jpg'), 4, 40, 30)
+    await jpeg(join(src, 'coilD', 'z.jpg'), 5, 40, 30)
+    const block = (x0: number) => {
+      const v = new Uint8Array(40 * 30)
+      for (let y = 5; y < 10; y++) for (let x = x0; x < x0 + 5; x++) v[y * 40 + x] = 1
+      return encodeIndexedPng(v, 40, 30)
+    }
+    writeFileSync(join(masks, 'coilA', 'x.png'), block(2))
+    writeFileSync(join(masks, 'y.png'), block(10)) // flat, one image of that name: applied
+    writeFileSync(join(masks, 'z.png'), block(20)) // flat, two images of that name: refused
+    const s = await importFolder(ws, { folder: src, masks, maskClasses: ['fold'] })
+    expect(s.imported).toBe(5)
+    const byPath = new Map(queryImages(ws, {}, 0, 10).items.map((i) => [i.relPath, listLabels(ws, i.id)]))
+    expect(byPath.get('coilA/x.jpg')!.map((l) => Math.min(...l.points.filter((_, k) => k % 2 === 0)))).toEqual([2])
+    expect(byPath.get('coilB/x.jpg')).toEqual([])
+    expect(byPath.get('coilC/y.jpg')!.map((l) => Math.min(...l.points.filter((_, k) => k % 2 === 0)))).toEqual([10])
+    expect(byPath.get('coilC/z.jpg')).toEqual([])
+    expect(byPath.get('coilD/z.jpg')).toEqual([])
+    // coilB/x.jpg is told why coilA's mask was not taken for it too.
+    expect(s.labels.failed.map((f) => f.path).sort()).toEqual(['coilB/x.jpg', 'coilC/z.jpg', 'coilD/z.jpg'])
+    expect(s.labels.failed.find((f) => f.path === 'coilC/z.jpg')!.reason).toMatch(/2 images are named z\.\*: a mask found by file name alone was not applied/)
+  })
+
   it('never guesses the class of a mask value: without a mapping nothing is written, and unmapped values are reported', async () => {
     const { ws, src } = setup()
     const masks = join(src, '..', 'masks')
