@@ -5,12 +5,16 @@
  * FP-evidence order, the four panes show and zoom together, a threshold
  * moves the counts, a false positive and an accepted true defect survive a
  * reload, and a class the model has no output for is listed as not trained.
+ * T shows what it would add and undoes; a test frame's verdict waits for
+ * confirmation in the editor; the editor accepts one predicted piece; the
+ * thresholds are tuned on validation frames, with a warning for test frames.
  * The report is self-contained.
  */
 import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ImageDetail, Label, ReviewQueue, StudioApi } from '../src/shared/contract'
+import { rasterizePolygon } from '../src/shared/geometry/raster'
 import { compareEvidence, REVIEW_TIERS } from '../src/shared/review/order'
 import { launchChromium, startStudio, type Studio } from './support/studio'
 
@@ -28,6 +32,9 @@ interface ReviewSnap {
   queueThresholds: Record<string, number> | null
   counts: ReviewQueue['counts'] | null
   pending: number | null
+  proposal: { imageId: number; polygons: number } | null
+  lastAction: { imageId: number; verdictIds: number[]; undoable: boolean } | null
+  tuneOn: 'val' | 'filter'
 }
 
 interface ReviewWindow {
@@ -83,6 +90,52 @@ describe('review workspace', () => {
   let page: Page
   const problems: string[] = []
   let frames = 0
+
+  /**
+   * Thresholds at which the short-trained model is sure to predict pieces:
+   * its defect probabilities stay near 0 (a max of 3/255 in one run), so only
+   * 0 takes every frame. The mechanics under test do not depend on the model
+   * being good.
+   */
+  const LOW = { fold: 0, edge_crack: 0 }
+  async function lowThresholds(): Promise<void> {
+    await page.locator('[data-testid="threshold-fold"]').fill('0')
+    await page.locator('[data-testid="threshold-edge_crack"]').fill('0')
+    await until('the low thresholds', () => snap(page), (s) => s.thresholds['fold'] === 0 && s.thresholds['edge_crack'] === 0)
+  }
+  /** Pixels of each polygon by the one rasteriser, to compare what was saved with what the service traced (saving clips and rounds). */
+  const pixels = (polys: readonly { points: readonly number[] }[], d: ImageDetail): number[][] =>
+    polys.map((p) => [...rasterizePolygon(p.points, d.width, d.height)].flatMap((v, i) => (v ? [i] : [])))
+  /** The first frame of the queue passing `pick` where the accept service finds pieces to add at LOW (asked through the contract). */
+  async function frameWithPieces(pick: (d: ImageDetail) => boolean): Promise<ImageDetail> {
+    const s = await snap(page)
+    for (const id of s.order) {
+      const d = await page.evaluate((i) => (window as unknown as ReviewWindow).api.images.get({ id: i }), id)
+      if (!pick(d)) continue
+      const p = await page.evaluate(
+        ([i, m, t]) => (window as unknown as ReviewWindow).api.predictions.previewAccept({ imageId: i as number, modelId: m as number, thresholds: t as Record<string, number> }),
+        [id, s.modelId, LOW] as const
+      )
+      if (p.add.length > 0) return d
+    }
+    const diag = await page.evaluate(
+      async ([ids, m, t]) => {
+        const api = (window as unknown as ReviewWindow).api
+        const q = await api.review.queue({ modelId: m as number })
+        return Promise.all(
+          (ids as number[]).slice(0, 3).map(async (id) => {
+            const p = await api.predictions.previewAccept({ imageId: id, modelId: m as number, thresholds: t as Record<string, number> })
+            const all = await Promise.all(
+              (await api.classes.list({})).map(async (c) => [c.name, c.kind, (await api.predictions.previewAccept({ imageId: id, classId: c.id, thresholds: t as Record<string, number> })).pieces.length])
+            )
+            return { id, thr: p.thresholds, pieces: p.pieces.length, add: p.add.length, all, stats: q.items.find((i) => i.imageId === id)?.classes.map((c) => [c.classId, c.maxProb, c.predicted]) }
+          })
+        )
+      },
+      [s.order, s.modelId, LOW] as const
+    )
+    throw new Error(`no frame of the demo has predicted pieces at threshold 0: ${JSON.stringify(diag)}`)
+  }
 
   beforeAll(async () => {
     studio = await startStudio({ framesPerView: 10, size: '48x96' })
@@ -204,14 +257,133 @@ describe('review workspace', () => {
     await page.locator(`[data-testid="review-item"][data-image-id="${id}"][data-verdict="missed_defect"]`).waitFor()
   })
 
+  it('tunes thresholds on validation frames by default and warns when test frames are in the filter', async () => {
+    expect((await snap(page)).tuneOn).toBe('val')
+    expect(await page.locator('[data-testid="tune-test-warning"]').count()).toBe(0)
+    await page.click('[data-testid="rf-split-test"]')
+    await page.locator('[data-testid="tune-test-warning"]', { hasText: 'biases the test report' }).waitFor()
+    await page.click('[data-testid="rf-split-test"]')
+    await page.locator('[data-testid="tune-test-warning"]').waitFor({ state: 'detached' })
+    // Tuning on the whole filter (every split) includes test frames: warned as well.
+    await page.selectOption('[data-testid="tune-on"]', 'filter')
+    await page.locator('[data-testid="tune-test-warning"]', { hasText: 'include test frames' }).waitFor()
+    await page.selectOption('[data-testid="tune-on"]', 'val')
+    await page.locator('[data-testid="tune-test-warning"]').waitFor({ state: 'detached' })
+    await settled(page, frames)
+  })
+
+  it('T shows the polygons it would add, adds them as one step, and Ctrl+Z restores the frame', async () => {
+    const getImage = (id: number): Promise<ImageDetail> => page.evaluate((i) => (window as unknown as ReviewWindow).api.images.get({ id: i }), id)
+    const listLabels = (id: number): Promise<Label[]> => page.evaluate((i) => (window as unknown as ReviewWindow).api.labels.list({ imageId: i }), id)
+    const frame = await frameWithPieces((d) => d.status === 'unlabeled' && d.labelCount === 0 && d.split !== 'test')
+    await lowThresholds()
+    await page.click(`[data-testid="review-item"][data-image-id="${frame.id}"]`)
+    await until('the frame to show', () => snap(page), (s) => s.shownId === frame.id && s.drawnId === frame.id)
+    await page.keyboard.press('t')
+    const preview = page.locator('[data-testid="t-preview"]')
+    await preview.waitFor()
+    const count = Number(await preview.getAttribute('data-count'))
+    expect(count).toBeGreaterThan(0)
+    expect(await preview.textContent()).toContain(`T adds ${count} polygon`)
+    // Drawn on the frame and outcome panes; nothing written yet.
+    expect(await page.getAttribute('[data-testid="review-pane"][data-pane="frame"]', 'data-preview')).toBe(String(count))
+    expect(await listLabels(frame.id)).toEqual([])
+    // The service's own preview of the same frame and thresholds (every defect class): what T will add.
+    const expected = await page.evaluate(
+      ([id, t]) => (window as unknown as ReviewWindow).api.predictions.previewAccept({ imageId: id as number, thresholds: t as Record<string, number> }),
+      [frame.id, LOW] as const
+    )
+    expect(expected.add).toHaveLength(count)
+    await page.keyboard.press('t')
+    const last = await until('the verdict', () => snap(page), (s) => s.lastAction?.imageId === frame.id)
+    expect(last.lastAction!.undoable).toBe(true)
+    const added = await listLabels(frame.id)
+    expect(pixels(added, frame)).toEqual(pixels(expected.add, frame))
+    expect((await getImage(frame.id)).status).toBe('labeled')
+    await page.keyboard.press('Control+z')
+    await until('the undo', () => snap(page), (s) => s.lastAction === null)
+    expect(await listLabels(frame.id)).toEqual([])
+    expect((await getImage(frame.id)).status).toBe('unlabeled')
+    await page.click('[data-testid="reset-thresholds"]')
+  })
+
+  it("a test frame's T is recorded, changes nothing, and is confirmed in the editor", async () => {
+    const getImage = (id: number): Promise<ImageDetail> => page.evaluate((i) => (window as unknown as ReviewWindow).api.images.get({ id: i }), id)
+    const listLabels = (id: number): Promise<Label[]> => page.evaluate((i) => (window as unknown as ReviewWindow).api.labels.list({ imageId: i }), id)
+    const frame = await frameWithPieces((d) => d.split === 'test')
+    const id = frame.id
+    const before = { labels: await listLabels(id), status: frame.status }
+    await lowThresholds()
+    await page.click(`[data-testid="review-item"][data-image-id="${id}"]`)
+    await until('the frame to show', () => snap(page), (s) => s.shownId === id && s.drawnId === id)
+    await page.keyboard.press('t')
+    // The preview says, before anything is recorded, that a test frame's verdict waits.
+    await page.locator('[data-testid="t-preview-test"]', { hasText: 'waits for an inspector to confirm it in the editor' }).waitFor()
+    await page.keyboard.press('t')
+    await page.locator('[data-testid="toast"]', { hasText: 'waiting for an inspector to confirm it in the editor' }).waitFor()
+    await page.locator(`[data-testid="review-item"][data-image-id="${id}"][data-verdict="true_defect"]`).waitFor()
+    expect((await snap(page)).lastAction?.undoable).toBe(false)
+    expect(await listLabels(id)).toEqual(before.labels)
+    expect((await getImage(id)).status).toBe(before.status)
+    // The inspector confirms it in the editor: the pieces become labels.
+    await page.click(`[data-testid="review-item"][data-image-id="${id}"]`)
+    await until('the frame to show', () => snap(page), (s) => s.shownId === id)
+    await page.keyboard.press('e')
+    await page.locator(`[data-testid="editor"][data-shown-id="${id}"][data-loading="false"]`).waitFor()
+    await page.locator('[data-testid="pending-verdict"][data-verdict="true_defect"]').waitFor()
+    await page.click('[data-testid="pending-confirm"]')
+    await page.locator('[data-testid="pending-verdicts"]').waitFor({ state: 'detached' })
+    const after = await listLabels(id)
+    expect(after.length).toBeGreaterThan(before.labels.length)
+    await until('the editor to show them', () => page.locator('[data-testid="polygon-count"]').textContent(), (t) => t === String(after.length))
+    await page.click('[data-testid="editor-close"]')
+    await page.locator('[data-testid="editor"]').waitFor({ state: 'detached' })
+    await page.click('[data-testid="reset-thresholds"]')
+  })
+
+  it('the editor accepts one predicted piece through the accept service, as one undo step', async () => {
+    const s = await snap(page)
+    // Saved low so the editor (which uses the model's saved thresholds) has pieces to show.
+    await page.evaluate(([m, t]) => (window as unknown as ReviewWindow).api.review.setThresholds({ modelId: m as number, thresholds: t as Record<string, number> }), [s.modelId, LOW] as const)
+    const frame = await frameWithPieces((d) => d.status === 'unlabeled' && d.labelCount === 0 && d.split !== 'test')
+    await page.click(`[data-testid="review-item"][data-image-id="${frame.id}"]`)
+    await until('the frame to show', () => snap(page), (v) => v.shownId === frame.id)
+    await page.keyboard.press('e')
+    await page.locator(`[data-testid="editor"][data-shown-id="${frame.id}"][data-loading="false"]`).waitFor()
+    const piece = page.locator('[data-testid="predicted-piece"][data-labelled="false"]').first()
+    await piece.waitFor()
+    const classId = Number(await piece.getAttribute('data-class-id'))
+    const index = Number(await piece.getAttribute('data-index'))
+    const expected = await page.evaluate(([id, c, i]) => (window as unknown as ReviewWindow).api.predictions.previewAccept({ imageId: id!, classId: c!, pieces: [i!] }), [frame.id, classId, index])
+    expect(expected.add).toHaveLength(1)
+    await piece.locator('[data-testid="accept-piece"]').click()
+    await until('one polygon', () => page.locator('[data-testid="polygon-count"]').textContent(), (t) => t === '1')
+    expect(await page.getAttribute('[data-testid="polygon-row"]', 'data-source')).toBe('model')
+    // Saved as exactly that piece.
+    const saved = await until(
+      'the save',
+      () => page.evaluate((i) => (window as unknown as ReviewWindow).api.labels.list({ imageId: i }), frame.id),
+      (l) => l.length === 1
+    )
+    expect(pixels(saved, frame)).toEqual(pixels(expected.add, frame))
+    expect(saved[0]!.classId).toBe(classId)
+    // The piece now counts as labelled; Ctrl+Z takes it back.
+    await page.locator(`[data-testid="predicted-piece"][data-class-id="${classId}"][data-index="${index}"][data-labelled="true"]`).waitFor()
+    await page.keyboard.press('Control+z')
+    await until('no polygon', () => page.locator('[data-testid="polygon-count"]').textContent(), (t) => t === '0')
+    await page.click('[data-testid="editor-close"]')
+    await page.locator('[data-testid="editor"]').waitFor({ state: 'detached' })
+  })
+
   it('a false positive and an accepted true defect persist across a reload', async () => {
     const getImage = (id: number): Promise<ImageDetail> => page.evaluate((i) => (window as unknown as ReviewWindow).api.images.get({ id: i }), id)
     const listLabels = (id: number): Promise<Label[]> => page.evaluate((i) => (window as unknown as ReviewWindow).api.labels.list({ imageId: i }), id)
     const details = await Promise.all((await snap(page)).order.map(getImage))
-    const unlabelled = details.filter((d) => d.status === 'unlabeled' && d.labelCount === 0)
+    // Training and validation frames: a test frame's verdict waits for confirmation.
+    const unlabelled = details.filter((d) => d.status === 'unlabeled' && d.labelCount === 0 && d.split !== 'test')
     expect(unlabelled.length).toBeGreaterThanOrEqual(2)
-    const fpId = unlabelled[0]!.id
-    const tdId = unlabelled[1]!.id
+    const tdId = (await frameWithPieces((d) => d.status === 'unlabeled' && d.labelCount === 0 && d.split !== 'test')).id
+    const fpId = unlabelled.find((d) => d.id !== tdId)!.id
 
     // False positive: F on the selected frame; it becomes normal.
     await page.click(`[data-testid="review-item"][data-image-id="${fpId}"]`)
@@ -219,11 +391,12 @@ describe('review workspace', () => {
     await page.keyboard.press('f')
     await page.locator(`[data-testid="review-item"][data-image-id="${fpId}"][data-verdict="false_positive"]`).waitFor()
 
-    // True defect: at a low threshold the prediction is sure to hold pixels; T turns it into model polygons.
-    await page.locator('[data-testid="threshold-fold"]').fill('0.02')
-    await until('the threshold', () => snap(page), (s) => s.thresholds['fold'] === 0.02)
+    // True defect: at low thresholds this frame's prediction holds pieces; T turns them into model polygons.
+    await lowThresholds()
     await page.click(`[data-testid="review-item"][data-image-id="${tdId}"]`)
     await until('the frame to show', () => snap(page), (s) => s.shownId === tdId && s.drawnId === tdId)
+    await page.keyboard.press('t')
+    await page.locator('[data-testid="t-preview"]').waitFor()
     await page.keyboard.press('t')
     await page.locator(`[data-testid="review-item"][data-image-id="${tdId}"][data-verdict="true_defect"]`).waitFor()
 

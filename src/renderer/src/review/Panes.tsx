@@ -23,6 +23,13 @@ interface Props {
   onView(v: View): void
   /** Called after the panes have drawn a frame (for the latency hooks). */
   onDrawn?(imageId: number): void
+  /** Polygons T would add (frame pixels), outlined on the frame and outcome panes. */
+  preview?: readonly PreviewRing[] | null
+}
+
+export interface PreviewRing {
+  points: readonly number[]
+  colour: string
 }
 
 const LUT = heatLut()
@@ -71,7 +78,27 @@ function buildLayers(d: FrameData, classes: ClassDef[], thresholds: Thresholds, 
 type PaneId = 'frame' | 'recon' | 'heat' | 'outcome'
 const PANES: PaneId[] = ['frame', 'recon', 'heat', 'outcome']
 
-function draw(canvas: HTMLCanvasElement, pane: PaneId, d: FrameData, layers: Layers, view: View, diff: boolean): void {
+function strokeRings(ctx: CanvasRenderingContext2D, rings: readonly PreviewRing[], scale: number): void {
+  for (const r of rings) {
+    if (r.points.length < 6) continue
+    ctx.beginPath()
+    ctx.moveTo(r.points[0]!, r.points[1]!)
+    for (let k = 2; k + 1 < r.points.length; k += 2) ctx.lineTo(r.points[k]!, r.points[k + 1]!)
+    ctx.closePath()
+    // A dark halo under the class colour keeps the outline visible on any frame; widths are in screen pixels.
+    ctx.setLineDash([])
+    ctx.lineWidth = 4 / scale
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.7)'
+    ctx.stroke()
+    ctx.setLineDash([6 / scale, 3 / scale])
+    ctx.lineWidth = 2 / scale
+    ctx.strokeStyle = r.colour
+    ctx.stroke()
+  }
+  ctx.setLineDash([])
+}
+
+function draw(canvas: HTMLCanvasElement, pane: PaneId, d: FrameData, layers: Layers, view: View, diff: boolean, preview: readonly PreviewRing[] | null): void {
   const dpr = window.devicePixelRatio || 1
   const w = Math.round(canvas.clientWidth * dpr)
   const h = Math.round(canvas.clientHeight * dpr)
@@ -96,9 +123,10 @@ function draw(canvas: HTMLCanvasElement, pane: PaneId, d: FrameData, layers: Lay
     put(d.frameGrey)
     put(layers.outcome)
   }
+  if (preview && (pane === 'frame' || pane === 'outcome')) strokeRings(ctx, preview, view.scale)
 }
 
-export function Panes({ data, classes, thresholds, focus, diff, view, onView, onDrawn }: Props) {
+export function Panes({ data, classes, thresholds, focus, diff, view, onView, onDrawn, preview = null }: Props) {
   const canvases = useRef<Record<PaneId, HTMLCanvasElement | null>>({ frame: null, recon: null, heat: null, outcome: null })
   const gridRef = useRef<HTMLDivElement>(null)
   const [size, setSize] = useState<{ width: number; height: number } | null>(null)
@@ -130,12 +158,12 @@ export function Panes({ data, classes, thresholds, focus, diff, view, onView, on
     const raf = requestAnimationFrame(() => {
       for (const p of PANES) {
         const c = canvases.current[p]
-        if (c) draw(c, p, data, layers, view, diff)
+        if (c) draw(c, p, data, layers, view, diff, preview)
       }
       onDrawn?.(data.imageId)
     })
     return () => cancelAnimationFrame(raf)
-  }, [data, layers, view, diff, onDrawn, size])
+  }, [data, layers, view, diff, onDrawn, size, preview])
 
   // Wheel zoom at the cursor and drag to pan, on any pane, applied to all.
   const viewRef = useRef(view)
@@ -201,6 +229,7 @@ export function Panes({ data, classes, thresholds, focus, diff, view, onView, on
             }}
             data-testid="review-pane"
             data-pane={p}
+            data-preview={preview?.length ?? 0}
             data-scale={view?.scale.toFixed(4) ?? ''}
             data-x={view?.x.toFixed(2) ?? ''}
             data-y={view?.y.toFixed(2) ?? ''}

@@ -5,16 +5,16 @@
  * metrics and curves, and one-key verdicts.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { ClassDef, ReviewFilter, ReviewMetrics, ReviewModel, ReviewQueue, ReviewVerdictName, Thresholds } from '../../../shared/contract'
+import type { AcceptPreview, ClassDef, ReviewFilter, ReviewMetrics, ReviewModel, ReviewQueue, ReviewVerdictName, Thresholds } from '../../../shared/contract'
 import { api } from '../api'
 import { zoomAt, type View } from '../editor/geometry/viewport'
 import { throttle } from '../throttle'
 import { useToasts } from '../toasts'
 import { FrameCache, type FrameData } from './frameData'
-import { Panes, type Focus } from './Panes'
+import { Panes, type Focus, type PreviewRing } from './Panes'
 import { QueueList } from './QueueList'
 import { ReviewFilters, VERDICT_LABELS } from './ReviewFilters'
-import { SidePanel } from './SidePanel'
+import { SidePanel, type TuneOn } from './SidePanel'
 import { installReviewHooks } from './testHooks'
 import './review.css'
 
@@ -32,6 +32,27 @@ function sameThresholds(a: Thresholds, b: Thresholds): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)])
   for (const k of keys) if (Math.abs((a[k] ?? -1) - (b[k] ?? -1)) > 1e-9) return false
   return true
+}
+
+/** What T would add to a frame, shown before it is added. */
+interface Proposal {
+  imageId: number
+  classId: number | null
+  thresholdsKey: string
+  preview: AcceptPreview
+  testFrame: boolean
+}
+
+/** The last verdict that changed a frame, for Undo (Ctrl+Z). */
+interface LastAction {
+  imageId: number
+  verdictIds: number[]
+  text: string
+  undoable: boolean
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 function isTyping(el: Element | null): boolean {
@@ -55,8 +76,11 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   const [diff, setDiff] = useState(false)
   const [metrics, setMetrics] = useState<ReviewMetrics | null>(null)
   const [metricsFor, setMetricsFor] = useState('')
-  const [busy, setBusy] = useState<null | 'infer' | 'report' | 'save' | ReviewVerdictName>(null)
+  const [busy, setBusy] = useState<null | 'infer' | 'report' | 'save' | 'undo' | ReviewVerdictName>(null)
   const [reportPath, setReportPath] = useState<string | null>(null)
+  const [tuneOn, setTuneOn] = useState<TuneOn>('val')
+  const [proposal, setProposal] = useState<Proposal | null>(null)
+  const [lastAction, setLastAction] = useState<LastAction | null>(null)
   const rootRef = useRef<HTMLDivElement>(null)
   const cache = useMemo(() => new FrameCache(api()), [])
   const filterKey = JSON.stringify(filter)
@@ -133,13 +157,15 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   const dirty = draft !== null && !sameThresholds(draft, saved)
 
   // ---------------------------------------------------------------- metrics (debounced)
-  const metricsKey = `${modelId}|${filterKey}|${draftKey}|${metricsTick}`
+  // Thresholds are tuned on validation frames unless asked otherwise: tuning on test frames biases the test report.
+  const tuneKey = tuneOn === 'val' ? JSON.stringify({ ...filter, splits: ['val'] }) : filterKey
+  const metricsKey = `${modelId}|${tuneKey}|${draftKey}|${metricsTick}`
   useEffect(() => {
     if (modelId === null) return
     let live = true
     const timer = setTimeout(() => {
       api()
-        .review.metrics({ modelId, filter: JSON.parse(filterKey) as ReviewFilter, ...(draftKey ? { thresholds: JSON.parse(draftKey) as Thresholds } : {}) })
+        .review.metrics({ modelId, filter: JSON.parse(tuneKey) as ReviewFilter, ...(draftKey ? { thresholds: JSON.parse(draftKey) as Thresholds } : {}) })
         .then((m) => {
           if (!live) return
           setMetrics(m)
@@ -150,7 +176,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
       live = false
       clearTimeout(timer)
     }
-  }, [modelId, filterKey, draftKey, metricsKey, toasts])
+  }, [modelId, tuneKey, draftKey, metricsKey, toasts])
 
   // ---------------------------------------------------------------- the shown frame
   const items = useMemo(() => queue?.items ?? [], [queue])
@@ -211,20 +237,58 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
     )
   }, [items, index, onOpenEditor])
 
+  // A proposal belongs to one frame, class and set of thresholds: any change withdraws it.
+  const focusClassId = focus === 'all' ? null : focus
+  const thresholdsKey = JSON.stringify(thresholds)
+  useEffect(() => setProposal(null), [currentId, focusClassId, thresholdsKey, modelId])
+
+  const verdictToast = useCallback(
+    (verdict: ReviewVerdictName, r: { labelsAdded: number; status: string; pending: boolean }, relPath: string) => {
+      if (r.pending) {
+        return `${verdict === 'true_defect' ? 'True defect' : 'False positive'} on test frame ${relPath}: recorded, waiting for an inspector to confirm it in the editor. Its labels and status are unchanged.`
+      }
+      return verdict === 'true_defect'
+        ? `True defect: ${plural(r.labelsAdded, 'polygon')} added to ${relPath}`
+        : verdict === 'false_positive'
+          ? `False positive${r.status === 'normal' ? `: ${relPath} is marked normal` : ` on ${relPath}`}`
+          : 'Missed defect: draw it in the editor'
+    },
+    []
+  )
+
   const act = useCallback(
     async (verdict: ReviewVerdictName) => {
       if (!item || modelId === null || busy) return
+      const testFrame = item.split === 'test'
+      // T first shows what it would add; T again (or Enter) adds it.
+      if (verdict === 'true_defect' && !(proposal && proposal.imageId === item.imageId)) {
+        setBusy(verdict)
+        try {
+          const preview = await api().predictions.previewAccept({ imageId: item.imageId, modelId, thresholds, ...(focusClassId !== null ? { classId: focusClassId } : {}) })
+          if (preview.add.length === 0) {
+            toasts.info('Nothing new to accept: at these thresholds the prediction is empty or already under the labels. Lower the threshold, or mark a missed defect (M).')
+          } else setProposal({ imageId: item.imageId, classId: focusClassId, thresholdsKey, preview, testFrame })
+        } catch (e) {
+          toasts.error(e)
+        } finally {
+          setBusy(null)
+        }
+        return
+      }
       const after = items[index + 1]?.imageId ?? items[index - 1]?.imageId ?? null
       setBusy(verdict)
       try {
-        const r = await api().review.verdict({ imageId: item.imageId, modelId, verdict, thresholds })
-        toasts.info(
-          verdict === 'true_defect'
-            ? `True defect: ${r.labelsAdded} polygon${r.labelsAdded === 1 ? '' : 's'} added to the labels`
-            : verdict === 'false_positive'
-              ? `False positive${r.status === 'normal' ? ': the frame is marked normal' : ''}`
-              : 'Missed defect: draw it in the editor'
-        )
+        const r = await api().review.verdict({
+          imageId: item.imageId,
+          modelId,
+          verdict,
+          thresholds,
+          ...(verdict === 'true_defect' && proposal?.classId != null ? { classId: proposal.classId } : {})
+        })
+        setProposal(null)
+        const text = verdictToast(verdict, r, item.relPath)
+        toasts.info(text)
+        setLastAction(verdict === 'missed_defect' ? null : { imageId: item.imageId, verdictIds: r.verdicts.map((v) => v.id), text, undoable: !r.pending })
         if (verdict === 'missed_defect') openEditor()
         else if (after !== null) setCurrentId(after)
         throttledQueue()
@@ -234,8 +298,24 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
         setBusy(null)
       }
     },
-    [item, modelId, busy, items, index, thresholds, toasts, openEditor, throttledQueue]
+    [item, modelId, busy, items, index, thresholds, thresholdsKey, focusClassId, proposal, toasts, openEditor, throttledQueue, verdictToast]
   )
+
+  const undo = useCallback(async () => {
+    if (!lastAction?.undoable || busy) return
+    setBusy('undo')
+    try {
+      const r = await api().review.undoVerdict({ verdictIds: lastAction.verdictIds })
+      toasts.info(`Undone: ${r.labelsAdded < 0 ? `${plural(-r.labelsAdded, 'polygon')} removed, ` : ''}the frame is ${r.status} again`)
+      setLastAction(null)
+      setCurrentId(lastAction.imageId)
+      throttledQueue()
+    } catch (e) {
+      toasts.error(e)
+    } finally {
+      setBusy(null)
+    }
+  }, [lastAction, busy, toasts, throttledQueue])
 
   const runModel = useCallback(async () => {
     if (modelId === null) return
@@ -301,6 +381,11 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   keys.current = (e: KeyboardEvent) => {
     // The editor over the page, or typing in a field, owns the keyboard.
     if (document.querySelector('[data-testid="editor"]') || isTyping(document.activeElement)) return
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'z') {
+      e.preventDefault()
+      void undo()
+      return
+    }
     if (e.ctrlKey || e.metaKey || e.altKey) return
     const k = e.key.length === 1 ? e.key.toLowerCase() : e.key
     const actions: Record<string, () => void> = {
@@ -314,7 +399,8 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
       f: () => void act('false_positive'),
       m: () => void act('missed_defect'),
       e: openEditor,
-      Enter: openEditor,
+      Enter: () => (proposal ? void act('true_defect') : openEditor()),
+      Escape: () => setProposal(null),
       x: () => setDiff((v) => !v),
       '0': () => setView(null),
       '+': () => zoomBy(1.25),
@@ -351,7 +437,10 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
     thresholds,
     queueThresholds: queue?.thresholds ?? null,
     counts: queue?.counts ?? null,
-    pending: queue?.pending ?? null
+    pending: queue?.pending ?? null,
+    proposal: proposal ? { imageId: proposal.imageId, polygons: proposal.preview.add.length } : null,
+    lastAction: lastAction ? { imageId: lastAction.imageId, verdictIds: lastAction.verdictIds, undoable: lastAction.undoable } : null,
+    tuneOn
   })
   useEffect(
     () =>
@@ -364,6 +453,14 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
           })
       }),
     []
+  )
+
+  const previewRings: PreviewRing[] | null = useMemo(
+    () =>
+      proposal && frame?.imageId === proposal.imageId
+        ? proposal.preview.add.map((p) => ({ points: p.points, colour: classes.find((c) => c.id === p.classId)?.color ?? '#ffffff' }))
+        : null,
+    [proposal, frame, classes]
   )
 
   // ---------------------------------------------------------------- render
@@ -452,12 +549,28 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
           <div className="review-actions">
             <span className="review-facts muted" title={frameFacts}>
               {index >= 0 ? `${index + 1} / ${items.length} · ${frameFacts}` : ''}
-              {item?.verdict && ` · ${VERDICT_LABELS[item.verdict.verdict]} (${item.verdict.author})`}
+              {item?.verdict && ` · ${VERDICT_LABELS[item.verdict.verdict]} (${item.verdict.author}${item.verdict.state === 'pending' ? ', waiting for confirmation' : ''})`}
             </span>
-            <button type="button" data-testid="act-true" disabled={!item || busy !== null} onClick={() => void act('true_defect')} title="The prediction becomes editable polygons">
+            <button
+              type="button"
+              data-testid="act-true"
+              disabled={!item || busy !== null}
+              onClick={() => void act('true_defect')}
+              title={
+                item?.split === 'test'
+                  ? 'Test frame: shows what would be added; the verdict then waits for confirmation in the editor'
+                  : 'Shows the predicted pieces it would add as labels; press again to add them'
+              }
+            >
               <kbd>T</kbd> True defect
             </button>
-            <button type="button" data-testid="act-fp" disabled={!item || busy !== null} onClick={() => void act('false_positive')} title="The frame stays or becomes normal">
+            <button
+              type="button"
+              data-testid="act-fp"
+              disabled={!item || busy !== null}
+              onClick={() => void act('false_positive')}
+              title={item?.split === 'test' ? 'Test frame: recorded, waits for confirmation in the editor' : 'The frame stays or becomes normal'}
+            >
               <kbd>F</kbd> False positive
             </button>
             <button type="button" data-testid="act-missed" disabled={!item || busy !== null} onClick={() => void act('missed_defect')} title="Opens the editor to draw it">
@@ -486,8 +599,44 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
               <input type="checkbox" checked={diff} data-testid="review-diff" onChange={(e) => setDiff(e.currentTarget.checked)} /> <kbd>X</kbd> difference
             </label>
           </div>
-          <Panes data={frame} classes={classes} thresholds={thresholds} focus={focus} diff={diff} view={view} onView={setView} onDrawn={onDrawn} />
-          <div className="review-keys muted">D/A next/previous · T true defect · F false positive · M missed defect · E edit · X difference · C class · wheel, drag, 0 fit</div>
+          <div className="review-notes">
+            {proposal && item?.imageId === proposal.imageId && (
+              <div className={`review-note review-preview${proposal.testFrame ? ' review-pending' : ''}`} data-testid="t-preview" data-count={proposal.preview.add.length}>
+                <strong>
+                  T adds {plural(proposal.preview.add.length, 'polygon')}
+                </strong>{' '}
+                ({describeAdd(proposal.preview, classes)}, outlined on the frame) as one step you can undo.{' '}
+                {proposal.testFrame && (
+                  <span data-testid="t-preview-test">
+                    This is a <b>test</b> frame: the verdict is recorded and waits for an inspector to confirm it in the editor; nothing changes now.{' '}
+                  </span>
+                )}
+                <button type="button" className="primary" data-testid="t-confirm" disabled={busy !== null} onClick={() => void act('true_defect')}>
+                  <kbd>T</kbd>/<kbd>Enter</kbd> {proposal.testFrame ? 'Record' : 'Add'}
+                </button>{' '}
+                <button type="button" data-testid="t-cancel" onClick={() => setProposal(null)}>
+                  <kbd>Esc</kbd> Cancel
+                </button>
+              </div>
+            )}
+            {lastAction && (
+              <div className="review-note review-undo" data-testid="last-verdict" data-undoable={lastAction.undoable}>
+                {lastAction.text}{' '}
+                {lastAction.undoable && (
+                  <button type="button" data-testid="undo-verdict" disabled={busy !== null} onClick={() => void undo()}>
+                    <kbd>Ctrl+Z</kbd> Undo
+                  </button>
+                )}{' '}
+                <button type="button" className="link" onClick={() => setLastAction(null)}>
+                  ×
+                </button>
+              </div>
+            )}
+          </div>
+          <Panes data={frame} classes={classes} thresholds={thresholds} focus={focus} diff={diff} view={view} onView={setView} onDrawn={onDrawn} preview={previewRings} />
+          <div className="review-keys muted">
+            D/A next/previous · T true defect (shows what it adds; T again adds) · F false positive · M missed defect · Ctrl+Z undo · E edit · X difference · C class · wheel, drag, 0 fit
+          </div>
         </main>
         <SidePanel
           classes={classes}
@@ -501,8 +650,17 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
           onSave={() => void saveThresholds()}
           onReset={() => setDraft(null)}
           saving={busy === 'save'}
+          tuneOn={tuneOn}
+          onTuneOn={setTuneOn}
+          filterSplits={filter.splits}
         />
       </div>
     </div>
   )
+}
+
+function describeAdd(p: AcceptPreview, classes: readonly ClassDef[]): string {
+  const counts = new Map<number, number>()
+  for (const x of p.add) counts.set(x.classId, (counts.get(x.classId) ?? 0) + 1)
+  return [...counts].map(([id, n]) => `${classes.find((c) => c.id === id)?.name ?? `class ${id}`} ${n}`).join(', ')
 }

@@ -1,5 +1,6 @@
 /** Thresholds (a slider per class), frame counts per class and view, metrics and curves of the filtered set. */
 import type { ClassDef, FrameCounts, ReviewMetrics, ReviewQueue, Thresholds } from '../../../shared/contract'
+import type { Split } from '../../../shared/domain'
 import { ClassCurves } from './Curves'
 
 interface Props {
@@ -16,6 +17,21 @@ interface Props {
   onSave(): void
   onReset(): void
   saving: boolean
+  /** The frames the metrics and curves are computed on: validation frames (default) or the queue's filter. */
+  tuneOn: TuneOn
+  onTuneOn(v: TuneOn): void
+  /** Which splits the queue's filter takes (undefined: all). */
+  filterSplits: readonly Split[] | undefined
+}
+
+export type TuneOn = 'val' | 'filter'
+
+/** Whether the frames thresholds are tuned on include test frames, and where. */
+export function testInTuning(tuneOn: TuneOn, splits: readonly Split[] | undefined): 'metrics' | 'counts' | null {
+  const filterHasTest = !splits || splits.length === 0 || splits.includes('test')
+  if (tuneOn === 'filter' && filterHasTest) return 'metrics'
+  if (splits?.includes('test')) return 'counts'
+  return null
 }
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3))
@@ -113,8 +129,25 @@ function MetricsTable({ metrics }: { metrics: ReviewMetrics }) {
 }
 
 export function SidePanel(p: Props) {
+  const biased = testInTuning(p.tuneOn, p.filterSplits)
   return (
     <aside className="review-side" data-testid="review-side">
+      <section>
+        <label className="review-tune-on">
+          Tune on{' '}
+          <select value={p.tuneOn} data-testid="tune-on" onChange={(e) => p.onTuneOn(e.currentTarget.value as TuneOn)}>
+            <option value="val">validation frames</option>
+            <option value="filter">the queue&apos;s filter</option>
+          </select>
+        </label>
+        {biased && (
+          <p className="review-warning" role="alert" data-testid="tune-test-warning">
+            {biased === 'metrics'
+              ? 'These metrics and curves include test frames. Tuning thresholds on test frames biases the test report: tune on validation frames.'
+              : 'The filter includes test frames: tuning thresholds on test frames biases the test report, so their counts below are not for tuning. The metrics and curves use validation frames.'}
+          </p>
+        )}
+      </section>
       <section>
         <h3>
           Thresholds{' '}
@@ -168,8 +201,13 @@ export function SidePanel(p: Props) {
       </section>
       <section className={p.metricsStale ? 'review-stale' : undefined}>
         <h3>
-          Metrics <span className="muted">(filtered frames, full-resolution maps)</span>
+          Metrics <span className="muted">({p.tuneOn === 'val' ? 'validation frames of the filter' : 'filtered frames'}, full-resolution maps)</span>
         </h3>
+        {p.tuneOn === 'val' && p.metrics && p.metrics.overall.frames === 0 && (
+          <p className="muted" data-testid="no-val-frames">
+            No validation frames with a prediction here: run the model on the validation split to tune on them.
+          </p>
+        )}
         {p.metrics ? <MetricsTable metrics={p.metrics} /> : <p className="muted">…</p>}
         {p.metrics?.curves.map((c) => (
           <div key={c.classId} className="review-curve-block">

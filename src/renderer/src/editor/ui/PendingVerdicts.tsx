@@ -12,7 +12,7 @@ interface Props {
   onResolve(v: ReviewVerdict, action: 'confirm' | 'dismiss'): void
 }
 
-function describe(v: ReviewVerdict, classes: readonly ClassDef[]): { title: string; effect: string } {
+function summary(v: ReviewVerdict, classes: readonly ClassDef[]): { title: string; effect: string } {
   const cls = v.classId !== null ? (classes.find((c) => c.id === v.classId)?.name ?? `class ${v.classId}`) : 'every defect class'
   if (v.verdict === 'true_defect') {
     return { title: `True defect (${cls})`, effect: `Confirm adds the model's unlabelled pieces of ${cls} at the thresholds of the verdict, as labels.` }
@@ -27,7 +27,7 @@ export function PendingVerdicts({ verdicts, classes, busy, onResolve }: Props) {
       <h3>Waiting for confirmation</h3>
       <p className="muted piece-hint">A test frame: review verdicts change its labels or status only when confirmed here.</p>
       {verdicts.map((v) => {
-        const d = describe(v, classes)
+        const d = summary(v, classes)
         return (
           <div key={v.id} className="pending-verdict" data-testid="pending-verdict" data-verdict={v.verdict} data-id={v.id}>
             <strong>{d.title}</strong>
