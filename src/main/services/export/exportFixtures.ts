@@ -3,7 +3,8 @@
  * label is known (overlaps, a region, a sliver, an EXIF-rotated frame), and
  * the demo generator's at a small size. Test support only.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { ImageStatus, Split } from '../../../shared/domain'
@@ -12,6 +13,7 @@ import { createDemoWorkspace } from '../demo/demoWorkspace'
 import { importFolder } from '../import/runImport'
 import { addLabel } from '../labels'
 import { Workspace } from '../workspace'
+import { allFiles } from './staging'
 
 export const HAND_W = 60
 export const HAND_H = 40
@@ -99,4 +101,33 @@ export async function demoWorkspace(dir: string, framesPerView = 4): Promise<Wor
   const set = workspace.db.prepare('UPDATE images SET split = ? WHERE id = ?')
   workspace.db.transaction(() => ids.forEach((id, k) => set.run(order[k % order.length], id)))()
   return workspace
+}
+
+/**
+ * sha256 of every file below an export folder, by relative path. The two
+ * timestamps an export writes (manifest createdAt, COCO date_created) are
+ * blanked first, so two exports of the same labels compare equal.
+ */
+export function exportDigest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const rel of allFiles(dir).sort()) {
+    let bytes: Buffer | string = readFileSync(join(dir, ...rel.split('/')))
+    if (rel === 'manifest.json' || rel === 'annotations.json') {
+      const doc = JSON.parse(bytes.toString('utf8')) as { createdAt?: string; info?: { date_created?: string } }
+      if (doc.createdAt) doc.createdAt = '-'
+      if (doc.info?.date_created) doc.info.date_created = '-'
+      bytes = JSON.stringify(doc)
+    }
+    out[rel] = createHash('sha256').update(bytes).digest('hex')
+  }
+  return out
+}
+
+/** What a failed export must leave alone: every label and frame row, and the database's own check. */
+export function storedState(ws: Workspace): { integrity: unknown; labels: unknown[]; images: unknown[] } {
+  return {
+    integrity: ws.db.pragma('integrity_check', { simple: true }),
+    labels: ws.db.prepare('SELECT * FROM labels ORDER BY id').all(),
+    images: ws.db.prepare('SELECT * FROM images ORDER BY id').all()
+  }
 }
