@@ -34,7 +34,7 @@ export function Retrain() {
     lastActive.current = status.activeModel
     const now = status.activeModel
     if (before === undefined || now === null || before?.id === now.id || promotedByUser(now.runId)) return
-    toasts.info(`Run #${now.runId} was promoted automatically: model #${now.id} is now active (auto-promote is on and its test MIoU did not drop).`)
+    toasts.info(`Run #${now.runId} was promoted automatically: model #${now.id} is now active (auto-promote is on, and on the same test labels it did not fall behind the previous model).`)
   }, [status, toasts])
 
   // A retrain that ends while its dialog is closed still says so.

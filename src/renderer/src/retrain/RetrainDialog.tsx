@@ -258,7 +258,9 @@ function OutcomeView({ run, status, onClose }: { run: RunDetail; status: Retrain
       )}
       {auto && (
         <p className="muted" data-testid="retrain-auto-promoted">
-          Promoted automatically: auto-promote is on and its test MIoU did not drop{run.parentRunId === null ? ' (it is the first model)' : ''}.
+          {run.autoPromote
+            ? `Promoted automatically: auto-promote is on, and ${run.autoPromote.reason.replace(/^promoted: /, '')}.`
+            : `Promoted automatically: auto-promote is on and its test MIoU did not drop${run.parentRunId === null ? ' (it is the first model)' : ''}.`}
         </p>
       )}
       {run.decision === 'promoted' && (
