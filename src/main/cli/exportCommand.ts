@@ -103,6 +103,10 @@ export async function exportCmd(args: ParsedArgs): Promise<number> {
       bar.finish()
       process.stdout.write(json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary))
       return summary.cancelled ? 130 : 0
+    } catch (err) {
+      // The message goes on a line of its own, not after the bar.
+      bar.finish()
+      throw err
     } finally {
       process.off('SIGINT', onSigint)
     }

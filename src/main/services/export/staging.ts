@@ -161,14 +161,19 @@ export function removeLeftovers(target: string): string[] {
   const notes: string[] = []
   for (const l of findLeftovers(target)) {
     if (l.running) continue
-    if (l.kind === 'partial') {
-      // Everything in a staging folder was written by the export that made it.
-      rmSync(l.path, { recursive: true, force: true })
-      notes.push(`removed ${l.path}, left by an interrupted export`)
-      continue
+    try {
+      if (l.kind === 'partial') {
+        // Everything in a staging folder was written by the export that made it.
+        rmSync(l.path, { recursive: true, force: true })
+        notes.push(`removed ${l.path}, left by an interrupted export`)
+        continue
+      }
+      removeReplaced(l.path, listedFiles(l.path) ?? [])
+      notes.push(existsSync(l.path) ? `kept ${l.path}: an interrupted overwrite left files of yours there` : `removed ${l.path}, the export an interrupted overwrite replaced`)
+    } catch (err) {
+      // It sits beside the target, not in it: the export goes on, and says so.
+      notes.push(`kept ${l.path}, left by an interrupted export: it could not be removed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
     }
-    removeReplaced(l.path, listedFiles(l.path) ?? [])
-    notes.push(existsSync(l.path) ? `kept ${l.path}: an interrupted overwrite left files of yours there` : `removed ${l.path}, the export an interrupted overwrite replaced`)
   }
   return notes
 }
