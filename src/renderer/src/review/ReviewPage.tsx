@@ -14,7 +14,8 @@ import { FrameCache, type FrameData } from './frameData'
 import { Panes, type Focus, type PreviewRing } from './Panes'
 import { QueueList } from './QueueList'
 import { ReviewFilters, VERDICT_LABELS } from './ReviewFilters'
-import { SidePanel, type TuneOn } from './SidePanel'
+import { SidePanel } from './SidePanel'
+import { tuningSplits, type TuneOn } from './tuning'
 import { installReviewHooks } from './testHooks'
 import './review.css'
 
@@ -158,7 +159,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
 
   // ---------------------------------------------------------------- metrics (debounced)
   // Thresholds are tuned on validation frames unless asked otherwise: tuning on test frames biases the test report.
-  const tuneKey = tuneOn === 'val' ? JSON.stringify({ ...filter, splits: ['val'] }) : filterKey
+  const tuneKey = JSON.stringify({ ...filter, splits: tuningSplits(tuneOn, filter.splits) })
   const metricsKey = `${modelId}|${tuneKey}|${draftKey}|${metricsTick}`
   useEffect(() => {
     if (modelId === null) return

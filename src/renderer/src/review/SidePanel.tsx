@@ -2,6 +2,7 @@
 import type { ClassDef, FrameCounts, ReviewMetrics, ReviewQueue, Thresholds } from '../../../shared/contract'
 import type { Split } from '../../../shared/domain'
 import { ClassCurves } from './Curves'
+import { testInTuning, type TuneOn } from './tuning'
 
 interface Props {
   classes: ClassDef[]
@@ -24,15 +25,6 @@ interface Props {
   filterSplits: readonly Split[] | undefined
 }
 
-export type TuneOn = 'val' | 'filter'
-
-/** Whether the frames thresholds are tuned on include test frames, and where. */
-export function testInTuning(tuneOn: TuneOn, splits: readonly Split[] | undefined): 'metrics' | 'counts' | null {
-  const filterHasTest = !splits || splits.length === 0 || splits.includes('test')
-  if (tuneOn === 'filter' && filterHasTest) return 'metrics'
-  if (splits?.includes('test')) return 'counts'
-  return null
-}
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3))
 
