@@ -133,6 +133,25 @@ describe('comparisons on the current labels of the same frames', () => {
     ml.decline(retrain)
   }, 900_000)
 
+  it('a comparison whose queued evaluation is cancelled says so, and the next one evaluates', async () => {
+    const a = base
+    const b = ws.db.prepare("SELECT id FROM runs WHERE kind = 'train' AND decision = 'declined' ORDER BY id DESC LIMIT 1").pluck().get() as number
+    // A new label state: both models must be evaluated, one after the other in the inference lane.
+    const frame = testIds.find((id) => (ws.db.prepare('SELECT status FROM images WHERE id = ?').pluck().get(id) as string) === 'normal')!
+    const fold = listClasses(ws).find((c) => c.name === 'fold')!
+    const kept = listLabels(ws, frame).map((l) => ({ id: l.id, classId: l.classId, points: l.points }))
+    saveFrameLabels(ws, frame, [...kept, { classId: fold.id, points: [2.5, 2.5, 20.5, 2.5, 20.5, 30.5] }], 'test')
+    const pending = ml.compare(a, b)
+    const queued = ws.db.prepare("SELECT id FROM runs WHERE kind = 'eval' AND state = 'queued' ORDER BY id DESC LIMIT 1").pluck().get() as number
+    expect(queued).toEqual(expect.any(Number))
+    expect(ml.cancel(queued)).toBe(true)
+    await expect(pending).rejects.toThrow(/evaluation of model #\d+ on the current labels was cancelled; open the comparison again/)
+    expect(getRunSummary(ws, queued).state).toBe('cancelled')
+    const cmp = await ml.compare(a, b)
+    expect(cmp.basis.kind).toBe('current-labels')
+    expect(cmp.basis.evalRunIds).not.toContain(queued)
+  }, 600_000)
+
   it('auto-promote refuses a retrain that regressed, says why in the run, and leaves the active model in place', async () => {
     setTrainingSettings(ws, { autoPromote: true })
     const active = ml.retrainStatus().activeModel!

@@ -5,7 +5,7 @@ import { createRun, finishRun } from '../runs'
 import type { Workspace } from '../workspace'
 import { changedFrames, type LabelState } from './labelState'
 import { labelStateOf } from './labelState'
-import type { MlHost } from './mlHost'
+import { MlJobError, type MlHost } from './mlHost'
 import { findRegressions } from './regression'
 import { compareRuns, getRun } from './runsRead'
 import { getTrainingSettings } from './trainingSettings'
@@ -158,6 +158,10 @@ export class Comparer {
     if (!p) {
       p = this.evaluate(modelId, state)
         .catch((err: unknown) => {
+          // A cancelled evaluation is someone's choice, not a fault of the model: the next comparison tries again.
+          if (err instanceof MlJobError && err.code === 'cancelled') {
+            throw new StudioError('conflict', `The evaluation of model #${modelId} on the current labels was cancelled; open the comparison again to evaluate.`)
+          }
           const e = err instanceof Error ? err : new Error(String(err))
           this.failed.set(key, new StudioError('internal', `Model #${modelId} could not be evaluated on the current labels: ${e.message}`))
           throw this.failed.get(key)!

@@ -55,6 +55,8 @@ export class MlService {
   private readonly trainLane: Lane
   private readonly inferLane: Lane
   private readonly comparer: Comparer
+  /** Rejecters of queued re-evaluations, by eval run id. */
+  private readonly evalWaiters = new Map<number, (err: Error) => void>()
   private backend: BackendStatus = { name: null, gpu: false, skipped: [], note: 'the ML process has not started yet' }
 
   constructor(
@@ -155,6 +157,8 @@ export class MlService {
     if (!state) throw new StudioError('not_found', `No run ${runId}`)
     const outcome = [this.trainLane, this.inferLane].map((l) => l.cancel(runId)).find((o) => o !== 'unknown') ?? 'unknown'
     if (outcome === 'dequeued' || state === 'queued') {
+      // A queued re-evaluation never runs: whoever waits for it (a comparison) hears so.
+      this.evalWaiters.get(runId)?.(new MlJobError('cancelled', `Evaluation run ${runId} was cancelled before it started.`))
       finishRun(this.ws, runId, 'cancelled')
       this.emitState(runId)
       return true
@@ -394,7 +398,8 @@ export class MlService {
   /** A model's evaluation on a label state, as an eval run in the inference lane. */
   private evaluateRecorded(modelId: number, state: LabelState): Promise<Evaluation> {
     const runId = createEvalRun(this.ws, modelId, state, 'queued')
-    return new Promise((ok, fail) => {
+    return new Promise<Evaluation>((ok, fail) => {
+      this.evalWaiters.set(runId, fail)
       this.inferLane.enqueue({
         runId,
         run: async (host, signal) => {
@@ -410,7 +415,7 @@ export class MlService {
         }
       })
       this.emitState(runId)
-    })
+    }).finally(() => this.evalWaiters.delete(runId))
   }
 
   private markRunning(runId: number, host: MlHost): void {
