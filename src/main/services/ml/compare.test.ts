@@ -69,7 +69,7 @@ beforeAll(async () => {
   cleanup = tmp.cleanup
   const demo = await createDemoWorkspace(join(tmp.dir, 'ws'), { framesPerView: 12, width: 48, height: 96, defectRate: 0.5, unlabeledFraction: 0 })
   ws = demo.workspace
-  setTrainingSettings(ws, { input: 'tiles', size: 32, reconBase: 4, discBase: 4, reconDepth: 2, discDepth: 2, budgetMinutes: 0, steps1: 6, steps2: 24, evalRounds: 1, batchSize: 2 })
+  setTrainingSettings(ws, { input: 'tiles', size: 32, reconBase: 4, discBase: 4, reconDepth: 2, discDepth: 2, budgetMinutes: 0, steps1: 6, steps2: 12, evalRounds: 1, batchSize: 2 })
   ml = new MlService(ws, new EventHub(), () => MlHost.fork(undefined, HOST_ENV))
   oracle = MlHost.fork(undefined, HOST_ENV)
 }, 120_000)
@@ -156,9 +156,14 @@ describe('comparisons on the current labels of the same frames', () => {
     setTrainingSettings(ws, { autoPromote: true })
     const active = ml.retrainStatus().activeModel!
     expect(active.runId).toBe(base)
-    // The inspectors delete every fold label outside the test frames: the retrain has nothing to learn fold from.
+    // The inspectors outline a large fold on each test frame and delete every fold label elsewhere: the retrain has
+    // nothing to learn fold from, while the test frames have plenty of fold pixels for the active model to score.
     const fold = listClasses(ws).find((c) => c.name === 'fold')!
     const inTest = new Set(testIds)
+    for (const id of testIds) {
+      const kept = listLabels(ws, id).map((l) => ({ id: l.id, classId: l.classId, points: l.points }))
+      saveFrameLabels(ws, id, [...kept, { classId: fold.id, points: [4.5, 4.5, 40.5, 6.5, 38.5, 60.5, 6.5, 58.5] }], 'test')
+    }
     for (const id of ws.db.prepare('SELECT DISTINCT image_id FROM labels WHERE class_id = ? AND deleted_at IS NULL').pluck().all(fold.id) as number[]) {
       if (inTest.has(id)) continue
       const keep = listLabels(ws, id).filter((l) => l.classId !== fold.id)
