@@ -70,7 +70,7 @@ export async function openMvtecSource(root: string, opts: { tolerance: number })
         return { path: rel, labels: [], issues: [`no ${MVTEC_MASK_DIR}/${label}/<name>${MVTEC_MASK_SUFFIX}.png for this ${label} frame; imported without labels`], failed: true, split }
       }
       try {
-        const mask = await readClassMask(await readFile(join(root, maskRel)))
+        const mask = await readClassMask(await readFile(join(root, maskRel)), frame)
         if (mask.width !== frame.width || mask.height !== frame.height) {
           throw new Error(`mask is ${mask.width}x${mask.height} but its image is ${frame.width}x${frame.height}`)
         }

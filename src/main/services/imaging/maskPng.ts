@@ -1,5 +1,6 @@
 import { inflateSync } from 'node:zlib'
 import sharp from 'sharp'
+import { MAX_PIXELS } from './decode'
 
 export interface ClassMask {
   width: number
@@ -15,9 +16,21 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
  * because sharp turns palette indices into colours and scales 16-bit values,
  * and a mask's meaning is its raw sample values. Anything else (RGB masks,
  * interlaced files) goes through sharp and keeps its first channel.
+ *
+ * `frame`: the size the mask must have. The header is checked against it
+ * (and the pixel limit) before any pixel is decoded: a few hundred KB of
+ * zeros can declare 16000x16000, a quarter of a gigabyte per file decoded.
  */
-export async function readClassMask(bytes: Buffer): Promise<ClassMask> {
+export async function readClassMask(bytes: Buffer, frame?: { width: number; height: number }): Promise<ClassMask> {
   if (bytes.length === 0) throw new Error('empty mask file (0 bytes)')
+  const declared = await headerSize(bytes)
+  if (declared) {
+    const { width, height } = declared
+    if (frame && (width !== frame.width || height !== frame.height)) {
+      throw new Error(`mask is ${width}x${height} but its image is ${frame.width}x${frame.height}`)
+    }
+    if (width * height > MAX_PIXELS) throw new Error(`mask is ${width}x${height}, over the ${Math.round(MAX_PIXELS / 1e6)} Mpx limit`)
+  }
   const isPng = SIGNATURE.every((b, i) => bytes[i] === b)
   if (isPng) {
     const direct = decodeIndexedPng(bytes)
@@ -28,6 +41,19 @@ export async function readClassMask(bytes: Buffer): Promise<ClassMask> {
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
   } catch (err) {
     throw new Error(`unreadable mask: ${(err as Error).message.split('\n')[0]}`)
+  }
+}
+
+/** The size a mask's header declares, read without decoding; null when there is no readable header (decoding then says why). */
+async function headerSize(bytes: Buffer): Promise<{ width: number; height: number } | null> {
+  if (SIGNATURE.every((b, i) => bytes[i] === b) && bytes.length >= 24 && bytes.toString('latin1', 12, 16) === 'IHDR') {
+    return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) }
+  }
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+    return meta.width && meta.height ? { width: meta.width, height: meta.height } : null
+  } catch {
+    return null
   }
 }
 
