@@ -11,6 +11,7 @@
  * dropped) at map size and scaled to the frame. A piece at least half under
  * a label of its class is already labelled and never added twice.
  */
+import { appendAll } from '../../../shared/arrays'
 import { StudioError, type AcceptPreview, type AcceptResult, type PredictedPiece, type Thresholds } from '../../../shared/contract'
 import type { ClassDef, ImageStatus } from '../../../shared/domain'
 import { isSimple } from '../../../shared/geometry/polygon'
@@ -149,7 +150,7 @@ async function trace(ws: Workspace, a: AcceptArgs): Promise<Traced> {
     const k = classes.indexOf(cls)
     const prob = probs[k]
     const mask = masks[k]
-    if (prob && mask) pieces.push(...piecesOf(cls, mask, prob, frame, under.get(cls.id)!))
+    if (prob && mask) appendAll(pieces, piecesOf(cls, mask, prob, frame, under.get(cls.id)!))
   }
   let picked = pieces
   if (a.pieces) {
@@ -166,8 +167,8 @@ async function trace(ws: Workspace, a: AcceptArgs): Promise<Traced> {
     const { x, y } = a.at
     const hit = picked.filter((p) => contains(p.points, x, y))
     if (hit.length === 0) throw new StudioError('invalid_argument', `No predicted piece at (${Math.round(x)}, ${Math.round(y)}) at these thresholds`)
-    // Pieces nest (one inside another's hole): the innermost, the last traced, is the one under the point.
-    picked = [hit[hit.length - 1]!]
+    // Outlines overlap where a piece lies in another's hole: the smallest is the one the point most specifically names (as the editor's click).
+    picked = [hit.reduce((a, b) => (b.pixels < a.pixels ? b : a))]
   }
   return {
     preview: { imageId: a.imageId, modelId: model.id, thresholds, pieces, add: picked.filter((p) => !p.labelled) },

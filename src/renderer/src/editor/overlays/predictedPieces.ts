@@ -25,10 +25,14 @@ export function piecesAsPolygons(pieces: readonly PredictedPiece[]): Omit<Editor
   return pieces.map((p) => ({ classId: p.classId, points: p.points.slice(), source: 'model' as const }))
 }
 
-/** The piece not yet labelled under an image point (the innermost when pieces nest), or null. */
+/**
+ * The piece not yet labelled under an image point, or null. Where outlines
+ * overlap (a piece in another's hole, a region class over a defect) the
+ * smallest is taken: the one the click most specifically points at.
+ */
 export function pieceAt(pieces: readonly PredictedPiece[], x: number, y: number): PredictedPiece | null {
   let hit: PredictedPiece | null = null
-  for (const p of pieces) if (!p.labelled && pointInPolygon(p.points, x, y)) hit = p
+  for (const p of pieces) if (!p.labelled && pointInPolygon(p.points, x, y) && (!hit || p.pixels < hit.pixels)) hit = p
   return hit
 }
 

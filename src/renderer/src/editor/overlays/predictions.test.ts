@@ -61,11 +61,12 @@ describe('predicted outlines and accepted pieces', () => {
     expect(r.core.getSnapshot().polygons).toHaveLength(1)
   })
 
-  it('a click finds the unlabelled piece under it, the inner one where pieces nest', () => {
+  it('a click finds the unlabelled piece under it, the smallest where outlines overlap', () => {
     const outer = { classId: 1, index: 0, points: [0, 0, 50, 0, 50, 50, 0, 50], pixels: 2500, labelled: false }
     const inner = { classId: 1, index: 1, points: [20, 20, 30, 20, 30, 30, 20, 30], pixels: 100, labelled: false }
     expect(pieceAt([outer, inner], 25, 25)).toBe(inner)
     expect(pieceAt([outer, inner], 5, 5)).toBe(outer)
+    expect(pieceAt([inner, outer], 25, 25)).toBe(inner)
     expect(pieceAt([{ ...outer, labelled: true }], 5, 5)).toBeNull()
     expect(pieceAt([outer], 60, 5)).toBeNull()
   })
