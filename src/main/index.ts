@@ -17,6 +17,7 @@ import { bindIpc, forwardEvents } from './ipc/electronIpc'
 import { grantedFoldersOnly, jsonGrantStore } from './security/folderPolicy'
 import { denyPermission, denyWindowOpen, isAllowedNavigation, isAllowedRequest, type OriginPolicy } from './security/requests'
 import { windowWebPreferences } from './security/windowOptions'
+import { setLockOwner } from './services/workspaceLock'
 
 const rendererDir = join(__dirname, '../renderer')
 const rendererFile = join(rendererDir, 'index.html')
@@ -42,6 +43,7 @@ function harden(contents: WebContents): void {
 }
 
 async function main(): Promise<void> {
+  setLockOwner('the Defect Studio app')
   app.on('web-contents-created', (_event, contents) => harden(contents))
   await app.whenReady()
   const session = new Session(

@@ -3,12 +3,13 @@
  * services as the app, so anything done here is what the app would do.
  */
 import { resolve } from 'node:path'
-import { StudioError, type ClassMapping, type ImportOptions, type ImportPreview, type ImportSummary } from '../../shared/contract'
+import { StudioError, type ClassMapping, type ImportIssue, type ImportOptions, type ImportPreview, type ImportSummary } from '../../shared/contract'
 import { SPLITS, UNASSIGNED_VIEW, VIEWS, type Split, type ViewOrUnassigned } from '../../shared/domain'
 import { createDemoWorkspace, DEMO_DEFAULTS } from '../services/demo/demoWorkspace'
 import { importFolder } from '../services/import/runImport'
 import { previewImport } from '../services/formats/preview'
 import { isWorkspace, Workspace } from '../services/workspace'
+import { setLockOwner } from '../services/workspaceLock'
 import { imageStats } from '../services/images'
 import { listClasses } from '../services/classes'
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args'
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return command ? 0 : 1
   }
+  setLockOwner(`Defect Studio CLI \`${command}\``)
   switch (command) {
     case 'demo':
       return demo(rest[0], args)
@@ -156,6 +158,10 @@ async function importCmd(positional: string | undefined, args: ParsedArgs): Prom
     if (args.flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
     else printSummary(summary)
     return summary.cancelled ? 130 : 0
+  } catch (err) {
+    // The message (a full disk, say) starts on a line of its own, not after the bar.
+    bar.finish()
+    throw err
   } finally {
     process.off('SIGINT', onSigint)
     ws.close()
@@ -213,6 +219,8 @@ function printSummary(s: ImportSummary): void {
     `  failed: ${s.failed.length}`,
     ...s.failed.slice(0, 50).map((f) => `    ${f.path}: ${f.reason}`),
     ...(s.failed.length > 50 ? [`    ... and ${s.failed.length - 50} more`] : []),
+    ...issueLines('skipped', s.skipped ?? []),
+    ...issueLines('notes', s.notes ?? []),
     `  by view: ${fmt(s.byView)}`,
     `  by split: ${fmt(s.bySplit)}`,
     `  labels: ${s.labels.imported} from ${s.labels.files} files` +
@@ -221,6 +229,15 @@ function printSummary(s: ImportSummary): void {
     ...s.labels.failed.slice(0, 50).map((f) => `    ${f.path}: ${f.reason}`)
   ]
   process.stdout.write(lines.join('\n') + '\n')
+}
+
+function issueLines(title: string, issues: ImportIssue[]): string[] {
+  if (issues.length === 0) return []
+  return [
+    `  ${title}: ${issues.length}`,
+    ...issues.slice(0, 50).map((f) => `    ${f.path}: ${f.reason}`),
+    ...(issues.length > 50 ? [`    ... and ${issues.length - 50} more`] : [])
+  ]
 }
 
 function fmt(r: Record<string, number>): string {

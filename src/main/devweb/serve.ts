@@ -9,6 +9,7 @@ import { Session } from '../app/session'
 import { defaultDataDir } from '../app/dataDir'
 import { openStartWorkspace, startNoticeText } from '../app/startWorkspace'
 import { startWebTransport } from '../transport/webServer'
+import { setLockOwner } from '../services/workspaceLock'
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     return i >= 0 ? argv[i + 1] : undefined
   }
   const json = argv.includes('--json')
+  setLockOwner('Defect Studio dev:web')
   const session = new Session()
   const noWorkspace = argv.includes('--no-workspace')
   // A start folder without a workspace is not fatal: the start screen offers to create it.

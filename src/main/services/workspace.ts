@@ -5,6 +5,8 @@ import { DEFAULT_CLASSES } from '../../shared/domain'
 import { openDatabase, type DB, type OpenOptions } from '../db/connection'
 import { migrate, schemaVersion, type MigrationReport } from '../db/migrate'
 import { checkIntegrity, restoreFromAutoBackup, takeAutoBackup, type IntegrityResult, type RestoreReport } from './integrity'
+import { acquireWorkspaceLock, releaseWorkspaceLock } from './workspaceLock'
+import { isDiskFull } from './diskWrites'
 
 export const DB_FILE = 'workspace.sqlite'
 
@@ -33,6 +35,9 @@ export function isWorkspace(dir: string): boolean {
 
 /** An open workspace folder: its database and the folders beside it. */
 export class Workspace {
+  /** Whether this instance holds one share of the folder's lock (every open but a read-only one). */
+  private locked = false
+
   private constructor(
     readonly paths: WorkspacePaths,
     readonly db: DB,
@@ -51,7 +56,7 @@ export class Workspace {
       throw new StudioError('invalid_argument', `${paths.dir} is a file, not a folder.`)
     }
     mkdirSync(paths.dir, { recursive: true })
-    const ws = Workspace.openAt(paths, opts)
+    const ws = Workspace.locking(paths, () => Workspace.openAt(paths, opts))
     ws.db.transaction(() => {
       const insert = ws.db.prepare('INSERT INTO classes (name, color, kind, position) VALUES (?, ?, ?, ?)')
       for (const c of DEFAULT_CLASSES) insert.run(c.name, c.color, c.kind, c.position)
@@ -70,7 +75,22 @@ export class Workspace {
     if (!existsSync(paths.db)) {
       throw new StudioError('not_found', `${paths.dir} is not a Defect Studio workspace (no ${DB_FILE}). ${how}`)
     }
-    return Workspace.openAt(paths, opts, !opts.readonly)
+    if (opts.readonly) return Workspace.openAt(paths, opts)
+    return Workspace.locking(paths, () => Workspace.openAt(paths, opts, true))
+  }
+
+  /** Opens under the folder's lock (see workspaceLock.ts), released again if the open fails. */
+  private static locking(paths: WorkspacePaths, open: () => Workspace): Workspace {
+    const note = acquireWorkspaceLock(paths.dir)
+    if (note) console.warn(`Defect Studio: ${note}`)
+    try {
+      const ws = open()
+      ws.locked = true
+      return ws
+    } catch (err) {
+      releaseWorkspaceLock(paths.dir)
+      throw err
+    }
   }
 
   /**
@@ -153,9 +173,21 @@ export class Workspace {
   }
 
   close(): void {
-    if (this.db.open) {
-      this.db.pragma('wal_checkpoint(TRUNCATE)')
-      this.db.close()
+    try {
+      if (this.db.open) {
+        try {
+          this.db.pragma('wal_checkpoint(TRUNCATE)')
+        } catch (err) {
+          // On a full disk the checkpoint cannot run; the WAL keeps every commit and the next open replays it.
+          if (!isDiskFull(err)) throw err
+        }
+        this.db.close()
+      }
+    } finally {
+      if (this.locked) {
+        this.locked = false
+        releaseWorkspaceLock(this.paths.dir)
+      }
     }
   }
 }

@@ -252,6 +252,19 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
                     </ul>
                   </details>
                 )}
+                {[...(summary.skipped ?? []), ...(summary.notes ?? [])].length > 0 && (
+                  <details className="failed-list" open={(summary.skipped ?? []).length + (summary.notes ?? []).length <= 10}>
+                    <summary>Skipped and notes</summary>
+                    <ul data-testid="import-notes">
+                      {[...(summary.skipped ?? []), ...(summary.notes ?? [])].map((f, i) => (
+                        <li key={`${f.path}-${i}`}>
+                          <span className="failed-path">{f.path}</span>
+                          <span className="failed-reason">{f.reason}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
               </>
             )}
             <div className="modal-actions">

@@ -150,6 +150,10 @@ export interface ImportSummary {
   /** Files at a path already imported whose bytes changed: the frame took the new file (labels kept, sent to review). */
   replaced?: number
   failed: ImportIssue[]
+  /** Left out on purpose, not broken: links to folders (never followed), broken links. */
+  skipped?: ImportIssue[]
+  /** Imported with a remark: a file read as another format than its name says, TIFF pages after the first ignored. */
+  notes?: ImportIssue[]
   labels: {
     imported: number
     files: number

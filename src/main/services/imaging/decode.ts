@@ -1,6 +1,7 @@
 import sharp from 'sharp'
 import type { Metadata, Sharp } from 'sharp'
 import { decodeBmp } from '../../../shared/imaging/bmp'
+import { formatName, READABLE_FORMATS, sniffFormat } from './sniff'
 
 /** sharp's own default pixel limit (16383 x 16383); bigger frames are refused, not decoded. */
 export const MAX_PIXELS = 0x3fff * 0x3fff
@@ -16,11 +17,11 @@ export interface OpenedImage {
   width: number
   height: number
   format: string
+  /** Pages in the file (multi-page TIFF); only the first is read. */
+  pages: number
 }
 
-function isBmp(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d
-}
+export const NOT_AN_IMAGE = 'not an image this app reads (JPEG, PNG, BMP or TIFF expected)'
 
 /**
  * Opens image bytes for reading, with a clear reason when they can't be:
@@ -29,7 +30,11 @@ function isBmp(bytes: Uint8Array): boolean {
  */
 export async function openImage(bytes: Buffer): Promise<OpenedImage> {
   if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)')
-  if (isBmp(bytes)) {
+  // The content decides: sharp would also read SVG, HEIF or GIF given the chance, under any name.
+  const sniffed = sniffFormat(bytes)
+  if (sniffed === null) throw new ImageDecodeError(NOT_AN_IMAGE)
+  if (!READABLE_FORMATS.has(sniffed)) throw new ImageDecodeError(`a ${formatName(sniffed)} image: ${NOT_AN_IMAGE}`)
+  if (sniffed === 'bmp') {
     let bmp: ReturnType<typeof decodeBmp>
     try {
       bmp = decodeBmp(bytes)
@@ -37,7 +42,7 @@ export async function openImage(bytes: Buffer): Promise<OpenedImage> {
       throw new ImageDecodeError(`unreadable BMP: ${(err as Error).message}`)
     }
     const raw = { width: bmp.width, height: bmp.height, channels: bmp.channels }
-    return { pipeline: () => sharp(bmp.data, { raw }), width: bmp.width, height: bmp.height, format: 'bmp' }
+    return { pipeline: () => sharp(bmp.data, { raw }), width: bmp.width, height: bmp.height, format: 'bmp', pages: 1 }
   }
   let meta: Metadata
   try {
@@ -56,14 +61,15 @@ export async function openImage(bytes: Buffer): Promise<OpenedImage> {
     pipeline: () => sharp(bytes, { failOn: 'warning' }).rotate(),
     width: swap ? meta.height : meta.width,
     height: swap ? meta.width : meta.height,
-    format: meta.format ?? 'unknown'
+    format: meta.format ?? 'unknown',
+    pages: meta.pages ?? 1
   }
 }
 
 /** Turns libvips' wording into a reason an inspector can act on. */
 export function explain(message: string): string {
   const m = message.toLowerCase()
-  if (m.includes('unsupported image format')) return 'not an image this app reads (JPEG, PNG, BMP or TIFF expected)'
+  if (m.includes('unsupported image format')) return NOT_AN_IMAGE
   if (m.includes('premature end') || m.includes('truncated') || m.includes('unexpected end')) return 'truncated or corrupt image data'
   if (m.includes('pixel limit')) return 'image too large to decode'
   return `corrupt image: ${message.split('\n')[0]}`

@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
+import { writeFileAtomic } from '../diskWrites'
 import { ImageDecodeError, explain, openImage } from './decode'
 
 export const THUMB_SIZE = 256
@@ -26,9 +26,6 @@ export async function makeThumbnail(source: Buffer, file: string): Promise<Buffe
   } catch (err) {
     throw new ImageDecodeError(explain((err as Error).message))
   }
-  mkdirSync(dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, data)
-  renameSync(tmp, file)
+  writeFileAtomic(file, data)
   return data
 }

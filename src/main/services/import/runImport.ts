@@ -10,13 +10,16 @@ import { listClasses } from '../classes'
 import { ClassResolver } from '../formats/classMap'
 import { openLabelSources, scanSources } from '../formats/sources'
 import { fitPointBudget, tooManyShapes, type LabelSource, type SourceLabel } from '../formats/source'
+import { isDiskFull } from '../diskWrites'
 import { openImage } from '../imaging/decode'
+import { judgeFormat } from '../imaging/sniff'
 import { makeThumbnail, thumbnailPath } from '../imaging/thumbnails'
 import { addLabel } from '../labels'
 import type { Workspace } from '../workspace'
 import { DEFAULT_GROUP_PATTERN, compileGroupPattern, groupFromPath, type GroupRule } from './group'
 import { assignSplits } from './split'
 import { DEFAULT_VIEW_PATTERN, compileViewPattern, viewFromPath } from './view'
+import { diskFullError, sweepTempFiles } from './diskFull'
 import { walkImages } from './walk'
 import { appendAll } from '../../../shared/arrays'
 import { LABEL_LIMITS } from '../../../shared/limits'
@@ -57,6 +60,41 @@ const CONCURRENCY = 4
  * content hash).
  */
 export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: ImportContext = {}): Promise<ImportSummary> {
+  const progress: ImportState = { summary: null, importId: null }
+  try {
+    return await importInto(ws, opts, ctx, progress)
+  } catch (err) {
+    if (!isDiskFull(err)) throw err
+    // One message for the whole import, not one per file left: nothing more fits on this disk.
+    sweepTempFiles(ws.paths.thumbs)
+    if (progress.summary && progress.importId !== null) {
+      try {
+        ws.db.prepare('UPDATE imports SET summary = ? WHERE id = ?').run(JSON.stringify(progress.summary), progress.importId)
+      } catch {
+        // The database is on the same full disk; the frames it committed are what counts.
+      }
+    }
+    throw diskFullError(ws.dir, committedBy(ws, progress.importId), err)
+  }
+}
+
+/** Frames this import committed (the summary's counts also include a chunk whose transaction rolled back). */
+function committedBy(ws: Workspace, importId: number | null): number {
+  if (importId === null) return 0
+  try {
+    return ws.db.prepare('SELECT count(*) FROM images WHERE import_id = ?').pluck().get(importId) as number
+  } catch {
+    return 0
+  }
+}
+
+/** What an import had done when it stopped, for the disk-full message. */
+interface ImportState {
+  summary: ImportSummary | null
+  importId: number | null
+}
+
+async function importInto(ws: Workspace, opts: ImportOptions, ctx: ImportContext, progress: ImportState): Promise<ImportSummary> {
   const started = Date.now()
   const folder = resolve(opts.folder)
   if (!existsSync(folder)) throw new StudioError('not_found', `No folder at ${folder}`)
@@ -82,6 +120,7 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
     imported: 0,
     duplicates: 0,
     failed: [...walked.unreadable],
+    ...(walked.skipped.length ? { skipped: walked.skipped } : {}),
     labels: { imported: 0, files: 0, failed: sources.flatMap((src) => src.openIssues ?? []), createdClasses: [], dropped: 0 },
     byView: {},
     bySplit: {},
@@ -94,6 +133,8 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
       .prepare('INSERT INTO imports (folder, options, started_at) VALUES (?, ?, ?)')
       .run(folder, JSON.stringify(opts), nowIso()).lastInsertRowid
   )
+  progress.summary = summary
+  progress.importId = importId
   const hashExists = ws.db.prepare('SELECT 1 FROM images WHERE hash = ?').pluck()
   const seen = new Set<string>()
   const total = walked.files.length
@@ -169,17 +210,24 @@ async function processOne(ws: Workspace, file: ReadFile, env: ProcessEnv): Promi
   const { rel, bytes, hash } = file
   let width: number
   let height: number
+  const notes: string[] = []
   try {
+    const verdict = judgeFormat(rel, bytes)
+    if (verdict.refusal) throw new Error(verdict.refusal)
+    if (verdict.note) notes.push(verdict.note)
     const img = await openImage(bytes)
     width = img.width
     height = img.height
+    if (img.pages > 1) notes.push(`TIFF with ${img.pages} pages: page 1 imported, pages 2-${img.pages} ignored`)
     const thumb = thumbnailPath(ws.paths.thumbs, hash)
     if (!existsSync(thumb)) await makeThumbnail(bytes, thumb)
   } catch (err) {
+    if (isDiskFull(err)) throw err
     env.seen.delete(hash)
     summary.failed.push({ path: rel, reason: (err as Error).message })
     return null
   }
+  for (const reason of notes) (summary.notes ??= []).push({ path: rel, reason })
   const labels: PendingLabel[] = []
   let empty = false
   let normal = false
@@ -345,17 +393,28 @@ function ensureRoot(ws: Workspace, folder: string): number {
   return Number(ws.db.prepare('INSERT INTO image_roots (path) VALUES (?)').run(stored).lastInsertRowid)
 }
 
-/** Like Promise.all over fn, at most `limit` at a time, results in input order. */
+/**
+ * Like Promise.all over fn, at most `limit` at a time, results in input
+ * order. The first failure stops the others taking new items, and is thrown
+ * once every item in flight has settled, so nothing still writes after the
+ * caller has moved on (or cleaned up).
+ */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length)
   let next = 0
+  let failure: { err: unknown } | null = null
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++
-      out[i] = await fn(items[i]!)
+      try {
+        out[i] = await fn(items[i]!)
+      } catch (err) {
+        failure ??= { err }
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  if (failure) throw (failure as { err: unknown }).err
   return out
 }
 
