@@ -341,7 +341,7 @@ describe('review workspace', () => {
     await page.click('[data-testid="reset-thresholds"]')
   })
 
-  it('the editor accepts one predicted piece through the accept service, as one undo step', async () => {
+  it('the editor accepts one predicted piece (its row, or a click in its outline) through the accept service, as one undo step', async () => {
     const s = await snap(page)
     // Saved low so the editor (which uses the model's saved thresholds) has pieces to show.
     await page.evaluate(([m, t]) => (window as unknown as ReviewWindow).api.review.setThresholds({ modelId: m as number, thresholds: t as Record<string, number> }), [s.modelId, LOW] as const)
@@ -369,6 +369,35 @@ describe('review workspace', () => {
     expect(saved[0]!.classId).toBe(classId)
     // The piece now counts as labelled; Ctrl+Z takes it back.
     await page.locator(`[data-testid="predicted-piece"][data-class-id="${classId}"][data-index="${index}"][data-labelled="true"]`).waitFor()
+    await page.keyboard.press('Control+z')
+    await until('no polygon', () => page.locator('[data-testid="polygon-count"]').textContent(), (t) => t === '0')
+    // With the select tool, a click inside a piece's dashed outline accepts that piece: a point well inside the
+    // largest piece and outside every other outline the editor draws (a region class's too).
+    const everyPiece = await page.evaluate(async (i) => {
+      const api = (window as unknown as ReviewWindow).api
+      const classes = await api.classes.list({})
+      return (await Promise.all(classes.map((c) => api.predictions.previewAccept({ imageId: i, classId: c.id })))).flatMap((p) => p.pieces)
+    }, frame.id)
+    const biggest = [...everyPiece].sort((a, b) => b.pixels - a.pixels)[0]!
+    const others = new Set(pixels(everyPiece.filter((p) => p !== biggest), frame).flat())
+    const area = new Set(pixels([biggest], frame)[0]!)
+    // A pixel whose four neighbours are in the piece too (its centre lies inside the outline, off its edge) and in no other piece.
+    const inside = [...area].find((i) => !others.has(i) && area.has(i - 1) && area.has(i + 1) && area.has(i - frame.width) && area.has(i + frame.width))
+    expect(inside, 'a point only the largest piece covers').toBeDefined()
+    const at = { x: (inside! % frame.width) + 0.5, y: Math.floor(inside! / frame.width) + 0.5 }
+    await page.keyboard.press('v')
+    const [cx, cy] = await page.evaluate(
+      ([x, y]) => (window as unknown as { __editorTest: { imageToClient(a: number, b: number): [number, number] } }).__editorTest.imageToClient(x!, y!),
+      [at.x, at.y]
+    )
+    await page.mouse.click(cx, cy)
+    await until('the clicked piece', () => page.locator('[data-testid="polygon-count"]').textContent(), (t) => t === '1')
+    // Saved: the undo's deletion and this addition both reach the server before it is read.
+    await page.evaluate(() => (window as unknown as { __editorTest: { flush(): Promise<void> } }).__editorTest.flush())
+    const clicked = await page.evaluate((i) => (window as unknown as ReviewWindow).api.labels.list({ imageId: i }), frame.id)
+    expect(clicked).toHaveLength(1)
+    expect(pixels(clicked, frame)).toEqual(pixels([biggest], frame))
+    expect(clicked[0]!.classId).toBe(biggest.classId)
     await page.keyboard.press('Control+z')
     await until('no polygon', () => page.locator('[data-testid="polygon-count"]').textContent(), (t) => t === '0')
     await page.click('[data-testid="editor-close"]')
