@@ -193,6 +193,28 @@ describe('importFolder', () => {
     expect(s.labels.failed.find((f) => f.path === 'coilC/z.jpg')!.reason).toMatch(/2 images are named z\.\*: a mask found by file name alone was not applied/)
   })
 
+  it('says what tracing changed: holes filled at tolerance 0, thin parts smoothed at 1 px; tolerance 0 is otherwise pixel exact', async () => {
+    const { ws, src } = setup()
+    const masks = join(src, '..', 'masks')
+    mkdirSync(masks)
+    await jpeg(join(src, 'ring.jpg'), 1, 40, 30)
+    await jpeg(join(src, 'scratch.jpg'), 2, 40, 30)
+    const ring = new Uint8Array(40 * 30)
+    for (let y = 5; y < 25; y++) for (let x = 5; x < 25; x++) ring[y * 40 + x] = y >= 10 && y < 20 && x >= 10 && x < 20 ? 0 : 1
+    // A one-pixel diagonal scratch: 1 px simplification shaves it.
+    const scratch = new Uint8Array(40 * 30)
+    for (let k = 0; k < 20; k++) scratch[(5 + k) * 40 + 5 + k] = scratch[(5 + k) * 40 + 6 + k] = 1
+    writeFileSync(join(masks, 'ring.png'), encodeIndexedPng(ring, 40, 30))
+    writeFileSync(join(masks, 'scratch.png'), encodeIndexedPng(scratch, 40, 30))
+    const exact = await importFolder(ws, { folder: src, masks, maskClasses: ['fold'], traceTolerance: 0 })
+    expect(exact.labels.failed).toEqual([{ path: 'ring.png', reason: 'fold: 100 px of holes in the mask were filled (a label is one outline without holes)' }])
+    // The scratch came through pixel for pixel (checked with the one rasteriser against the mask itself).
+    const img = queryImages(ws, {}, 0, 10).items.find((i) => i.relPath === 'scratch.jpg')!
+    const drawn = new Uint8Array(40 * 30)
+    for (const l of listLabels(ws, img.id)) drawn.set(rasterizePolygon(l.points, 40, 30).map((v, i) => v || drawn[i]!))
+    expect(Array.from(drawn)).toEqual(Array.from(scratch))
+  })
+
   it('never guesses the class of a mask value: without a mapping nothing is written, and unmapped values are reported', async () => {
     const { ws, src } = setup()
     const masks = join(src, '..', 'masks')
