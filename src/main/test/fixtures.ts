@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeIndexedPng as writeIndexedPng, type Rgb } from '../services/imaging/pngWrite'
+import { Workspace } from '../services/workspace'
 
 /** A fresh temporary folder, removed by the returned cleanup. */
 export function tempDir(prefix = 'ds-test-'): { dir: string; cleanup: () => void } {
@@ -18,4 +19,18 @@ const TEST_PALETTE: Rgb[] = Array.from({ length: 256 }, (_, i): Rgb => [(i * 47)
  */
 export function encodeIndexedPng(values: Uint8Array, width: number, height: number, palette = true): Buffer {
   return writeIndexedPng(values, width, height, { filters: 'mixed', ...(palette ? { palette: TEST_PALETTE } : {}) })
+}
+
+/**
+ * A fresh workspace and an empty folder to import from, both removed by the
+ * test's cleanup list (the workspace closed first).
+ */
+export function importSetup(cleanups: (() => void)[]): { ws: Workspace; src: string; root: string } {
+  const { dir, cleanup } = tempDir()
+  cleanups.push(cleanup)
+  const ws = Workspace.create(join(dir, 'ws'))
+  cleanups.unshift(() => ws.close())
+  const src = join(dir, 'src')
+  mkdirSync(src)
+  return { ws, src, root: dir }
 }

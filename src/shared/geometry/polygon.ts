@@ -259,3 +259,17 @@ function segmentsTouch(r: number[], a: number, b: number, c: number, d: number):
   if (o4 === 0 && onSegment(cx, cy, dx, dy, bx, by)) return true
   return false
 }
+
+/** Even-odd point in polygon, the same parity rule the rasteriser uses (the editor's hit test and the accept service pick pieces by it). */
+export function pointInPolygon(points: readonly number[], x: number, y: number): boolean {
+  const n = points.length >> 1
+  let inside = false
+  for (let k = 0, p = n - 1; k < n; p = k++) {
+    const ax = points[2 * k]!
+    const ay = points[2 * k + 1]!
+    const bx = points[2 * p]!
+    const by = points[2 * p + 1]!
+    if (ay > y !== by > y && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) inside = !inside
+  }
+  return inside
+}

@@ -1,13 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { argSchemas } from '../../../shared/contract'
-import { tempDir } from '../../test/fixtures'
+import { importSetup } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { queryImages } from '../images'
 import { listLabels } from '../labels'
-import { Workspace } from '../workspace'
 import { importFolder } from './runImport'
 
 const cleanups: (() => void)[] = []
@@ -15,12 +14,7 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()))
 
 describe('class names from label files', () => {
   it('a name with a line break is refused with its reason; the other labels and classes import', async () => {
-    const { dir, cleanup } = tempDir()
-    cleanups.push(cleanup)
-    const ws = Workspace.create(join(dir, 'ws'))
-    cleanups.unshift(() => ws.close())
-    const src = join(dir, 'src')
-    mkdirSync(src)
+    const { ws, src } = importSetup(cleanups)
     writeFileSync(join(src, 'a.png'), await sharp({ create: { width: 50, height: 40, channels: 3, background: '#808080' } }).png().toBuffer())
     const square = (x: number) => [[x, 5], [x + 10, 5], [x + 10, 15], [x, 15]]
     const shapes = [

@@ -2,26 +2,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
-import { encodeIndexedPng, tempDir } from '../../test/fixtures'
+import { encodeIndexedPng, importSetup } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { getImage, imageStats, queryImages, thumbnails } from '../images'
 import { listLabels } from '../labels'
-import { Workspace } from '../workspace'
+import type { Workspace } from '../workspace'
 import { rasterizePolygon } from '../../../shared/geometry/raster'
 import { importFolder } from './runImport'
 
 const cleanups: (() => void)[] = []
 afterEach(() => cleanups.splice(0).forEach((c) => c()))
 
-function setup(): { ws: Workspace; src: string } {
-  const { dir, cleanup } = tempDir()
-  cleanups.push(cleanup)
-  const ws = Workspace.create(join(dir, 'ws'))
-  cleanups.unshift(() => ws.close())
-  const src = join(dir, 'src')
-  mkdirSync(src)
-  return { ws, src }
-}
+const setup = () => importSetup(cleanups)
 
 /** A distinct image per seed, so content hashes differ. */
 async function jpeg(file: string, seed: number, width = 40, height = 30): Promise<Buffer> {

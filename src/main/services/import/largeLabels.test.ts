@@ -8,25 +8,16 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { argSchemas } from '../../../shared/contract'
-import { tempDir } from '../../test/fixtures'
+import { importSetup } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { queryImages } from '../images'
 import { listLabels } from '../labels'
-import { Workspace } from '../workspace'
 import { importFolder } from './runImport'
 
 const cleanups: (() => void)[] = []
 afterEach(() => cleanups.splice(0).forEach((c) => c()))
 
-function setup(): { ws: Workspace; src: string; root: string } {
-  const { dir, cleanup } = tempDir()
-  cleanups.push(cleanup)
-  const ws = Workspace.create(join(dir, 'ws'))
-  cleanups.unshift(() => ws.close())
-  const src = join(dir, 'src')
-  mkdirSync(src)
-  return { ws, src, root: dir }
-}
+const setup = () => importSetup(cleanups)
 
 async function png(file: string, seed: number, width: number, height: number): Promise<void> {
   const raw = Buffer.alloc(width * height)

@@ -14,7 +14,7 @@
 import { appendAll } from '../../../shared/arrays'
 import { StudioError, type AcceptPreview, type AcceptResult, type PredictedPiece, type Thresholds } from '../../../shared/contract'
 import type { ClassDef, ImageStatus } from '../../../shared/domain'
-import { isSimple } from '../../../shared/geometry/polygon'
+import { isSimple, pointInPolygon } from '../../../shared/geometry/polygon'
 import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceBinary } from '../../../shared/geometry/trace'
 import { predictedMasks } from '../../../shared/review/predicted'
@@ -99,20 +99,6 @@ function pixelBox(ring: readonly number[], width: number, height: number): [numb
   return [Math.max(0, Math.floor(x0) - 1), Math.max(0, Math.floor(y0) - 1), Math.min(width - 1, Math.ceil(x1)), Math.min(height - 1, Math.ceil(y1))]
 }
 
-/** Even-odd point in polygon, the rasteriser's parity rule. */
-function contains(points: readonly number[], x: number, y: number): boolean {
-  const n = points.length >> 1
-  let inside = false
-  for (let k = 0, p = n - 1; k < n; p = k++) {
-    const ax = points[2 * k]!
-    const ay = points[2 * k + 1]!
-    const bx = points[2 * p]!
-    const by = points[2 * p + 1]!
-    if (ay > y !== by > y && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) inside = !inside
-  }
-  return inside
-}
-
 async function trace(ws: Workspace, a: AcceptArgs): Promise<Traced> {
   const frame = frameOf(ws, a.imageId)
   const classes = listClasses(ws)
@@ -165,7 +151,7 @@ async function trace(ws: Workspace, a: AcceptArgs): Promise<Traced> {
   }
   if (a.at) {
     const { x, y } = a.at
-    const hit = picked.filter((p) => contains(p.points, x, y))
+    const hit = picked.filter((p) => pointInPolygon(p.points, x, y))
     if (hit.length === 0) throw new StudioError('invalid_argument', `No predicted piece at (${Math.round(x)}, ${Math.round(y)}) at these thresholds`)
     // Outlines overlap where a piece lies in another's hole: the smallest is the one the point most specifically names (as the editor's click).
     picked = [hit.reduce((a, b) => (b.pixels < a.pixels ? b : a))]

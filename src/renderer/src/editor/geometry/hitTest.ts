@@ -3,6 +3,7 @@
  * testing instead of Konva's hit canvas: every Konva layer stays
  * listening(false), so nothing redraws a hit graph during a drag.
  */
+import { pointInPolygon } from '../../../../shared/geometry/polygon'
 import type { EditorPolygon } from '../model/types'
 
 export interface Bounds {
@@ -32,19 +33,7 @@ export function boundsIntersect(a: Bounds, b: Bounds): boolean {
   return a.minX <= b.maxX && b.minX <= a.maxX && a.minY <= b.maxY && b.minY <= a.maxY
 }
 
-/** Even-odd point in polygon, the same parity rule the rasteriser uses. */
-export function pointInPolygon(points: readonly number[], x: number, y: number): boolean {
-  const n = points.length >> 1
-  let inside = false
-  for (let k = 0, p = n - 1; k < n; p = k++) {
-    const ax = points[2 * k]!
-    const ay = points[2 * k + 1]!
-    const bx = points[2 * p]!
-    const by = points[2 * p + 1]!
-    if (ay > y !== by > y && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) inside = !inside
-  }
-  return inside
-}
+export { pointInPolygon }
 
 /** Squared distance from (px, py) to segment a-b, and where along it (0..1) the nearest point lies. */
 export function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): { d2: number; t: number } {
