@@ -208,6 +208,26 @@ function scheduleFor(seconds: number, stepSec: number, valSec: number, maxRounds
   return { rounds, steps: Math.max(rounds, Math.floor(usable / Math.max(stepSec, 1e-3))) }
 }
 
+/**
+ * When a stage planned for `seconds` (validation rounds included) must stop
+ * training: one validation pass before its end, so the last round still fits.
+ * A stage ending late by a step is fine; one running twice its time (a CPU
+ * that got busier after the speed probe: 27 minutes of a 15-minute budget
+ * were seen) is not.
+ */
+function stageDeadline(seconds: number, valSec: number): StagePlan['deadline'] {
+  return { at: performance.now() + Math.max(0, seconds - valSec) * 1000 }
+}
+
+/** A stage cut short by its time share says so in the run: the CPU was slower than the probe measured. */
+function noteOutOfTime(c: Ctx, name: string, summary: StageSummary, planned: number): void {
+  if (!summary.outOfTime) return
+  c.warnings.push(
+    `${name} stopped at its share of the time budget after ${summary.epochsRun} validation rounds, before its ${planned} planned steps: ` +
+      'the CPU was slower than the speed measured at the start (other programs running?)'
+  )
+}
+
 function budgetLeft(c: Ctx): number {
   return c.train.budgetMinutes * 60 - (performance.now() - c.started) / 1000
 }
@@ -291,6 +311,7 @@ async function stageRecon(c: Ctx, frames: TileFrame[], resume: StageResume | nul
 
   let rounds = c.plan.stage1Rounds ?? Math.max(1, train.evalRounds)
   let steps = c.plan.stage1Steps
+  let deadline: StagePlan['deadline']
   if (!(resume && steps > 0)) {
     if (train.budgetMinutes > 0) {
       const stepSec = await secondsPerStep(recon, (k) => prepare(-1, k))
@@ -298,6 +319,7 @@ async function stageRecon(c: Ctx, frames: TileFrame[], resume: StageResume | nul
       // Frame loading has already spent part of the budget; the stages share what is left.
       const seconds = budgetLeft(c) * (stage2Follows ? train.stage1Share : 1) - valSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
+      deadline = stageDeadline(seconds, valSec)
       c.plan.secondsPerStep.recon = stepSec
       log(ctx, 'info', `stage 1: ${stepSec.toFixed(2)} s a step, validation ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(seconds / 60).toFixed(1)} min`)
     } else {
@@ -320,9 +342,10 @@ async function stageRecon(c: Ctx, frames: TileFrame[], resume: StageResume | nul
     warmupSteps: Math.round(train.warmupShare * shape.epochs * shape.stepsPerEpoch),
     epochOrder: () => Array.from({ length: shape.trainImages }, (_, i) => i),
     prepare: (_indices, epoch, step) => prepare(epoch, step),
-    validate: measureVal
+    validate: measureVal,
+    ...(deadline ? { deadline } : {})
   }
-  await runStage(plan, c.hooks, resume)
+  noteOutOfTime(c, 'stage 1', await runStage(plan, c.hooks, resume), steps)
   const final = await measureVal()
   const m = final.metrics
   const quality = m && m.l2 != null && m.ssim != null ? { ra: m.ra ?? 0, ssim: m.ssim, l2: m.l2 } : null
@@ -462,6 +485,7 @@ async function stageDisc(c: Ctx, frames: TileFrame[], resume: StageResume | null
 
   let rounds = c.plan.stage2Rounds ?? Math.max(1, train.evalRounds)
   let steps = c.plan.stage2Steps
+  let deadline: StagePlan['deadline']
   if (!(resume && steps > 0)) {
     if (train.budgetMinutes > 0) {
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
@@ -472,6 +496,7 @@ async function stageDisc(c: Ctx, frames: TileFrame[], resume: StageResume | null
       const ownShare = c.train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - c.train.stage1Share : 1) * 0.9
       const seconds = Math.max(budgetLeft(c), ownShare) - valSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
+      deadline = stageDeadline(seconds, valSec)
       c.plan.secondsPerStep.disc = stepSec
       log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
       if (seconds < rounds * (valSec + stepSec)) c.warnings.push(`the time budget was too short for stage 2: trained ${steps} steps, the minimum`)
@@ -496,9 +521,10 @@ async function stageDisc(c: Ctx, frames: TileFrame[], resume: StageResume | null
     warmupSteps: Math.round(train.warmupShare * shape.epochs * shape.stepsPerEpoch),
     epochOrder: () => Array.from({ length: shape.trainImages }, (_, i) => i),
     prepare: (_indices, epoch, step) => prepare(epoch, step),
-    validate
+    validate,
+    ...(deadline ? { deadline } : {})
   }
-  await runStage(plan, c.hooks, resume)
+  noteOutOfTime(c, 'stage 2', await runStage(plan, c.hooks, resume), steps)
   return valFrames
 }
 

@@ -38,6 +38,14 @@ export interface StagePlan {
   validate(): Promise<{ loss: number | null; score?: number | null; metrics?: Record<string, number | null> }>
   /** Steps of linear learning-rate warm-up before the cosine decay (default 0). */
   warmupSteps?: number
+  /**
+   * When the stage's time is up (ms on `clock`): the step count was planned
+   * from a speed probe, and a CPU that gets busier (or freer) later would
+   * make the stage over- or under-run its budget. The learning-rate schedule
+   * follows whichever is further along, steps or time, and once time is up
+   * the stage validates what it has and ends.
+   */
+  deadline?: { at: number; clock?: () => number }
 }
 
 /** Where a resumed stage picks up. */
@@ -107,6 +115,16 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
     ...over
   })
 
+  const clock = plan.deadline?.clock ?? (() => performance.now())
+  const stageStart = clock()
+  /** How far the stage is by time, 0..1 (0 without a deadline). */
+  const timeDone = (): number => {
+    if (!plan.deadline) return 0
+    const span = plan.deadline.at - stageStart
+    return span > 0 ? Math.min(1, (clock() - stageStart) / span) : 1
+  }
+  let outOfTime = false
+
   let firstEpoch = resume?.epoch ?? 0
   if (resume && plan.patience > 0 && wait >= plan.patience) {
     // Stopped early just before a crash: nothing left to train.
@@ -125,7 +143,13 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
           hooks.lastCheckpoint.path = path
           throw new CancelledError(path)
         }
-        optimizer.setLearningRate(warmCosineLr(plan.lr, epoch * stepsPerEpoch + step, totalSteps, plan.warmupSteps ?? 0))
+        const byTime = timeDone()
+        if (byTime >= 1 && epoch * stepsPerEpoch + step > 0) {
+          outOfTime = true
+          break
+        }
+        const at = Math.max(epoch * stepsPerEpoch + step, Math.floor(byTime * totalSteps))
+        optimizer.setLearningRate(warmCosineLr(plan.lr, at, totalSteps, plan.warmupSteps ?? 0))
         if (sessionStart === 0) sessionStart = performance.now()
         const batch = plan.prepare(batches[step]!, epoch, step)
         let value: number
@@ -193,7 +217,9 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
         valLoss: val.loss,
         ...(val.metrics ? { valMetrics: val.metrics } : {})
       })
-      stoppedEarly = plan.patience > 0 && wait >= plan.patience && epoch + 1 < plan.epochs
+      // Time ran out during the validation: no point starting an epoch only to validate again.
+      if (timeDone() >= 1) outOfTime = true
+      stoppedEarly = (plan.patience > 0 && wait >= plan.patience && epoch + 1 < plan.epochs) || (outOfTime && epoch + 1 < plan.epochs)
       hooks.lastCheckpoint.path = await hooks.save(state({ epoch: epoch + 1 }), best, optimizer)
       if (stoppedEarly) break
       await yieldToEventLoop()
@@ -205,6 +231,7 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       bestEpoch,
       bestValLoss,
       stoppedEarly,
+      ...(outOfTime ? { outOfTime } : {}),
       trainImages: plan.trainImages,
       valImages: plan.valImages
     }

@@ -136,6 +136,8 @@ export interface StageSummary {
   bestEpoch: number
   bestValLoss: number | null
   stoppedEarly: boolean
+  /** The stage reached its share of the time budget before its planned steps (the CPU was slower than the speed probe said). */
+  outOfTime?: boolean
   trainImages: number
   valImages: number
 }

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { EpochRecord, StageSummary } from '../../shared/arcd/protocol'
+import { initBackend } from '../backend'
+import { runStage, type StagePlan } from './stage'
+
+/**
+ * The time budget inside a stage: steps come from a speed probe, and a CPU
+ * that gets busier afterwards once made a 15-minute training run 27 minutes.
+ * A fake clock that advances one second per training step stands in for
+ * the slow CPU, so nothing here depends on this machine's speed.
+ */
+describe('a stage with a deadline', () => {
+  beforeAll(async () => {
+    await initBackend()
+  })
+
+  function stage(deadlineAt: number | null) {
+    let now = 0
+    let trained = 0
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] })
+    const x = tf.tensor2d([
+      [0, 1],
+      [1, 0]
+    ])
+    const y = tf.tensor2d([[1], [0]])
+    const plan: StagePlan = {
+      stage: 'disc',
+      model,
+      epochs: 5,
+      batchSize: 2,
+      lr: 1e-2,
+      patience: 0,
+      trainImages: 4,
+      valImages: 1,
+      epochOrder: () => [0, 1, 2, 3],
+      prepare: () => {
+        trained++
+        now += 1000
+        return { loss: () => tf.losses.meanSquaredError(y, model.predict(x) as tf.Tensor) as tf.Scalar, images: 2, dispose: () => undefined }
+      },
+      validate: async () => ({ loss: 1 }),
+      ...(deadlineAt !== null ? { deadline: { at: deadlineAt, clock: () => now } } : {})
+    }
+    const history: EpochRecord[] = []
+    const summaries: StageSummary[] = []
+    const hooks = {
+      ctx: { jobId: 't', emit: () => undefined, isCancelled: () => false },
+      history,
+      summaries,
+      save: async () => 'checkpoint',
+      lastCheckpoint: { path: null }
+    }
+    return {
+      run: async () => {
+        const summary = await runStage(plan, hooks, null)
+        tf.dispose([x, y])
+        model.dispose()
+        return { summary, history, trained: () => trained }
+      }
+    }
+  }
+
+  it('without one, every planned step runs', async () => {
+    const { summary, trained } = await stage(null).run()
+    expect(trained()).toBe(10)
+    expect(summary).toMatchObject({ epochsRun: 5, stoppedEarly: false })
+    expect(summary.outOfTime).toBeUndefined()
+  })
+
+  it('ends at the deadline mid-epoch, validates what it has, and says so', async () => {
+    // 1 s a step, 2 steps an epoch: the third step starts at 2 s, the fourth would start at 3 s, past the 2.5 s deadline.
+    const { summary, history, trained } = await stage(2500).run()
+    expect(trained()).toBe(3)
+    expect(summary).toMatchObject({ epochsRun: 2, stoppedEarly: true, outOfTime: true })
+    expect(history.map((h) => h.epoch)).toEqual([1, 2])
+  })
+
+  it('does not start an epoch only to validate when time ran out at its start', async () => {
+    const { summary, trained } = await stage(2000).run()
+    expect(trained()).toBe(2)
+    expect(summary).toMatchObject({ epochsRun: 1, stoppedEarly: true, outOfTime: true })
+  })
+
+  it('the learning rate follows the time when time runs faster than the steps', async () => {
+    const timed = await stage(3500).run()
+    const untimed = await stage(null).run()
+    // The fourth step starts at 3 s of 3.5: the schedule is 85% through (step 8 of 10), not 30% (step 3).
+    expect(timed.history[1]!.lr).toBeLessThan(untimed.history[1]!.lr)
+    expect(timed.history[1]!.lr).toBeLessThan(untimed.history[3]!.lr)
+    expect(timed.history[1]!.lr).toBeGreaterThan(untimed.history[4]!.lr)
+  })
+})
