@@ -10,7 +10,7 @@ import { app, BrowserWindow, dialog, ipcMain, session as electronSession, type W
 import { createHandlers } from './app/handlers'
 import { Session } from './app/session'
 import { utilityHostProcess } from './ml/utilityHost'
-import { MlHost } from './services/ml/mlHost'
+import { MlHost } from './services/training/mlHost'
 import { openStartWorkspace, startNoticeText } from './app/startWorkspace'
 import type { StartNotice } from '../shared/contract'
 import { bindIpc, forwardEvents } from './ipc/electronIpc'

@@ -2,8 +2,8 @@ import { StudioError } from '../../shared/contract'
 import type { OpenOptions } from '../db/connection'
 import { EventHub } from '../services/events'
 import { Jobs } from '../services/jobs'
-import { MlHost } from '../services/ml/mlHost'
-import { MlService } from '../services/ml/mlService'
+import { MlHost } from '../services/training/mlHost'
+import { MlService } from '../services/training/mlService'
 import { Workspace } from '../services/workspace'
 
 /** What the app has open: at most one workspace, its jobs and the event hub. */

@@ -4,7 +4,7 @@
  * the contract's schema, the same the app's form is held to.
  */
 import { trainingSettingsSchema, type TrainingSettings } from '../../shared/contract'
-import { presetSizes } from '../services/ml/trainingSettings'
+import { presetSizes } from '../services/training/trainingSettings'
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args'
 
 export const TRAIN_BOOLEANS = ['no-rotate', 'activate'] as const

@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron'
-import type { HostProcess } from '../services/ml/mlHost'
+import type { HostProcess } from '../services/training/mlHost'
 
 /**
  * The ML process in the app: an Electron utility process, so no Node binary

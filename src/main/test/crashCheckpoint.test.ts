@@ -11,7 +11,7 @@ import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CPU_PRESET, DEFAULT_TRAIN } from '../../shared/arcd/config'
 import type { DatasetItem, TrainJobSpec } from '../../shared/arcd/protocol'
-import { MlHost, MlJobError } from '../services/ml/mlHost'
+import { MlHost, MlJobError } from '../services/training/mlHost'
 import { tempDir } from './fixtures'
 
 const cleanups: (() => Promise<void> | void)[] = []

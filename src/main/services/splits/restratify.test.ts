@@ -8,7 +8,7 @@ import { listClasses } from '../classes'
 import { importFolder } from '../import/runImport'
 import { setStatus } from '../images'
 import { saveFrameLabels } from '../labels'
-import { buildDataset, snapshotOf } from '../ml/dataset'
+import { buildDataset, snapshotOf } from '../training/dataset'
 import { createRun } from '../runs'
 import { Workspace } from '../workspace'
 
