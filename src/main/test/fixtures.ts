@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeIndexedPng as writeIndexedPng, type Rgb } from '../services/imaging/pngWrite'
+import { getRunSummary } from '../services/training/runsRead'
 import { Workspace } from '../services/workspace'
 
 /** A fresh temporary folder, removed by the returned cleanup. */
@@ -33,4 +34,16 @@ export function importSetup(cleanups: (() => void)[]): { ws: Workspace; src: str
   const src = join(dir, 'src')
   mkdirSync(src)
   return { ws, src, root: dir }
+}
+
+/** Polls the runs table until the run is done; a failed or cancelled run, or the timeout, throws with its state. */
+export async function waitRunDone(ws: Workspace, runId: number, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const s = getRunSummary(ws, runId)
+    if (s.state === 'done') return
+    if (['failed', 'cancelled'].includes(s.state)) throw new Error(`run ${runId} ${s.state}: ${s.error ?? ''}`)
+    if (Date.now() > end) throw new Error(`run ${runId} still ${s.state}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }

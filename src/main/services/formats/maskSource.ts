@@ -6,7 +6,6 @@ import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceMask } from '../../../shared/geometry/trace'
 import { readClassMask } from '../imaging/maskPng'
 import { findMask, indexMasks, readClassesTxt } from '../import/masks'
-import type { Workspace } from '../workspace'
 import { addCount, type LabelSource, type SourceLabel, type SourceScan } from './source'
 
 /**
@@ -15,7 +14,6 @@ import { addCount, type LabelSource, type SourceLabel, type SourceScan } from '.
  * simplified within `tolerance` pixels.
  */
 export async function openMaskSource(
-  ws: Workspace,
   folder: string,
   opts: { maskClasses?: string[] | undefined; tolerance: number }
 ): Promise<LabelSource> {

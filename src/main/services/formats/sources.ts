@@ -22,7 +22,7 @@ export async function openLabelSources(ws: Workspace, folder: string, opts: Impo
   const tolerance = opts.traceTolerance ?? DEFAULT_TRACE_TOLERANCE
   if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new StudioError('invalid_argument', `traceTolerance must be a number >= 0, got ${tolerance}`)
   const sources: LabelSource[] = []
-  for (const m of maskFolders(opts)) sources.push(await openMaskSource(ws, m, { maskClasses: opts.maskClasses, tolerance }))
+  for (const m of maskFolders(opts)) sources.push(await openMaskSource(m, { maskClasses: opts.maskClasses, tolerance }))
   if (opts.labelme) sources.push(openLabelmeSource(folder))
   if (opts.coco) {
     const file = resolve(opts.coco)

@@ -29,7 +29,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CPU_PRESET, DEFAULT_TRAIN } from '../../../shared/arcd/config'
 import type { EvalResult, TrainResult } from '../../../shared/arcd/protocol'
-import { tempDir } from '../../test/fixtures'
+import { tempDir, waitRunDone } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { createDemoWorkspace } from '../demo/demoWorkspace'
 import { EventHub } from '../events'
@@ -37,7 +37,6 @@ import { listLabels, saveFrameLabels } from '../labels'
 import { buildDataset } from '../training/dataset'
 import { MlHost } from '../training/mlHost'
 import { MlService } from '../training/mlService'
-import { getRunSummary } from '../training/runsRead'
 import { addModel, createRun, finishRun, runModelDir, setActiveModel } from '../runs'
 import type { Workspace } from '../workspace'
 import { ReviewService } from './reviewService'
@@ -90,16 +89,7 @@ function halfGrey(t: number): number {
   return (k - 0.5) / 255
 }
 
-async function waitDone(runId: number, timeoutMs = 120_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const s = getRunSummary(ws, runId)
-    if (s.state === 'done') return
-    if (['failed', 'cancelled'].includes(s.state)) throw new Error(`run ${runId} ${s.state}: ${s.error ?? ''}`)
-    if (Date.now() > end) throw new Error(`run ${runId} still ${s.state}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const waitDone = (runId: number, timeoutMs = 120_000): Promise<void> => waitRunDone(ws, runId, timeoutMs)
 
 describe('review metrics against the run test report', () => {
   it('MPA and MIoU of the test frames equal the eval job report at the same thresholds', async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EvalReport } from '../../../shared/arcd/metrics'
 import type { DatasetItem, EvalResult } from '../../../shared/arcd/protocol'
 import type { RunComparison } from '../../../shared/contract'
-import { tempDir } from '../../test/fixtures'
+import { tempDir, waitRunDone } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { createDemoWorkspace } from '../demo/demoWorkspace'
 import { EventHub } from '../events'
@@ -31,16 +31,7 @@ let cleanup: () => void
 let ml: MlService
 let oracle: MlHost
 
-async function waitDone(runId: number, timeoutMs = 300_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const s = getRunSummary(ws, runId)
-    if (s.state === 'done') return
-    if (['failed', 'cancelled'].includes(s.state)) throw new Error(`run ${runId} ${s.state}: ${s.error ?? ''}`)
-    if (Date.now() > end) throw new Error(`run ${runId} still ${s.state}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const waitDone = (runId: number, timeoutMs = 300_000): Promise<void> => waitRunDone(ws, runId, timeoutMs)
 
 /** The oracle: the frames with ground truth now, straight from the database, evaluated in another ML process. */
 async function freshEval(modelId: number, testIds: number[]): Promise<EvalReport> {
