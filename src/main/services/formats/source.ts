@@ -82,6 +82,19 @@ export function fitPointBudget(labels: SourceLabel[], issues: string[]): SourceL
   })
 }
 
+/**
+ * One frame's labels held to the label budget: null (and a reason) when
+ * there are more than a frame may hold; otherwise the labels, with any
+ * polygon over the vertex budget simplified (and said so).
+ */
+export function withinLabelBudget(labels: SourceLabel[], issues: string[]): SourceLabel[] | null {
+  if (labels.length > LABEL_LIMITS.labelsPerFrame) {
+    issues.push(tooManyShapes(labels.length))
+    return null
+  }
+  return fitPointBudget(labels, issues)
+}
+
 export function clipLabels(labels: SourceLabel[], width: number, height: number, issues: string[]): SourceLabel[] {
   const out: SourceLabel[] = []
   for (const l of labels) {

@@ -9,7 +9,7 @@ import { nowIso } from '../../db/connection'
 import { listClasses } from '../classes'
 import { ClassResolver } from '../formats/classMap'
 import { openLabelSources, scanSources } from '../formats/sources'
-import { fitPointBudget, tooManyShapes, type LabelSource, type SourceLabel } from '../formats/source'
+import { withinLabelBudget, type LabelSource, type SourceLabel } from '../formats/source'
 import { isDiskFull } from '../diskWrites'
 import { openImage } from '../imaging/decode'
 import { judgeFormat } from '../imaging/sniff'
@@ -22,7 +22,6 @@ import { DEFAULT_VIEW_PATTERN, compileViewPattern, viewFromPath } from './view'
 import { diskFullError, sweepTempFiles } from './diskFull'
 import { walkImages } from './walk'
 import { appendAll } from '../../../shared/arrays'
-import { LABEL_LIMITS } from '../../../shared/limits'
 
 export interface ImportProgress {
   done: number
@@ -247,20 +246,13 @@ async function processOne(ws: Workspace, file: ReadFile, env: ProcessEnv): Promi
     split ??= found.split
     sourceView ??= found.view
   }
-  let kept = labels
-  let dropped = failedSource
-  if (labels.length > LABEL_LIMITS.labelsPerFrame) {
-    summary.labels.failed.push({ path: rel, reason: tooManyShapes(labels.length) })
-    kept = []
-    // Its defects are real but not stored: neither normal nor labelled.
-    normal = false
-    empty = false
-    dropped = true
-  } else {
-    const issues: string[] = []
-    kept = fitPointBudget(labels, issues)
-    for (const reason of issues) summary.labels.failed.push({ path: rel, reason })
-  }
+  const issues: string[] = []
+  const budgeted = withinLabelBudget(labels, issues)
+  for (const reason of issues) summary.labels.failed.push({ path: rel, reason })
+  // Labels refused whole are real defects not stored: the frame is neither normal nor labelled.
+  if (budgeted === null) normal = empty = false
+  const kept = budgeted ?? []
+  const dropped = failedSource || budgeted === null
   const view = env.opts.view ?? sourceView ?? viewFromPath(rel, env.viewRe)
   const status: ImageStatus = normal ? 'normal' : kept.length > 0 ? 'labeled' : !dropped && (empty || env.opts.normal) ? 'normal' : 'unlabeled'
   return { rel, hash, width, height, view, status, labels: kept, ...(split ? { split } : {}) }
