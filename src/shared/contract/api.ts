@@ -1,6 +1,6 @@
 /** window.api: built from the channel list, typed from the handler map. No runtime dependencies. */
 import { CHANNELS, EVENT_NAMES, type Channel, type EventName } from './channels'
-import type { ArgsOf, Events, Results } from './index'
+import type { ArgsOf, Events, Results } from './map'
 
 type Split2<S extends string> = S extends `${infer A}.${infer B}` ? [A, B] : never
 type Namespaces = Split2<Channel>[0]

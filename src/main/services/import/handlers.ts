@@ -1,0 +1,31 @@
+import type { ImportOptions, NamespaceHandlers } from '../../../shared/contract'
+import { previewImport } from '../formats/preview'
+import type { HandlerContext } from '../handlerContext'
+import { importFolder } from './runImport'
+
+export function importHandlers({ ws, events, jobs, checkFolder }: HandlerContext): NamespaceHandlers<'import'> {
+  const checkFolders = (opts: ImportOptions): void => {
+    checkFolder(opts.folder, 'import from')
+    for (const m of opts.masks === undefined ? [] : Array.isArray(opts.masks) ? opts.masks : [opts.masks]) checkFolder(m, 'read masks from')
+    if (opts.coco) checkFolder(opts.coco, 'import from')
+  }
+  return {
+    'import.preview': async (opts) => {
+      checkFolders(opts)
+      return previewImport(ws(), opts)
+    },
+    'import.start': async (opts) => {
+      const workspace = ws()
+      checkFolders(opts)
+      const jobId = jobs.start('import', async (ctx) => {
+        const summary = await importFolder(workspace, opts, {
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.done, p.total, p.message)
+        })
+        events.emit('workspace.changed', { what: 'images' })
+        return summary
+      })
+      return { jobId }
+    }
+  }
+}
