@@ -5,7 +5,7 @@
  * PyTorch reference is scored in score.ts.
  */
 import path from 'node:path'
-import { CPU_PRESET, DEFAULT_TRAIN, type TrainConfig } from '../../src/shared/arcd/config'
+import { CPU_PRESET, DEFAULT_TRAIN, type ModelConfig, type TrainConfig } from '../../src/shared/arcd/config'
 import type { EvalReport } from '../../src/shared/arcd/metrics'
 import type { Arch, ClassSpec, DatasetItem, EvalResult, TrainJobSpec, TrainResult } from '../../src/shared/arcd/protocol'
 import type { JobContext, JobEvent } from '../../src/ml/jobs/context'
@@ -69,6 +69,7 @@ export interface AppRunOptions {
   budgetMinutes: number
   /** Ablations only: merged over the default recipe. */
   trainOverrides?: Partial<TrainConfig>
+  modelOverrides?: Partial<ModelConfig>
   log: (m: string) => void
 }
 
@@ -94,7 +95,7 @@ export async function runAppModel(o: AppRunOptions): Promise<AppRun> {
     outDir: path.join(o.outRoot, o.runId),
     classes: o.classes,
     images: o.items,
-    model: CPU_PRESET,
+    model: { ...CPU_PRESET, ...o.modelOverrides },
     train,
     stages: o.arch === 'arcd' ? ['recon', 'disc'] : ['disc'],
     arch: o.arch

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --only quality [--budget 15] [--fractions 1,0.3 | --skip-fraction]
  *   [--models arcd,unet,torch] [--out file.json] [--data dir] [--threads 2] [--seed 1]
- *   [--train '{"lr":1e-3}'] [--no-sklearn] [--keep]`, or `--print <result.json>` to show a run again
+ *   [--train '{"lr":1e-3}'] [--model '{"size":128}'] [--no-sklearn] [--keep]`, or `--print <result.json>` to show a run again
  *
  * The app's default recipe (ARCD and the U-Net baseline) against a plain
  * PyTorch U-Net on magnetic-tile's fixed split (split.ts), each trained for
@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
-import type { TrainConfig } from '../../src/shared/arcd/config'
+import type { ModelConfig, TrainConfig } from '../../src/shared/arcd/config'
 import { meanDefined, type EvalReport } from '../../src/shared/arcd/metrics'
 import type { Arch } from '../../src/shared/arcd/protocol'
 import { runAppModel, type AppRun } from './appModels'
@@ -34,6 +34,8 @@ export interface QualityOptions {
   threads: number
   seed: number
   trainOverrides: Partial<TrainConfig>
+  /** Merged over the CPU preset (e.g. a smaller crop for more steps in the budget). */
+  modelOverrides: Partial<ModelConfig>
   sklearn: boolean
   keep: boolean
 }
@@ -81,6 +83,7 @@ export function parseQualityArgs(argv: string[]): QualityOptions {
   const models = (flag(argv, 'models') ?? 'torch,arcd,unet').split(',') as ModelKey[]
   for (const m of models) if (!['arcd', 'unet', 'torch'].includes(m)) throw new Error(`--models takes arcd, unet, torch; got ${m}`)
   const train = flag(argv, 'train')
+  const model = flag(argv, 'model')
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   return {
     budgetMinutes: budget,
@@ -91,6 +94,7 @@ export function parseQualityArgs(argv: string[]): QualityOptions {
     threads: Number(flag(argv, 'threads') ?? 2),
     seed: Number(flag(argv, 'seed') ?? 1),
     trainOverrides: train ? (JSON.parse(train) as Partial<TrainConfig>) : {},
+    modelOverrides: model ? (JSON.parse(model) as Partial<ModelConfig>) : {},
     sklearn: !argv.includes('--no-sklearn'),
     keep: argv.includes('--keep')
   }
@@ -220,6 +224,7 @@ export async function runQualityBench(o: QualityOptions): Promise<QualityResult>
             test,
             budgetMinutes: o.budgetMinutes,
             trainOverrides: o.trainOverrides,
+            modelOverrides: o.modelOverrides,
             log
           })
           const { report, thresholds, ...app } = r
