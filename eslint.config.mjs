@@ -8,6 +8,8 @@ import tseslint from 'typescript-eslint'
 const LAYERS = ['shared', 'main', 'ml', 'preload', 'renderer']
 const SRC = path.resolve(import.meta.dirname, 'src')
 const E2E = path.resolve(import.meta.dirname, 'e2e')
+// Shared code that needs Node (sharp-based imaging): for main and ml only.
+const SHARED_NODE = path.join(SRC, 'shared', 'node')
 
 /** Which layer a file is in: a folder under src/, or e2e. */
 function layerOf(file) {
@@ -18,10 +20,14 @@ function layerOf(file) {
   return LAYERS.includes(top) ? top : null
 }
 
+const inSharedNode = (file) => file === SHARED_NODE || file.startsWith(SHARED_NODE + path.sep)
+
 /**
  * The layer rule, on resolved paths (a relative path alone can't tell a
  * folder inside src/shared from a layer): shared imports nothing of ours; main, ml,
- * preload, renderer and e2e import shared and never each other.
+ * preload, renderer and e2e import shared and never each other. src/shared/node
+ * is shared for the Node layers only: the renderer, the preload and the pure rest
+ * of src/shared must not import it (it would pull sharp and Node into them).
  */
 const layerRule = {
   meta: { type: 'problem', schema: [] },
@@ -30,7 +36,15 @@ const layerRule = {
     if (!from) return {}
     const check = (node, source) => {
       if (typeof source !== 'string' || !source.startsWith('.')) return
-      const to = layerOf(path.resolve(path.dirname(context.filename), source))
+      const target = path.resolve(path.dirname(context.filename), source)
+      const to = layerOf(target)
+      if (to === 'shared' && inSharedNode(target) && !inSharedNode(context.filename) && ['renderer', 'preload', 'shared'].includes(from)) {
+        context.report({
+          node,
+          message: `${from === 'shared' ? 'pure src/shared' : from} must not import src/shared/node (${source}): it is Node-only, for main and ml.`
+        })
+        return
+      }
       if (!to || to === from || to === 'shared') return
       context.report({
         node,
@@ -48,8 +62,8 @@ const layerRule = {
 
 const noElectron = { name: 'electron', message: 'Only src/main/index.ts, src/main/ipc and src/preload may import electron.' }
 const nodeBuiltins = {
-  regex: '^node:',
-  message: 'src/shared and src/renderer are pure: no Node APIs.'
+  regex: '^(node:|sharp$)',
+  message: 'src/shared (but src/shared/node) and src/renderer are pure: no Node APIs, no sharp.'
 }
 
 function layer(files, { electron = true, node = true, ignores = [] } = {}) {
@@ -97,7 +111,8 @@ export default tseslint.config(
       ]
     }
   },
-  layer(['src/shared/**/*.ts'], { electron: false, node: false, ignores: ['**/*.test.ts'] }),
+  layer(['src/shared/**/*.ts'], { electron: false, node: false, ignores: ['**/*.test.ts', 'src/shared/node/**'] }),
+  layer(['src/shared/node/**/*.ts'], { electron: false }),
   layer(['src/main/services/**/*.ts', 'src/main/app/**/*.ts', 'src/main/db/**/*.ts', 'src/main/cli/**/*.ts', 'src/main/transport/**/*.ts'], {
     electron: false
   }),

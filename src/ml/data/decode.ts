@@ -1,23 +1,17 @@
 /**
- * Image files -> 8-bit RGB frames. sharp handles PNG/JPEG/TIFF/WebP; BMP
- * (which sharp's prebuilt libvips cannot read) falls back to the project's
- * own decoder. Grey images are replicated to three channels so every model
- * sees RGB, and EXIF orientation is applied so labels drawn on the displayed
- * image line up with the pixels the model sees.
+ * Image files -> 8-bit RGB frames, through the one imaging module main uses
+ * too (src/shared/node/imaging): the same format sniffing, header size
+ * check, EXIF orientation, alpha and 16-bit handling, so the model sees the
+ * pixels the editor shows and labels were drawn on.
  */
 import { readFile } from 'node:fs/promises'
-import sharp from 'sharp'
+import { openImage } from '../../shared/node/imaging/decode'
+import { framePixels, type RgbFrame } from '../../shared/node/imaging/pixels'
 
-export interface Frame {
-  /** Row-major RGB, width*height*3. */
-  data: Uint8Array
-  width: number
-  height: number
-  channels: 3
-}
+export type Frame = RgbFrame
 
 export async function decodeFrame(path: string): Promise<Frame> {
-  let bytes: Uint8Array
+  let bytes: Buffer
   try {
     bytes = await readFile(path)
   } catch (err) {
@@ -33,45 +27,8 @@ export async function decodeFrame(path: string): Promise<Frame> {
 /** Same as decodeFrame for bytes already in memory. */
 export async function decodeFrameBytes(bytes: Uint8Array): Promise<Frame> {
   try {
-    const { data, info } = await sharp(bytes)
-      .rotate()
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true })
-    if (info.channels === 3) {
-      return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 }
-    }
-    return { data: toRgb(data, info.width, info.height, info.channels), width: info.width, height: info.height, channels: 3 }
+    return await framePixels(await openImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
   } catch (err) {
-    if (bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d) return decodeBmpFrame(bytes)
     throw new Error(`cannot decode image (${(err as Error).message})`)
   }
-}
-
-async function decodeBmpFrame(bytes: Uint8Array): Promise<Frame> {
-  // Loaded lazily: only BMP files need it.
-  const { decodeBmp } = await import('../../shared/imaging/bmp')
-  const bmp = decodeBmp(bytes)
-  const data = bmp.channels === 3 ? bmp.data : toRgb(bmp.data, bmp.width, bmp.height, bmp.channels)
-  return { data, width: bmp.width, height: bmp.height, channels: 3 }
-}
-
-/** Grey, grey+alpha or RGBA -> RGB (alpha dropped). */
-function toRgb(src: Uint8Array, width: number, height: number, channels: number): Uint8Array {
-  const n = width * height
-  const out = new Uint8Array(n * 3)
-  for (let i = 0; i < n; i++) {
-    if (channels <= 2) {
-      const g = src[i * channels]!
-      out[i * 3] = g
-      out[i * 3 + 1] = g
-      out[i * 3 + 2] = g
-    } else {
-      out[i * 3] = src[i * channels]!
-      out[i * 3 + 1] = src[i * channels + 1]!
-      out[i * 3 + 2] = src[i * channels + 2]!
-    }
-  }
-  return out
 }

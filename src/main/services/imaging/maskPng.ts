@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib'
 import sharp from 'sharp'
-import { MAX_PIXELS } from './decode'
+import { MAX_PIXELS } from '../../../shared/node/imaging/decode'
 
 export interface ClassMask {
   width: number

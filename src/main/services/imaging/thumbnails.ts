@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { writeFileAtomic } from '../diskWrites'
-import { ImageDecodeError, explain, openImage } from './decode'
+import { ImageDecodeError, explain, openImage } from '../../../shared/node/imaging/decode'
 
 export const THUMB_SIZE = 256
 

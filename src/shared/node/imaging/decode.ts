@@ -1,6 +1,11 @@
+/**
+ * Image bytes -> an opened image, for main and ml alike: the content decides
+ * the format, the header's size is checked before a pixel is decoded, and
+ * the pipeline is upright by EXIF orientation. Node-only (sharp).
+ */
 import sharp from 'sharp'
 import type { Metadata, Sharp } from 'sharp'
-import { decodeBmp } from '../../../shared/imaging/bmp'
+import { decodeBmp } from '../../imaging/bmp'
 import { formatName, READABLE_FORMATS, sniffFormat } from './sniff'
 
 /** sharp's own default pixel limit (16383 x 16383); bigger frames are refused, not decoded. */
@@ -19,6 +24,13 @@ export interface OpenedImage {
   format: string
   /** Pages in the file (multi-page TIFF); only the first is read. */
   pages: number
+  /** EXIF orientation as stored (1: upright). */
+  orientation: number
+  /** Sample depth as libvips names it ('uchar' for 8 bits, 'ushort' for 16). */
+  depth: string
+  hasAlpha: boolean
+  /** libvips' interpretation of the stored pixels ('srgb', 'b-w', 'cmyk', 'rgb16', 'grey16', ...). */
+  space: string
 }
 
 export const NOT_AN_IMAGE = 'not an image this app reads (JPEG, PNG, BMP or TIFF expected)'
@@ -42,7 +54,17 @@ export async function openImage(bytes: Buffer): Promise<OpenedImage> {
       throw new ImageDecodeError(`unreadable BMP: ${(err as Error).message}`)
     }
     const raw = { width: bmp.width, height: bmp.height, channels: bmp.channels }
-    return { pipeline: () => sharp(bmp.data, { raw }), width: bmp.width, height: bmp.height, format: 'bmp', pages: 1 }
+    return {
+      pipeline: () => sharp(bmp.data, { raw }),
+      width: bmp.width,
+      height: bmp.height,
+      format: 'bmp',
+      pages: 1,
+      orientation: 1,
+      depth: 'uchar',
+      hasAlpha: bmp.channels === 4,
+      space: 'srgb'
+    }
   }
   let meta: Metadata
   try {
@@ -62,7 +84,11 @@ export async function openImage(bytes: Buffer): Promise<OpenedImage> {
     width: swap ? meta.height : meta.width,
     height: swap ? meta.width : meta.height,
     format: meta.format ?? 'unknown',
-    pages: meta.pages ?? 1
+    pages: meta.pages ?? 1,
+    orientation: meta.orientation ?? 1,
+    depth: meta.depth ?? 'uchar',
+    hasAlpha: meta.hasAlpha ?? false,
+    space: meta.space ?? 'srgb'
   }
 }
 
