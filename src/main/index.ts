@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, session as electronSession, type WebContents, type WebFrameMain } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session as electronSession, shell, type WebContents, type WebFrameMain } from 'electron'
 import { createHandlers } from './app/handlers'
 import { Session } from './app/session'
 import { utilityHostProcess } from './ml/utilityHost'
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       const options = { title, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> }
       const res = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
       return res.canceled ? null : (res.filePaths[0] ?? null)
-    }
+    },
+    openPath: (dir) => shell.openPath(dir)
   })
   const isOwnFrame = (frame: WebFrameMain | null): boolean =>
     !!frame && frame === win?.webContents.mainFrame && isAllowedNavigation(frame.url, origins)

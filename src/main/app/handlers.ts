@@ -1,5 +1,8 @@
+import { statSync } from 'node:fs'
 import { userInfo } from 'node:os'
-import type { Handlers, NamespaceHandlers, StartNotice } from '../../shared/contract'
+import { resolve } from 'node:path'
+import { StudioError, type Handlers, type NamespaceHandlers, type StartNotice } from '../../shared/contract'
+import type { OpenPathResult } from '../../shared/contract/namespaces/app'
 import { classesHandlers } from '../services/classesHandlers'
 import { exportHandlers } from '../services/export/handlers'
 import type { HandlerContext } from '../services/handlerContext'
@@ -20,6 +23,8 @@ export interface HandlerDeps {
   author?: string
   /** A native folder picker; absent where there is none (the web transport, the CLI). */
   pickFolder?: (title: string) => Promise<string | null>
+  /** Shows a folder in the system's file manager ('' or the reason it could not); absent where there is none. */
+  openPath?: (dir: string) => Promise<string>
   /** Which folders the caller may name; default: any (web transport, CLI, tests). */
   folders?: FolderPolicy
   /** The start folder when it held no workspace (the start screen offers Create); read at each call. */
@@ -67,6 +72,7 @@ function sessionHandlers(deps: HandlerDeps, folders: FolderPolicy): SessionHandl
       workspace: session.workspace?.info() ?? null,
       startNotice: session.workspace ? null : (deps.startNotice?.() ?? null)
     }),
+    'app.openPath': async ({ path }) => openFolder(deps, folders, path),
     'workspace.create': async ({ dir, name }) => {
       const created = await session.create(folders.check(dir, 'create a workspace in'), name)
       // The open workspace's own folder is always fair game (its demo images, a re-open).
@@ -87,6 +93,24 @@ function sessionHandlers(deps: HandlerDeps, folders: FolderPolicy): SessionHandl
     },
     'jobs.cancel': async ({ jobId }) => ({ cancelled: session.jobs.cancel(jobId) })
   }
+}
+
+/**
+ * Only a folder the caller may name, and only a folder: the file manager
+ * would run an executable file handed to it.
+ */
+async function openFolder(deps: HandlerDeps, folders: FolderPolicy, path: string): Promise<OpenPathResult> {
+  const dir = resolve(folders.check(path, 'export to'))
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch {
+    throw new StudioError('not_found', `${dir} does not exist (any more)`)
+  }
+  if (!isDir) throw new StudioError('invalid_argument', `${dir} is not a folder; only folders can be opened`)
+  if (!deps.openPath) return { opened: false, path: dir, message: 'Opening a folder is not available in the browser; copy the path instead.' }
+  const problem = await deps.openPath(dir)
+  return problem ? { opened: false, path: dir, message: `The file manager could not open it: ${problem}` } : { opened: true, path: dir }
 }
 
 function osUser(): string {

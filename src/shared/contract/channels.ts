@@ -5,6 +5,7 @@
  */
 export const CHANNELS = [
   'app.info',
+  'app.openPath',
   'workspace.create',
   'workspace.open',
   'workspace.close',

@@ -32,8 +32,15 @@ export interface ExportSelection {
   roots: Map<number, string>
 }
 
-export function selectFrames(ws: Workspace, filter: ImageFilter = {}): ExportSelection {
-  const { where, params } = filterSql(filter)
+/** The frames the filter selects; with ids, only those of them (ids arrive as one JSON parameter, so 50,000 stay one statement). */
+export function selectFrames(ws: Workspace, filter: ImageFilter = {}, ids?: readonly number[]): ExportSelection {
+  const sql = filterSql(filter)
+  let { where } = sql
+  const params = [...sql.params]
+  if (ids) {
+    where = `${where ? `${where} AND` : 'WHERE'} i.id IN (SELECT value FROM json_each(?))`
+    params.push(JSON.stringify(ids))
+  }
   const rows = ws.db
     .prepare(
       `SELECT i.id, i.root_id, i.rel_path, i.hash, i.width, i.height, i.view, i.split, i.status
@@ -105,4 +112,10 @@ export function outputNames(frames: readonly ExportFrame[]): Map<number, string>
 /** The stem of a frame's output name (its folder kept, its extension dropped). */
 export function stemOf(name: string): string {
   return name.slice(0, name.length - posix.extname(name).length)
+}
+
+/** How many of the named frames are no longer in the workspace (removed since the selection was made). */
+export function missingIds(ws: Workspace, ids: readonly number[]): number {
+  const found = ws.db.prepare('SELECT count(*) FROM images WHERE id IN (SELECT value FROM json_each(?))').pluck().get(JSON.stringify(ids)) as number
+  return new Set(ids).size - found
 }

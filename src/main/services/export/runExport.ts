@@ -16,12 +16,13 @@ import {
   type ExportSummary,
   type ImportIssue
 } from '../../../shared/contract'
+import type { ExportRequest } from '../../../shared/contract/namespaces/export'
 import { resolveInside } from '../../security/paths'
 import type { Workspace } from '../workspace'
 import { classMaskWriter } from './classMasks'
 import { cocoWriter } from './coco'
 import type { ExportContext, FormatWriter, PlannedFrame, PlannedLabel } from './context'
-import { outputNames, selectFrames, type ExportSelection } from './frames'
+import { missingIds, outputNames, selectFrames, type ExportSelection } from './frames'
 import { labelmeWriter } from './labelme'
 import { mvtecWriter } from './mvtec'
 import { checkOut, ExportWriter, GENERATOR, MANIFEST, type OutCheck } from './outDir'
@@ -64,18 +65,18 @@ interface Plan {
 }
 
 /** What an export would write; never writes. A refused output folder is reported in outProblem, not thrown. */
-export function previewExport(ws: Workspace, opts: ExportOptions): ExportPreview {
+export function previewExport(ws: Workspace, opts: ExportRequest): ExportPreview {
   return makePlan(ws, opts).preview
 }
 
 /** Throws when the export can't start (a refused folder, a bad option); cheap, for a handler to call before starting a job. */
-export function assertExportable(ws: Workspace, opts: ExportOptions): void {
+export function assertExportable(ws: Workspace, opts: ExportRequest): void {
   checkOptions(ws, opts)
   const check = checkOut(ws, opts.out, opts.overwrite ?? false)
   if (check.problem) throw new StudioError(check.code ?? 'forbidden', check.problem)
 }
 
-export async function runExport(ws: Workspace, opts: ExportOptions, rc: ExportRunContext = {}): Promise<ExportSummary> {
+export async function runExport(ws: Workspace, opts: ExportRequest, rc: ExportRunContext = {}): Promise<ExportSummary> {
   const started = Date.now()
   const plan = makePlan(ws, opts)
   const { check, preview } = plan
@@ -141,7 +142,7 @@ interface Written {
 }
 
 /** Writes every frame, then (unless cancelled) the files covering all frames, then manifest.json last. */
-async function writeAll(plan: Plan, opts: ExportOptions, rc: ExportRunContext, out: ExportWriter): Promise<Written> {
+async function writeAll(plan: Plan, opts: ExportRequest, rc: ExportRunContext, out: ExportWriter): Promise<Written> {
   const { preview, writer: format, ctx } = plan
   const skipped: ImportIssue[] = [...preview.skipped]
   const counts = emptyCounts()
@@ -201,6 +202,7 @@ async function writeAll(plan: Plan, opts: ExportOptions, rc: ExportRunContext, o
     createdAt: new Date().toISOString(),
     workspace: ctx.workspaceName,
     filter: opts.filter ?? {},
+    ...(opts.ids ? { ids: opts.ids } : {}),
     copyImages: ctx.copyImages,
     cancelled,
     counts: {
@@ -258,10 +260,10 @@ function makeWriter(format: ExportFormat, ctx: ExportContext, outDir: string): F
 
 const UNLABELED_REASON = 'unlabeled: left out, since every format would read a frame without labels as free of defects'
 
-function makePlan(ws: Workspace, opts: ExportOptions): Plan {
+function makePlan(ws: Workspace, opts: ExportRequest): Plan {
   const { copyImages } = checkOptions(ws, opts)
   const check = checkOut(ws, opts.out, opts.overwrite ?? false)
-  const selection = selectFrames(ws, opts.filter)
+  const selection = selectFrames(ws, opts.filter, opts.ids)
   const rootIndex = new Map<number, number>()
   const imageRoots: string[] = []
   for (const f of selection.frames) {
@@ -319,7 +321,12 @@ function makePlan(ws: Workspace, opts: ExportOptions): Plan {
   })
   for (const file of writer.finalFiles()) addFolder(files, file)
   addFolder(files, MANIFEST)
-  const warnings = [...(writer.warnings?.() ?? []), ...leftoverWarnings(check)]
+  const gone = opts.ids ? missingIds(ws, opts.ids) : 0
+  const warnings = [
+    ...(gone > 0 ? [`${gone} of the selected frames are no longer in the workspace; the export writes the others`] : []),
+    ...(writer.warnings?.() ?? []),
+    ...leftoverWarnings(check)
+  ]
   if (items.length === 0) warnings.unshift('Nothing to export: no frame of the selection can be written in this format.')
   const preview: ExportPreview = {
     format: opts.format,
