@@ -3,6 +3,7 @@ import { clipToFrame, isSimple, isValidPolygon } from '../../shared/geometry/pol
 import type { ImageStatus, LabelSource } from '../../shared/domain'
 import { nowIso } from '../db/connection'
 import { listClasses } from './classes'
+import { isDiskFull } from './diskWrites'
 import { restratifyOnFirstDefect } from './splits/restratify'
 import type { Workspace } from './workspace'
 
@@ -123,7 +124,7 @@ export function saveFrameLabels(ws: Workspace, imageId: number, drafts: LabelDra
     `INSERT INTO label_revisions (label_id, image_id, revision, op, class_id, points, source, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
   const hadDefect = [...current.values()].some((r) => classes.get(r.class_id)?.kind === 'defect')
-  ws.db.transaction(() => {
+  const save = ws.db.transaction(() => {
     const kept = new Set<number>()
     for (const d of prepared) {
       const points = JSON.stringify(d.points)
@@ -157,8 +158,23 @@ export function saveFrameLabels(ws: Workspace, imageId: number, drafts: LabelDra
       ws.db.prepare("UPDATE images SET status = 'unlabeled' WHERE id = ?").run(imageId)
     }
     if (hasDefect && !hadDefect) restratifyOnFirstDefect(ws, imageId)
-  })()
+  })
+  try {
+    save()
+  } catch (err) {
+    // The transaction rolled back whole; a raw SqliteError (with its stack) told the inspector nothing useful.
+    if (isDiskFull(err)) throw diskFullOnSave(ws, imageId)
+    throw err
+  }
   return listLabels(ws, imageId)
+}
+
+function diskFullOnSave(ws: Workspace, imageId: number): StudioError {
+  return new StudioError(
+    'internal',
+    `The disk holding ${ws.dir} is full: this save of frame ${imageId} was not stored, and its labels are as they were before it. ` +
+      'Free some space; the editor keeps the edit and saves it again.'
+  )
 }
 
 export function labelHistory(ws: Workspace, imageId: number): LabelRevision[] {
