@@ -3,7 +3,8 @@
  * services as the app, so anything done here is what the app would do.
  */
 import { resolve } from 'node:path'
-import { StudioError, type ClassMapping, type ImportIssue, type ImportOptions, type ImportPreview, type ImportSummary } from '../../shared/contract'
+import { StudioError, type ClassMapping, type ImportIssue, type ImportOptions, type ImportSummary } from '../../shared/contract'
+import type { ImportPreviewResult } from '../../shared/contract/namespaces/import'
 import { SPLITS, UNASSIGNED_VIEW, VIEWS, type Split, type ViewOrUnassigned } from '../../shared/domain'
 import { createDemoWorkspace, DEMO_DEFAULTS } from '../services/demo/demoWorkspace'
 import { importFolder } from '../services/import/runImport'
@@ -178,9 +179,13 @@ function parseClassMap(text: string): ClassMapping[] {
   })
 }
 
-function formatImportPreview(p: ImportPreview): string {
+function formatImportPreview(p: ImportPreviewResult): string {
   const lines = [
     `Would import ${p.images} images from ${p.folder}, with ${p.labelFiles} label files`,
+    ...p.maskFolders.flatMap((m) => [
+      `  mask values in ${m.folder} (${m.sampled ? `a sample of ${m.read} of ${m.masks} masks` : `${m.read} masks`}; names from ${m.namesFrom ?? 'nowhere: give --mask-classes'}):`,
+      ...m.values.map((v) => `    ${v.value}: ${v.pixels} px in ${v.files} mask${v.files === 1 ? '' : 's'} -> ${v.name ?? 'no name'}`)
+    ]),
     '  classes in the labels:',
     ...p.classes.map(
       (c) => `    ${c.name}${c.labels !== undefined ? ` (${c.labels})` : ''} -> ${c.target === null ? 'dropped' : `${c.target}${c.exists ? '' : ' (new class)'}`}`

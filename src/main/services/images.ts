@@ -53,6 +53,10 @@ export function filterSql(filter: ImageFilter = {}): { where: string; params: un
     parts.push("i.rel_path LIKE ? ESCAPE '\\'")
     params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
   }
+  if (filter.importId !== undefined) {
+    parts.push('i.import_id = ?')
+    params.push(filter.importId)
+  }
   return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
 }
 

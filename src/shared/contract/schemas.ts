@@ -16,7 +16,8 @@ export const imageFilterSchema = z
     statuses: z.array(status).max(8).optional(),
     classIds: z.array(id).max(256).optional(),
     splits: z.array(split).max(3).optional(),
-    search: z.string().max(512).optional()
+    search: z.string().max(512).optional(),
+    importId: id.optional()
   })
   .strict()
 

@@ -17,6 +17,8 @@ export interface ImageFilter {
   splits?: Split[]
   /** Substring of the relative path. */
   search?: string
+  /** Frames added (or replaced) by this import batch (ImportSummary.importId). */
+  importId?: number
 }
 
 export interface ImageSummary {
@@ -104,6 +106,30 @@ export interface ImportOptions {
    * `none` (or '') turns grouping off.
    */
   groupPattern?: string
+  /**
+   * The class of each mask value, as the import dialog's mapping step gives
+   * it: this overrides classes.txt and maskClasses for the values it names
+   * (`masks` limits an entry to one mask folder; values it leaves out keep
+   * the folder's own names, and unnamed ones are reported, never guessed).
+   */
+  valueMap?: MaskValueMapping[]
+  /** Kind of the classes this import creates (default defect). */
+  newClasses?: NewImportClass[]
+}
+
+export interface MaskValueMapping {
+  /** The mask folder the entry is for; every mask folder of the import when absent. */
+  masks?: string
+  value: number
+  /** A class name (existing or new); absent with skip. */
+  to?: string
+  /** The value's pixels are left out on purpose (not reported as unmapped). */
+  skip?: true
+}
+
+export interface NewImportClass {
+  name: string
+  kind: ClassKind
 }
 
 export interface ClassMapping {
@@ -144,6 +170,8 @@ export interface ImportIssue {
 
 export interface ImportSummary {
   folder: string
+  /** The import batch its frames carry (the grid's `importId` filter shows them). */
+  importId?: number
   found: number
   imported: number
   duplicates: number

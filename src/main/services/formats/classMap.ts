@@ -3,9 +3,9 @@
  * (case-insensitive; an empty target drops the labels), then an existing
  * class of that name, then a new class when the import may create classes.
  */
-import { StudioError, type ClassMapping, type ImportClassUse } from '../../../shared/contract'
+import { StudioError, type ClassMapping, type ImportClassUse, type NewImportClass } from '../../../shared/contract'
 import { classNameProblem } from '../../../shared/classNames'
-import type { ClassDef } from '../../../shared/domain'
+import type { ClassDef, ClassKind } from '../../../shared/domain'
 import { ensureClass, listClasses } from '../classes'
 import type { Workspace } from '../workspace'
 
@@ -18,12 +18,14 @@ export type Resolved =
 export class ClassResolver {
   private readonly map = new Map<string, string>()
   private readonly create: boolean
+  private readonly kinds = new Map<string, ClassKind>()
 
   constructor(
     private readonly ws: Workspace,
-    opts: { classMap?: ClassMapping[] | undefined; createClasses?: boolean | undefined }
+    opts: { classMap?: ClassMapping[] | undefined; createClasses?: boolean | undefined; newClasses?: NewImportClass[] | undefined }
   ) {
     for (const m of opts.classMap ?? []) this.map.set(m.from.trim().toLowerCase(), m.to.trim())
+    for (const c of opts.newClasses ?? []) this.kinds.set(c.name.trim().toLowerCase(), c.kind)
     this.create = opts.createClasses ?? true
   }
 
@@ -43,7 +45,7 @@ export class ClassResolver {
     if (!this.create) return { kind: 'unknown', name: target }
     const problem = classNameProblem(target)
     if (problem) return { kind: 'invalid', name: target, problem }
-    const { cls, created } = ensureClass(this.ws, target)
+    const { cls, created } = ensureClass(this.ws, target, this.kinds.get(target.toLowerCase()) ?? 'defect')
     return { kind: 'class', cls, created }
   }
 

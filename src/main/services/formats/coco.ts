@@ -10,7 +10,7 @@ import { StudioError, type ImportIssue } from '../../../shared/contract'
 import { traceBinary } from '../../../shared/geometry/trace'
 import { SPLITS, UNASSIGNED_VIEW, VIEWS, type Split, type ViewOrUnassigned } from '../../../shared/domain'
 import { decodeRle, type Rle } from './rle'
-import { addCount, clipLabels, type LabelSource, type SourceLabel, type SourceScan } from './source'
+import { addCount, addFileCounts, clipLabels, type LabelSource, type SourceLabel, type SourceScan } from './source'
 import { appendAll } from '../../../shared/arrays'
 
 type Shape = { className: string; where: string } & ({ polygon: number[] } | { rle: Rle })
@@ -316,6 +316,7 @@ export async function openCocoSource(file: string, opts: { tolerance: number }):
       for (const entry of bound.values()) {
         // An RLE annotation counts once, though tracing may find several regions in it.
         for (const shape of entry.shapes) addCount(scan.classes, shape.className, 1)
+        addFileCounts(scan, entry.shapes.map((s) => s.className))
         for (const i of entry.issues) scan.issues.push({ path, reason: `${entry.fileName}: ${i}` })
       }
       appendAll(scan.issues, unmatched())

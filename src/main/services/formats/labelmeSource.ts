@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { parseLabelme } from '../import/labelme'
 import { LABEL_LIMITS } from '../../../shared/limits'
-import { addCount, clipLabels, tooManyShapes, type LabelSource, type SourceScan } from './source'
+import { addCount, addFileCounts, clipLabels, tooManyShapes, type LabelSource, type SourceScan } from './source'
 
 function jsonBeside(rel: string): string {
   return rel.slice(0, rel.length - extname(rel).length) + '.json'
@@ -50,6 +50,7 @@ export function openLabelmeSource(folder: string): LabelSource {
         try {
           const parsed = parseLabelme(await readFile(file, 'utf8'))
           for (const s of parsed.shapes) addCount(scan.classes, s.label, 1)
+          addFileCounts(scan, parsed.shapes.map((s) => s.label))
           for (const reason of parsed.skipped) scan.issues.push({ path, reason })
         } catch (err) {
           scan.issues.push({ path, reason: (err as Error).message })

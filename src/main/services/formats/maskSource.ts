@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { existsSync, statSync } from 'node:fs'
 import { basename, extname, relative, resolve } from 'node:path'
-import { StudioError } from '../../../shared/contract'
+import { StudioError, type MaskValueMapping } from '../../../shared/contract'
 import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceMask } from '../../../shared/geometry/trace'
 import { readClassMask } from '../imaging/maskPng'
-import { findMask, indexMasks, readClassesTxt } from '../import/masks'
+import { traceMaskExact } from './exactTrace'
+import { findMask, indexMasks } from '../import/masks'
+import { maskFolderNames } from './maskNames'
 import { addCount, type LabelSource, type SourceLabel, type SourceScan } from './source'
 
 /**
@@ -15,7 +17,7 @@ import { addCount, type LabelSource, type SourceLabel, type SourceScan } from '.
  */
 export async function openMaskSource(
   folder: string,
-  opts: { maskClasses?: string[] | undefined; tolerance: number }
+  opts: { maskClasses?: string[] | undefined; valueMap?: MaskValueMapping[] | undefined; tolerance: number }
 ): Promise<LabelSource> {
   const maskFolder = resolve(folder)
   if (!existsSync(maskFolder) || !statSync(maskFolder).isDirectory()) {
@@ -27,8 +29,7 @@ export async function openMaskSource(
   } catch (err) {
     throw new StudioError('forbidden', (err as Error).message)
   }
-  const classesTxt = readClassesTxt(maskFolder)
-  const mapping = maskValueNames(maskFolder, classesTxt, opts.maskClasses)
+  const mapping = maskValueNames(maskFolder, opts.maskClasses, opts.valueMap)
   const imageStems = new Map<string, number>()
   const stemCount = (rel: string): number => imageStems.get(basename(rel, extname(rel))) ?? 1
   return {
@@ -80,7 +81,10 @@ async function traceMaskFile(
   }
   const out: SourceLabel[] = []
   const drawn = new Uint8Array(width * height)
-  for (const [value, polys] of traceMask(mask.data, width, height, { tolerance, minIoU: TRACE_MIN_IOU })) {
+  // At 0 px holes are cut around, not filled: pixel exact, as --trace-tolerance 0 promises.
+  const traced = tolerance === 0 ? traceMaskExact(mask.data, width, height) : traceMask(mask.data, width, height, { tolerance, minIoU: TRACE_MIN_IOU })
+  for (const [value, polys] of traced) {
+    if (mapping.skip.has(value)) continue
     const name = mapping.names[value]
     if (!name) {
       let pixels = 0
@@ -132,26 +136,46 @@ function tracedChange(
   return { area, added, lost }
 }
 
-/** Mask value k -> names[k] (names[0]: the background), and where that mapping came from. */
+/** Mask value k -> names[k] (names[0]: the background), and where that mapping came from; `skip`: values left out on purpose. */
 interface MaskMapping {
   names: string[]
   from: string
+  skip: Set<number>
 }
 
 /**
  * The classes of mask values come only from an explicit mapping: the mask
- * folder's classes.txt (which our own export writes), or the names given
- * (--mask-classes, the import dialog). Values were once taken as the
- * workspace's class order, which made value 3 the region class `lathe`
- * without a word; now an import without a mapping stops before it writes.
+ * folder's classes.txt (which our own export writes) or manifest.json, the
+ * names given (--mask-classes), or the import dialog's value mapping. Values
+ * were once taken as the workspace's class order, which made value 3 the
+ * region class `lathe` without a word; now an import without a mapping stops
+ * before it writes.
  */
-function maskValueNames(folder: string, classesTxt: string[] | null, given: string[] | undefined): MaskMapping {
-  if (given && given.length > 0) return { names: ['', ...given], from: 'the class names given for the masks' }
-  if (classesTxt) return { names: classesTxt, from: `${folder}/classes.txt` }
+function maskValueNames(folder: string, given: string[] | undefined, valueMap: MaskValueMapping[] | undefined): MaskMapping {
+  const own = maskFolderNames(folder)
+  const base: MaskMapping | null =
+    given && given.length > 0
+      ? { names: ['', ...given], from: 'the class names given for the masks', skip: new Set() }
+      : own.from
+        ? { names: [...own.names], from: `${folder}/${own.from}`, skip: new Set() }
+        : null
+  // The dialog's mapping names values one by one over whatever the folder says; values it leaves out keep that.
+  const entries = (valueMap ?? []).filter((m) => m.masks === undefined || resolve(m.masks) === folder)
+  if (entries.length > 0) {
+    const out = base ?? { names: [], from: 'the mapping given for the masks', skip: new Set<number>() }
+    for (const m of entries) {
+      if (m.skip) out.skip.add(m.value)
+      else if (m.to) out.names[m.value] = m.to
+    }
+    out.names = Array.from(out.names, (n) => n ?? '')
+    if (!base) out.from = 'the mapping given for the masks'
+    return out
+  }
+  if (base) return base
   throw new StudioError(
     'invalid_argument',
     `The masks in ${folder} come without class names, so their values cannot be mapped to classes, and nothing was imported. ` +
       'Give the names: a classes.txt beside the masks (line k names mask value k, line 0 the background), ' +
-      '--mask-classes a,b,c on the command line (value 1 is a, 2 is b ...), or the class names in the import dialog.'
+      '--mask-classes a,b,c on the command line (value 1 is a, 2 is b ...), or map each value in the import dialog.'
   )
 }

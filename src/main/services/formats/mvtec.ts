@@ -17,7 +17,7 @@ import { traceBinary } from '../../../shared/geometry/trace'
 import type { Split } from '../../../shared/domain'
 import { readClassMask } from '../imaging/maskPng'
 import { walkImages } from '../import/walk'
-import { addCount, type LabelSource, type SourceScan } from './source'
+import { addCount, addFileCounts, type LabelSource, type SourceScan } from './source'
 
 export const MVTEC_GOOD = 'good'
 export const MVTEC_MASK_DIR = 'ground_truth'
@@ -94,6 +94,7 @@ export async function openMvtecSource(root: string, opts: { tolerance: number })
           scan.files += 1
           // Regions per mask are known only after tracing; each frame counts once.
           addCount(scan.classes, where.label, 1)
+          addFileCounts(scan, [where.label])
         } else {
           scan.issues.push({ path: rel, reason: `no ${MVTEC_MASK_DIR}/${where.label}/<name>${MVTEC_MASK_SUFFIX}.png for this frame` })
         }

@@ -1,24 +1,57 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { StudioError, type ImportOptions, type ImportPreview } from '../../../shared/contract'
+import { StudioError, type ImportIssue, type ImportOptions } from '../../../shared/contract'
+import type { ImportPreviewResult, LabelNameUse } from '../../../shared/contract/namespaces/import'
 import { walkImages } from '../import/walk'
 import type { Workspace } from '../workspace'
 import { ClassResolver } from './classMap'
-import { openLabelSources, scanSources } from './sources'
+import { DEFAULT_PREVIEW_LIMITS, previewMaskFolder, type PreviewLimits } from './maskPreview'
+import { maskFolders, openLabelSources, scanSources } from './sources'
 
 /**
- * What an import would read: image count, label files, and every class name
- * the labels use with where the mapping sends it, so the caller can ask for a
- * mapping before importing. Writes nothing.
+ * What an import would read: image count, label files, every mask value with
+ * its pixel count and every label name with its shape count, and where the
+ * current mapping sends each name, so the caller can ask for a mapping
+ * before importing. Writes nothing.
+ *
+ * Masks are read here rather than through the import's mask source: that
+ * source refuses a folder whose values have no names, and naming them is
+ * what the preview is for.
  */
-export async function previewImport(ws: Workspace, opts: ImportOptions): Promise<ImportPreview> {
+export async function previewImport(ws: Workspace, opts: ImportOptions, limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS): Promise<ImportPreviewResult> {
+  const started = Date.now()
   const folder = resolve(opts.folder)
   if (!existsSync(folder)) throw new StudioError('not_found', `No folder at ${folder}`)
   if (!statSync(folder).isDirectory()) throw new StudioError('invalid_argument', `${folder} is a file, not a folder`)
-  const sources = await openLabelSources(ws, folder, opts)
+  const sources = await openLabelSources(ws, folder, { ...opts, masks: undefined })
   const walked = await walkImages(folder, { skip: [ws.dir, ...sources.flatMap((s) => s.skipDirs ?? [])] })
   for (const src of sources) src.prepare?.(walked.files)
   const scan = await scanSources(sources, walked.files)
-  const { classes, unknown } = new ClassResolver(ws, opts).uses(scan.classes)
-  return { folder, images: walked.files.length, labelFiles: scan.files, classes, unknownClasses: unknown, issues: [...walked.unreadable, ...scan.issues] }
+
+  const issues: ImportIssue[] = [...walked.unreadable, ...scan.issues]
+  const maskPreviews = []
+  const found = new Map(scan.classes)
+  let labelFiles = scan.files
+  for (const m of maskFolders(opts)) {
+    const p = await previewMaskFolder(m, walked.files, opts, limits, issues)
+    maskPreviews.push(p.preview)
+    labelFiles += p.preview.masks
+    for (const name of p.targets) if (!found.has(name)) found.set(name, undefined)
+  }
+
+  const labelNames: LabelNameUse[] = [...scan.classes.entries()]
+    .map(([name, shapes]) => ({ name, shapes: shapes ?? 0, files: scan.classFiles?.get(name) ?? 0 }))
+    .sort((a, b) => a.name.localeCompare(b.name))
+  const { classes, unknown } = new ClassResolver(ws, opts).uses(found)
+  return {
+    folder,
+    images: walked.files.length,
+    labelFiles,
+    classes,
+    unknownClasses: unknown,
+    issues,
+    maskFolders: maskPreviews,
+    labelNames,
+    seconds: (Date.now() - started) / 1000
+  }
 }

@@ -39,6 +39,8 @@ export interface SourceScan {
   files: number
   /** Label count per class name; undefined where only decoding would tell. */
   classes: Map<string, number | undefined>
+  /** Label files (COCO: images) holding each class name, where the source counts them. */
+  classFiles?: Map<string, number>
   issues: ImportIssue[]
 }
 
@@ -132,6 +134,12 @@ function untangle(poly: number[]): number[][] {
   const mask = new Uint8Array(w * h)
   rasterizeInto(mask, w, h, poly.map((v, i) => v - (i % 2 === 0 ? x0 : y0)))
   return traceBinary(mask, w, h).map((p) => p.map((v, i) => v + (i % 2 === 0 ? x0 : y0)))
+}
+
+/** Counts one file for each distinct name among `names`. */
+export function addFileCounts(scan: SourceScan, names: Iterable<string>): void {
+  const files = (scan.classFiles ??= new Map())
+  for (const name of new Set(names)) files.set(name, (files.get(name) ?? 0) + 1)
 }
 
 export function addCount(map: Map<string, number | undefined>, name: string, n: number | undefined): void {

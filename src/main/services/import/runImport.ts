@@ -134,6 +134,7 @@ async function importInto(ws: Workspace, opts: ImportOptions, ctx: ImportContext
   )
   progress.summary = summary
   progress.importId = importId
+  summary.importId = importId
   const hashExists = ws.db.prepare('SELECT 1 FROM images WHERE hash = ?').pluck()
   const seen = new Set<string>()
   const total = walked.files.length
