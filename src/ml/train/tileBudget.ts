@@ -1,0 +1,78 @@
+/** Turning a time budget into steps and validation rounds, from speeds measured at the start of a stage. */
+import * as tf from '@tensorflow/tfjs'
+import type { StageSummary } from '../../shared/arcd/protocol'
+import type { PreparedBatch, StagePlan } from './stage'
+import type { TileRun } from './tileContext'
+
+/** Most of a stage's time goes to training: validation rounds are thinned to fit this share. */
+const MAX_VAL_SHARE = 0.15
+
+/**
+ * Seconds per optimiser step, measured on throwaway gradients (the weights
+ * do not move): one warm-up step, then one timed.
+ */
+export async function secondsPerStep(model: tf.LayersModel, prepare: (k: number) => PreparedBatch): Promise<number> {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
+  const once = async (k: number): Promise<number> => {
+    const t0 = performance.now()
+    const batch = prepare(k)
+    try {
+      const { value, grads } = tf.variableGrads(batch.loss, vars)
+      await value.data()
+      tf.dispose([value, ...Object.values(grads)])
+    } finally {
+      batch.dispose()
+    }
+    return (performance.now() - t0) / 1000
+  }
+  // The first step pays for kernel set-up and allocation; time the second.
+  await once(0)
+  return once(1)
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const t0 = performance.now()
+  const value = await fn()
+  return { value, seconds: (performance.now() - t0) / 1000 }
+}
+
+/**
+ * Validation rounds and steps for a stage of `seconds`: at most `maxRounds`
+ * rounds, fewer when they would take more than MAX_VAL_SHARE of the time,
+ * and the steps that fit in the rest (at least one per round).
+ */
+export function scheduleFor(seconds: number, stepSec: number, valSec: number, maxRounds: number): { rounds: number; steps: number } {
+  const rounds = Math.max(1, Math.min(maxRounds, Math.floor((MAX_VAL_SHARE * seconds) / Math.max(valSec, 1e-3))))
+  const usable = seconds - rounds * valSec
+  return { rounds, steps: Math.max(rounds, Math.floor(usable / Math.max(stepSec, 1e-3))) }
+}
+
+/**
+ * When a stage planned for `seconds` (validation rounds included) must stop
+ * training: one validation pass before its end, so the last round still fits.
+ * A stage ending late by a step is fine; one running twice its time (a CPU
+ * that got busier after the speed probe: 27 minutes of a 15-minute budget
+ * were seen) is not.
+ */
+export function stageDeadline(seconds: number, valSec: number): StagePlan['deadline'] {
+  return { at: performance.now() + Math.max(0, seconds - valSec) * 1000 }
+}
+
+/** A stage cut short by its time share says so in the run: the CPU was slower than the probe measured. */
+export function noteOutOfTime(c: TileRun, name: string, summary: StageSummary, planned: number): void {
+  if (!summary.outOfTime) return
+  c.warnings.push(
+    `${name} stopped at its share of the time budget after ${summary.epochsRun} validation rounds, before its ${planned} planned steps: ` +
+      'the CPU was slower than the speed measured at the start (other programs running?)'
+  )
+}
+
+export function budgetLeft(c: TileRun): number {
+  return c.train.budgetMinutes * 60 - (performance.now() - c.started) / 1000
+}
+
+export function stagePlanShape(totalSteps: number, rounds: number, batchSize: number): { epochs: number; stepsPerEpoch: number; trainImages: number } {
+  const epochs = Math.max(1, Math.min(rounds, totalSteps))
+  const stepsPerEpoch = Math.max(1, Math.ceil(totalSteps / epochs))
+  return { epochs, stepsPerEpoch, trainImages: stepsPerEpoch * batchSize }
+}

@@ -1,0 +1,19 @@
+import type { ModelConfig, TrainConfig } from '../../shared/arcd/config'
+import type { ClassSpec, TrainJobSpec, TrainPlan } from '../../shared/arcd/protocol'
+import type { Nets } from '../io/modelDir'
+import type { JobContext } from '../jobs/context'
+import type { StageHooks } from './stage'
+
+/** What every part of a crop-training run reads: the job, its nets and classes, settings, plan and clock. */
+export interface TileRun {
+  spec: TrainJobSpec
+  ctx: JobContext
+  nets: Nets
+  classes: ClassSpec[]
+  model: Required<Pick<ModelConfig, 'maxShortSide' | 'tileOverlap'>> & ModelConfig
+  train: TrainConfig
+  hooks: StageHooks
+  plan: TrainPlan
+  started: number
+  warnings: string[]
+}

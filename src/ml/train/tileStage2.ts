@@ -1,0 +1,123 @@
+/** Stage 2 on crops: the discriminative net (or the plain U-Net) learns the labelled defects. */
+import * as tf from '@tensorflow/tfjs'
+import { SegmentationEvaluator } from '../../shared/arcd/metrics'
+import { extractCrop, placeCrop, type CropWindow } from '../data/crops'
+import { discInput } from '../infer/predictor'
+import { badInput, log } from '../jobs/context'
+import { segmentationLoss } from '../losses/segmentation'
+import { stack } from './batches'
+import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
+import { streamRng } from './streams'
+import { budgetLeft, noteOutOfTime, scheduleFor, secondsPerStep, stageDeadline, stagePlanShape } from './tileBudget'
+import type { TileRun } from './tileContext'
+import { randomDihedral, randomWindow, type TileFrame } from './tileData'
+import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, meanDefectAp, pickValFrames, predictFrames } from './tileValidation'
+
+export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<TileFrame[]> {
+  const { spec, ctx, nets, classes, train } = c
+  const disc = nets.disc!
+  const size = c.model.size
+  const K = classes.length
+  const trainF = frames.filter((f) => f.item.split === 'train')
+  const byClass = classes.map((_, ci) => trainF.filter((f) => f.centres[ci]!.length > 0))
+  const centreClasses = defectChannels(classes).filter((ci) => byClass[ci]!.length > 0)
+  if (!byClass.some((l) => l.length > 0)) throw badInput('stage 2 needs labelled frames (with polygons) in the training split')
+  const valFrames = pickValFrames(frames, train.seed)
+  const lossOpts = { kind: train.loss, gamma: train.focalGamma, alpha: train.focalAlpha, diceWeight: train.diceWeight }
+
+  const prepare = (epoch: number, step: number): PreparedBatch => {
+    const rng = streamRng(train.seed, 4, epoch, step)
+    const imgs: Float32Array[] = []
+    const tgts: Float32Array[] = []
+    for (let b = 0; b < train.batchSize; b++) {
+      let f: TileFrame
+      let win: CropWindow
+      if (centreClasses.length > 0 && rng.next() < train.defectCropShare) {
+        const ci = centreClasses[rng.int(0, centreClasses.length - 1)]!
+        const list = byClass[ci]!
+        f = list[rng.int(0, list.length - 1)]!
+        const cs = f.centres[ci]!
+        const p = cs[rng.int(0, cs.length - 1)]!
+        const jitter = size / 4
+        const cx = (p % f.frame.width) + 0.5 + rng.range(-jitter, jitter)
+        const cy = Math.floor(p / f.frame.width) + 0.5 + rng.range(-jitter, jitter)
+        const { x0, y0 } = placeCrop(cx, cy, size, f.frame.width, f.frame.height)
+        win = { x0, y0, size, t: randomDihedral(rng, train.rotate90) }
+      } else {
+        f = trainF[rng.int(0, trainF.length - 1)]!
+        win = randomWindow(rng, f.frame, size, train.rotate90)
+      }
+      imgs.push(extractCrop(f.frame.rgb, f.frame.width, f.frame.height, 3, win))
+      tgts.push(extractCrop(f.targets, f.frame.width, f.frame.height, K, win, false))
+    }
+    const img = stack(imgs, size, 3)
+    // The frozen reconstruction is an input, computed outside the gradient tape.
+    const x = spec.arch === 'arcd' ? tf.tidy(() => discInput('arcd', img, nets.recon!.apply(img, { training: false }) as tf.Tensor4D)) : img
+    const y = stack(tgts, size, K)
+    return {
+      images: imgs.length,
+      loss: () => segmentationLoss(y, disc.apply(x, { training: true }) as tf.Tensor4D, lossOpts),
+      dispose: () => tf.dispose(x === img ? [x, y] : [x, img, y])
+    }
+  }
+  const channels = defectChannels(classes)
+  const validate = async (): Promise<{ loss: number | null; score?: number | null; metrics?: Record<string, number | null> }> => {
+    if (valFrames.length === 0) return { loss: null }
+    const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
+    const preds = await predictFrames(c, valFrames)
+    valFrames.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
+    const report = ev.report()
+    const metrics: Record<string, number | null> = { mpa: report.overall.mpa, miou: report.overall.miou, imageAuroc: report.overall.imageAuroc }
+    for (const m of report.overall.classes) {
+      metrics[`${m.name}.ap`] = m.pixelAp
+      metrics[`${m.name}.auroc`] = m.pixelAuroc
+    }
+    const score = meanDefectAp(report, channels, classes)
+    metrics.meanAp = score
+    return { loss: null, score, metrics }
+  }
+
+  let rounds = c.plan.stage2Rounds ?? Math.max(1, train.evalRounds)
+  let steps = c.plan.stage2Steps
+  let deadline: StagePlan['deadline']
+  if (!(resume && steps > 0)) {
+    if (train.budgetMinutes > 0) {
+      const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
+      const valSec = await estimateValSeconds(c, valFrames)
+      // Reserve one more validation pass for the thresholds and the report.
+      // Stage 2 is what the user gets: when stage 1 overran its share it
+      // keeps its own share anyway, and the run ends late rather than useless.
+      const ownShare = c.train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - c.train.stage1Share : 1) * 0.9
+      const seconds = Math.max(budgetLeft(c), ownShare) - valSec
+      ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
+      deadline = stageDeadline(seconds, valSec)
+      c.plan.secondsPerStep.disc = stepSec
+      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
+      if (seconds < rounds * (valSec + stepSec)) c.warnings.push(`the time budget was too short for stage 2: trained ${steps} steps, the minimum`)
+    } else {
+      steps = train.stage2Steps
+    }
+    c.plan.stage2Steps = steps
+    c.plan.stage2Rounds = rounds
+  }
+  const shape = stagePlanShape(steps, rounds, train.batchSize)
+  const labelled = trainF.filter((f) => f.centres.some((cs) => cs.length > 0)).length
+  log(ctx, 'info', `stage 2: ${labelled} labelled and ${trainF.length - labelled} other training frames, ${valFrames.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)
+  const plan: StagePlan = {
+    stage: 'disc',
+    model: disc,
+    epochs: shape.epochs,
+    batchSize: train.batchSize,
+    lr: train.lr,
+    patience: train.patience,
+    trainImages: shape.trainImages,
+    valImages: valFrames.length,
+    warmupSteps: Math.round(train.warmupShare * shape.epochs * shape.stepsPerEpoch),
+    epochOrder: () => Array.from({ length: shape.trainImages }, (_, i) => i),
+    prepare: (_indices, epoch, step) => prepare(epoch, step),
+    validate,
+    ...(deadline ? { deadline } : {})
+  }
+  noteOutOfTime(c, 'stage 2', await runStage(plan, c.hooks, resume), steps)
+  return valFrames
+}

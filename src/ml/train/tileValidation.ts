@@ -1,0 +1,115 @@
+/** Scoring a model on frames during training: tiled predictions, the evaluator, validation frames and thresholds. */
+import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
+import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
+import { tileStarts } from '../data/crops'
+import { predictFrameTiled, type TiledPrediction } from '../infer/tiles'
+import { CancelledError, log, yieldToEventLoop } from '../jobs/context'
+import { streamRng } from './streams'
+import { timed } from './tileBudget'
+import type { TileRun } from './tileContext'
+import type { TileFrame } from './tileData'
+
+/** Validation frames scored per round: enough for a stable AP, few enough to keep rounds cheap. */
+const MAX_VAL_LABELLED = 24
+const MAX_VAL_NORMAL = 8
+/** Training frames used per class when validation has no positives of it. */
+const MAX_FALLBACK_FRAMES = 24
+
+export function defectChannels(classes: ClassSpec[]): number[] {
+  const d = classes.flatMap((cl, i) => (cl.kind === 'defect' ? [i] : []))
+  return d.length > 0 ? d : classes.map((_, i) => i)
+}
+
+/** Seconds for one validation pass, from timing the tiles of its first frames (a full pass costs minutes on a CPU). */
+export async function estimateValSeconds(c: TileRun, frames: TileFrame[]): Promise<number> {
+  if (frames.length === 0) return 0
+  const tilesOf = (f: TileFrame): number =>
+    tileStarts(f.frame.width, c.model.size, c.model.tileOverlap).length * tileStarts(f.frame.height, c.model.size, c.model.tileOverlap).length
+  const probe = frames.slice(0, 2)
+  const { seconds } = await timed(() => predictFrames(c, probe))
+  const probeTiles = probe.reduce((n, f) => n + tilesOf(f), 0)
+  const allTiles = frames.reduce((n, f) => n + tilesOf(f), 0)
+  // Scoring (sorting every pixel's probability) costs about as much again on small frames.
+  return (seconds / probeTiles) * allTiles * 1.3
+}
+
+/** Tiled predictions for frames (the model's current weights). */
+export async function predictFrames(c: TileRun, frames: TileFrame[]): Promise<TiledPrediction[]> {
+  const setup = { arch: c.spec.arch, nets: c.nets, classes: c.classes, size: c.model.size, overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
+  const out: TiledPrediction[] = []
+  for (const f of frames) {
+    if (c.ctx.isCancelled()) throw new CancelledError()
+    out.push(await predictFrameTiled(setup, f.frame))
+    await yieldToEventLoop()
+  }
+  return out
+}
+
+export function addTiledToEvaluator(ev: SegmentationEvaluator, f: { item: DatasetItem; targets: Uint8Array }, p: TiledPrediction, anomalous: boolean): void {
+  ev.addImage({
+    view: f.item.view,
+    probs: p.probs,
+    targets: f.targets,
+    width: p.width,
+    height: p.height,
+    anomalous,
+    score: p.score,
+    ...(p.reconError ? { recon: p.reconError } : {})
+  })
+}
+
+/** Image-level truth: has a labelled pixel of a defect class (regions never count). */
+export function isAnomalousFrame(f: TileFrame, classes: ClassSpec[]): boolean {
+  return classes.some((cl, i) => cl.kind === 'defect' && f.centres[i]!.length > 0)
+}
+
+export function meanDefectAp(report: EvalReport, channels: number[], classes: ClassSpec[]): number | null {
+  const aps = channels
+    .map((i) => report.overall.classes.find((m) => m.name === classes[i]!.name))
+    .filter((m) => m && m.positives > 0 && m.pixelAp !== null)
+    .map((m) => m!.pixelAp!)
+  return aps.length > 0 ? aps.reduce((a, b) => a + b, 0) / aps.length : null
+}
+
+export function pickValFrames(frames: TileFrame[], seed: number): TileFrame[] {
+  const rng = streamRng(seed, 31)
+  const val = frames.filter((f) => f.item.split === 'val')
+  const labelled = val.filter((f) => f.centres.some((cs) => cs.length > 0))
+  const normal = val.filter((f) => f.item.normal)
+  return [...rng.sample(labelled, Math.min(MAX_VAL_LABELLED, labelled.length)), ...rng.sample(normal, Math.min(MAX_VAL_NORMAL, normal.length))]
+}
+
+/** Best-F1 thresholds per class on validation; training frames for classes validation lacks. */
+export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrames: TileFrame[]): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null; method: string }> {
+  const { classes, ctx } = c
+  const thresholds: Record<string, number> = {}
+  const probe = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
+  const valPreds = await predictFrames(c, valFrames)
+  valFrames.forEach((f, i) => addTiledToEvaluator(probe, f, valPreds[i]!, isAnomalousFrame(f, classes)))
+  const fromVal = probe.chooseThresholds(Number.NaN)
+  const missing = classes.filter((cl) => !Number.isFinite(fromVal[cl.name]!))
+  for (const cl of classes) if (Number.isFinite(fromVal[cl.name]!)) thresholds[cl.name] = fromVal[cl.name]!
+  let method = missing.length === 0 ? 'best-f1-val' : 'best-f1-val+train'
+  if (missing.length > 0) {
+    const rng = streamRng(c.train.seed, 41)
+    const pool = frames.filter((f) => f.item.split === 'train' && missing.some((cl) => f.centres[classes.indexOf(cl)]!.length > 0))
+    const picked = rng.sample(pool, Math.min(MAX_FALLBACK_FRAMES, pool.length))
+    const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
+    const preds = await predictFrames(c, picked)
+    picked.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
+    const fromTrain = ev.chooseThresholds(0.5)
+    for (const cl of missing) thresholds[cl.name] = fromTrain[cl.name]!
+    const msg = `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
+    c.warnings.push(msg)
+    log(ctx, 'warn', msg)
+    if (valFrames.length === 0) method = 'best-f1-train'
+  }
+  let valReport: EvalReport | null = null
+  if (valFrames.length > 0) {
+    const ev = new SegmentationEvaluator(classes, thresholds)
+    valFrames.forEach((f, i) => addTiledToEvaluator(ev, f, valPreds[i]!, isAnomalousFrame(f, classes)))
+    valReport = ev.report()
+  }
+  log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
+  return { thresholds, valReport, method }
+}
