@@ -13,7 +13,8 @@ import { tempDir } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { readClassMask } from '../imaging/maskPng'
 import { importFolder } from '../import/runImport'
-import { listLabels } from '../labels'
+import { readPngOracle } from '../imaging/pngOracle'
+import { listLabels, saveFrameLabels } from '../labels'
 import { Workspace } from '../workspace'
 import { demoWorkspace } from './exportFixtures'
 import { runExport } from './runExport'
@@ -26,9 +27,30 @@ let cleanup = (): void => undefined
 let source: Workspace
 const opened: Workspace[] = []
 
+/** The frame given shapes a single-ring label cannot hold: a fold ring around background, an edge crack inside a fold. */
+let holeFrame = 0
+
 beforeAll(async () => {
   ;({ dir, cleanup } = tempDir('ds-roundtrip-'))
   source = await demoWorkspace(dir, 4)
+  const id = source.db.prepare("SELECT id FROM images WHERE status = 'labeled' ORDER BY id LIMIT 1").pluck().get() as number
+  const cls = new Map(listClasses(source).map((c) => [c.name, c.id]))
+  const keep = listLabels(source, id).map((l) => ({ id: l.id, classId: l.classId, points: l.points }))
+  saveFrameLabels(
+    source,
+    id,
+    [
+      ...keep,
+      // A C shape and a bar closing it: together a ring with background inside (x 30-55, y 230-250).
+      { classId: cls.get('fold')!, points: [20, 220, 60, 220, 60, 230, 30, 230, 30, 250, 60, 250, 60, 260, 20, 260] },
+      { classId: cls.get('fold')!, points: [55, 228, 62, 228, 62, 252, 55, 252] },
+      // A fold with a crack inside it: the fold's pixels have a hole of another class.
+      { classId: cls.get('fold')!, points: [90, 220, 150, 220, 150, 290, 90, 290] },
+      { classId: cls.get('edge_crack')!, points: [110, 240, 120, 240, 120, 262, 110, 262] }
+    ],
+    'test'
+  )
+  holeFrame = id
 })
 
 afterAll(() => {
@@ -197,6 +219,52 @@ describe('round trip through each format', () => {
     expect(compared).toBeGreaterThan(10)
     expect(worst).toBeLessThanOrEqual(1 + 1e-9)
     expect(minIoU).toBeGreaterThan(0.9)
+  })
+
+  it('PNG masks of our own export re-import with no flag at all: the same classes and identical masks, holes included', async () => {
+    const out = join(dir, 'out-masks-noflag')
+    await runExport(source, { format: 'masks', out, copyImages: true })
+    // No --trace-tolerance, no --mask-classes, no --create-classes: just the folders, as the README's re-import line.
+    const ws = Workspace.create(join(dir, 'ws-masks-noflag'))
+    opened.push(ws)
+    const summary = await importFolder(ws, { folder: join(out, 'images'), masks: [join(out, 'defects'), join(out, 'regions')] })
+    expect(summary.failed).toEqual([])
+    expect(summary.labels.failed).toEqual([])
+    // The classes: every class of the export by name and kind, nothing created beside them.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { classes: { name: string; kind: string }[] }
+    const kinds = new Map(listClasses(ws).map((c) => [c.name, c.kind]))
+    for (const c of manifest.classes) expect(kinds.get(c.name), c.name).toBe(c.kind)
+    expect(summary.labels.createdClasses).toEqual([])
+
+    const byHash = new Map(frames(ws).map((f) => [f.hash, f]))
+    let compared = 0
+    let holes = 0
+    for (const f of exportedFrames()) {
+      const g = byHash.get(f.hash)!
+      const got = named(ws, listLabels(ws, g.id))
+      const want = named(source, listLabels(source, f.id))
+      expect(new Set(got.map((l) => l.cls.name))).toEqual(new Set(want.map((l) => l.cls.name)))
+      const stem = f.rel.replace(/\.jpg$/, '')
+      for (const [kind, folder] of [['defect', 'defects'], ['region', 'regions']] as const) {
+        // The exported file read by the independent PNG reader (palette indices), never by the app's own.
+        const png = readPngOracle(readFileSync(join(out, folder, `${stem}.png`)))
+        expect([png.colourType, png.width, png.height]).toEqual([3, W, H])
+        expect(same(png.data, classMask(want, kind)), `${stem} ${kind}: export`).toBe(true)
+        expect(same(classMask(got, kind), png.data), `${stem} ${kind}: re-import`).toBe(true)
+        compared++
+      }
+      if (f.id === holeFrame) {
+        const png = readPngOracle(readFileSync(join(out, 'defects', `${stem}.png`)))
+        const fold = manifest.classes.findIndex((c) => c.name === 'fold')
+        const at = (x: number, y: number): number => png.data[y * W + x]!
+        // The ring's hole is background in the mask and stays so; the crack sits in the fold.
+        expect([at(40, 240), at(25, 240), at(115, 250), at(100, 250)]).toEqual([0, fold + 1, at(115, 250), fold + 1])
+        expect(at(115, 250)).not.toBe(fold + 1)
+        holes++
+      }
+    }
+    expect(holes).toBe(1)
+    expect(compared).toBe(2 * exportedFrames().length)
   })
 
   it('MVTec: the defect masks come back identical, normal frames as normal, in their folders splits', async () => {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, posix } from 'node:path'
 import { StudioError, type ImportIssue } from '../../../shared/contract'
 import { traceBinary } from '../../../shared/geometry/trace'
+import { traceBinaryExact } from './exactTrace'
 import { SPLITS, UNASSIGNED_VIEW, VIEWS, type Split, type ViewOrUnassigned } from '../../../shared/domain'
 import { decodeRle, type Rle } from './rle'
 import { addCount, addFileCounts, clipLabels, type LabelSource, type SourceLabel, type SourceScan } from './source'
@@ -289,7 +290,7 @@ export async function openCocoSource(file: string, opts: { tolerance: number }):
         }
         try {
           const { mask } = decodeRle(shape.rle)
-          const rings = traceBinary(mask, width, height, { tolerance: opts.tolerance })
+          const rings = opts.tolerance === 0 ? traceBinaryExact(mask, width, height) : traceBinary(mask, width, height, { tolerance: opts.tolerance })
           if (rings.length === 0) issues.push(`${entry.fileName}: ${shape.where}: the RLE mask is empty; skipped`)
           for (const ring of rings) traced.push({ className: shape.className, points: [...ring] })
         } catch (err) {

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { StudioError } from '../../../shared/contract'
 import { traceBinary } from '../../../shared/geometry/trace'
+import { traceBinaryExact } from './exactTrace'
 import type { Split } from '../../../shared/domain'
 import { readClassMask } from '../imaging/maskPng'
 import { walkImages } from '../import/walk'
@@ -74,7 +75,7 @@ export async function openMvtecSource(root: string, opts: { tolerance: number })
         if (mask.width !== frame.width || mask.height !== frame.height) {
           throw new Error(`mask is ${mask.width}x${mask.height} but its image is ${frame.width}x${frame.height}`)
         }
-        const rings = traceBinary(mask.data, frame.width, frame.height, { tolerance: opts.tolerance })
+        const rings = opts.tolerance === 0 ? traceBinaryExact(mask.data, frame.width, frame.height) : traceBinary(mask.data, frame.width, frame.height, { tolerance: opts.tolerance })
         const issues = rings.length === 0 ? [`the mask is empty, though the frame is filed under ${label}`] : []
         return { path: maskRel, labels: rings.map((r) => ({ className: label, points: [...r] })), issues, split }
       } catch (err) {

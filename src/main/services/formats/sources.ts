@@ -5,12 +5,18 @@ import type { Workspace } from '../workspace'
 import { openCocoSource } from './coco'
 import { openLabelmeSource } from './labelmeSource'
 import { openMaskSource } from './maskSource'
+import { isOwnMaskExport } from './ownExport'
 import { openMvtecSource } from './mvtec'
 import { addCount, type LabelSource, type SourceScan } from './source'
 import { appendAll } from '../../../shared/arrays'
 
 /** Traced contours stay within this many pixels of the mask's outline unless the import says otherwise. */
 export const DEFAULT_TRACE_TOLERANCE = 1
+
+/** Our own mask exports come back exactly unless a tolerance is given (see ownExport.ts). */
+function maskTolerance(folder: string, given: number | undefined): number {
+  return given ?? (isOwnMaskExport(folder) ? 0 : DEFAULT_TRACE_TOLERANCE)
+}
 
 export function maskFolders(opts: ImportOptions): string[] {
   if (opts.masks === undefined) return []
@@ -22,7 +28,7 @@ export async function openLabelSources(ws: Workspace, folder: string, opts: Impo
   const tolerance = opts.traceTolerance ?? DEFAULT_TRACE_TOLERANCE
   if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new StudioError('invalid_argument', `traceTolerance must be a number >= 0, got ${tolerance}`)
   const sources: LabelSource[] = []
-  for (const m of maskFolders(opts)) sources.push(await openMaskSource(m, { maskClasses: opts.maskClasses, valueMap: opts.valueMap, tolerance }))
+  for (const m of maskFolders(opts)) sources.push(await openMaskSource(m, { maskClasses: opts.maskClasses, valueMap: opts.valueMap, tolerance: maskTolerance(m, opts.traceTolerance) }))
   if (opts.labelme) sources.push(openLabelmeSource(folder))
   if (opts.coco) {
     const file = resolve(opts.coco)
