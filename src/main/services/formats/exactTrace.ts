@@ -140,7 +140,7 @@ function cutsFor(spans: [number, number][]): number[] {
 
 function tracePieces(r: Region): number[][] {
   const spans = holeSpans(r)
-  const shift = (poly: number[], dx: number): number[] => poly.map((v, i) => v + (i % 2 === 0 ? dx : r.y0))
+  const shift = (poly: readonly number[], dx: number): number[] => poly.map((v, i) => v + (i % 2 === 0 ? dx : r.y0))
   if (spans.length === 0) return traceBinary(r.inside, r.w, r.h, { tolerance: 0 }).map((p) => shift(p, r.x0))
   const bounds = [0, ...cutsFor(spans), r.w]
   const out: number[][] = []
