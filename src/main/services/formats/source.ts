@@ -7,7 +7,7 @@ import type { ImportIssue } from '../../../shared/contract'
 import { clipToFrame, isSimple, isValidPolygon, polygonBBox } from '../../../shared/geometry/polygon'
 import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceBinary } from '../../../shared/geometry/trace'
-import { simplifyPolygon } from '../../../shared/geometry/simplify'
+import { fitPointBudget as fitToBudget, simplifiedNote, tooManyPointsNote } from '../../../shared/labelBudget'
 import { LABEL_LIMITS } from '../../../shared/limits'
 import type { Split, ViewOrUnassigned } from '../../../shared/domain'
 
@@ -68,20 +68,27 @@ export function tooManyShapes(n: number): string {
 }
 
 /**
- * Polygons over the vertex budget, simplified until they fit (tolerance
- * doubling from half a pixel), so nothing is stored that labels.save would
- * refuse; each one is reported with its before and after.
+ * Polygons over the vertex budget, simplified until they fit (the editor's
+ * rule, src/shared/labelBudget.ts), so nothing is stored that labels.save
+ * would refuse; each one is reported with its before and after.
  */
 export function fitPointBudget(labels: SourceLabel[], issues: string[]): SourceLabel[] {
-  const max = LABEL_LIMITS.pointsPerPolygon
-  return labels.map((l) => {
+  const out: SourceLabel[] = []
+  for (const l of labels) {
     const n = l.points.length / 2
-    if (n <= max) return l
-    let points = l.points
-    for (let tol = 0.5; points.length / 2 > max; tol *= 2) points = simplifyPolygon(l.points, tol)
-    issues.push(`${l.className}: a polygon of ${n.toLocaleString('en-US')} points was simplified to ${(points.length / 2).toLocaleString('en-US')} (the limit is ${max.toLocaleString('en-US')})`)
-    return { ...l, points }
-  })
+    if (n <= LABEL_LIMITS.pointsPerPolygon) {
+      out.push(l)
+      continue
+    }
+    const points = fitToBudget(l.points)
+    if (!points) {
+      issues.push(`${l.className}: ${tooManyPointsNote(n)}; not imported`)
+      continue
+    }
+    issues.push(`${l.className}: ${simplifiedNote(n, points.length / 2)}`)
+    out.push({ ...l, points })
+  }
+  return out
 }
 
 /**

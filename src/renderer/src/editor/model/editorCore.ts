@@ -6,6 +6,7 @@
  */
 import type { ClassDef } from '../../../../shared/contract'
 import type { ImageStatus } from '../../../../shared/domain'
+import { fitChanges } from './budget'
 import { addChange, findPolygon, pasteChanges, updateChange } from './document'
 import { drawOrder, sortedClasses } from './classOrder'
 import type { FrameState } from './frameState'
@@ -296,19 +297,20 @@ export class EditorCore implements ToolHost {
     const fs = this.fs
     if (!fs || polygons.length === 0) return 0
     const changes = pasteChanges(fs.polygons, polygons, fs)
-    if (changes.length > 0) this.commit(changes)
+    // Refused (over the label budget): the commit said why.
+    if (changes.length > 0 && !this.commit(changes)) return 0
     const last = changes[changes.length - 1]
     if (last) this.select(last.key)
     this.notify(`Pasted ${changes.length} polygon${changes.length === 1 ? '' : 's'}`)
     return changes.length
   }
 
-  /** Adds polygons (accepted predictions) as one undo step. */
-  addPolygons(polys: readonly Omit<EditorPolygon, 'key'>[]): void {
+  /** Adds polygons (accepted predictions) as one undo step; false when the label budget refused them (and said why). */
+  addPolygons(polys: readonly Omit<EditorPolygon, 'key'>[]): boolean {
     const fs = this.fs
-    if (!fs || polys.length === 0) return
+    if (!fs || polys.length === 0) return false
     const changes = polys.map((p, k) => addChange(fs.polygons, { ...p, key: newPolygonKey() }, fs.polygons.length + k))
-    this.commit(changes)
+    return this.commit(changes)
   }
 
   // ---- ToolHost ----
@@ -361,9 +363,16 @@ export class EditorCore implements ToolHost {
     return !pref.hidden && !pref.locked
   }
 
-  commit(changes: ChangeSet): void {
+  /** Applies one undo step, held to the label budget first; false when refused (the message line says why). */
+  commit(proposed: ChangeSet): boolean {
     const fs = this.fs
-    if (!fs || changes.length === 0) return
+    if (!fs || proposed.length === 0) return false
+    const fitted = fitChanges(fs.polygons, proposed)
+    if ('refused' in fitted) {
+      this.notify(fitted.refused, 'error')
+      return false
+    }
+    const changes = fitted.changes
     fs.apply(changes)
     // Drawing into a hidden class shows it again, so nothing is created out of sight.
     let prefs: Map<number, ClassPref> | null = null
@@ -375,6 +384,8 @@ export class EditorCore implements ToolHost {
     }
     this.onEdited(fs)
     this.set({ ...this.frameFields(), ...(prefs ? { classPrefs: prefs } : {}) })
+    if (fitted.note) this.notify(fitted.note)
+    return true
   }
 
   preview(p: Partial<Preview>): void {

@@ -6,6 +6,7 @@
  */
 import type { ImageDetail, Label } from '../../../../shared/contract'
 import type { ImageStatus, ViewOrUnassigned } from '../../../../shared/domain'
+import { fitChanges } from './budget'
 import { pasteChanges } from './document'
 import { FrameState } from './frameState'
 import type { LabelDraft } from './labelsSync'
@@ -158,7 +159,9 @@ export class EditorSession {
    */
   async pasteInto(imageId: number, polygons: readonly EditorPolygon[], isDefect?: (classId: number) => boolean): Promise<number> {
     const { frame } = await this.load(imageId)
-    const changes = pasteChanges(frame.polygons, polygons, frame)
+    const fitted = fitChanges(frame.polygons, pasteChanges(frame.polygons, polygons, frame))
+    if ('refused' in fitted) throw new Error(fitted.refused)
+    const changes = fitted.changes
     const defect = isDefect !== undefined && changes.some((c) => c.after && isDefect(c.after.classId))
     frame.apply(changes, true, frame.status === 'normal' && defect ? { before: 'normal', after: 'labeled' } : undefined)
     this.emit(frame)

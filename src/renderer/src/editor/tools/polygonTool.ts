@@ -5,6 +5,8 @@
  * refused, and so is a closing edge that would.
  */
 import { isSimple, snapToPixelCentre } from '../../../../shared/geometry/polygon'
+import { polygonCountProblem } from '../../../../shared/labelBudget'
+import { LABEL_LIMITS } from '../../../../shared/limits'
 import { addChange } from '../model/document'
 import { canExtendChain } from '../geometry/edit'
 import type { Tool, ToolHost, ToolKey, ToolPointer } from './tool'
@@ -31,6 +33,12 @@ export class PolygonTool implements Tool {
     }
     const [x, y] = snapToPixelCentre(p.x, p.y, frame)
     if (this.state.kind === 'idle') {
+      // Said before the first click rather than after the last: a full frame takes no new polygon.
+      const full = polygonCountProblem(this.host.polygons().length + 1)
+      if (full) {
+        this.host.notify(`Cannot draw another polygon: ${full}`, 'error')
+        return
+      }
       this.state = { kind: 'drawing', points: [x, y] }
       this.host.select(null)
       this.show(x, y)
@@ -47,6 +55,10 @@ export class PolygonTool implements Tool {
     if (x === pts[pts.length - 2] && y === pts[pts.length - 1]) return
     if (!canExtendChain(pts, x, y)) {
       this.host.notify('That edge would cross the outline', 'error')
+      return
+    }
+    if (n >= LABEL_LIMITS.pointsPerPolygon) {
+      this.host.notify(`A polygon has at most ${LABEL_LIMITS.pointsPerPolygon.toLocaleString('en-US')} points (what can be saved): close this one`, 'error')
       return
     }
     pts.push(x, y)

@@ -54,7 +54,8 @@ export interface ToolHost {
   cannotDraw(classId: number | null): string | null
   /** Whether the polygon's class is visible and unlocked. */
   editable(poly: EditorPolygon): boolean
-  commit(changes: ChangeSet): void
+  /** False when the label budget refused the change (the host has said why). */
+  commit(changes: ChangeSet): boolean
   preview(p: Partial<Preview>): void
   notify(text: string, kind?: 'info' | 'error'): void
   brushRadius(): number

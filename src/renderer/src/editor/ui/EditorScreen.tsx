@@ -195,7 +195,8 @@ function EditorBody(props: EditorScreenProps & { session: EditorSession }) {
         })
         // The frame changed while the service traced: the pieces belong to the other one.
         if (core.getSnapshot().frame?.imageId !== frame.imageId) return
-        core.addPolygons(piecesAsPolygons(p.add))
+        // Refused by the label budget: the editor has said why, and that message stays.
+        if (p.add.length > 0 && !core.addPolygons(piecesAsPolygons(p.add))) return
         const n = p.add.length
         core.notify(n ? `Accepted ${n} predicted piece${n === 1 ? '' : 's'} of ${className(classId)} (one undo step)` : `Nothing new to accept for ${className(classId)}: it is labelled already`)
       } catch (err) {
