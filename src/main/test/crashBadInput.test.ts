@@ -71,10 +71,13 @@ type Snapshot = Map<string, Map<number, string>>
 
 /** Every row of every table, by rowid, as JSON: what "nothing stored changed" is checked against. */
 function snapshot(db: DB): Snapshot {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]
+  const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[]
   const out: Snapshot = new Map()
-  for (const t of tables) {
-    const rows = db.prepare(`SELECT rowid AS __rowid, * FROM "${t}" ORDER BY rowid`).all() as { __rowid: number }[]
+  for (const { name: t, sql } of tables) {
+    // A WITHOUT ROWID table has no rowid: its rows are keyed by their place in primary-key order.
+    const rows = /WITHOUT\s+ROWID/i.test(sql)
+      ? (db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all() as object[]).map((r, i) => ({ __rowid: i + 1, ...r }))
+      : (db.prepare(`SELECT rowid AS __rowid, * FROM "${t}" ORDER BY rowid`).all() as { __rowid: number }[])
     out.set(t, new Map(rows.map((r) => [r.__rowid, JSON.stringify(r)])))
   }
   return out

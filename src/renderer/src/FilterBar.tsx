@@ -22,6 +22,7 @@ export function normaliseFilter(filter: ImageFilter): ImageFilter {
   if (filter.classIds?.length) out.classIds = filter.classIds
   if (filter.splits?.length) out.splits = filter.splits
   if (filter.search?.trim()) out.search = filter.search.trim()
+  if (filter.importId !== undefined) out.importId = filter.importId
   return out
 }
 
@@ -88,6 +89,20 @@ export function FilterBar({ filter, classes, onChange }: Props) {
         <span className="filter-label">Split</span>
         {SPLITS.map((s) => chip('splits', s, s, `filter-split-${s}`))}
       </div>
+      {filter.importId !== undefined && (
+        <div className="filter-group" role="group" aria-label="Import">
+          <span className="filter-label">Import</span>
+          <button
+            type="button"
+            className="chip chip-on"
+            data-testid="filter-import"
+            title="Frames added or replaced by one import; click to show all frames again"
+            onClick={() => onChange(normaliseFilter({ ...filter, importId: undefined }))}
+          >
+            batch #{filter.importId} ✕
+          </button>
+        </div>
+      )}
       <div className="filter-group filter-search">
         <input
           type="search"

@@ -1,16 +1,38 @@
-/** Import a folder of frames (and optionally masks / labelme files), with live progress and a summary. */
-import { useEffect, useRef, useState, type FormEvent } from 'react'
-import type { ImportOptions, ImportSummary } from '../../shared/contract'
+/**
+ * Import a folder of frames: where the frames and their labels are, how
+ * they are placed (view, split, normal), the class of every mask value and
+ * label name the preview finds, then live progress and a summary that leads
+ * to the imported frames.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
+import type { ClassDef, ImportOptions, ImportSummary } from '../../shared/contract'
 import type { Split, ViewOrUnassigned } from '../../shared/domain'
 import { SPLITS, UNASSIGNED_VIEW, VIEWS } from '../../shared/domain'
+import { appendAll } from '../../shared/arrays'
 import { api } from './api'
 import { PathField } from './PathField'
 import { TERMINAL_STATES, useJobs } from './jobs'
 import { useToasts } from './toasts'
+import { ImportSummaryView } from './import/ImportSummaryView'
+import { MappingTable } from './import/MappingTable'
+import { mappingOptions, mappingProblems, rowsFromPreview, type Choice, type MappingRow } from './import/mapping'
+import { usePreview } from './import/usePreview'
 
 interface Props {
   canBrowse: boolean
   onClose(): void
+  /** Sets the grid's filter to one import batch. */
+  onShowFrames?: (importId: number) => void
+}
+
+type SourceKind = 'none' | 'masks' | 'labelme' | 'coco' | 'mvtec'
+
+const SOURCE_LABELS: Record<SourceKind, string> = {
+  none: 'Images only (no labels)',
+  masks: 'PNG class-index masks in a folder',
+  labelme: 'labelme JSON files next to the images',
+  coco: 'A COCO JSON file',
+  mvtec: 'An MVTec-AD category folder'
 }
 
 function isSummary(value: unknown): value is ImportSummary {
@@ -23,31 +45,20 @@ function formatEta(sec: number | undefined): string {
   return `${Math.floor(sec / 60)} min ${Math.ceil(sec % 60)} s left`
 }
 
-function Counts({ title, counts, testId }: { title: string; counts: Record<string, number>; testId: string }) {
-  const entries = Object.entries(counts).filter(([, n]) => n > 0)
-  if (entries.length === 0) return null
-  return (
-    <div className="summary-counts" data-testid={testId}>
-      <span className="muted">{title}</span>
-      {entries.map(([k, n]) => (
-        <span key={k} className="summary-count">
-          {k} <b>{n}</b>
-        </span>
-      ))}
-    </div>
-  )
-}
-
-export function ImportDialog({ canBrowse, onClose }: Props) {
+export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
   const toasts = useToasts()
   const jobs = useJobs()
   const [folder, setFolder] = useState('')
+  const [source, setSource] = useState<SourceKind>('none')
   const [masks, setMasks] = useState('')
-  const [maskClasses, setMaskClasses] = useState('')
-  const [labelme, setLabelme] = useState(false)
+  const [coco, setCoco] = useState('')
+  const [normal, setNormal] = useState(false)
   const [split, setSplit] = useState<Split | ''>('')
   const [view, setView] = useState<ViewOrUnassigned | ''>('')
   const [groupPattern, setGroupPattern] = useState('')
+  const [classes, setClasses] = useState<ClassDef[]>([])
+  const [rows, setRows] = useState<MappingRow[]>([])
+  const [previewTick, setPreviewTick] = useState(0)
   const [jobId, setJobId] = useState<string | null>(null)
   const [starting, setStarting] = useState(false)
   const [cancelRequested, setCancelRequested] = useState(false)
@@ -57,9 +68,19 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
   const finished = job !== undefined && TERMINAL_STATES.has(job.state)
   const running = (jobId !== null && !finished) || starting
 
+  const loadClasses = useCallback(() => {
+    api()
+      .classes.list({})
+      .then(setClasses, (error) => toasts.error(error))
+  }, [toasts])
+
   useEffect(() => {
     dialog.current?.querySelector<HTMLInputElement>('input')?.focus()
-  }, [])
+    loadClasses()
+    return api().on('workspace.changed', (e) => {
+      if (e.what === 'classes') loadClasses()
+    })
+  }, [loadClasses])
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -72,20 +93,41 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
     return () => window.removeEventListener('keydown', onKey, true)
   }, [running, onClose])
 
+  // What the preview (and the import) reads; null until the source is complete.
+  const sourceOptions = useMemo((): ImportOptions | null => {
+    const dir = folder.trim()
+    if (!dir) return null
+    if (source === 'masks') return masks.trim() ? { folder: dir, masks: masks.trim() } : null
+    if (source === 'coco') return coco.trim() ? { folder: dir, coco: coco.trim() } : null
+    if (source === 'labelme') return { folder: dir, labelme: true }
+    if (source === 'mvtec') return { folder: dir, mvtec: true }
+    return { folder: dir }
+  }, [folder, source, masks, coco])
+
+  const preview = usePreview(jobId === null ? sourceOptions : null, previewTick)
+  const current = preview.preview && preview.key === JSON.stringify(sourceOptions) && !preview.loading ? preview.preview : null
+
+  useEffect(() => {
+    if (preview.preview) setRows((prev) => rowsFromPreview(preview.preview!, classes, prev))
+    // Classes arriving later only matter for rows not chosen yet; rowsFromPreview keeps the choices made.
+  }, [preview.preview, classes])
+
+  const setChoice = useCallback((key: string, choice: Choice) => setRows((prev) => prev.map((r) => (r.key === key ? { ...r, choice } : r))), [])
+
+  const blocked: string[] = []
+  if (!folder.trim()) blocked.push('Type or pick the image folder')
+  else if (source === 'masks' && !masks.trim()) blocked.push('Type or pick the masks folder')
+  else if (source === 'coco' && !coco.trim()) blocked.push('Type the path of the COCO JSON file')
+  else if (preview.error) blocked.push(preview.error)
+  else if (!current) blocked.push('Reading the folder…')
+  else if (current.images === 0) blocked.push('No images found in this folder')
+  else appendAll(blocked, mappingProblems(rows, classes))
+
   const start = async (e: FormEvent) => {
     e.preventDefault()
-    if (!folder.trim()) {
-      toasts.info('Type or pick the folder to import')
-      return
-    }
-    const options: ImportOptions = { folder: folder.trim() }
-    if (masks.trim()) options.masks = masks.trim()
-    const names = maskClasses
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-    if (masks.trim() && names.length) options.maskClasses = names
-    if (labelme) options.labelme = true
+    if (blocked.length > 0 || !sourceOptions) return
+    const options: ImportOptions = { ...sourceOptions, ...mappingOptions(rows, classes) }
+    if (normal) options.normal = true
     if (split) options.split = split
     if (view) options.view = view
     if (groupPattern.trim()) options.groupPattern = groupPattern.trim()
@@ -114,6 +156,7 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
   const reset = () => {
     setJobId(null)
     setCancelRequested(false)
+    setPreviewTick((t) => t + 1)
   }
 
   const summary = finished && isSummary(job.result) ? job.result : null
@@ -127,18 +170,41 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
         {jobId === null && (
           <form onSubmit={start} className="form">
             <PathField id="import-folder" label="Image folder" value={folder} onChange={setFolder} canBrowse={canBrowse} browseTitle="Folder with the frames to import" required />
-            <PathField id="import-masks" label="Masks folder (optional)" value={masks} onChange={setMasks} canBrowse={canBrowse} browseTitle="Folder of PNG class-index masks" />
-            {masks.trim() !== '' && (
+            <label className="field">
+              <span>Labels</span>
+              <select data-testid="import-source" value={source} onChange={(e) => setSource(e.target.value as SourceKind)}>
+                {(Object.keys(SOURCE_LABELS) as SourceKind[]).map((k) => (
+                  <option key={k} value={k}>
+                    {SOURCE_LABELS[k]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {source === 'masks' && (
+              <PathField id="import-masks" label="Masks folder (one PNG per image, same name; pixel value = class)" value={masks} onChange={setMasks} canBrowse={canBrowse} browseTitle="Folder of PNG class-index masks" />
+            )}
+            {source === 'coco' && (
               <label className="field">
-                <span>Mask class names for values 1..n, in order (needed unless the masks folder has a classes.txt; values are never guessed)</span>
-                <input type="text" data-testid="import-mask-classes" placeholder="e.g. Blowhole, Crack" value={maskClasses} onChange={(e) => setMaskClasses(e.target.value)} />
+                <span>COCO JSON file (file_name relative to the image folder)</span>
+                <input type="text" data-testid="import-coco" value={coco} onChange={(e) => setCoco(e.target.value)} placeholder="/path/to/annotations.json" />
               </label>
             )}
             <label className="check">
-              <input type="checkbox" data-testid="import-labelme" checked={labelme} onChange={(e) => setLabelme(e.target.checked)} />
-              Read labelme JSON files next to the images
+              <input type="checkbox" data-testid="import-normal" checked={normal} onChange={(e) => setNormal(e.target.checked)} />
+              These frames are normal (defect-free){source !== 'none' ? ': frames that get labels stay labelled' : ''}
             </label>
             <div className="field-row">
+              <label className="field">
+                <span>View</span>
+                <select data-testid="import-view" value={view} onChange={(e) => setView(e.target.value as ViewOrUnassigned | '')}>
+                  <option value="">from the file path (D01…D04)</option>
+                  {[...VIEWS, UNASSIGNED_VIEW].map((v) => (
+                    <option key={v} value={v}>
+                      all {v}
+                    </option>
+                  ))}
+                </select>
+              </label>
               <label className="field">
                 <span>Split</span>
                 <select data-testid="import-split" value={split} onChange={(e) => setSplit(e.target.value as Split | '')}>
@@ -146,17 +212,6 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
                   {SPLITS.map((s) => (
                     <option key={s} value={s}>
                       all to {s}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label className="field">
-                <span>View</span>
-                <select data-testid="import-view" value={view} onChange={(e) => setView(e.target.value as ViewOrUnassigned | '')}>
-                  <option value="">from the file path</option>
-                  {[...VIEWS, UNASSIGNED_VIEW].map((v) => (
-                    <option key={v} value={v}>
-                      all {v}
                     </option>
                   ))}
                 </select>
@@ -172,12 +227,47 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
                 onChange={(e) => setGroupPattern(e.target.value)}
               />
             </label>
+
+            {current && (
+              <div className="import-found" data-testid="import-found" data-images={current.images} data-label-files={current.labelFiles}>
+                <b>{current.images.toLocaleString('en-US')}</b> images
+                {source !== 'none' && (
+                  <>
+                    , <b>{current.labelFiles.toLocaleString('en-US')}</b> with {source === 'masks' ? 'a mask' : 'labels'}
+                  </>
+                )}
+                <span className="muted"> (read in {current.seconds.toFixed(1)} s)</span>
+                {current.issues.length > 0 && (
+                  <details className="failed-list">
+                    <summary>{current.issues.length} problems seen already</summary>
+                    <ul>
+                      {current.issues.slice(0, 200).map((f, i) => (
+                        <li key={`${f.path}-${i}`}>
+                          <span className="failed-path">{f.path}</span>
+                          <span className="failed-reason">{f.reason}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
+              </div>
+            )}
+            {current && rows.length > 0 && <MappingTable preview={current} rows={rows} classes={classes} onChange={setChoice} />}
+            {current && source !== 'none' && rows.length === 0 && current.labelFiles > 0 && <p className="muted">The labels hold no classes (all masks empty): those frames import as normal.</p>}
+
+            {blocked.length > 0 && (
+              <ul className="import-blocked muted" data-testid="import-blocked">
+                {blocked.map((b) => (
+                  <li key={b}>{b}</li>
+                ))}
+              </ul>
+            )}
             <div className="modal-actions">
               <button type="button" data-testid="import-close" onClick={onClose}>
                 Close
               </button>
-              <button type="submit" className="primary" data-testid="import-start" disabled={starting}>
-                {starting ? 'Starting…' : 'Import'}
+              <button type="submit" className="primary" data-testid="import-start" disabled={starting || blocked.length > 0} title={blocked.join('\n') || undefined}>
+                {starting ? 'Starting…' : current ? `Import ${current.images.toLocaleString('en-US')} images` : 'Import'}
               </button>
             </div>
           </form>
@@ -211,62 +301,7 @@ export function ImportDialog({ canBrowse, onClose }: Props) {
               </p>
             )}
             {job.state === 'cancelled' && !summary && <p>Import cancelled.</p>}
-            {summary && (
-              <>
-                {summary.cancelled && <p className="warn-text">Cancelled: the files imported before cancelling stay in the workspace.</p>}
-                <div className="summary-grid">
-                  <div>
-                    <b data-testid="import-imported">{summary.imported}</b> imported
-                  </div>
-                  <div>
-                    <b data-testid="import-duplicates">{summary.duplicates}</b> duplicates skipped
-                  </div>
-                  {summary.replaced ? (
-                    <div title="Files at an imported path whose bytes changed: the frame took the new file, kept its labels and went to review">
-                      <b data-testid="import-replaced">{summary.replaced}</b> replaced in place
-                    </div>
-                  ) : null}
-                  <div>
-                    <b data-testid="import-failed-count">{summary.failed.length}</b> failed
-                  </div>
-                  <div>
-                    <b>{summary.found}</b> found in {summary.seconds.toFixed(1)} s
-                  </div>
-                  <div>
-                    <b data-testid="import-labels">{summary.labels.imported}</b> labels from {summary.labels.files} files
-                  </div>
-                </div>
-                <Counts title="Views" counts={summary.byView} testId="import-by-view" />
-                <Counts title="Splits" counts={summary.bySplit} testId="import-by-split" />
-                {summary.labels.createdClasses.length > 0 && <p className="muted">New classes: {summary.labels.createdClasses.join(', ')}</p>}
-                {summary.failed.length + summary.labels.failed.length > 0 && (
-                  <details className="failed-list" open={summary.failed.length + summary.labels.failed.length <= 10}>
-                    <summary>Failed files</summary>
-                    <ul data-testid="import-failed">
-                      {[...summary.failed, ...summary.labels.failed].map((f, i) => (
-                        <li key={`${f.path}-${i}`}>
-                          <span className="failed-path">{f.path}</span>
-                          <span className="failed-reason">{f.reason}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  </details>
-                )}
-                {[...(summary.skipped ?? []), ...(summary.notes ?? [])].length > 0 && (
-                  <details className="failed-list" open={(summary.skipped ?? []).length + (summary.notes ?? []).length <= 10}>
-                    <summary>Skipped and notes</summary>
-                    <ul data-testid="import-notes">
-                      {[...(summary.skipped ?? []), ...(summary.notes ?? [])].map((f, i) => (
-                        <li key={`${f.path}-${i}`}>
-                          <span className="failed-path">{f.path}</span>
-                          <span className="failed-reason">{f.reason}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  </details>
-                )}
-              </>
-            )}
+            {summary && <ImportSummaryView summary={summary} onShowFrames={onShowFrames} />}
             <div className="modal-actions">
               <button type="button" data-testid="import-again" onClick={reset}>
                 Import more

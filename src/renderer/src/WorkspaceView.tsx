@@ -155,6 +155,16 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
 
   const openDetail = useCallback(() => setDetailOpen(true), [])
 
+  // The import summary's way to the frames it brought: the grid filtered to that batch.
+  const showImportBatch = useCallback(
+    (importId: number) => {
+      changeFilter({ importId })
+      setPage('frames')
+      setImportOpen(false)
+    },
+    [changeFilter]
+  )
+
   // The editor walks the current filter's frames in the grid's order (images.ids sorts the same way).
   const [editor, setEditor] = useState<{ ids: number[]; index: number } | null>(null)
   const openEditor = useCallback(
@@ -278,7 +288,7 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
       )}
       {page === 'runs' && <RunsPage />}
       {page === 'review' && <ReviewPage classes={classes} onOpenEditor={(ids, index) => setEditor({ ids, index })} />}
-      {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} />}
+      {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} onShowFrames={showImportBatch} />}
       {editor && (
         <EditorScreen
           imageIds={editor.ids}

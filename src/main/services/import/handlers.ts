@@ -23,6 +23,9 @@ export function importHandlers({ ws, events, jobs, checkFolder }: HandlerContext
           onProgress: (p) => ctx.progress(p.done, p.total, p.message)
         })
         events.emit('workspace.changed', { what: 'images' })
+        // Filters, dots and counts list classes: the ones this import created must appear without a reload.
+        if (summary.labels.createdClasses.length > 0) events.emit('workspace.changed', { what: 'classes' })
+        if (summary.labels.imported > 0) events.emit('workspace.changed', { what: 'labels' })
         return summary
       })
       return { jobId }

@@ -1,0 +1,204 @@
+/**
+ * The import dialog's mapping step in Debian's Chromium against the real
+ * services: a folder of frames with class-index masks whose values the
+ * dialog lists with the pixel counts this test counted itself, each mapped
+ * (two new classes of either kind, an existing class, a skipped value); then
+ * a folder of defect-free frames imported as normal. Counts are checked by
+ * raw API calls against the test's own numbers.
+ *
+ * Set E2E_SCREENS_DIR=docs/screens to refresh the README's screenshot.
+ */
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClassDef, ImageFilter, ImageStats, StudioApi } from '../src/shared/contract'
+import { launchChromium, startStudio, type Studio } from './support/studio'
+
+const keepScreens = process.env.E2E_SCREENS_DIR ? resolve(process.env.E2E_SCREENS_DIR) : undefined
+const screens = keepScreens ?? mkdtempSync(join(tmpdir(), 'ds-import-screens-'))
+const MAX_SCREEN_BYTES = 150_000
+
+const W = 48
+const H = 32
+/** Mask values per frame; 4 is the value the test skips. */
+const LAYOUT: number[][] = [[1], [1, 2], [2, 3], [3, 4], [1, 4], [2], [1, 3]]
+const NORMAL_FRAMES = 5
+
+type StudioPage = Window & { api: StudioApi }
+const stats = (page: Page, filter: ImageFilter) =>
+  page.evaluate((f) => (window as unknown as StudioPage).api.images.stats({ filter: f }), filter) as Promise<ImageStats>
+const listClasses = (page: Page) => page.evaluate(() => (window as unknown as StudioPage).api.classes.list({})) as Promise<ClassDef[]>
+
+async function shot(page: Page, name: string): Promise<void> {
+  const file = join(screens, name)
+  await sharp(await page.screenshot()).png({ palette: true, colours: 256, compressionLevel: 9, effort: 10 }).toFile(file)
+  expect(statSync(file).size).toBeLessThan(MAX_SCREEN_BYTES)
+}
+
+/** Raw 8-bit grey PNG of class values, written by sharp (not by the app's own PNG writer). */
+async function writeMask(path: string, values: Uint8Array): Promise<void> {
+  await sharp(Buffer.from(values), { raw: { width: W, height: H, channels: 1 } }).png().toFile(path)
+}
+
+describe('import dialog: mapping mask values, normal frames', () => {
+  let studio: Studio
+  let browser: Browser
+  let data: string
+  /** value -> [pixels, frames], counted here from the arrays written. */
+  const expected = new Map<number, [number, number]>()
+
+  beforeAll(async () => {
+    data = mkdtempSync(join(tmpdir(), 'ds-import-dialog-'))
+    mkdirSync(join(data, 'defects'))
+    mkdirSync(join(data, 'masks'))
+    mkdirSync(join(data, 'normal'))
+    for (let i = 0; i < LAYOUT.length; i++) {
+      await sharp({ create: { width: W, height: H, channels: 3, background: { r: 20 + i * 30, g: 60, b: 200 - i * 20 } } })
+        .png()
+        .toFile(join(data, 'defects', `tile_${i}.png`))
+      const m = new Uint8Array(W * H)
+      LAYOUT[i]!.forEach((v, k) => {
+        const x0 = 2 + k * 20 + i
+        const y0 = 3 + ((i * 5) % 12)
+        const w = 4 + ((i + v) % 9)
+        const h = 3 + ((i * 2 + v) % 7)
+        for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) m[y * W + x] = v
+      })
+      const counts = new Map<number, number>()
+      for (const v of m) if (v) counts.set(v, (counts.get(v) ?? 0) + 1)
+      for (const [v, n] of counts) {
+        const e = expected.get(v) ?? [0, 0]
+        expected.set(v, [e[0] + n, e[1] + 1])
+      }
+      await writeMask(join(data, 'masks', `tile_${i}.png`), m)
+    }
+    for (let i = 0; i < NORMAL_FRAMES; i++) {
+      await sharp({ create: { width: W, height: H, channels: 3, background: { r: 128, g: 120 + i * 20, b: 128 } } })
+        .jpeg()
+        .toFile(join(data, 'normal', `good_${i}.jpg`))
+    }
+    writeFileSync(join(data, 'README.txt'), 'test data')
+    studio = await startStudio({ framesPerView: 1, size: '64x96' })
+    browser = await launchChromium()
+  }, 180_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await studio?.close()
+    rmSync(data, { recursive: true, force: true })
+    if (!keepScreens) rmSync(screens, { recursive: true, force: true })
+  })
+
+  it('lists every mask value with its pixels, imports them as mapped, then a folder of normal frames', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 860 } })
+    await page.goto(studio.url)
+    await page.locator('[data-testid="grid"]').waitFor()
+    const before = await stats(page, {})
+    const classesBefore = await listClasses(page)
+
+    await page.click('[data-testid="open-import"]')
+    await page.locator('[data-testid="import-dialog"]').waitFor()
+    await page.fill('[data-testid="import-folder"]', join(data, 'defects'))
+    await page.selectOption('[data-testid="import-source"]', 'masks')
+    await page.fill('[data-testid="import-masks"]', join(data, 'masks'))
+
+    // Every value the masks hold, with the pixels and frames this test counted; none is named, so none is mapped yet.
+    await page.locator('[data-testid="map-row-mask-4"]').waitFor()
+    const values = [...expected.keys()].sort((a, b) => a - b)
+    expect(values).toEqual([1, 2, 3, 4])
+    for (const v of values) {
+      const row = page.locator(`[data-testid="map-row-mask-${v}"]`)
+      const cells = await row.locator('td').allTextContents()
+      expect(cells[1]).toBe(`${expected.get(v)![0].toLocaleString('en-US')} px`)
+      expect(cells[2]).toBe(String(expected.get(v)![1]))
+      expect(await row.locator('select').first().inputValue()).toBe('')
+    }
+    expect(await page.getAttribute('[data-testid="import-found"]', 'data-images')).toBe(String(LAYOUT.length))
+    expect(await page.isDisabled('[data-testid="import-start"]')).toBe(true)
+    expect(await page.textContent('[data-testid="import-blocked"]')).toContain('mask values 1, 2, 3, 4')
+
+    // 1 -> new defect class, 2 -> new region class, 3 -> the existing fold, 4 -> skipped.
+    await page.selectOption('[data-testid="map-choice-mask-1"]', '__new')
+    await page.fill('[data-testid="map-new-name-mask-1"]', 'Pit')
+    await page.selectOption('[data-testid="map-choice-mask-2"]', '__new')
+    await page.fill('[data-testid="map-new-name-mask-2"]', 'Scale bed')
+    await page.selectOption('[data-testid="map-new-kind-mask-2"]', 'region')
+    const fold = classesBefore.find((c) => c.name === 'fold')!
+    await page.selectOption('[data-testid="map-choice-mask-3"]', String(fold.id))
+    expect(await page.isDisabled('[data-testid="import-start"]')).toBe(true)
+    await page.selectOption('[data-testid="map-choice-mask-4"]', '__skip')
+    // A name that is not a class name keeps the import closed, with the reason.
+    await page.fill('[data-testid="map-new-name-mask-1"]', 'Pit/1')
+    await page.waitForFunction(() => document.querySelector('[data-testid="import-blocked"]')?.textContent?.includes('cannot hold'))
+    expect(await page.isDisabled('[data-testid="import-start"]')).toBe(true)
+    await page.fill('[data-testid="map-new-name-mask-1"]', 'Pit')
+    await page.selectOption('[data-testid="import-view"]', 'D02')
+    await page.locator('[data-testid="import-blocked"]').waitFor({ state: 'detached' })
+    expect(await page.isDisabled('[data-testid="import-start"]')).toBe(false)
+    await shot(page, 'import-mapping.png')
+
+    await page.click('[data-testid="import-start"]')
+    await page.locator('[data-testid="import-summary"]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid="import-imported"]')).toBe(String(LAYOUT.length))
+    expect(await page.textContent('[data-testid="import-new-classes"]')).toContain('Pit')
+
+    // Raw API: the classes, their kinds, and frames per class as the masks hold them.
+    const classes = await listClasses(page)
+    const pit = classes.find((c) => c.name === 'Pit')!
+    const bed = classes.find((c) => c.name === 'Scale bed')!
+    expect(pit.kind).toBe('defect')
+    expect(bed.kind).toBe('region')
+    expect(classes.length).toBe(classesBefore.length + 2)
+    const afterDefects = await stats(page, {})
+    expect(afterDefects.total).toBe(before.total + LAYOUT.length)
+    expect((afterDefects.byClass[pit.id] ?? 0) - (before.byClass[pit.id] ?? 0)).toBe(expected.get(1)![1])
+    expect((afterDefects.byClass[bed.id] ?? 0) - (before.byClass[bed.id] ?? 0)).toBe(expected.get(2)![1])
+    expect((afterDefects.byClass[fold.id] ?? 0) - (before.byClass[fold.id] ?? 0)).toBe(expected.get(3)![1])
+
+    // The summary leads to exactly this import's frames.
+    await page.click('[data-testid="import-show-frames"]')
+    await page.locator('[data-testid="import-dialog"]').waitFor({ state: 'detached' })
+    await page.locator('[data-testid="filter-import"]').waitFor()
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="status-filter-total"]')?.getAttribute('data-count') === String(n),
+      LAYOUT.length
+    )
+    const batchText = (await page.textContent('[data-testid="filter-import"]')) ?? ''
+    const importId = Number(/#(\d+)/.exec(batchText)![1])
+    const batch = await stats(page, { importId })
+    expect(batch.total).toBe(LAYOUT.length)
+    expect(batch.byView).toEqual({ D02: LAYOUT.length })
+    expect(batch.byStatus).toEqual({ labeled: LAYOUT.length })
+
+    // A folder of defect-free frames, imported as normal.
+    await page.click('[data-testid="open-import"]')
+    await page.fill('[data-testid="import-folder"]', join(data, 'normal'))
+    await page.check('[data-testid="import-normal"]')
+    await page.waitForFunction((n) => document.querySelector('[data-testid="import-found"]')?.getAttribute('data-images') === String(n), NORMAL_FRAMES)
+    await page.click('[data-testid="import-start"]')
+    await page.locator('[data-testid="import-summary"]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid="import-imported"]')).toBe(String(NORMAL_FRAMES))
+    await page.click('[data-testid="import-show-frames"]')
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="status-filter-total"]')?.getAttribute('data-count') === String(n),
+      NORMAL_FRAMES
+    )
+    const normalBatch = Number(/#(\d+)/.exec((await page.textContent('[data-testid="filter-import"]')) ?? '')![1])
+    expect(normalBatch).not.toBe(importId)
+    expect((await stats(page, { importId: normalBatch })).byStatus).toEqual({ normal: NORMAL_FRAMES })
+    const after = await stats(page, {})
+    expect(after.total).toBe(before.total + LAYOUT.length + NORMAL_FRAMES)
+    expect((after.byStatus['normal'] ?? 0) - (before.byStatus['normal'] ?? 0)).toBe(NORMAL_FRAMES)
+
+    // The batch chip clears back to every frame.
+    await page.click('[data-testid="filter-import"]')
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="status-filter-total"]')?.getAttribute('data-count') === String(n),
+      after.total
+    )
+    await page.close()
+  }, 180_000)
+})
