@@ -14,6 +14,7 @@ import { editorPredictionsFor } from './runs/editorPredictions'
 import { RunLiveProvider } from './runs/runLive'
 import { RunsPage } from './runs/RunsPage'
 import { ReviewPage } from './review'
+import { ClassesPage } from './classes'
 import { StatusBar } from './StatusBar'
 import { throttle } from './throttle'
 import { useToasts } from './toasts'
@@ -30,7 +31,8 @@ const REFRESH_EVERY_MS = 800
 const PAGES = [
   { id: 'frames', label: 'Frames' },
   { id: 'runs', label: 'Runs' },
-  { id: 'review', label: 'Review' }
+  { id: 'review', label: 'Review' },
+  { id: 'classes', label: 'Classes' }
 ] as const
 type Page = (typeof PAGES)[number]['id']
 
@@ -75,7 +77,16 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
   const loadClasses = useCallback(() => {
     api()
       .classes.list({})
-      .then(setClasses, (e: unknown) => toasts.error(e))
+      .then((list) => {
+        setClasses(list)
+        // A filter on a class merged or deleted since would match nothing: drop that class from it.
+        setFilter((f) => {
+          const ids = f.classIds?.filter((id) => list.some((c) => c.id === id))
+          if (!f.classIds || ids?.length === f.classIds.length) return f
+          const { classIds: _gone, ...rest } = f
+          return ids && ids.length > 0 ? { ...rest, classIds: ids } : rest
+        })
+      }, (e: unknown) => toasts.error(e))
   }, [toasts])
   useEffect(loadClasses, [loadClasses])
 
@@ -118,8 +129,9 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
       setChangeTick((t) => t + 1)
     }, REFRESH_EVERY_MS)
     const off = api().on('workspace.changed', (e) => {
-      if (e.what === 'images' || e.what === 'labels') refresh()
-      else if (e.what === 'classes') loadClasses()
+      // Imports create classes but report 'images'; merges and deletes change every count.
+      if (e.what === 'images' || e.what === 'labels' || e.what === 'classes') refresh()
+      if (e.what === 'images' || e.what === 'classes') loadClasses()
     })
     return () => {
       off()
@@ -287,6 +299,7 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
         </>
       )}
       {page === 'runs' && <RunsPage />}
+      {page === 'classes' && <ClassesPage classes={classes} />}
       {page === 'review' && <ReviewPage classes={classes} onOpenEditor={(ids, index) => setEditor({ ids, index })} />}
       {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} onShowFrames={showImportBatch} />}
       {editor && (

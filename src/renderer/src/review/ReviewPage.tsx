@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { AcceptPreview, ClassDef, ReviewFilter, ReviewMetrics, ReviewModel, ReviewQueue, ReviewVerdictName, Thresholds } from '../../../shared/contract'
 import { api } from '../api'
+import { ClassChangesNote } from '../classes/ClassChangesNote'
 import { zoomAt, type View } from '../editor/geometry/viewport'
 import { throttle } from '../throttle'
 import { useToasts } from '../toasts'
@@ -520,6 +521,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
             {busy === 'report' ? 'Writing…' : 'Export report'}
           </button>
         </div>
+        {model && <ClassChangesNote runId={model.runId} />}
       </div>
       {reportPath && (
         <div className="review-note" data-testid="report-path">

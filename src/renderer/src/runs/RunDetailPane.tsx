@@ -2,6 +2,7 @@
 import { useCallback, useState } from 'react'
 import type { RunDetail, RunSummary } from '../../../shared/contract'
 import { api } from '../api'
+import { ClassChangesNote } from '../classes/ClassChangesNote'
 import { useToasts } from '../toasts'
 import { formatDuration, formatTime, runTitle } from './format'
 import { isRetrain } from './plan'
@@ -91,6 +92,7 @@ export function RunDetailPane({ runId, runs, onSelect }: Props) {
         </div>
       </div>
       <Facts run={run} onSelect={onSelect} />
+      {run.kind === 'train' && <ClassChangesNote runId={run.id} />}
       {run.error && (
         <p className="error-text" data-testid="run-error">
           {run.error}
