@@ -4,6 +4,7 @@ import type { ClassDef, ImageFilter, ImageStats, ImportSummary, WorkspaceInfo } 
 import { api } from './api'
 import { DetailPanel } from './DetailPanel'
 import { EditorScreen } from './editor'
+import { ExportDialog, useExportNotices } from './export'
 import { FilterBar, isEmptyFilter } from './FilterBar'
 import { GridData } from './grid/gridData'
 import { ThumbnailGrid } from './grid/ThumbnailGrid'
@@ -61,6 +62,9 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
   const [selected, setSelected] = useState(0)
   const [detailOpen, setDetailOpen] = useState(false)
   const [importOpen, setImportOpen] = useState(false)
+  /** The export dialog, with the grid's selection when it was opened for one. */
+  const [exportOpen, setExportOpen] = useState<{ ids?: number[] } | null>(null)
+  useExportNotices()
   const [page, setPage] = useState<Page>('frames')
   const [filtered, setFiltered] = useState<ImageStats | null>(null)
   const [overall, setOverall] = useState<ImageStats | null>(null)
@@ -261,6 +265,9 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
           <button type="button" className="primary" data-testid="open-import" onClick={() => setImportOpen(true)}>
             Import…
           </button>
+          <button type="button" data-testid="open-export" onClick={() => setExportOpen({})}>
+            Export…
+          </button>
           <button type="button" data-testid="close-workspace" onClick={closeWorkspace}>
             Close
           </button>
@@ -302,6 +309,17 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
       {page === 'classes' && <ClassesPage classes={classes} />}
       {page === 'review' && <ReviewPage classes={classes} onOpenEditor={(ids, index) => setEditor({ ids, index })} />}
       {importOpen && <ImportDialog canBrowse={canBrowse} onClose={() => setImportOpen(false)} onShowFrames={showImportBatch} />}
+      {exportOpen && (
+        <ExportDialog
+          canBrowse={canBrowse}
+          classes={classes}
+          gridFilter={filter}
+          filterActive={filterActive}
+          counts={{ all: overall?.total ?? null, filter: filtered?.total ?? null }}
+          {...(exportOpen.ids ? { selection: exportOpen.ids } : {})}
+          onClose={() => setExportOpen(null)}
+        />
+      )}
       {editor && (
         <EditorScreen
           imageIds={editor.ids}
