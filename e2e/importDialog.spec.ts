@@ -3,12 +3,13 @@
  * services: a folder of frames with class-index masks whose values the
  * dialog lists with the pixel counts this test counted itself, each mapped
  * (two new classes of either kind, an existing class, a skipped value); then
- * a folder of defect-free frames imported as normal. Counts are checked by
- * raw API calls against the test's own numbers.
+ * a folder of defect-free frames imported as normal; then the same with
+ * ../shared/datasets/magnetic-tile, read in place, against its index.csv.
+ * Counts are checked by raw API calls against the test's own numbers.
  *
  * Set E2E_SCREENS_DIR=docs/screens to refresh the README's screenshot.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -201,4 +202,70 @@ describe('import dialog: mapping mask values, normal frames', () => {
     )
     await page.close()
   }, 180_000)
+
+  it('maps the five magnetic-tile mask values to five new classes, and imports its defect-free folder as normal', async () => {
+    const DATA = resolve(__dirname, '../../shared/datasets/magnetic-tile')
+    // The oracle: index.csv's class ids and defect pixels, not the app's reading of the masks.
+    const byValue = new Map<number, { pixels: number; frames: number }>()
+    let emptyMasks = 0
+    for (const line of readFileSync(join(DATA, 'index.csv'), 'utf8').trim().split('\n').slice(1)) {
+      const [stem, , id, , , px] = line.split(',')
+      if (stem!.startsWith('Free_')) continue
+      if (Number(px) === 0) {
+        emptyMasks++
+        continue
+      }
+      const e = byValue.get(Number(id)) ?? { pixels: 0, frames: 0 }
+      byValue.set(Number(id), { pixels: e.pixels + Number(px), frames: e.frames + 1 })
+    }
+    const names = ['Blowhole', 'Break', 'Crack', 'Fray', 'Uneven']
+    const page = await browser.newPage({ viewport: { width: 1200, height: 860 } })
+    await page.goto(studio.url)
+    await page.locator('[data-testid="grid"]').waitFor()
+    await page.click('[data-testid="open-import"]')
+    await page.fill('[data-testid="import-folder"]', join(DATA, 'images'))
+    await page.selectOption('[data-testid="import-source"]', 'masks')
+    await page.fill('[data-testid="import-masks"]', join(DATA, 'masks'))
+    await page.locator('[data-testid="map-row-mask-5"]').waitFor({ timeout: 20_000 })
+    const seconds = Number(/read in ([\d.]+) s/.exec((await page.textContent('[data-testid="import-found"]')) ?? '')![1])
+    expect(seconds).toBeLessThan(5)
+    expect(await page.locator('[data-testid^="map-row-mask-"]').count()).toBe(5)
+    for (let v = 1; v <= 5; v++) {
+      const cells = await page.locator(`[data-testid="map-row-mask-${v}"] td`).allTextContents()
+      expect(cells[1]).toBe(`${byValue.get(v)!.pixels.toLocaleString('en-US')} px`)
+      expect(cells[2]).toBe(String(byValue.get(v)!.frames))
+      await page.selectOption(`[data-testid="map-choice-mask-${v}"]`, '__new')
+      await page.fill(`[data-testid="map-new-name-mask-${v}"]`, names[v - 1]!)
+    }
+    await page.selectOption('[data-testid="import-view"]', 'D01')
+    await page.click('[data-testid="import-start"]')
+    await page.locator('[data-testid="import-summary"]').waitFor({ timeout: 120_000 })
+    expect(await page.textContent('[data-testid="import-imported"]')).toBe('284')
+    await page.click('[data-testid="import-show-frames"]')
+    await page.locator('[data-testid="filter-import"]').waitFor()
+    const defectsBatch = Number(/#(\d+)/.exec((await page.textContent('[data-testid="filter-import"]')) ?? '')![1])
+    const classes = await listClasses(page)
+    const batch = await stats(page, { importId: defectsBatch })
+    expect(batch.total).toBe(284)
+    for (let v = 1; v <= 5; v++) {
+      const cls = classes.find((c) => c.name === names[v - 1])!
+      expect(cls.kind).toBe('defect')
+      expect(batch.byClass[cls.id]).toBe(byValue.get(v)!.frames)
+    }
+    // An all-zero mask says the frame holds nothing: normal.
+    expect(batch.byStatus).toEqual({ labeled: 284 - emptyMasks, normal: emptyMasks })
+
+    await page.click('[data-testid="open-import"]')
+    await page.fill('[data-testid="import-folder"]', join(DATA, 'normal'))
+    await page.check('[data-testid="import-normal"]')
+    await page.selectOption('[data-testid="import-view"]', 'D01')
+    await page.waitForFunction(() => document.querySelector('[data-testid="import-found"]')?.getAttribute('data-images') === '669')
+    await page.click('[data-testid="import-start"]')
+    await page.locator('[data-testid="import-summary"]').waitFor({ timeout: 120_000 })
+    await page.click('[data-testid="import-show-frames"]')
+    await page.waitForFunction(() => document.querySelector('[data-testid="status-filter-total"]')?.getAttribute('data-count') === '669')
+    const normalBatch = Number(/#(\d+)/.exec((await page.textContent('[data-testid="filter-import"]')) ?? '')![1])
+    expect(await stats(page, { importId: normalBatch })).toMatchObject({ total: 669, byStatus: { normal: 669 }, byView: { D01: 669 } })
+    await page.close()
+  }, 300_000)
 })
