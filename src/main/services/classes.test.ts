@@ -4,8 +4,11 @@ import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { importSetup } from '../test/fixtures'
 import { classUsage, listClasses, reorderClasses, saveClass } from './classes'
+import { classesHandlers } from './classesHandlers'
 import { classesSinceRun, classHistory } from './classHistory'
 import { deleteClass, mergeClass } from './classRemoval'
+import { EventHub } from './events'
+import type { HandlerContext } from './handlerContext'
 import { undoLastClassChange } from './classUndo'
 import { importFolder } from './import/runImport'
 import { saveFrameLabels } from './labels'
@@ -233,5 +236,23 @@ describe('models trained before a class change', () => {
     // A run created after the change sees none.
     ws.db.prepare("INSERT INTO runs (id, kind, state, created_at) VALUES (2, 'train', 'done', ?)").run(new Date(Date.now() + 1000).toISOString())
     expect(classesSinceRun(ws, 2)).toEqual({ runId: 2, trainedOn: null, changes: [] })
+  })
+})
+
+describe('handlers', () => {
+  it('record the editing user and tell every window which views to refresh', async () => {
+    const { ws, fold, edge } = await setup()
+    const events = new EventHub()
+    const seen: string[] = []
+    events.subscribe((name, payload) => seen.push(`${name}:${(payload as { what: string }).what}`))
+    const h = classesHandlers({ ws: () => ws, events, author: 'inspector-7' } as unknown as HandlerContext)
+    await h['classes.save']({ id: fold, name: 'Blowhole', color: '#e6194b', kind: 'defect' })
+    expect(seen).toEqual(['workspace.changed:classes'])
+    seen.length = 0
+    await h['classes.merge']({ sourceId: edge, targetId: fold })
+    expect(seen).toEqual(['workspace.changed:classes', 'workspace.changed:labels', 'workspace.changed:images'])
+    expect(ws.db.prepare('SELECT DISTINCT author FROM class_history').pluck().all()).toEqual(['inspector-7'])
+    expect(ws.db.prepare("SELECT author FROM label_revisions WHERE op = 'update'").pluck().all()).toEqual(['inspector-7'])
+    await expect(h['classes.delete']({ id: fold })).rejects.toThrow('Blowhole is used by 4 labels on 3 frames')
   })
 })
