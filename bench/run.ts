@@ -7,8 +7,8 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { runImportBench } from './importBench'
 
-type Section = 'import' | 'grid' | 'models' | 'ml' | 'latency' | 'editor' | 'review' | 'quality'
-const ALL: Section[] = ['import', 'grid', 'models', 'ml', 'latency', 'editor', 'review']
+type Section = 'import' | 'grid' | 'bulk' | 'models' | 'ml' | 'latency' | 'editor' | 'review' | 'quality'
+const ALL: Section[] = ['import', 'grid', 'bulk', 'models', 'ml', 'latency', 'editor', 'review']
 // Trains five models for a quarter of an hour each: only with --only quality.
 const OPT_IN: Section[] = ['quality']
 
@@ -38,6 +38,15 @@ async function section(name: Section): Promise<string> {
         'Grid scroll at 20,000 images, headless Chromium (goal: 16.7 ms a frame)',
         ['pace', 'frames', 'mean ms', 'p95 ms', 'max ms'],
         Object.entries(results).map(([pace, r]) => [pace, r.frames, ms(r.meanMs), ms(r.p95Ms), ms(r.maxMs)])
+      )
+    }
+    case 'bulk': {
+      const { runBulkBench } = await import('./grid/bulkBench')
+      const rows = runBulkBench(5000)
+      return table(
+        'Bulk actions on a 5,000-frame selection, main-process time, undo checked exact (goal: < 1000 ms each)',
+        ['action', 'frames', 'changed', 'skipped', 'preview ms', 'action ms', 'undo ms'],
+        rows.map((r) => [r.action, r.frames, r.changed, r.skipped, ms(r.previewMs), ms(r.applyMs), ms(r.undoMs)])
       )
     }
     case 'models': {

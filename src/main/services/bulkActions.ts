@@ -128,8 +128,8 @@ function describe(action: BulkAction, p: Plan): string {
       parts.push(`Removed ${n(p.changes, 'frame')} from the workspace (image files untouched)`)
       break
   }
-  if (p.unchanged > 0) parts.push(`${n(p.unchanged, 'frame')} already so`)
   if (p.skipped > 0) parts.push(`${n(p.skipped, 'frame')} skipped: ${p.skippedReason ?? ''}`)
+  if (p.unchanged > 0) parts.push(`${n(p.unchanged, 'frame')} already so`)
   return `${parts.join('; ')}.`
 }
 

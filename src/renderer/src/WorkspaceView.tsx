@@ -7,7 +7,7 @@ import { EditorScreen } from './editor'
 import { ExportDialog, useExportNotices } from './export'
 import { FilterBar, isEmptyFilter } from './FilterBar'
 import { GridData } from './grid/gridData'
-import { ThumbnailGrid } from './grid/ThumbnailGrid'
+import { SelectableGrid } from './grid/SelectableGrid'
 import { ImportDialog } from './ImportDialog'
 import { JobIndicator } from './JobIndicator'
 import { Retrain } from './retrain/Retrain'
@@ -277,9 +277,11 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
         <>
           <FilterBar filter={filter} classes={classes} onChange={changeFilter} />
           <div className="workspace-body" ref={gridRef}>
-            <ThumbnailGrid
+            <SelectableGrid
               data={data}
               classes={classes}
+              filter={filter}
+              onExport={(ids) => setExportOpen({ ids })}
               selected={selected}
               onSelect={setSelected}
               onOpen={openEditor}

@@ -1,5 +1,6 @@
-import { memo } from 'react'
+import { memo, type MouseEvent } from 'react'
 import type { ClassDef, ImageSummary } from '../../../shared/contract'
+import type { ClickModifiers } from './gridSelection'
 
 export interface GridCellProps {
   index: number
@@ -7,8 +8,12 @@ export interface GridCellProps {
   thumbUrl: string | undefined
   thumbMissing: boolean
   selected: boolean
+  /** The frame the keyboard is on (may differ from the selection). */
+  cursor?: boolean
   classesById: ReadonlyMap<number, ClassDef>
   onSelect(index: number): void
+  /** Replaces onSelect for clicks when the grid multi-selects. */
+  onPick?(index: number, mods: ClickModifiers): void
   onOpen(index: number): void
 }
 
@@ -19,11 +24,15 @@ export function baseName(relPath: string): string {
 
 /** One thumbnail with its name, view, status badge and a dot per labelled class. */
 export const GridCell = memo(function GridCell(props: GridCellProps) {
-  const { index, item, thumbUrl, thumbMissing, selected, classesById, onSelect, onOpen } = props
-  const className = selected ? 'cell cell-selected' : 'cell'
+  const { index, item, thumbUrl, thumbMissing, selected, cursor = false, classesById, onSelect, onPick, onOpen } = props
+  const className = `cell${selected ? ' cell-selected' : ''}${cursor && onPick ? ' cell-cursor' : ''}`
+  const onClick = (e: MouseEvent): void => {
+    if (!onPick) return onSelect(index)
+    onPick(index, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey })
+  }
   if (!item) {
     return (
-      <div role="gridcell" id={`grid-cell-${index}`} className={`${className} cell-loading`} data-testid="grid-cell" data-index={index} aria-selected={selected} aria-busy="true" onClick={() => onSelect(index)}>
+      <div role="gridcell" id={`grid-cell-${index}`} className={`${className} cell-loading`} data-testid="grid-cell" data-index={index} aria-selected={selected} aria-busy="true" onClick={onClick}>
         <div className="cell-thumb" />
         <div className="cell-name cell-skeleton" />
         <div className="cell-meta cell-skeleton" />
@@ -45,7 +54,7 @@ export const GridCell = memo(function GridCell(props: GridCellProps) {
       data-split={item.split}
       aria-selected={selected}
       aria-label={`${name}, ${item.view}, ${item.status}${classNames.length ? `, ${classNames.join(', ')}` : ''}`}
-      onClick={() => onSelect(index)}
+      onClick={onClick}
       onDoubleClick={() => onOpen(index)}
     >
       <div className="cell-thumb">

@@ -8,6 +8,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, use
 import type { ClassDef } from '../../../shared/contract'
 import { GridCell } from './GridCell'
 import type { GridData } from './gridData'
+import type { ClickModifiers } from './gridSelection'
 import {
   GRID_KEYS,
   columnsFor,
@@ -39,9 +40,17 @@ export interface ThumbnailGridProps {
   /** Scroll back to the top whenever this changes (a new filter). */
   resetKey: string
   empty: ReactNode
+  /** Multi-select (see gridSelection.ts); without it the cursor's cell is the selection. */
+  isSelected?(index: number, id: number | undefined): boolean
+  /** A click, with Shift (range) or Ctrl/Cmd (toggle); the cursor moves there too. */
+  onPick?(index: number, mods: ClickModifiers): void
+  /** An arrow key moved the cursor to `index`; with Shift it extends the range. */
+  onMove?(index: number, shift: boolean): void
+  /** Ctrl/Cmd+A, Esc, Ctrl/Cmd+Z. */
+  onCommand?(command: 'all' | 'none' | 'undo'): void
 }
 
-export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, onInfo, resetKey, empty }: ThumbnailGridProps) {
+export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, onInfo, resetKey, empty, isSelected, onPick, onMove, onCommand }: ThumbnailGridProps) {
   useSyncExternalStore(data.subscribe, data.getVersion)
   const scroller = useRef<HTMLDivElement>(null)
   const [viewport, setViewport] = useState({ width: 0, height: 0 })
@@ -92,11 +101,21 @@ export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, onInf
   }, [])
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const mod = e.ctrlKey || e.metaKey
+    if (onCommand && mod && !e.altKey && !e.shiftKey && (e.key === 'a' || e.key === 'A' || e.key === 'z' || e.key === 'Z')) {
+      e.preventDefault()
+      onCommand(e.key === 'a' || e.key === 'A' ? 'all' : 'undo')
+      return
+    }
+    if (onCommand && e.key === 'Escape' && !mod) onCommand('none')
     if (e.altKey || e.metaKey) return
     if (GRID_KEYS.has(e.key)) {
       e.preventDefault()
       const next = moveSelection(e.key as GridKey, selected, count, columns, rowsPerPage(viewport.height, ROW_HEIGHT))
-      if (next !== selected && next >= 0) onSelect(next)
+      if (next !== selected && next >= 0) {
+        onSelect(next)
+        onMove?.(next, e.shiftKey)
+      }
     } else if (e.key === 'Enter' && selected >= 0 && selected < count) {
       e.preventDefault()
       onOpen(selected)
@@ -122,9 +141,11 @@ export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, onInf
           item={item}
           thumbUrl={item ? data.thumbUrl(item.id) : undefined}
           thumbMissing={item ? data.thumbMissing(item.id) : false}
-          selected={index === selected}
+          selected={isSelected ? isSelected(index, item?.id) : index === selected}
+          cursor={index === selected}
           classesById={classesById}
           onSelect={onSelect}
+          {...(onPick ? { onPick } : {})}
           onOpen={onOpen}
         />
       )
