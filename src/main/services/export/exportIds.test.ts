@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { ExportPreview } from '../../../shared/contract'
 import { dispatch } from '../../app/dispatch'
 import { createHandlers } from '../../app/handlers'
 import { Session } from '../../app/session'
@@ -98,7 +99,7 @@ describe('export of an explicit list of frames', () => {
     const total = session.requireWorkspace().db.prepare('SELECT count(*) FROM images').pluck().get() as number
     const ok = await dispatch(h, 'export.preview', { format: 'coco', out, ids: many })
     expect(ok).toMatchObject({ ok: true, value: { selected: total } })
-    expect(ok.ok && ok.value.warnings).toContain(`${50_000 - total} of the selected frames are no longer in the workspace; the export writes the others`)
+    expect(ok.ok && (ok.value as ExportPreview).warnings).toContain(`${50_000 - total} of the selected frames are no longer in the workspace; the export writes the others`)
     const tooMany = await dispatch(h, 'export.start', { format: 'coco', out, ids: [...many, 50_001] })
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'invalid_argument' } })
     expect(JSON.stringify(tooMany)).toMatch(/ids/)
