@@ -6,7 +6,7 @@
  * straight through the API). Expected numbers are read from the workspace's
  * SQLite file, never from the page.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StudioApi } from '../src/shared/contract'
-import { launchChromium, startStudio, type Studio } from './support/studio'
+import { launchChromium, startStudio, writeDemo, type Studio } from './support/studio'
 
 const keepScreens = process.env.E2E_SCREENS_DIR
 const screens = keepScreens ?? mkdtempSync(join(tmpdir(), 'ds-classes-screens-'))
@@ -52,8 +52,24 @@ describe('classes page and live counts', () => {
   const order = () => db.prepare('SELECT name FROM classes ORDER BY position').pluck().all() as string[]
   const call = <T>(fn: (api: StudioApi) => Promise<T>) => page.evaluate(`(${fn.toString()})(window.api)`) as Promise<T>
 
+  const tmp = mkdtempSync(join(tmpdir(), 'ds-classes-'))
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+  /** "2 labels on 2 frames": what the merge moved, counted from the file before it. */
+  let mergeMoved = ''
+
   beforeAll(async () => {
-    studio = await startStudio({ framesPerView: 4 })
+    // A model trained before any class change: a finished run and its model row, as the training tests write them, whose folder lists the classes it has outputs for.
+    const wsDir = join(tmp, 'demo')
+    await writeDemo(wsDir, 4)
+    const modelDir = join(wsDir, 'models', 'run-1')
+    mkdirSync(modelDir, { recursive: true })
+    writeFileSync(join(modelDir, 'config.json'), JSON.stringify({ classes: [{ name: 'fold' }, { name: 'edge_crack' }] }))
+    const past = new Date(Date.now() - 3_600_000).toISOString()
+    const w = new Database(join(wsDir, 'workspace.sqlite'))
+    w.prepare("INSERT INTO runs (id, kind, state, created_at, started_at, finished_at) VALUES (1, 'train', 'done', ?, ?, ?)").run(past, past, past)
+    w.prepare("INSERT INTO models (run_id, dir, thresholds, active, created_at) VALUES (1, ?, '{}', 1, ?)").run(modelDir, past)
+    w.close()
+    studio = await startStudio({ workspace: wsDir })
     db = new Database(join(studio.workspaceDir, 'workspace.sqlite'), { readonly: true, fileMustExist: true })
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } })
@@ -74,6 +90,7 @@ describe('classes page and live counts', () => {
     db?.close()
     await browser?.close()
     await studio?.close()
+    rmSync(tmp, { recursive: true, force: true })
     if (!keepScreens) rmSync(screens, { recursive: true, force: true })
   })
 
@@ -148,6 +165,7 @@ describe('classes page and live counts', () => {
 
   it('merges one class into another: counts move in the page, the status bar and the filter bar', async () => {
     const moved = liveLabels('edge_crack')
+    mergeMoved = `${plural(moved, 'label')} on ${plural(framesWith('edge_crack'), 'frame')}`
     const expectedLabels = liveLabels('Seam') + moved
     const expectedFrames = (
       db
@@ -185,7 +203,8 @@ describe('classes page and live counts', () => {
     await waitAttr(page, '[data-testid="status-status-labeled"]', 'data-overall', db.prepare("SELECT count(*) FROM images WHERE status = 'labeled'").pluck().get() as number)
 
     await page.click('[data-testid="nav-classes"]')
-    expect(await page.textContent('[data-testid="class-undo"]')).toBe(`Undo: Seam deleted with its ${labels} labels on ${frames} frames`)
+    // The page reads its history when it opens: wait for it rather than read the button's first render.
+    await waitText(page, '[data-testid="class-undo"]', `Undo: Seam deleted with its ${labels} labels on ${frames} frames`)
     await page.click('[data-testid="class-undo"]')
     await page.locator(row('Seam')).waitFor()
     expect(db.prepare("SELECT l.id FROM labels l JOIN classes c ON c.id = l.class_id WHERE c.name = 'Seam' AND l.deleted_at IS NULL ORDER BY l.id").pluck().all()).toEqual(ids)
@@ -194,6 +213,21 @@ describe('classes page and live counts', () => {
     await shot(page, 'classes-page.png')
     await page.click('[data-testid="nav-frames"]')
     await waitAttr(page, '[data-testid="status-class-Seam"]', 'data-overall', frames)
+    expect(problems).toEqual([])
+  })
+
+  it('says on the Runs and Review pages what changed in the classes since the model was trained', async () => {
+    const note = '[data-testid="class-changes-note"]'
+    const expected =
+      'Trained on: fold, edge_crack — classes changed since: Blowhole added (defect); fold renamed to Crack; Blowhole recoloured from #3cb44b to #aa3300; ' +
+      `Blowhole changed from defect to region; order changed: Blowhole to 3, lathe to 4; Crack renamed to Seam; edge_crack merged into Seam (${mergeMoved} moved)`
+    await page.click('[data-testid="nav-runs"]')
+    await page.locator(`[data-testid="run-detail"][data-run-id="1"] ${note}`).waitFor()
+    expect(await page.textContent(note)).toBe(expected)
+    await shot(page, 'classes-changed-since-run.png')
+    await page.click('[data-testid="nav-review"]')
+    await page.locator(`[data-testid="review"] ${note}`).waitFor()
+    expect(await page.textContent(note)).toBe(expected)
     expect(problems).toEqual([])
   })
 })
