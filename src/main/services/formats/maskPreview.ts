@@ -26,7 +26,8 @@ export async function previewMaskFolder(
   images: readonly string[],
   opts: { maskClasses?: string[] | undefined; valueMap?: MaskValueMapping[] | undefined },
   limits: PreviewLimits,
-  issues: ImportIssue[]
+  issues: ImportIssue[],
+  signal?: AbortSignal
 ): Promise<{ preview: MaskFolderPreview; targets: string[] }> {
   const maskFolder = resolve(folder)
   let index
@@ -55,7 +56,7 @@ export async function previewMaskFolder(
   let read = 0
   let unreadable = 0
   for (const i of spreadOrder(paired.length)) {
-    if (read + unreadable >= limits.maxMasks || Date.now() - started > limits.maxMs) break
+    if (signal?.aborted || read + unreadable >= limits.maxMasks || Date.now() - started > limits.maxMs) break
     const file = paired[i]!
     try {
       const mask = await readClassMask(await readFile(file))

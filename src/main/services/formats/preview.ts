@@ -18,13 +18,19 @@ import { maskFolders, openLabelSources, scanSources } from './sources'
  * source refuses a folder whose values have no names, and naming them is
  * what the preview is for.
  */
-export async function previewImport(ws: Workspace, opts: ImportOptions, limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS): Promise<ImportPreviewResult> {
+export async function previewImport(
+  ws: Workspace,
+  opts: ImportOptions,
+  limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS,
+  signal?: AbortSignal
+): Promise<ImportPreviewResult> {
   const started = Date.now()
   const folder = resolve(opts.folder)
   if (!existsSync(folder)) throw new StudioError('not_found', `No folder at ${folder}`)
   if (!statSync(folder).isDirectory()) throw new StudioError('invalid_argument', `${folder} is a file, not a folder`)
   const sources = await openLabelSources(ws, folder, { ...opts, masks: undefined })
-  const walked = await walkImages(folder, { skip: [ws.dir, ...sources.flatMap((s) => s.skipDirs ?? [])] })
+  const walked = await walkImages(folder, { skip: [ws.dir, ...sources.flatMap((s) => s.skipDirs ?? [])], ...(signal ? { signal } : {}) })
+  throwIfSuperseded(signal)
   for (const src of sources) src.prepare?.(walked.files)
   const scan = await scanSources(sources, walked.files)
 
@@ -33,7 +39,8 @@ export async function previewImport(ws: Workspace, opts: ImportOptions, limits: 
   const found = new Map(scan.classes)
   let labelFiles = scan.files
   for (const m of maskFolders(opts)) {
-    const p = await previewMaskFolder(m, walked.files, opts, limits, issues)
+    const p = await previewMaskFolder(m, walked.files, opts, limits, issues, signal)
+    throwIfSuperseded(signal)
     maskPreviews.push(p.preview)
     labelFiles += p.preview.masks
     for (const name of p.targets) if (!found.has(name)) found.set(name, undefined)
@@ -54,4 +61,9 @@ export async function previewImport(ws: Workspace, opts: ImportOptions, limits: 
     labelNames,
     seconds: (Date.now() - started) / 1000
   }
+}
+
+/** A preview nobody waits for any more (the dialog asked about another folder) stops instead of walking on. */
+function throwIfSuperseded(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StudioError('conflict', 'This preview was replaced by a newer one')
 }
