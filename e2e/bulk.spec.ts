@@ -195,4 +195,30 @@ describe('grid multi-select and bulk actions', () => {
     await waitAttr(page, GRID, 'data-total', total)
     expect(problems).toEqual([])
   })
+
+  it('restores frames removed in an earlier session from the bar', async () => {
+    const total = db.prepare('SELECT count(*) FROM images').pluck().get() as number
+    const tables = ['images', 'labels', 'label_revisions']
+    const before = Object.fromEntries(tables.map((t) => [t, dump(t)]))
+    await page.click(CELL(20))
+    await page.click(CELL(21), { modifiers: ['Control'] })
+    await selectionCount(page, 2)
+    await page.click('[data-testid="bulk-remove"]')
+    await page.click('[data-testid="bulk-confirm-yes"]')
+    await waitAttr(page, '[data-testid="status-overall-total"]', 'data-count', total - 2)
+
+    // A new session: the bar's Undo is gone, the removal is still listed.
+    await page.reload()
+    await page.locator(`${CELL(0)}[data-image-id]`).waitFor()
+    expect(await page.locator('[data-testid="bulk-undo"]').count()).toBe(0)
+    const token = db.prepare("SELECT id FROM bulk_actions WHERE kind = 'remove' AND undone_at IS NULL").pluck().get() as number
+    await page.locator(`[data-testid="bulk-restore"] option[value="${token}"]`).waitFor({ state: 'attached' })
+    await page.selectOption('[data-testid="bulk-restore"]', String(token))
+    await page.waitForFunction(() => /^Restored 2 frames/.test(document.querySelector('[data-testid="bulk-note"]')?.textContent ?? ''))
+    for (const t of tables) expect(dump(t), t).toEqual(before[t])
+    await waitAttr(page, '[data-testid="status-overall-total"]', 'data-count', total)
+    // Nothing left to restore.
+    await page.locator('[data-testid="bulk-restore"]').waitFor({ state: 'detached' })
+    expect(problems).toEqual([])
+  })
 })

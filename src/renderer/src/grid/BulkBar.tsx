@@ -30,6 +30,9 @@ export interface BulkBarProps {
   onSelectAll(): void
   onClear(): void
   onExport?: () => void
+  /** Removals not undone yet, newest first, from this session or earlier ones. */
+  removed: readonly { token: number; label: string }[]
+  onRestore(token: number): void
 }
 
 export function confirmText({ action, preview }: PendingConfirm): { question: string; warnings: string[]; yes: string } {
@@ -54,7 +57,7 @@ export function confirmText({ action, preview }: PendingConfirm): { question: st
 }
 
 export function BulkBar(props: BulkBarProps) {
-  const { count, busy, note, canUndo, confirm, onAction, onConfirm, onCancelConfirm, onUndo, onSelectAll, onClear, onExport } = props
+  const { count, busy, note, canUndo, confirm, onAction, onConfirm, onCancelConfirm, onUndo, onSelectAll, onClear, onExport, removed, onRestore } = props
   const [view, setView] = useState('')
   const [split, setSplit] = useState('')
   const off = count === 0 || busy || confirm !== null
@@ -145,6 +148,25 @@ export function BulkBar(props: BulkBarProps) {
         <span className={note.error ? 'bulk-note error-text' : 'bulk-note'} data-testid="bulk-note" role="status" title={note.text}>
           {note.text}
         </span>
+      )}
+      {removed.length > 0 && (
+        <select
+          aria-label="Restore removed frames"
+          data-testid="bulk-restore"
+          disabled={busy}
+          value=""
+          onChange={(e) => {
+            const token = Number(e.target.value)
+            if (token > 0) onRestore(token)
+          }}
+        >
+          <option value="">Restore removed…</option>
+          {removed.map((r) => (
+            <option key={r.token} value={r.token}>
+              {r.label}
+            </option>
+          ))}
+        </select>
       )}
       {canUndo && (
         <button type="button" data-testid="bulk-undo" disabled={busy} onClick={onUndo} title="Ctrl+Z in the grid">

@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import type { ImageFilter } from '../../../shared/contract'
 // Types only: the namespace module holds zod schemas, which the page must not load (zod probes eval, which the CSP refuses).
-import type { BulkAction } from '../../../shared/contract/namespaces/images'
+import type { BulkAction, BulkHistoryEntry } from '../../../shared/contract/namespaces/images'
 import { api, describeError } from '../api'
 import { useToasts } from '../toasts'
 import { BulkBar, type PendingConfirm } from './BulkBar'
@@ -51,6 +51,13 @@ export function SelectableGrid(props: SelectableGridProps) {
   const [note, setNote] = useState<{ text: string; error?: boolean } | null>(null)
   const [confirm, setConfirm] = useState<(PendingConfirm & { ids: number[] }) | null>(null)
   const [undoDepth, setUndoDepth] = useState(() => undoStacks.get(data)?.length ?? 0)
+  const [history, setHistory] = useState<BulkHistoryEntry[]>([])
+  const loadHistory = useCallback(() => {
+    api()
+      .images.bulkHistory({ limit: 100 })
+      .then(setHistory, (e: unknown) => toasts.error(e))
+  }, [toasts])
+  useEffect(loadHistory, [loadHistory])
   const stack = useCallback((): UndoEntry[] => {
     let s = undoStacks.get(data)
     if (!s) undoStacks.set(data, (s = []))
@@ -141,9 +148,10 @@ export function SelectableGrid(props: SelectableGridProps) {
         setUndoDepth(stack().length)
       }
       setNote({ text: result.message })
+      if (action.kind === 'remove') loadHistory()
       await prune()
     },
-    [prune, stack]
+    [prune, stack, loadHistory]
   )
 
   const onAction = useCallback(
@@ -183,20 +191,35 @@ export function SelectableGrid(props: SelectableGridProps) {
     }
   }, [confirm, execute, fail])
 
+  const undoToken = useCallback(
+    async (token: number) => {
+      const s = stack()
+      const at = s.findIndex((e) => e.token === token)
+      if (at >= 0) s.splice(at, 1)
+      setUndoDepth(s.length)
+      setBusy(true)
+      try {
+        const r = await api().images.undoBulk({ undoToken: token })
+        setNote({ text: r.message })
+      } catch (e) {
+        fail(e)
+      } finally {
+        setBusy(false)
+        loadHistory()
+      }
+    },
+    [stack, fail, loadHistory]
+  )
+
   const undo = useCallback(async () => {
-    const entry = stack().pop()
-    setUndoDepth(stack().length)
-    if (!entry) return
-    setBusy(true)
-    try {
-      const r = await api().images.undoBulk({ undoToken: entry.token })
-      setNote({ text: r.message })
-    } catch (e) {
-      fail(e)
-    } finally {
-      setBusy(false)
-    }
-  }, [stack, fail])
+    const entry = stack().at(-1)
+    if (entry) await undoToken(entry.token)
+  }, [stack, undoToken])
+
+  // Removals stay restorable after the session: their frames are kept in the workspace.
+  const removed = history
+    .filter((h) => h.kind === 'remove' && !h.undone)
+    .map((h) => ({ token: h.undoToken, label: `${h.changed} frame${h.changed === 1 ? '' : 's'} removed ${new Date(h.at).toLocaleString()}` }))
 
   const onCommand = useCallback(
     (command: 'all' | 'none' | 'undo') => {
@@ -224,6 +247,8 @@ export function SelectableGrid(props: SelectableGridProps) {
         onUndo={() => void undo()}
         onSelectAll={doSelectAll}
         onClear={clear}
+        removed={removed}
+        onRestore={(token) => void undoToken(token)}
         {...(onExport ? { onExport: () => onExport([...selectedSet(state, cursorId)]) } : {})}
       />
       <ThumbnailGrid {...props} isSelected={selectedFn} onPick={onPick} onMove={onMove} onCommand={onCommand} />
