@@ -15,7 +15,7 @@ import { editorPredictionsFor } from './runs/editorPredictions'
 import { RunLiveProvider } from './runs/runLive'
 import { RunsPage } from './runs/RunsPage'
 import { ReviewPage } from './review'
-import { ClassesPage } from './classes'
+import { ClassesPage, dropMissingClasses } from './classes'
 import { StatusBar } from './StatusBar'
 import { throttle } from './throttle'
 import { useToasts } from './toasts'
@@ -83,13 +83,7 @@ function Workspace({ workspace, canBrowse, onClose, data }: Props & { data: Grid
       .classes.list({})
       .then((list) => {
         setClasses(list)
-        // A filter on a class merged or deleted since would match nothing: drop that class from it.
-        setFilter((f) => {
-          const ids = f.classIds?.filter((id) => list.some((c) => c.id === id))
-          if (!f.classIds || ids?.length === f.classIds.length) return f
-          const { classIds: _gone, ...rest } = f
-          return ids && ids.length > 0 ? { ...rest, classIds: ids } : rest
-        })
+        setFilter((f) => dropMissingClasses(f, list))
       }, (e: unknown) => toasts.error(e))
   }, [toasts])
   useEffect(loadClasses, [loadClasses])

@@ -1,2 +1,3 @@
 export { ClassesPage } from './ClassesPage'
 export { ClassChangesNote } from './ClassChangesNote'
+export { dropMissingClasses } from './filterClasses'

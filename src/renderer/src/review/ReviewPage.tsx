@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { AcceptPreview, ClassDef, ReviewFilter, ReviewMetrics, ReviewModel, ReviewQueue, ReviewVerdictName, Thresholds } from '../../../shared/contract'
 import { api } from '../api'
 import { ClassChangesNote } from '../classes/ClassChangesNote'
+import { dropMissingClasses } from '../classes/filterClasses'
 import { zoomAt, type View } from '../editor/geometry/viewport'
 import { throttle } from '../throttle'
 import { useToasts } from '../toasts'
@@ -68,6 +69,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   const [models, setModels] = useState<ReviewModel[] | null>(null)
   const [modelId, setModelId] = useState<number | null>(null)
   const [filter, setFilter] = useState<ReviewFilter>({})
+  useEffect(() => setFilter((f) => dropMissingClasses(f, classes)), [classes])
   const [draft, setDraft] = useState<Thresholds | null>(null)
   const [queue, setQueue] = useState<ReviewQueue | null>(null)
   const [currentId, setCurrentId] = useState<number | null>(null)
