@@ -211,6 +211,27 @@ describe('delete', () => {
     )
     expect(ws.db.prepare('SELECT status FROM images WHERE id IN (?, ?) ORDER BY id').pluck().all(frames[0], frames[1])).toEqual(['labeled', 'labeled'])
   })
+
+  it('undo keeps labels made since: a deleted label whose id was reused comes back under a new id with its revisions', async () => {
+    const { ws, frames, edge, fold } = await setup()
+    const old = liveLabels(ws).find((l) => l.class_id === edge)!
+    expect(old.id).toBe(ws.db.prepare('SELECT max(id) FROM labels').pluck().get())
+    deleteClass(ws, edge, 1, 'ana')
+    // SQLite hands the freed top id to the next label.
+    saveFrameLabels(ws, frames[1]!, [...liveLabels(ws).filter((l) => l.image_id === frames[1]).map((l) => ({ id: l.id, classId: l.class_id, points: JSON.parse(l.points) as number[] })), { classId: fold, points: SQUARE(60) }], 'ben')
+    const reused = ws.db.prepare('SELECT id, class_id, image_id FROM labels WHERE id = ?').get(old.id)
+    expect(reused).toEqual({ id: old.id, class_id: fold, image_id: frames[1] })
+    undoLastClassChange(ws, 'ana')
+    expect(ws.db.prepare('SELECT id, class_id, image_id FROM labels WHERE id = ?').get(old.id)).toEqual(reused)
+    const back = ws.db.prepare('SELECT id, points FROM labels WHERE class_id = ? AND deleted_at IS NULL').all(edge) as { id: number; points: string }[]
+    expect(back).toHaveLength(1)
+    expect(back[0]!.id).not.toBe(old.id)
+    expect(back[0]!.points).toBe(old.points)
+    expect(ws.db.prepare('SELECT label_id, revision, op, class_id FROM label_revisions WHERE label_id = ?').all(back[0]!.id)).toEqual([
+      { label_id: back[0]!.id, revision: 1, op: 'create', class_id: edge }
+    ])
+    expect(ws.db.prepare('SELECT status FROM images WHERE id = ?').pluck().get(frames[2])).toBe('labeled')
+  })
 })
 
 describe('models trained before a class change', () => {
