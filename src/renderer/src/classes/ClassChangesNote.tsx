@@ -9,7 +9,7 @@ import { useApiData } from '../runs/useApiData'
 
 export function ClassChangesNote({ runId }: { runId: number }) {
   const load = useCallback(() => api().classes.sinceRun({ runId }), [runId])
-  const { data } = useApiData(load, { changed: ['classes', 'runs'] })
+  const { data } = useApiData(load, { changed: ['classes', 'images', 'runs'] })
   if (!data || data.changes.length === 0) return null
   return (
     <p className="warn-text class-changes-note" data-testid="class-changes-note" data-run-id={runId} data-changes={data.changes.length}>

@@ -24,7 +24,8 @@ export function ClassesPage({ classes }: { classes: ClassDef[] }) {
   const loadUsage = useCallback(() => api().classes.usage({}), [])
   const { data: usage } = useApiData(loadUsage, { changed: ['classes', 'labels', 'images'] })
   const loadHistory = useCallback(() => api().classes.history({ limit: 50 }), [])
-  const { data: history } = useApiData(loadHistory, { changed: ['classes'] })
+  // Imports add classes but report 'images'.
+  const { data: history } = useApiData(loadHistory, { changed: ['classes', 'images'] })
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null)
   const [busy, setBusy] = useState(false)
   const [name, setName] = useState('')
