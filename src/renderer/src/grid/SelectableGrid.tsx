@@ -224,7 +224,11 @@ export function SelectableGrid(props: SelectableGridProps) {
   const onCommand = useCallback(
     (command: 'all' | 'none' | 'undo') => {
       if (command === 'all') doSelectAll()
-      else if (command === 'none') clear()
+      // Esc first takes back a pending question, then the selection.
+      else if (command === 'none') {
+        if (confirm) setConfirm(null)
+        else clear()
+      }
       else if (!busy && !confirm) void undo()
     },
     [doSelectAll, clear, undo, busy, confirm]

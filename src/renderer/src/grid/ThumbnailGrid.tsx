@@ -169,6 +169,7 @@ export function ThumbnailGrid({ data, classes, selected, onSelect, onOpen, onInf
       data-end-index={cells.end}
       role="grid"
       aria-label="Images"
+      aria-multiselectable={isSelected ? true : undefined}
       aria-rowcount={rows}
       aria-colcount={columns}
       aria-busy={total === null}
