@@ -274,6 +274,23 @@ describe('bulk remove from the workspace', () => {
     expect(ws.db.pragma('foreign_key_check')).toEqual([])
   })
 
+  it('refuses to restore labels whose class was deleted since, changing nothing and keeping the removal restorable', async () => {
+    const { ws, lathe } = await workspace()
+    const ids = allIds(ws)
+    const scratch = Number(ws.db.prepare("INSERT INTO classes (name, color, kind, position) VALUES ('scratch', '#123456', 'defect', 9)").run().lastInsertRowid)
+    saveFrameLabels(ws, ids[4]!, [{ classId: scratch, points: TRI }, { classId: lathe, points: SQUARE }], 'qc')
+    const removed = applyBulk(ws, [ids[4]!, ids[5]!], { kind: 'remove' }, 'qc')
+    // Nothing live uses the class any more, so it can go.
+    ws.db.prepare('DELETE FROM classes WHERE id = ?').run(scratch)
+    const before = dump(ws, 'images')
+    expect(() => undoBulk(ws, removed.undoToken!)).toThrow(/a row of its labels refers to classes id \d+, deleted since the removal\. Nothing was restored/)
+    expect(dump(ws, 'images')).toEqual(before)
+    expect(bulkHistory(ws)[0]).toMatchObject({ undoToken: removed.undoToken, undone: false })
+    // With the class back, the same removal restores.
+    ws.db.prepare("INSERT INTO classes (id, name, color, kind, position) VALUES (?, 'scratch', '#123456', 'defect', 9)").run(scratch)
+    expect(undoBulk(ws, removed.undoToken!)).toMatchObject({ restored: 2, conflicts: 0 })
+  })
+
   it('names the frames a run used before removing them', async () => {
     const { ws } = await workspace()
     const ids = allIds(ws)

@@ -221,7 +221,7 @@ export function restoreFrames(ws: Workspace, actionId: number): { restored: numb
           else {
             throw new StudioError(
               'conflict',
-              `Cannot restore ${String(image['rel_path'])}: its ${table} refer to ${fk.parent} ${String(v)}, which no longer exists. Nothing was restored.`
+              `Cannot restore ${String(image['rel_path'])}: a row of its ${table} refers to ${fk.parent} id ${String(v)}, deleted since the removal. Nothing was restored.`
             )
           }
         }
