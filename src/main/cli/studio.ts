@@ -15,6 +15,7 @@ import { imageStats } from '../services/images'
 import { listClasses } from '../services/classes'
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args'
 import { ProgressBar } from './progress'
+import { parseMaskValues } from './importFlags'
 import { evalCmd, experimentCmd, inferCmd, trainCmd } from './mlCommands'
 import { EXPORT_BOOLEANS, EXPORT_USAGE, exportCmd } from './exportCommand'
 import { TRAIN_BOOLEANS, TRAIN_USAGE } from './trainFlags'
@@ -24,7 +25,7 @@ const USAGE = `Usage: npm run studio -- <command> [options]
 Commands:
   demo <dir> [--frames-per-view 12] [--size 1440x2560] [--seed 7]
       Write a synthetic demo workspace (views D01-D04, ground truth included).
-  import <folder> --workspace <dir> [--masks <folder>[,<folder>]] [--mask-classes a,b,c]
+  import <folder> --workspace <dir> [--masks <folder>[,<folder>]] [--mask-classes a,b,c] [--mask-values 1=a,4=]
          [--labelme] [--coco <file.json>] [--split train|val|test] [--view D01..D04] [--normal] [--create]
          [--map old=new,old2=] [--create-classes] [--trace-tolerance 1] [--group-pattern <regex>|batch|none] [--dry-run]
   import --mvtec <category folder> --workspace <dir> [same options]
@@ -32,6 +33,8 @@ Commands:
       workspace lacks must be mapped (--map) or allowed (--create-classes); --dry-run lists them.
       --group-pattern: frames whose paths give the same key (the regex's first group; default a
       coil<digits> token) share one split; batch = the whole import, none = each frame alone.
+      --mask-values: the class of single mask values (4= skips value 4), over --mask-classes and
+      classes.txt; --dry-run lists every value the masks hold with its pixels.
   info --workspace <dir>
       Counts per view, split, status and class.
 ${EXPORT_USAGE}${TRAIN_USAGE}  eval --workspace <dir> [--model <run id>] [--split test] [--json]
@@ -113,6 +116,7 @@ async function importCmd(positional: string | undefined, args: ParsedArgs): Prom
   }
   const masks = stringFlag(args, 'masks')
   const maskClasses = stringFlag(args, 'mask-classes')
+  const maskValues = stringFlag(args, 'mask-values')
   const coco = stringFlag(args, 'coco')
   const map = stringFlag(args, 'map')
   const tolerance = stringFlag(args, 'trace-tolerance')
@@ -124,6 +128,7 @@ async function importCmd(positional: string | undefined, args: ParsedArgs): Prom
     folder: resolve(folder),
     ...(masks ? { masks: masks.split(',').map((m) => resolve(m.trim())) } : {}),
     ...(maskClasses ? { maskClasses: maskClasses.split(',').map((s) => s.trim()) } : {}),
+    ...(maskValues ? { valueMap: parseMaskValues(maskValues) } : {}),
     ...(args.flags.labelme ? { labelme: true } : {}),
     ...(coco ? { coco: resolve(coco) } : {}),
     ...(mvtec ? { mvtec: true } : {}),

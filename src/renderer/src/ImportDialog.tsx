@@ -97,7 +97,12 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
   const sourceOptions = useMemo((): ImportOptions | null => {
     const dir = folder.trim()
     if (!dir) return null
-    if (source === 'masks') return masks.trim() ? { folder: dir, masks: masks.trim() } : null
+    // Several folders (an export's defects/ and regions/) are separated by commas, as on the command line.
+    const maskDirs = masks
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean)
+    if (source === 'masks') return maskDirs.length ? { folder: dir, masks: maskDirs.length === 1 ? maskDirs[0]! : maskDirs } : null
     if (source === 'coco') return coco.trim() ? { folder: dir, coco: coco.trim() } : null
     if (source === 'labelme') return { folder: dir, labelme: true }
     if (source === 'mvtec') return { folder: dir, mvtec: true }
@@ -181,7 +186,7 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
               </select>
             </label>
             {source === 'masks' && (
-              <PathField id="import-masks" label="Masks folder (one PNG per image, same name; pixel value = class)" value={masks} onChange={setMasks} canBrowse={canBrowse} browseTitle="Folder of PNG class-index masks" />
+              <PathField id="import-masks" label="Masks folder (one PNG per image, same name; pixel value = class; several folders: separate them with commas)" value={masks} onChange={setMasks} canBrowse={canBrowse} browseTitle="Folder of PNG class-index masks" />
             )}
             {source === 'coco' && (
               <label className="field">

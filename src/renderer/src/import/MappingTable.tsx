@@ -41,7 +41,9 @@ export function MappingTable({ preview, rows, classes, onChange }: Props) {
         </thead>
         <tbody>
           {rows.map((row) => {
-            const id = row.source === 'mask' ? `mask-${row.value}` : `label-${row.name}`
+            // With several mask folders a value can appear in each: the folder's position keeps the ids apart.
+            const folderIndex = preview.maskFolders.findIndex((f) => f.folder === row.folder)
+            const id = row.source === 'label' ? `label-${row.name}` : preview.maskFolders.length > 1 ? `mask-${folderIndex + 1}-${row.value}` : `mask-${row.value}`
             return (
               <tr key={row.key} data-testid={`map-row-${id}`} className={row.choice === null ? 'unmapped' : undefined}>
                 <td>
