@@ -66,12 +66,23 @@ const nodeBuiltins = {
   message: 'src/shared (but src/shared/node) and src/renderer are pure: no Node APIs, no sharp.'
 }
 
-function layer(files, { electron = true, node = true, ignores = [] } = {}) {
+/**
+ * The contract's schemas pull zod into the page, and zod probes `new Function`
+ * as it loads, which the renderer's CSP refuses: the renderer takes only types
+ * from them, and values from the zod-free modules (types, errors, channels...).
+ */
+const contractSchemas = {
+  regex: '(/shared/contract(/(index|map|schemas|namespaces/[^/]+))?|^zod)$',
+  allowTypeImports: true,
+  message: 'The renderer imports only types from the contract index, map, schemas and namespaces (they load zod, which the CSP refuses): take values from contract/types, errors or channels.'
+}
+
+function layer(files, { electron = true, node = true, ignores = [], patterns = [] } = {}) {
   return {
     files,
     ignores,
     rules: {
-      'no-restricted-imports': ['error', { paths: electron ? [] : [noElectron], patterns: node ? [] : [nodeBuiltins] }]
+      'no-restricted-imports': ['error', { paths: electron ? [] : [noElectron], patterns: [...(node ? [] : [nodeBuiltins]), ...patterns] }]
     }
   }
 }
@@ -117,7 +128,7 @@ export default tseslint.config(
     electron: false
   }),
   layer(['src/ml/**/*.ts'], { electron: false }),
-  layer(['src/renderer/**/*.{ts,tsx}'], { electron: false, node: false, ignores: ['**/*.test.ts'] }),
+  layer(['src/renderer/**/*.{ts,tsx}'], { electron: false, node: false, ignores: ['**/*.test.ts'], patterns: [contractSchemas] }),
   layer(['e2e/**/*.ts'], { electron: false }),
   {
     files: ['**/*.mjs', '**/*.cjs', 'scripts/**/*.mjs'],

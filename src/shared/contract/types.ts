@@ -198,6 +198,8 @@ export interface ImportSummary {
 
 /** Formats the export writes: other tools read each of them without a converter. */
 export const EXPORT_FORMATS = ['coco', 'masks', 'labelme', 'mvtec'] as const
+/** Most frame ids one export names (a grid selection); more are exported by filter. */
+export const EXPORT_MAX_IDS = 50_000
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 export interface ExportOptions {

@@ -4,7 +4,8 @@
  * the summary with what was left out and why.
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
-import { EXPORT_FORMATS, type ClassDef, type ExportFormat, type ExportSummary, type ImageFilter } from '../../../shared/contract'
+import type { ClassDef, ExportSummary, ImageFilter } from '../../../shared/contract'
+import { EXPORT_FORMATS, type ExportFormat } from '../../../shared/contract/types'
 import { SPLITS, type Split } from '../../../shared/domain'
 import { api } from '../api'
 import { TERMINAL_STATES, useJobs } from '../jobs'

@@ -4,7 +4,7 @@
  * filter or selection. Pure, so the rules are tested without a browser.
  */
 import type { ArgsOf, ExportFormat, ImageFilter, ImportIssue } from '../../../shared/contract'
-import { EXPORT_MAX_IDS } from '../../../shared/contract/namespaces/export'
+import { EXPORT_MAX_IDS } from '../../../shared/contract/types'
 import type { Split } from '../../../shared/domain'
 
 export const FORMAT_INFO: Record<ExportFormat, { label: string; reads: string }> = {

@@ -1,10 +1,7 @@
 /** Exporting the dataset in the formats other tools read. */
 import { z } from 'zod'
-import { EXPORT_FORMATS, type ExportOptions, type ExportPreview } from '../types'
+import { EXPORT_FORMATS, EXPORT_MAX_IDS, type ExportOptions, type ExportPreview } from '../types'
 import { dir, id, imageFilterSchema } from '../schemas'
-
-/** The most frame ids one export may name (a grid selection); larger sets go by filter. */
-export const EXPORT_MAX_IDS = 50_000
 
 export const exportArgsSchema = z
   .object({
