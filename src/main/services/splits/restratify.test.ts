@@ -8,6 +8,7 @@ import { listClasses } from '../classes'
 import { importFolder } from '../import/runImport'
 import { setStatus } from '../images'
 import { saveFrameLabels } from '../labels'
+import { applyBulk, undoBulk } from '../bulkActions'
 import { buildDataset, snapshotOf } from '../training/dataset'
 import { createRun } from '../runs'
 import { Workspace } from '../workspace'
@@ -81,6 +82,25 @@ describe('re-stratification on a first defect label', () => {
     // Alone in its stratum, the rule would send the first fold frame to train.
     for (const r of rows(ws)) saveFrameLabels(ws, r.id, [{ classId: fold, points: TRI }], 'qc')
     expect(rows(ws).map((r) => [r.split, r.stratum])).toEqual(rows(ws).map(() => ['test', 'D01|fold']))
+  })
+
+  it('keeps a split set by hand on the grid (a bulk set split), and follows the labels again once that is undone', async () => {
+    const { ws, fold } = await unlabelledWorkspace(12)
+    const [a, b] = rows(ws).filter((r) => r.split === 'train')
+    const set = applyBulk(ws, [a!.id], { kind: 'split', split: 'test' }, 'qc')
+    expect(set.undoToken).not.toBeNull()
+    // Alone in its stratum, the rule would send the first fold frame to train.
+    saveFrameLabels(ws, a!.id, [{ classId: fold, points: TRI }], 'qc')
+    expect(rows(ws).find((r) => r.id === a!.id)).toMatchObject({ split: 'test', stratum: 'D01|fold' })
+    // The same action undone first: the frame is free to move again.
+    const again = applyBulk(ws, [b!.id], { kind: 'split', split: 'test' }, 'qc')
+    undoBulk(ws, again.undoToken!)
+    expect(rows(ws).find((r) => r.id === b!.id)!.split).toBe('train')
+    const bSplitsBefore = ws.db.prepare("SELECT count(*) FROM images WHERE stratum = 'D01|fold' AND split = 'train'").pluck().get() as number
+    saveFrameLabels(ws, b!.id, [{ classId: fold, points: TRI }], 'qc')
+    // With one fold frame in test and none in train, the rule sends the second one to train.
+    expect(bSplitsBefore).toBe(0)
+    expect(rows(ws).find((r) => r.id === b!.id)).toMatchObject({ split: 'train', stratum: 'D01|fold' })
   })
 
   it('moves a frame only on its first defect label, not when it is edited later', async () => {

@@ -70,8 +70,19 @@ export function restratifyOnFirstDefect(ws: Workspace, imageId: number): Restrat
   return { ...base, to, moved: moved.changes > 0 ? ids : [] }
 }
 
-/** An import that put every frame into one split (`--split test`: an external test set) decided for good. */
+/**
+ * A split someone chose decided for good: an import that put every frame into
+ * one split (`--split test`: an external test set), or a bulk "set split" on
+ * the grid that was not undone.
+ */
 function splitWasGiven(ws: Workspace, imageId: number): boolean {
+  const setByHand = ws.db
+    .prepare(
+      `SELECT 1 FROM bulk_action_frames f JOIN bulk_actions a ON a.id = f.action_id
+       WHERE f.image_id = ? AND a.kind = 'split' AND a.undone_at IS NULL LIMIT 1`
+    )
+    .get(imageId)
+  if (setByHand) return true
   const options = ws.db.prepare('SELECT m.options FROM images i JOIN imports m ON m.id = i.import_id WHERE i.id = ?').pluck().get(imageId) as
     | string
     | undefined
