@@ -27,15 +27,27 @@ export function usePreview(options: ImportOptions | null, refreshTick: number): 
       return
     }
     let live = true
+    let retried = false
     setState((s) => ({ ...s, loading: true }))
-    const timer = setTimeout(() => {
+    const ask = (): void => {
       api()
         .import.preview(JSON.parse(key) as ImportOptions)
         .then(
           (preview) => live && setState({ preview, key, loading: false, error: null }),
-          (error) => live && setState({ preview: null, key, loading: false, error: describeError(error).message })
+          (error) => {
+            if (!live) return
+            const { code, message } = describeError(error)
+            // Main keeps one preview running: another window's newer one stopped ours; ask once more.
+            if (code === 'conflict' && !retried) {
+              retried = true
+              timer = setTimeout(ask, SETTLE_MS)
+              return
+            }
+            setState({ preview: null, key, loading: false, error: message })
+          }
         )
-    }, SETTLE_MS)
+    }
+    let timer = setTimeout(ask, SETTLE_MS)
     return () => {
       live = false
       clearTimeout(timer)
