@@ -3,7 +3,8 @@
  * services: a folder of frames with class-index masks whose values the
  * dialog lists with the pixel counts this test counted itself, each mapped
  * (two new classes of either kind, an existing class, a skipped value); then
- * a folder of defect-free frames imported as normal; then the same with
+ * a folder of defect-free frames imported as normal; labelme names mapped
+ * to an existing class, a new region class and a skip; then the same with
  * ../shared/datasets/magnetic-tile, read in place, against its index.csv.
  * Counts are checked by raw API calls against the test's own numbers.
  *
@@ -202,6 +203,56 @@ describe('import dialog: mapping mask values, normal frames', () => {
     )
     await page.close()
   }, 180_000)
+
+  it('maps labelme names: pre-filled as new classes, changed to an existing class, a region class and a skip', async () => {
+    const folder = join(data, 'labelme')
+    mkdirSync(folder)
+    const files: Record<string, string[]> = { a: ['scratch', 'scratch', 'pore'], b: ['dust'], c: ['pore'] }
+    let seed = 0
+    for (const [stem, labels] of Object.entries(files)) {
+      await sharp({ create: { width: W, height: H, channels: 3, background: { r: 200, g: 30 + 40 * seed++, b: 30 } } })
+        .png()
+        .toFile(join(folder, `${stem}.png`))
+      const shapes = labels.map((label, k) => ({ label, shape_type: 'polygon', points: [[2 + 10 * k, 2], [8 + 10 * k, 2], [8 + 10 * k, 9], [2 + 10 * k, 9]] }))
+      writeFileSync(join(folder, `${stem}.json`), JSON.stringify({ shapes, imageWidth: W, imageHeight: H }))
+    }
+    const page = await browser.newPage({ viewport: { width: 1200, height: 860 } })
+    await page.goto(studio.url)
+    await page.locator('[data-testid="grid"]').waitFor()
+    const classesBefore = await listClasses(page)
+    const edge = classesBefore.find((c) => c.name === 'edge_crack')!
+    const before = await stats(page, {})
+    await page.click('[data-testid="open-import"]')
+    await page.fill('[data-testid="import-folder"]', folder)
+    await page.selectOption('[data-testid="import-source"]', 'labelme')
+    await page.locator('[data-testid="map-row-label-scratch"]').waitFor()
+    // Shapes and files per name, as written above.
+    const row = (name: string) => page.locator(`[data-testid="map-row-label-${name}"] td`).allTextContents()
+    expect((await row('scratch')).slice(1, 3)).toEqual(['2 shapes', '1'])
+    expect((await row('pore')).slice(1, 3)).toEqual(['2 shapes', '2'])
+    expect((await row('dust')).slice(1, 3)).toEqual(['1 shape', '1'])
+    // Named in the files: pre-filled as new classes of those names, so the import may start at once.
+    expect(await page.inputValue('[data-testid="map-new-name-label-pore"]')).toBe('pore')
+    expect(await page.isDisabled('[data-testid="import-start"]')).toBe(false)
+    await page.selectOption('[data-testid="map-choice-label-scratch"]', String(edge.id))
+    await page.selectOption('[data-testid="map-new-kind-label-pore"]', 'region')
+    await page.selectOption('[data-testid="map-choice-label-dust"]', '__skip')
+    await page.click('[data-testid="import-start"]')
+    await page.locator('[data-testid="import-summary"]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid="import-imported"]')).toBe('3')
+    expect(await page.textContent('[data-testid="import-dropped"]')).toBe('1')
+    const classes = await listClasses(page)
+    expect(classes.map((c) => c.name)).not.toContain('scratch')
+    expect(classes.map((c) => c.name)).not.toContain('dust')
+    const pore = classes.find((c) => c.name === 'pore')!
+    expect(pore.kind).toBe('region')
+    const after = await stats(page, {})
+    expect(after.byClass[pore.id]).toBe(2)
+    expect((after.byClass[edge.id] ?? 0) - (before.byClass[edge.id] ?? 0)).toBe(1)
+    // b held only the skipped name: nothing says it is defect-free, so it stays unlabelled.
+    expect((after.byStatus['unlabeled'] ?? 0) - (before.byStatus['unlabeled'] ?? 0)).toBe(1)
+    await page.close()
+  }, 120_000)
 
   it('maps the five magnetic-tile mask values to five new classes, and imports its defect-free folder as normal', async () => {
     const DATA = resolve(__dirname, '../../shared/datasets/magnetic-tile')

@@ -51,8 +51,10 @@ export async function openMaskSource(
       const path = relative(maskFolder, maskFile)
       try {
         const issues: string[] = []
-        const labels = await traceMaskFile(maskFile, frame.width, frame.height, opts.tolerance, mapping, issues)
-        return { path, labels, issues, empty: labels.length === 0 && issues.length === 0 }
+        const seen = { skipped: false }
+        const labels = await traceMaskFile(maskFile, frame.width, frame.height, opts.tolerance, mapping, issues, seen)
+        // A mask holding only skipped values is not an empty one: nothing says that frame is defect-free.
+        return { path, labels, issues, empty: labels.length === 0 && issues.length === 0 && !seen.skipped }
       } catch (err) {
         return { path, labels: [], issues: [(err as Error).message], failed: true }
       }
@@ -73,7 +75,8 @@ async function traceMaskFile(
   height: number,
   tolerance: number,
   mapping: MaskMapping,
-  issues: string[]
+  issues: string[],
+  seen: { skipped: boolean }
 ): Promise<SourceLabel[]> {
   const mask = await readClassMask(await readFile(maskFile), { width, height })
   if (mask.width !== width || mask.height !== height) {
@@ -84,7 +87,10 @@ async function traceMaskFile(
   // At 0 px holes are cut around, not filled: pixel exact, as --trace-tolerance 0 promises.
   const traced = tolerance === 0 ? traceMaskExact(mask.data, width, height) : traceMask(mask.data, width, height, { tolerance, minIoU: TRACE_MIN_IOU })
   for (const [value, polys] of traced) {
-    if (mapping.skip.has(value)) continue
+    if (mapping.skip.has(value)) {
+      seen.skipped = true
+      continue
+    }
     const name = mapping.names[value]
     if (!name) {
       let pixels = 0

@@ -183,6 +183,37 @@ describe('import.preview of class-index masks', () => {
     expect(rows(ws, "SELECT count(DISTINCT l.image_id) AS n FROM labels l JOIN classes c ON c.id = l.class_id WHERE c.name = 'Pit'")[0]!.n).toBe(expected.get(1)![1])
   })
 
+  it('a frame whose labels were all skipped is unlabelled, not normal (unless the import says the frames are normal)', async () => {
+    const { ws, src, root } = importSetup(cleanups)
+    const { masks } = await writeDataset(src, root)
+    const map = [{ value: 1, to: 'Pit' }, { value: 3, to: 'Pit' }, { value: 7, to: 'Pit' }, { value: 200, skip: true as const }]
+    await importFolder(ws, { folder: src, masks, valueMap: map })
+    const status = new Map(rows(ws, 'SELECT rel_path, status FROM images').map((r) => [r.rel_path, r.status]))
+    // f3 holds only the skipped value; f5's mask is all zero.
+    expect(status.get('f3.png')).toBe('unlabeled')
+    expect(status.get('f5.png')).toBe('normal')
+    expect(status.get('f4.png')).toBe('labeled')
+
+    const labelme = join(root, 'lm')
+    mkdirSync(labelme)
+    await writeFrame(join(labelme, 'a.png'), 41)
+    await writeFrame(join(labelme, 'b.png'), 42)
+    const shape = (label: string) => ({ label, shape_type: 'polygon', points: [[2, 2], [10, 2], [10, 8]] })
+    writeFileSync(join(labelme, 'a.json'), JSON.stringify({ shapes: [shape('dust')] }))
+    writeFileSync(join(labelme, 'b.json'), JSON.stringify({ shapes: [shape('dust'), shape('Pit')] }))
+    const s = await importFolder(ws, { folder: labelme, labelme: true, classMap: [{ from: 'dust', to: '' }] })
+    expect(s.labels.dropped).toBe(2)
+    const lm = new Map(rows(ws, 'SELECT rel_path, status FROM images WHERE import_id = ?', s.importId).map((r) => [r.rel_path, r.status]))
+    expect(lm).toEqual(new Map([['a.png', 'unlabeled'], ['b.png', 'labeled']]))
+
+    const again = join(root, 'again')
+    mkdirSync(again)
+    await writeFrame(join(again, 'c.png'), 43)
+    writeFileSync(join(again, 'c.json'), JSON.stringify({ shapes: [shape('dust')] }))
+    const n = await importFolder(ws, { folder: again, labelme: true, normal: true, classMap: [{ from: 'dust', to: '' }] })
+    expect(rows(ws, 'SELECT status FROM images WHERE import_id = ?', n.importId)).toEqual([{ status: 'normal' }])
+  })
+
   it('still refuses masks nobody named, before anything is written', async () => {
     const { ws, src, root } = importSetup(cleanups)
     const { masks } = await writeDataset(src, root)

@@ -163,7 +163,7 @@ async function importInto(ws: Workspace, opts: ImportOptions, ctx: ImportContext
     const results: Processed[] = []
     await forEachLimit(unique, CONCURRENCY, async (file) => {
       if (ctx.signal?.aborted) return
-      const processed = await processOne(ws, file, { opts, viewRe, sources, seen, hashExists, summary })
+      const processed = await processOne(ws, file, { opts, viewRe, sources, seen, hashExists, summary, classes })
       if (processed) results.push(processed)
       done += 1
       ctx.onProgress?.({ done, total, message: file.rel })
@@ -187,6 +187,7 @@ interface ProcessEnv {
   seen: Set<string>
   hashExists: { get(hash: string): unknown }
   summary: ImportSummary
+  classes: ClassResolver
 }
 
 interface ReadFile {
@@ -247,8 +248,11 @@ async function processOne(ws: Workspace, file: ReadFile, env: ProcessEnv): Promi
     split ??= found.split
     sourceView ??= found.view
   }
+  // Labels the mapping skips say nothing of the frame: one left with none is neither labelled nor (unless the import says so) normal.
+  const taken = labels.filter((l) => env.classes.target(l.className) !== null)
+  summary.labels.dropped += labels.length - taken.length
   const issues: string[] = []
-  const budgeted = withinLabelBudget(labels, issues)
+  const budgeted = withinLabelBudget(taken, issues)
   for (const reason of issues) summary.labels.failed.push({ path: rel, reason })
   // Labels refused whole are real defects not stored: the frame is neither normal nor labelled.
   if (budgeted === null) normal = empty = false
