@@ -29,6 +29,11 @@ export class ClassResolver {
     this.create = opts.createClasses ?? true
   }
 
+  /** Kinds a label source declares (our own export's manifest); the import's own newClasses win. */
+  declareKinds(kinds: ReadonlyMap<string, ClassKind>): void {
+    for (const [name, kind] of kinds) if (!this.kinds.has(name)) this.kinds.set(name, kind)
+  }
+
   /** The class name labels of `name` go to, or null when the mapping drops them. */
   target(name: string): string | null {
     const mapped = this.map.get(name.trim().toLowerCase())

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { existsSync, statSync } from 'node:fs'
 import { basename, extname, relative, resolve } from 'node:path'
 import { StudioError, type MaskValueMapping } from '../../../shared/contract'
+import type { ClassKind } from '../../../shared/domain'
 import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceMask } from '../../../shared/geometry/trace'
 import { readClassMask } from '../imaging/maskPng'
@@ -32,7 +33,13 @@ export async function openMaskSource(
   const mapping = maskValueNames(maskFolder, opts.maskClasses, opts.valueMap)
   const imageStems = new Map<string, number>()
   const stemCount = (rel: string): number => imageStems.get(basename(rel, extname(rel))) ?? 1
+  const classKinds = new Map<string, ClassKind>()
+  for (const [value, kind] of mapping.kinds ?? []) {
+    const name = mapping.names[value]
+    if (name) classKinds.set(name.trim().toLowerCase(), kind)
+  }
   return {
+    classKinds,
     prepare(files) {
       for (const rel of files) {
         const stem = basename(rel, extname(rel))
@@ -147,6 +154,8 @@ interface MaskMapping {
   names: string[]
   from: string
   skip: Set<number>
+  /** Kind per value, when the folder's manifest.json says (our own exports do). */
+  kinds?: Map<number, ClassKind>
 }
 
 /**
@@ -163,13 +172,15 @@ function maskValueNames(folder: string, given: string[] | undefined, valueMap: M
     given && given.length > 0
       ? { names: ['', ...given], from: 'the class names given for the masks', skip: new Set() }
       : own.from
-        ? { names: [...own.names], from: `${folder}/${own.from}`, skip: new Set() }
+        ? { names: [...own.names], from: `${folder}/${own.from}`, skip: new Set(), kinds: new Map(own.kinds) }
         : null
   // The dialog's mapping names values one by one over whatever the folder says; values it leaves out keep that.
   const entries = (valueMap ?? []).filter((m) => m.masks === undefined || resolve(m.masks) === folder)
   if (entries.length > 0) {
     const out = base ?? { names: [], from: 'the mapping given for the masks', skip: new Set<number>() }
     for (const m of entries) {
+      // A value the mapping names anew no longer carries the kind the folder gave its old name.
+      if (m.skip || m.to) out.kinds?.delete(m.value)
       if (m.skip) out.skip.add(m.value)
       else if (m.to) out.names[m.value] = m.to
     }

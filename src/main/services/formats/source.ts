@@ -9,7 +9,7 @@ import { rasterizeInto } from '../../../shared/geometry/raster'
 import { traceBinary } from '../../../shared/geometry/trace'
 import { fitPointBudget as fitToBudget, simplifiedNote, tooManyPointsNote } from '../../../shared/labelBudget'
 import { LABEL_LIMITS } from '../../../shared/limits'
-import type { Split, ViewOrUnassigned } from '../../../shared/domain'
+import type { ClassKind, Split, ViewOrUnassigned } from '../../../shared/domain'
 
 export interface SourceLabel {
   /** The class name as the label file spells it (before the class mapping). */
@@ -56,6 +56,8 @@ export interface LabelSource {
   unmatched?(): ImportIssue[]
   /** What the source holds for these images, without writing anything (for the preview and the class check). */
   scan(files: readonly string[]): Promise<SourceScan>
+  /** Kinds the source declares for its class names (our own export's manifest.json), used when the import creates them. */
+  readonly classKinds?: ReadonlyMap<string, ClassKind>
 }
 
 /**

@@ -110,6 +110,7 @@ async function importInto(ws: Workspace, opts: ImportOptions, ctx: ImportContext
   }
   for (const src of sources) src.prepare?.(walked.files)
   const classes = new ClassResolver(ws, opts)
+  for (const src of sources) if (src.classKinds) classes.declareKinds(src.classKinds)
   // Refusing unknown classes happens before anything is written.
   if (opts.createClasses === false) classes.check((await scanSources(sources, walked.files)).classes)
 
