@@ -15,7 +15,7 @@ describe('a stage with a deadline', () => {
     await initBackend()
   })
 
-  function stage(deadlineAt: number | null) {
+  function stage(deadlineAt: number | null, opts: { patience?: number; scores?: number[] } = {}) {
     let now = 0
     let trained = 0
     const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] })
@@ -30,7 +30,7 @@ describe('a stage with a deadline', () => {
       epochs: 5,
       batchSize: 2,
       lr: 1e-2,
-      patience: 0,
+      patience: opts.patience ?? 0,
       trainImages: 4,
       valImages: 1,
       epochOrder: () => [0, 1, 2, 3],
@@ -39,7 +39,10 @@ describe('a stage with a deadline', () => {
         now += 1000
         return { loss: () => tf.losses.meanSquaredError(y, model.predict(x) as tf.Tensor) as tf.Scalar, images: 2, dispose: () => undefined }
       },
-      validate: async () => ({ loss: 1 }),
+      validate: async () => {
+        const score = opts.scores?.shift()
+        return score === undefined ? { loss: 1 } : { loss: null, score }
+      },
       ...(deadlineAt !== null ? { deadline: { at: deadlineAt, clock: () => now } } : {})
     }
     const history: EpochRecord[] = []
@@ -66,6 +69,13 @@ describe('a stage with a deadline', () => {
     expect(trained()).toBe(10)
     expect(summary).toMatchObject({ epochsRun: 5, stoppedEarly: false })
     expect(summary.outOfTime).toBeUndefined()
+  })
+
+  it('patience never stops a stage before half its validation rounds', async () => {
+    // The first round scores best, then nothing improves: patience 1 would stop after round 2 of 5 without the floor.
+    const { summary, history } = await stage(null, { patience: 1, scores: [0.5, 0.1, 0.1, 0.1, 0.1] }).run()
+    expect(history.map((h) => h.epoch)).toEqual([1, 2, 3])
+    expect(summary).toMatchObject({ epochsRun: 3, stoppedEarly: true, bestEpoch: 1 })
   })
 
   it('ends at the deadline mid-epoch, validates what it has, and says so', async () => {
