@@ -11,7 +11,7 @@ import { SPLITS, UNASSIGNED_VIEW, VIEWS } from '../../shared/domain'
 import { appendAll } from '../../shared/arrays'
 import { api } from './api'
 import { PathField } from './PathField'
-import { TERMINAL_STATES, useJobs } from './jobs'
+import { useDialogJob } from './dialogJob'
 import { useToasts } from './toasts'
 import { ImportSummaryView } from './import/ImportSummaryView'
 import { MappingTable } from './import/MappingTable'
@@ -47,7 +47,6 @@ function formatEta(sec: number | undefined): string {
 
 export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
   const toasts = useToasts()
-  const jobs = useJobs()
   const [folder, setFolder] = useState('')
   const [source, setSource] = useState<SourceKind>('none')
   const [masks, setMasks] = useState('')
@@ -59,14 +58,11 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
   const [classes, setClasses] = useState<ClassDef[]>([])
   const [rows, setRows] = useState<MappingRow[]>([])
   const [previewTick, setPreviewTick] = useState(0)
-  const [jobId, setJobId] = useState<string | null>(null)
-  const [starting, setStarting] = useState(false)
-  const [cancelRequested, setCancelRequested] = useState(false)
   const dialog = useRef<HTMLDivElement>(null)
 
-  const job = jobId ? jobs.get(jobId) : undefined
-  const finished = job !== undefined && TERMINAL_STATES.has(job.state)
-  const running = (jobId !== null && !finished) || starting
+  const run = useDialogJob()
+  const { jobId, job, starting, running } = run
+  const finished = run.finished && job !== undefined
 
   const loadClasses = useCallback(() => {
     api()
@@ -136,31 +132,11 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
     if (split) options.split = split
     if (view) options.view = view
     if (groupPattern.trim()) options.groupPattern = groupPattern.trim()
-    setStarting(true)
-    try {
-      const { jobId: id } = await api().import.start(options)
-      setJobId(id)
-    } catch (error) {
-      toasts.error(error)
-    } finally {
-      setStarting(false)
-    }
-  }
-
-  const cancel = async () => {
-    if (!jobId) return
-    setCancelRequested(true)
-    try {
-      await api().jobs.cancel({ jobId })
-    } catch (error) {
-      setCancelRequested(false)
-      toasts.error(error)
-    }
+    await run.start(() => api().import.start(options))
   }
 
   const reset = () => {
-    setJobId(null)
-    setCancelRequested(false)
+    run.reset()
     setPreviewTick((t) => t + 1)
   }
 
@@ -291,8 +267,8 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
               <button type="button" data-testid="import-background" onClick={onClose} title="The import keeps running; progress shows in the header">
                 Run in background
               </button>
-              <button type="button" className="danger" data-testid="import-cancel" disabled={cancelRequested || job?.state === 'cancelling'} onClick={cancel}>
-                {cancelRequested || job?.state === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+              <button type="button" className="danger" data-testid="import-cancel" disabled={run.cancelling} onClick={() => void run.cancel()}>
+                {run.cancelling ? 'Cancelling…' : 'Cancel'}
               </button>
             </div>
           </div>

@@ -8,8 +8,8 @@ import type { ClassDef, ExportSummary, ImageFilter } from '../../../shared/contr
 import { EXPORT_FORMATS, type ExportFormat } from '../../../shared/contract/types'
 import { SPLITS, type Split } from '../../../shared/domain'
 import { api } from '../api'
-import { TERMINAL_STATES, useJobs } from '../jobs'
 import { PathField } from '../PathField'
+import { useDialogJob } from '../dialogJob'
 import { useToasts } from '../toasts'
 import { ExportPreviewView } from './ExportPreviewView'
 import { ExportResult } from './ExportResult'
@@ -38,7 +38,6 @@ function isSummary(v: unknown): v is ExportSummary {
 
 export function ExportDialog({ canBrowse, classes, gridFilter, filterActive, counts, selection, onClose }: Props) {
   const toasts = useToasts()
-  const jobs = useJobs()
   const [choices, setChoices] = useState<ExportChoices>(() => ({
     format: 'coco',
     out: '',
@@ -48,9 +47,6 @@ export function ExportDialog({ canBrowse, classes, gridFilter, filterActive, cou
     copyImages: null,
     overwrite: false
   }))
-  const [jobId, setJobId] = useState<string | null>(null)
-  const [starting, setStarting] = useState(false)
-  const [cancelRequested, setCancelRequested] = useState(false)
   const [previewTick, setPreviewTick] = useState(0)
   const dialog = useRef<HTMLDivElement>(null)
 
@@ -58,9 +54,9 @@ export function ExportDialog({ canBrowse, classes, gridFilter, filterActive, cou
   const req = useMemo(() => exportRequest(choices, gridFilter, selection), [choices, gridFilter, selection])
   const preview = useExportPreview(req, previewTick)
 
-  const job = jobId ? jobs.get(jobId) : undefined
-  const finished = job !== undefined && TERMINAL_STATES.has(job.state)
-  const running = (jobId !== null && !finished) || starting
+  const run = useDialogJob()
+  const { jobId, job, starting, running } = run
+  const finished = run.finished && job !== undefined
 
   useEffect(() => {
     dialog.current?.querySelector<HTMLInputElement>('input[type="radio"]:checked')?.focus()
@@ -84,27 +80,8 @@ export function ExportDialog({ canBrowse, classes, gridFilter, filterActive, cou
       toasts.info(req.problem)
       return
     }
-    setStarting(true)
-    try {
-      const { jobId: id } = await api().export.start(req.request)
-      setCancelRequested(false)
-      setJobId(id)
-    } catch (error) {
-      toasts.error(error)
-    } finally {
-      setStarting(false)
-    }
-  }
-
-  const cancel = async () => {
-    if (!jobId) return
-    setCancelRequested(true)
-    try {
-      await api().jobs.cancel({ jobId })
-    } catch (error) {
-      setCancelRequested(false)
-      toasts.error(error)
-    }
+    const request = req.request
+    await run.start(() => api().export.start(request))
   }
 
   const background = () => {
@@ -114,7 +91,7 @@ export function ExportDialog({ canBrowse, classes, gridFilter, filterActive, cou
 
   // Back to the options: the folder now holds an export (or still the old one), so count again.
   const again = () => {
-    setJobId(null)
+    run.reset()
     setPreviewTick((t) => t + 1)
   }
 
@@ -230,8 +207,8 @@ export function ExportDialog({ canBrowse, classes, gridFilter, filterActive, cou
               <button type="button" data-testid="export-background" onClick={background} title="The export keeps running; the header shows its progress">
                 Run in background
               </button>
-              <button type="button" className="danger" data-testid="export-cancel" disabled={cancelRequested || job?.state === 'cancelling'} onClick={cancel}>
-                {cancelRequested || job?.state === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+              <button type="button" className="danger" data-testid="export-cancel" disabled={run.cancelling} onClick={() => void run.cancel()}>
+                {run.cancelling ? 'Cancelling…' : 'Cancel'}
               </button>
             </div>
           </div>
