@@ -3,7 +3,6 @@
  * to all of them at once. Actions that are undone with one click run at once;
  * removing, and moving frames a run evaluated on, ask first with the count.
  */
-import { useState } from 'react'
 import type { BulkAction, BulkPreview } from '../../../shared/contract/namespaces/images'
 import { SPLITS, VIEWS } from '../../../shared/domain'
 
@@ -58,8 +57,6 @@ export function confirmText({ action, preview }: PendingConfirm): { question: st
 
 export function BulkBar(props: BulkBarProps) {
   const { count, busy, note, canUndo, confirm, onAction, onConfirm, onCancelConfirm, onUndo, onSelectAll, onClear, onExport, removed, onRestore } = props
-  const [view, setView] = useState('')
-  const [split, setSplit] = useState('')
   const off = count === 0 || busy || confirm !== null
   if (confirm) {
     const text = confirmText(confirm)
@@ -99,42 +96,8 @@ export function BulkBar(props: BulkBarProps) {
       <button type="button" data-testid="bulk-unlabeled" disabled={off} onClick={() => onAction({ kind: 'status', status: 'unlabeled' })}>
         Mark unlabelled
       </button>
-      <select
-        aria-label="Set view"
-        data-testid="bulk-view"
-        disabled={off}
-        value={view}
-        onChange={(e) => {
-          const v = e.target.value as (typeof VIEWS)[number]
-          setView('')
-          if (v) onAction({ kind: 'view', view: v })
-        }}
-      >
-        <option value="">Set view…</option>
-        {VIEWS.map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
-      <select
-        aria-label="Set split"
-        data-testid="bulk-split"
-        disabled={off}
-        value={split}
-        onChange={(e) => {
-          const s = e.target.value as (typeof SPLITS)[number]
-          setSplit('')
-          if (s) onAction({ kind: 'split', split: s })
-        }}
-      >
-        <option value="">Set split…</option>
-        {SPLITS.map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
-      </select>
+      <PickOnce label="Set view" testId="bulk-view" disabled={off} options={VIEWS} onPick={(v) => onAction({ kind: 'view', view: v })} />
+      <PickOnce label="Set split" testId="bulk-split" disabled={off} options={SPLITS} onPick={(s) => onAction({ kind: 'split', split: s })} />
       {onExport && (
         <button type="button" data-testid="bulk-export" disabled={off} onClick={onExport}>
           Export…
@@ -174,5 +137,28 @@ export function BulkBar(props: BulkBarProps) {
         </button>
       )}
     </div>
+  )
+}
+
+/** A menu that acts on a pick and shows its label again: an action, not a setting. */
+function PickOnce<T extends string>({ label, testId, disabled, options, onPick }: { label: string; testId: string; disabled: boolean; options: readonly T[]; onPick(value: T): void }) {
+  return (
+    <select
+      aria-label={label}
+      data-testid={testId}
+      disabled={disabled}
+      value=""
+      onChange={(e) => {
+        const v = e.target.value as T
+        if (v) onPick(v)
+      }}
+    >
+      <option value="">{label}…</option>
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {o}
+        </option>
+      ))}
+    </select>
   )
 }

@@ -64,32 +64,26 @@ export function ImportSummaryView({ summary, onShowFrames }: { summary: ImportSu
           </button>
         </p>
       )}
-      {problems.length > 0 && (
-        <details className="failed-list" open={problems.length <= 10}>
-          <summary>Failed files</summary>
-          <ul data-testid="import-failed">
-            {problems.map((f, i) => (
-              <li key={`${f.path}-${i}`}>
-                <span className="failed-path">{f.path}</span>
-                <span className="failed-reason">{f.reason}</span>
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
-      {notes.length > 0 && (
-        <details className="failed-list" open={notes.length <= 10}>
-          <summary>Skipped and notes</summary>
-          <ul data-testid="import-notes">
-            {notes.map((f, i) => (
-              <li key={`${f.path}-${i}`}>
-                <span className="failed-path">{f.path}</span>
-                <span className="failed-reason">{f.reason}</span>
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <IssueList title="Failed files" testId="import-failed" items={problems} />
+      <IssueList title="Skipped and notes" testId="import-notes" items={notes} />
     </>
+  )
+}
+
+/** Files with a reason each, folded away when there are many. */
+function IssueList({ title, testId, items }: { title: string; testId: string; items: readonly { path: string; reason: string }[] }) {
+  if (items.length === 0) return null
+  return (
+    <details className="failed-list" open={items.length <= 10}>
+      <summary>{title}</summary>
+      <ul data-testid={testId}>
+        {items.map((f, i) => (
+          <li key={`${f.path}-${i}`}>
+            <span className="failed-path">{f.path}</span>
+            <span className="failed-reason">{f.reason}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
   )
 }
