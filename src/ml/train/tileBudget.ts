@@ -1,6 +1,6 @@
 /** Turning a time budget into steps and validation rounds, from speeds measured at the start of a stage. */
 import * as tf from '@tensorflow/tfjs'
-import type { StageSummary } from '../../shared/arcd/protocol'
+import type { StageSummary, TrainStage } from '../../shared/arcd/protocol'
 import type { PreparedBatch, StagePlan } from './stage'
 import type { TileRun } from './tileContext'
 
@@ -71,8 +71,41 @@ export function budgetLeft(c: TileRun): number {
   return c.train.budgetMinutes * 60 - (performance.now() - c.started) / 1000
 }
 
-export function stagePlanShape(totalSteps: number, rounds: number, batchSize: number): { epochs: number; stepsPerEpoch: number; trainImages: number } {
-  const epochs = Math.max(1, Math.min(rounds, totalSteps))
-  const stepsPerEpoch = Math.max(1, Math.ceil(totalSteps / epochs))
-  return { epochs, stepsPerEpoch, trainImages: stepsPerEpoch * batchSize }
+/**
+ * A crop stage's plan for runStage: `steps` optimiser steps split into
+ * `rounds` validation rounds (an "epoch" is one round's steps), warm-up as a
+ * share of all steps.
+ */
+export function cropStagePlan(
+  c: TileRun,
+  o: {
+    stage: TrainStage
+    model: tf.LayersModel
+    steps: number
+    rounds: number
+    valImages: number
+    prepare(epoch: number, step: number): PreparedBatch
+    validate: StagePlan['validate']
+    deadline: StagePlan['deadline'] | undefined
+  }
+): StagePlan {
+  const { train } = c
+  const epochs = Math.max(1, Math.min(o.rounds, o.steps))
+  const stepsPerEpoch = Math.max(1, Math.ceil(o.steps / epochs))
+  const trainImages = stepsPerEpoch * train.batchSize
+  return {
+    stage: o.stage,
+    model: o.model,
+    epochs,
+    batchSize: train.batchSize,
+    lr: train.lr,
+    patience: train.patience,
+    trainImages,
+    valImages: o.valImages,
+    warmupSteps: Math.round(train.warmupShare * epochs * stepsPerEpoch),
+    epochOrder: () => Array.from({ length: trainImages }, (_, i) => i),
+    prepare: (_indices, epoch, step) => o.prepare(epoch, step),
+    validate: o.validate,
+    ...(o.deadline ? { deadline: o.deadline } : {})
+  }
 }

@@ -9,7 +9,7 @@ import { reconstructionLossParts } from '../losses/reconstruction'
 import { stack } from './batches'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
-import { budgetLeft, noteOutOfTime, scheduleFor, secondsPerStep, stageDeadline, stagePlanShape, timed } from './tileBudget'
+import { budgetLeft, noteOutOfTime, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan, timed } from './tileBudget'
 import type { TileRun } from './tileContext'
 import { randomWindow, type TileFrame } from './tileData'
 
@@ -104,23 +104,9 @@ export async function stageRecon(c: TileRun, frames: TileFrame[], resume: StageR
     c.plan.stage1Steps = steps
     c.plan.stage1Rounds = rounds
   }
-  const shape = stagePlanShape(steps, rounds, train.batchSize)
   log(ctx, 'info', `stage 1: ${trainN.length} normal training frames, ${valN.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)
-  const plan: StagePlan = {
-    stage: 'recon',
-    model: recon,
-    epochs: shape.epochs,
-    batchSize: train.batchSize,
-    lr: train.lr,
-    patience: train.patience,
-    trainImages: shape.trainImages,
-    valImages: valInputs.length,
-    warmupSteps: Math.round(train.warmupShare * shape.epochs * shape.stepsPerEpoch),
-    epochOrder: () => Array.from({ length: shape.trainImages }, (_, i) => i),
-    prepare: (_indices, epoch, step) => prepare(epoch, step),
-    validate: measureVal,
-    ...(deadline ? { deadline } : {})
-  }
+  const plan = cropStagePlan(c, { stage: 'recon', model: recon, steps, rounds, valImages: valInputs.length, prepare, validate: measureVal, deadline })
+
   noteOutOfTime(c, 'stage 1', await runStage(plan, c.hooks, resume), steps)
   const final = await measureVal()
   const m = final.metrics

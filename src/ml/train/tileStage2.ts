@@ -8,7 +8,7 @@ import { segmentationLoss } from '../losses/segmentation'
 import { stack } from './batches'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
-import { budgetLeft, noteOutOfTime, scheduleFor, secondsPerStep, stageDeadline, stagePlanShape } from './tileBudget'
+import { budgetLeft, noteOutOfTime, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import type { TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
 import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, meanDefectAp, pickValFrames, predictFrames } from './tileValidation'
@@ -100,24 +100,10 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     c.plan.stage2Steps = steps
     c.plan.stage2Rounds = rounds
   }
-  const shape = stagePlanShape(steps, rounds, train.batchSize)
   const labelled = trainF.filter((f) => f.centres.some((cs) => cs.length > 0)).length
   log(ctx, 'info', `stage 2: ${labelled} labelled and ${trainF.length - labelled} other training frames, ${valFrames.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)
-  const plan: StagePlan = {
-    stage: 'disc',
-    model: disc,
-    epochs: shape.epochs,
-    batchSize: train.batchSize,
-    lr: train.lr,
-    patience: train.patience,
-    trainImages: shape.trainImages,
-    valImages: valFrames.length,
-    warmupSteps: Math.round(train.warmupShare * shape.epochs * shape.stepsPerEpoch),
-    epochOrder: () => Array.from({ length: shape.trainImages }, (_, i) => i),
-    prepare: (_indices, epoch, step) => prepare(epoch, step),
-    validate,
-    ...(deadline ? { deadline } : {})
-  }
+  const plan = cropStagePlan(c, { stage: 'disc', model: disc, steps, rounds, valImages: valFrames.length, prepare, validate, deadline })
+
   noteOutOfTime(c, 'stage 2', await runStage(plan, c.hooks, resume), steps)
   return valFrames
 }
