@@ -12,6 +12,7 @@ import { appendAll } from '../../shared/arrays'
 import { api } from './api'
 import { PathField } from './PathField'
 import { useDialogJob } from './dialogJob'
+import { JobProgress } from './JobProgress'
 import { useToasts } from './toasts'
 import { ImportSummaryView } from './import/ImportSummaryView'
 import { MappingTable } from './import/MappingTable'
@@ -37,12 +38,6 @@ const SOURCE_LABELS: Record<SourceKind, string> = {
 
 function isSummary(value: unknown): value is ImportSummary {
   return typeof value === 'object' && value !== null && 'imported' in value && 'failed' in value && Array.isArray((value as ImportSummary).failed)
-}
-
-function formatEta(sec: number | undefined): string {
-  if (sec === undefined || !Number.isFinite(sec)) return ''
-  if (sec < 60) return `${Math.ceil(sec)} s left`
-  return `${Math.floor(sec / 60)} min ${Math.ceil(sec % 60)} s left`
 }
 
 export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
@@ -141,7 +136,6 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
   }
 
   const summary = finished && isSummary(job.result) ? job.result : null
-  const percent = job && job.total > 0 ? Math.min(100, (100 * job.done) / job.total) : 0
 
   return (
     <div className="modal-backdrop">
@@ -255,23 +249,14 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
         )}
 
         {jobId !== null && !finished && (
-          <div className="import-progress" data-testid="import-progress" data-done={job?.done ?? 0} data-total={job?.total ?? 0}>
-            <progress max={job && job.total > 0 ? job.total : undefined} value={job && job.total > 0 ? job.done : undefined} aria-label="Import progress" />
-            <div className="progress-text">
-              <span>{job ? `${job.done} / ${job.total || '?'} files` : 'Waiting for the import to start…'}</span>
-              <span className="muted">{job && job.total > 0 ? `${percent.toFixed(0)} %` : ''}</span>
-              <span className="muted">{formatEta(job?.etaSec)}</span>
-            </div>
-            {job?.message && <div className="progress-message muted">{job.message}</div>}
-            <div className="modal-actions">
-              <button type="button" data-testid="import-background" onClick={onClose} title="The import keeps running; progress shows in the header">
-                Run in background
-              </button>
-              <button type="button" className="danger" data-testid="import-cancel" disabled={run.cancelling} onClick={() => void run.cancel()}>
-                {run.cancelling ? 'Cancelling…' : 'Cancel'}
-              </button>
-            </div>
-          </div>
+          <JobProgress
+            what="import"
+            run={run}
+            unit="files"
+            waiting="Waiting for the import to start…"
+            backgroundTitle="The import keeps running; progress shows in the header"
+            onBackground={onClose}
+          />
         )}
 
         {finished && (

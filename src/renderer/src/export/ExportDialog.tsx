@@ -10,6 +10,7 @@ import { SPLITS, type Split } from '../../../shared/domain'
 import { api } from '../api'
 import { PathField } from '../PathField'
 import { useDialogJob } from '../dialogJob'
+import { JobProgress } from '../JobProgress'
 import { useToasts } from '../toasts'
 import { ExportPreviewView } from './ExportPreviewView'
 import { ExportResult } from './ExportResult'
@@ -196,22 +197,14 @@ export function ExportDialog({ canBrowse, classes, gridFilter, filterActive, cou
         )}
 
         {phase === 'running' && (
-          <div className="import-progress" data-testid="export-progress" data-done={job?.done ?? 0} data-total={job?.total ?? 0}>
-            <progress max={job && job.total > 0 ? job.total : undefined} value={job && job.total > 0 ? job.done : undefined} aria-label="Export progress" />
-            <div className="progress-text">
-              <span>{job && job.total > 0 ? `${fmt.format(job.done)} / ${fmt.format(job.total)} frames` : 'Starting the export…'}</span>
-              <span className="muted">{job && job.total > 0 ? `${Math.round((100 * job.done) / job.total)} %` : ''}</span>
-            </div>
-            {job?.message && <div className="progress-message muted">{job.message}</div>}
-            <div className="modal-actions">
-              <button type="button" data-testid="export-background" onClick={background} title="The export keeps running; the header shows its progress">
-                Run in background
-              </button>
-              <button type="button" className="danger" data-testid="export-cancel" disabled={run.cancelling} onClick={() => void run.cancel()}>
-                {run.cancelling ? 'Cancelling…' : 'Cancel'}
-              </button>
-            </div>
-          </div>
+          <JobProgress
+            what="export"
+            run={run}
+            unit="frames"
+            waiting="Starting the export…"
+            backgroundTitle="The export keeps running; the header shows its progress"
+            onBackground={background}
+          />
         )}
 
         {finished && (
