@@ -4,23 +4,9 @@ import type { ClassDef, ExportSummary } from '../../../shared/contract'
 import { api } from '../api'
 import { useToasts } from '../toasts'
 import { SkippedList } from './SkippedList'
+import { Counts } from '../SummaryCounts'
 
 const fmt = new Intl.NumberFormat('en-US')
-
-function Counts({ title, counts, testId }: { title: string; counts: Record<string, number>; testId: string }) {
-  const entries = Object.entries(counts).filter(([, n]) => n > 0)
-  if (entries.length === 0) return null
-  return (
-    <div className="summary-counts" data-testid={testId}>
-      <span className="muted">{title}</span>
-      {entries.map(([k, n]) => (
-        <span key={k} className="summary-count" data-key={k} data-count={n}>
-          {k} <b>{fmt.format(n)}</b>
-        </span>
-      ))}
-    </div>
-  )
-}
 
 export function ExportResult({ summary, classes }: { summary: ExportSummary; classes: readonly ClassDef[] }) {
   const toasts = useToasts()

@@ -1,20 +1,6 @@
 /** How an import ended: counts, new classes, failures and notes, and a way to the frames it brought. */
 import type { ImportSummary } from '../../../shared/contract'
-
-function Counts({ title, counts, testId }: { title: string; counts: Record<string, number>; testId: string }) {
-  const entries = Object.entries(counts).filter(([, n]) => n > 0)
-  if (entries.length === 0) return null
-  return (
-    <div className="summary-counts" data-testid={testId}>
-      <span className="muted">{title}</span>
-      {entries.map(([k, n]) => (
-        <span key={k} className="summary-count">
-          {k} <b>{n}</b>
-        </span>
-      ))}
-    </div>
-  )
-}
+import { Counts } from '../SummaryCounts'
 
 export function ImportSummaryView({ summary, onShowFrames }: { summary: ImportSummary; onShowFrames?: ((importId: number) => void) | undefined }) {
   const inBatch = summary.imported + (summary.replaced ?? 0)
