@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { StudioError } from '../../../shared/contract'
+import type { Workspace } from '../workspace'
 
 /**
  * The one message a full disk gives an import. What was committed stays;
@@ -38,5 +39,15 @@ export function sweepTempFiles(thumbDir: string): void {
       continue
     }
     for (const name of names) if (name.endsWith(suffix)) rmSync(join(thumbDir, sub, name), { force: true })
+  }
+}
+
+/** Frames this import committed (the summary's counts also include a chunk whose transaction rolled back). */
+export function committedBy(ws: Workspace, importId: number | null): number {
+  if (importId === null) return 0
+  try {
+    return ws.db.prepare('SELECT count(*) FROM images WHERE import_id = ?').pluck().get(importId) as number
+  } catch {
+    return 0
   }
 }

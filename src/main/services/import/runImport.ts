@@ -19,7 +19,7 @@ import type { Workspace } from '../workspace'
 import { DEFAULT_GROUP_PATTERN, compileGroupPattern, groupFromPath, type GroupRule } from './group'
 import { assignSplits } from './split'
 import { DEFAULT_VIEW_PATTERN, compileViewPattern, viewFromPath } from './view'
-import { diskFullError, sweepTempFiles } from './diskFull'
+import { committedBy, diskFullError, sweepTempFiles } from './diskFull'
 import { walkImages } from './walk'
 import { appendAll } from '../../../shared/arrays'
 
@@ -74,16 +74,6 @@ export async function importFolder(ws: Workspace, opts: ImportOptions, ctx: Impo
       }
     }
     throw diskFullError(ws.dir, committedBy(ws, progress.importId), err)
-  }
-}
-
-/** Frames this import committed (the summary's counts also include a chunk whose transaction rolled back). */
-function committedBy(ws: Workspace, importId: number | null): number {
-  if (importId === null) return 0
-  try {
-    return ws.db.prepare('SELECT count(*) FROM images WHERE import_id = ?').pluck().get(importId) as number
-  } catch {
-    return 0
   }
 }
 
