@@ -1,13 +1,14 @@
 /**
  * Building blocks shared by the networks, made of stock tf.layers plus three
- * registered custom layers (ChannelTransformer, MaxPool2x, Upsample2x) so the
- * models serialise with tf.io and train on any backend: conv2d,
- * batchNormalization, relu, concatenate, zeroPadding2d/cropping2D, average
+ * registered custom layers (ChannelTransformer, MaxPool2x, Upsample2x,
+ * ChannelBatchNorm) so the models serialise with tf.io and train on any
+ * backend: conv2d, relu, concatenate, zeroPadding2d/cropping2D, average
  * and global pooling, dense, permute, multiply, sigmoid. See resample.ts for
  * why max pooling and up-sampling are our own.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers'
+import { ChannelBatchNorm } from './batchNorm'
 import { ChannelTransformer } from './channel-transformer'
 import { MaxPool2x, Upsample2x } from './resample'
 
@@ -87,7 +88,7 @@ export function convBnRelu(ctx: BuildContext, x: ST, filters: number, name: stri
 
 function bnRelu(ctx: BuildContext, x: ST, name: string): ST {
   // Momentum 0.9 (PyTorch's 0.1): TF.js's default 0.99 lags badly in short CPU runs.
-  const bn = tf.layers.batchNormalization({ name: ctx.name(`${name}_bn`), momentum: 0.9, epsilon: 1e-5 }).apply(x) as ST
+  const bn = new ChannelBatchNorm({ name: ctx.name(`${name}_bn`), momentum: 0.9, epsilon: 1e-5 }).apply(x) as ST
   return tf.layers.reLU({ name: ctx.name(`${name}_relu`) }).apply(bn) as ST
 }
 
