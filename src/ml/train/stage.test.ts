@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { EpochRecord, StageSummary } from '../../shared/arcd/protocol'
 import { initBackend } from '../backend'
-import { runStage, type StagePlan } from './stage'
+import { clearlyBetter, runStage, type StagePlan } from './stage'
 
 /**
  * The time budget inside a stage: steps come from a speed probe, and a CPU
@@ -17,6 +17,8 @@ describe('a stage with a deadline', () => {
 
   function stage(deadlineAt: number | null, opts: { patience?: number; scores?: number[] } = {}) {
     let now = 0
+    /** The model's weights at each validation round, to tell which were kept. */
+    const atRound: number[][] = []
     let trained = 0
     const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] })
     const x = tf.tensor2d([
@@ -40,6 +42,7 @@ describe('a stage with a deadline', () => {
         return { loss: () => tf.losses.meanSquaredError(y, model.predict(x) as tf.Tensor) as tf.Scalar, images: 2, dispose: () => undefined }
       },
       validate: async () => {
+        atRound.push(model.getWeights().flatMap((w) => Array.from(w.dataSync())))
         const score = opts.scores?.shift()
         return score === undefined ? { loss: 1 } : { loss: null, score }
       },
@@ -57,9 +60,10 @@ describe('a stage with a deadline', () => {
     return {
       run: async () => {
         const summary = await runStage(plan, hooks, null)
+        const kept = model.getWeights().flatMap((w) => Array.from(w.dataSync()))
         tf.dispose([x, y])
         model.dispose()
-        return { summary, history, trained: () => trained }
+        return { summary, history, trained: () => trained, keptRound: atRound.findIndex((w) => w.every((v, i) => v === kept[i])) + 1 }
       }
     }
   }
@@ -76,6 +80,34 @@ describe('a stage with a deadline', () => {
     const { summary, history } = await stage(null, { patience: 1, scores: [0.5, 0.1, 0.1, 0.1, 0.1] }).run()
     expect(history.map((h) => h.epoch)).toEqual([1, 2, 3])
     expect(summary).toMatchObject({ epochsRun: 3, stoppedEarly: true, bestEpoch: 1 })
+  })
+
+  it('keeps the last weights while the scores only wobble near the floor', async () => {
+    // Mean AP near the positive rate: round 4 "wins" by 0.002, which is noise.
+    const { summary, keptRound } = await stage(null, { scores: [0.006, 0.004, 0.005, 0.008, 0.006] }).run()
+    expect(summary).toMatchObject({ epochsRun: 5, bestEpoch: 5 })
+    expect(keptRound).toBe(5)
+  })
+
+  it('goes back to an earlier round that was clearly better', async () => {
+    const { summary, keptRound } = await stage(null, { scores: [0.1, 0.3, 0.25, 0.22, 0.2] }).run()
+    expect(summary).toMatchObject({ epochsRun: 5, bestEpoch: 2 })
+    expect(keptRound).toBe(2)
+  })
+
+  it('patience counts rounds without a clear gain, and a stop keeps the last weights when nothing was clearly better', async () => {
+    // Each round edges up by less than the margin: no clear progress after round 1.
+    const { summary, history, keptRound } = await stage(null, { patience: 2, scores: [0.1, 0.102, 0.104, 0.106, 0.108] }).run()
+    expect(history.map((h) => h.epoch)).toEqual([1, 2, 3])
+    expect(summary).toMatchObject({ epochsRun: 3, stoppedEarly: true, bestEpoch: 3 })
+    expect(keptRound).toBe(3)
+  })
+
+  it('clearlyBetter wants 0.01 or 10%, whichever is larger', () => {
+    expect(clearlyBetter(0.015, 0.004)).toBe(true)
+    expect(clearlyBetter(0.013, 0.004)).toBe(false)
+    expect(clearlyBetter(0.56, 0.5)).toBe(true)
+    expect(clearlyBetter(0.54, 0.5)).toBe(false)
   })
 
   it('ends at the deadline mid-epoch, validates what it has, and says so', async () => {

@@ -37,7 +37,8 @@ export interface StagePlan {
   prepare(indices: number[], epoch: number, step: number): PreparedBatch
   /**
    * score: higher is better (validation mean pixel AP); when given it picks
-   * the kept weights and drives early stopping instead of the loss.
+   * the kept weights and drives early stopping instead of the loss, counting
+   * only gains beyond noise (clearlyBetter).
    */
   validate(): Promise<{ loss: number | null; score?: number | null; metrics?: Record<string, number | null> }>
   /** Steps of linear learning-rate warm-up before the cosine decay (default 0). */
@@ -98,6 +99,8 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
   let bestValLoss = resume?.bestValLoss ?? null
   let bestEpoch = resume?.bestEpoch ?? 0
   let wait = resume?.wait ?? 0
+  /** The newest round's validation score (null: no score, or no round in this session). */
+  let lastScore: number | null = null
   let stoppedEarly = false
   let epochsRun = resume?.epoch ?? 0
   const stepsPerEpoch = Math.max(1, Math.ceil(plan.trainImages / plan.batchSize))
@@ -198,16 +201,18 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       const trainLoss = seen > 0 ? sum / seen : Number.NaN
       const val = await plan.validate()
       // One number where lower is better; stored as bestValLoss so resume compares alike.
-      const score = val.score !== undefined && val.score !== null ? -val.score : (val.loss ?? trainLoss)
+      const scored = val.score !== undefined && val.score !== null
+      const score = scored ? -val.score! : (val.loss ?? trainLoss)
+      // A validation score counts as progress only when clearly better (see clearlyBetter); a loss, whenever lower.
+      const progress = bestValLoss === null || (scored ? clearlyBetter(-score, -bestValLoss) : score < bestValLoss)
       if (bestValLoss === null || score < bestValLoss) {
         if (best) tf.dispose(best)
         best = snapshotWeights(plan.model)
         bestValLoss = score
         bestEpoch = epoch + 1
-        wait = 0
-      } else {
-        wait++
       }
+      wait = progress ? 0 : wait + 1
+      lastScore = scored ? -score : null
       epochsRun = epoch + 1
       const record: EpochRecord = { stage: plan.stage, epoch: epoch + 1, trainLoss, valLoss: val.loss, lr: optimizer.lr }
       if (val.metrics) record.valMetrics = val.metrics
@@ -229,7 +234,10 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       if (stoppedEarly) break
       await yieldToEventLoop()
     }
-    if (best) restoreWeights(plan.model, best)
+    // With a score, the last weights stay unless an earlier round was clearly better:
+    // near the positive rate the "best" round is noise, and the last has trained longest.
+    if (best && lastScore !== null && bestValLoss !== null && !clearlyBetter(-bestValLoss, lastScore)) bestEpoch = epochsRun
+    else if (best) restoreWeights(plan.model, best)
     summary = {
       stage: plan.stage,
       epochsRun,
@@ -247,6 +255,17 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
     optimizer.dispose()
   }
   return summary
+}
+
+/**
+ * Whether validation score a beats b by more than noise: by 0.01 (a mean AP
+ * near a class's positive rate moves about that much between rounds without
+ * learning anything) or by 10% of b, whichever is larger. It decides both
+ * early stopping (rounds without such a gain) and the kept weights (the last
+ * round's unless an earlier one is clearly better).
+ */
+export function clearlyBetter(a: number, b: number): boolean {
+  return a > b + Math.max(0.01, 0.1 * Math.abs(b))
 }
 
 /**
