@@ -45,7 +45,11 @@ function context(jobId: string, log: (m: string) => void, deadline: number | nul
       const now = Date.now()
       if (e.type === 'epoch' || now - last > 30_000) {
         last = now
-        if (e.type === 'epoch') log(`${jobId} ${e.stage} round ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${e.valLoss?.toFixed(4) ?? '-'}`)
+        if (e.type === 'epoch') {
+          const ap = e.valMetrics?.meanAp
+          const score = ap !== undefined && ap !== null ? `, val mean AP ${ap.toFixed(4)}` : ''
+          log(`${jobId} ${e.stage} round ${e.epoch}: train ${e.trainLoss.toFixed(4)} val ${e.valLoss?.toFixed(4) ?? '-'}${score}`)
+        }
         else log(`${jobId} ${e.stage} ${e.step}/${e.steps}${e.etaSec !== null ? `, ${Math.round(e.etaSec)} s left in stage` : ''}`)
       }
     },
