@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { balancedEps, focalLoss } from './focal'
 import { reconstructionAccuracy, reconstructionLoss, reconstructionLossParts } from './reconstruction'
+import { POSITIVE_FLOOR, segmentationLoss } from './segmentation'
 import { ssim } from './ssim'
 
 interface SsimCase {
@@ -137,5 +138,50 @@ describe('focal loss', () => {
     expect(() => focalLoss(t, q)).toThrow(/shapes differ/)
     expect(() => focalLoss(t, t, { alpha: [0.5] })).toThrow(/alpha has 1 entries for 2 classes/)
     tf.dispose([t, q])
+  })
+})
+
+describe("stage 2's focal + Dice loss", () => {
+  /** From the definitions: sum of -eps_t (1 - p_t)^2 log p_t over every element, over max(positives, floor), plus mean per-class soft Dice over the batch. */
+  function reference(y: number[], p: number[], K: number, alpha: number, floorShare: number): number {
+    let focal = 0
+    let positives = 0
+    const inter = new Array<number>(K).fill(0)
+    const ys = new Array<number>(K).fill(0)
+    const ps = new Array<number>(K).fill(0)
+    y.forEach((t, i) => {
+      const k = i % K
+      const pt = t === 1 ? p[i]! : 1 - p[i]!
+      focal += -(t === 1 ? alpha : 1 - alpha) * (1 - pt) ** 2 * Math.log(pt)
+      positives += t
+      inter[k]! += t * p[i]!
+      ys[k]! += t
+      ps[k]! += p[i]!
+    })
+    const dice = inter.reduce((a, _, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / K
+    return focal / Math.max(positives, floorShare * y.length) + dice
+  }
+
+  function batch(positiveEvery: number, seed: number): { y: number[]; p: number[] } {
+    const n = 2 * 16 * 16 * 3
+    const p = Array.from(tf.randomUniform([n], 0.01, 0.99, 'float32', seed).dataSync())
+    return { y: Array.from({ length: n }, (_, i) => (i % positiveEvery === 0 ? 1 : 0)), p }
+  }
+
+  const opts = { kind: 'focal-dice' as const, gamma: 2, alpha: 0.75, diceWeight: 1 }
+
+  it('divides the focal term by the positives of an ordinary batch', () => {
+    const { y, p } = batch(20, 1)
+    const value = segmentationLoss(tf.tensor4d(y, [2, 16, 16, 3]), tf.tensor4d(p, [2, 16, 16, 3]), opts).arraySync() as number
+    expect(value).toBeCloseTo(reference(y, p, 3, 0.75, POSITIVE_FLOOR), 4)
+  })
+
+  it('divides by no fewer than the floor share of elements, so a batch with one positive pixel cannot blow the loss up', () => {
+    const { y, p } = batch(100_000, 2)
+    expect(y.filter((t) => t === 1)).toHaveLength(1)
+    const value = segmentationLoss(tf.tensor4d(y, [2, 16, 16, 3]), tf.tensor4d(p, [2, 16, 16, 3]), opts).arraySync() as number
+    expect(value).toBeCloseTo(reference(y, p, 3, 0.75, POSITIVE_FLOOR), 4)
+    // Divided by its single positive instead, the same batch's loss would be several times larger.
+    expect(reference(y, p, 3, 0.75, 0)).toBeGreaterThan(2 * value)
   })
 })
