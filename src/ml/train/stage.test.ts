@@ -95,12 +95,19 @@ describe('a stage with a deadline', () => {
     expect(keptRound).toBe(2)
   })
 
-  it('patience counts rounds without a clear gain, and a stop keeps the last weights when nothing was clearly better', async () => {
-    // Each round edges up by less than the margin: no clear progress after round 1.
+  it('a slow rise is not stopped by patience, and the last weights are kept', async () => {
+    // Each round edges up by less than the keep margin, but each is a new best.
     const { summary, history, keptRound } = await stage(null, { patience: 2, scores: [0.1, 0.102, 0.104, 0.106, 0.108] }).run()
-    expect(history.map((h) => h.epoch)).toEqual([1, 2, 3])
-    expect(summary).toMatchObject({ epochsRun: 3, stoppedEarly: true, bestEpoch: 3 })
-    expect(keptRound).toBe(3)
+    expect(history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5])
+    expect(summary).toMatchObject({ epochsRun: 5, stoppedEarly: false, bestEpoch: 5 })
+    expect(keptRound).toBe(5)
+  })
+
+  it('patience stops after rounds without a new best and keeps the last weights when the best was not clearly better', async () => {
+    const { summary, history, keptRound } = await stage(null, { patience: 2, scores: [0.1, 0.105, 0.1, 0.1, 0.1] }).run()
+    expect(history.map((h) => h.epoch)).toEqual([1, 2, 3, 4])
+    expect(summary).toMatchObject({ epochsRun: 4, stoppedEarly: true, bestEpoch: 4 })
+    expect(keptRound).toBe(4)
   })
 
   it('clearlyBetter wants 0.01 or 10%, whichever is larger', () => {
