@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CPU_PRESET } from '../../shared/arcd/config'
 import { initBackend } from '../backend'
-import { buildDiscriminative, buildReconstruction } from '../models'
+import { ChannelBatchNorm, buildDiscriminative, buildReconstruction } from '../models'
 import { replaceDir, makeStagingDir } from './files'
 import { loadModelWeights, readTensorFiles, saveModel, warmStartWeights, writeTensorFiles } from './weights'
 
@@ -102,6 +102,35 @@ describe('model files', () => {
     expect(Array.from(outKernelAfter.dataSync())).toEqual(Array.from(outKernelBefore.dataSync()))
     src.dispose()
     dst.dispose()
+  })
+})
+
+describe('models saved with the stock batch-norm layer', () => {
+  // Models and checkpoints from before ChannelBatchNorm hold tf.layers.batchNormalization weights.
+  function net(stock: boolean, seed: number): tf.LayersModel {
+    const input = tf.input({ shape: [8, 8, 3] })
+    const conv = tf.layers.conv2d({ name: 'n_c1_conv', filters: 4, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed }) }).apply(input) as tf.SymbolicTensor
+    const args = { name: 'n_c1_bn', momentum: 0.9, epsilon: 1e-5 }
+    const bn = (stock ? tf.layers.batchNormalization(args) : new ChannelBatchNorm(args)).apply(conv) as tf.SymbolicTensor
+    return tf.model({ name: 'n', inputs: input, outputs: bn })
+  }
+
+  it('load into the new networks, by name for a warm start and whole for a model or checkpoint', async () => {
+    const old = net(true, 1)
+    // Moving statistics away from (0, 1), as a trained model has them.
+    old.getLayer('n_c1_bn').setWeights([tf.fill([4], 1.5), tf.fill([4], 0.2), tf.tensor1d([0.1, -0.2, 0.3, 0]), tf.tensor1d([2, 0.5, 1, 3])])
+    const dir = path.join(tmp, 'stock-bn')
+    await saveModel(old, dir)
+    const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 4)
+    const want = Array.from((old.predict(x) as tf.Tensor).dataSync())
+    const warm = net(false, 2)
+    expect(await warmStartWeights(warm, dir)).toEqual({ loaded: 5, skipped: 0 })
+    expect(Array.from((warm.predict(x) as tf.Tensor).dataSync())).toEqual(want)
+    const whole = net(false, 3)
+    await loadModelWeights(whole, dir)
+    expect(Array.from((whole.predict(x) as tf.Tensor).dataSync())).toEqual(want)
+    tf.dispose(x)
+    for (const m of [old, warm, whole]) m.dispose()
   })
 })
 
