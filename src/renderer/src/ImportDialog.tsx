@@ -14,7 +14,7 @@ import { PathField } from './PathField'
 import { useDialogJob } from './dialogJob'
 import { JobProgress } from './JobProgress'
 import { useToasts } from './toasts'
-import { ImportSummaryView } from './import/ImportSummaryView'
+import { IssueList, ImportSummaryView } from './import/ImportSummaryView'
 import { MappingTable } from './import/MappingTable'
 import { mappingOptions, mappingProblems, rowsFromPreview, type Choice, type MappingRow } from './import/mapping'
 import { usePreview } from './import/usePreview'
@@ -212,19 +212,7 @@ export function ImportDialog({ canBrowse, onClose, onShowFrames }: Props) {
                   </>
                 )}
                 <span className="muted"> (read in {current.seconds.toFixed(1)} s)</span>
-                {current.issues.length > 0 && (
-                  <details className="failed-list">
-                    <summary>{current.issues.length} problems seen already</summary>
-                    <ul>
-                      {current.issues.slice(0, 200).map((f, i) => (
-                        <li key={`${f.path}-${i}`}>
-                          <span className="failed-path">{f.path}</span>
-                          <span className="failed-reason">{f.reason}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  </details>
-                )}
+                <IssueList title={`${current.issues.length} problems seen already`} items={current.issues} open={false} limit={200} />
               </div>
             )}
             {current && rows.length > 0 && <MappingTable preview={current} rows={rows} classes={classes} onChange={setChoice} />}

@@ -57,13 +57,26 @@ export function ImportSummaryView({ summary, onShowFrames }: { summary: ImportSu
 }
 
 /** Files with a reason each, folded away when there are many. */
-function IssueList({ title, testId, items }: { title: string; testId: string; items: readonly { path: string; reason: string }[] }) {
+/** Files with their reasons, folded when long; `limit` caps how many are drawn (a list still growing). */
+export function IssueList({
+  title,
+  testId,
+  items,
+  open = items.length <= 10,
+  limit
+}: {
+  title: string
+  testId?: string
+  items: readonly { path: string; reason: string }[]
+  open?: boolean
+  limit?: number
+}) {
   if (items.length === 0) return null
   return (
-    <details className="failed-list" open={items.length <= 10}>
+    <details className="failed-list" open={open}>
       <summary>{title}</summary>
       <ul data-testid={testId}>
-        {items.map((f, i) => (
+        {(limit === undefined ? items : items.slice(0, limit)).map((f, i) => (
           <li key={`${f.path}-${i}`}>
             <span className="failed-path">{f.path}</span>
             <span className="failed-reason">{f.reason}</span>
