@@ -92,7 +92,9 @@ function watchdogMs(budgetMinutes: number): number {
 export async function runAppModel(o: AppRunOptions): Promise<AppRun> {
   const { runJob } = await import('../../src/ml/jobs/runner')
   const backend = await appBackend()
-  const train: TrainConfig = { ...DEFAULT_TRAIN, ...o.trainOverrides, budgetMinutes: o.budgetMinutes }
+  // --train '{"budgetMinutes":0,"stage2Steps":1100}' trains a fixed number of
+  // steps (ablations at equal steps on a busy machine); --budget still sets the watchdog.
+  const train: TrainConfig = { ...DEFAULT_TRAIN, budgetMinutes: o.budgetMinutes, ...o.trainOverrides }
   const spec: TrainJobSpec = {
     kind: 'train',
     runId: o.runId,

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --only quality [--budget 15] [--fractions 1,0.3 | --skip-fraction]
  *   [--models arcd,unet,torch] [--out file.json] [--data dir] [--threads 2] [--seed 1]
- *   [--train '{"lr":1e-3}'] [--model '{"size":128}'] [--no-sklearn] [--keep]`, or `--print <result.json>` to show a run again
+ *   [--train '{"lr":1e-3}'] [--model '{"size":128}'] [--torch '{"base":8,"steps":1100}']
+ *   [--no-sklearn] [--keep]`, or `--print <result.json>` to show a run again
  *
  * The app's default recipe (ARCD and the U-Net baseline) against a plain
  * PyTorch U-Net on magnetic-tile's fixed split (split.ts), each trained for
@@ -36,6 +37,8 @@ export interface QualityOptions {
   trainOverrides: Partial<TrainConfig>
   /** Merged over the CPU preset (e.g. a smaller crop for more steps in the budget). */
   modelOverrides: Partial<ModelConfig>
+  /** Ablations of the PyTorch reference (base, lr, loss, steps, prior); empty for the yardstick itself. */
+  torchRecipe: Record<string, unknown>
   sklearn: boolean
   keep: boolean
 }
@@ -84,6 +87,7 @@ export function parseQualityArgs(argv: string[]): QualityOptions {
   for (const m of models) if (!['arcd', 'unet', 'torch'].includes(m)) throw new Error(`--models takes arcd, unet, torch; got ${m}`)
   const train = flag(argv, 'train')
   const model = flag(argv, 'model')
+  const torchRecipe = flag(argv, 'torch')
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   return {
     budgetMinutes: budget,
@@ -95,6 +99,7 @@ export function parseQualityArgs(argv: string[]): QualityOptions {
     seed: Number(flag(argv, 'seed') ?? 1),
     trainOverrides: train ? (JSON.parse(train) as Partial<TrainConfig>) : {},
     modelOverrides: model ? (JSON.parse(model) as Partial<ModelConfig>) : {},
+    torchRecipe: torchRecipe ? (JSON.parse(torchRecipe) as Record<string, unknown>) : {},
     sklearn: !argv.includes('--no-sklearn'),
     keep: argv.includes('--keep')
   }
@@ -170,6 +175,7 @@ export async function runQualityBench(o: QualityOptions): Promise<QualityResult>
           budgetMinutes: o.budgetMinutes,
           threads: o.threads,
           seed: o.seed,
+          recipe: o.torchRecipe,
           log
         })
         Object.assign(row, {

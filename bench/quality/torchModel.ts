@@ -32,6 +32,8 @@ export interface TorchSummary {
   predictSeconds: number
   predicted: number
   finalLoss: number | null
+  /** Overrides of the reference recipe (ablations only; see torch_quality.py). */
+  recipe?: Record<string, unknown>
 }
 
 export interface TorchRun {
@@ -53,6 +55,8 @@ export interface TorchRunOptions {
   budgetMinutes: number
   threads: number
   seed: number
+  /** Ablations: overrides of the reference recipe (base, lr, loss, steps, prior). */
+  recipe?: Record<string, unknown>
   log: (m: string) => void
 }
 
@@ -121,11 +125,12 @@ export async function runTorchModel(o: TorchRunOptions): Promise<TorchRun> {
     budgetSeconds: o.budgetMinutes * 60,
     outDir: mapsDir,
     threads: o.threads,
-    seed: o.seed
+    seed: o.seed,
+    recipe: o.recipe ?? {}
   }
   const jobFile = path.join(o.workDir, 'job.json')
   writeFileSync(jobFile, JSON.stringify(job))
-  o.log(`torch: training for ${o.budgetMinutes} min on ${job.train.length} labelled + ${job.trainNormal.length} normal images, ${o.threads} threads`)
+  o.log(`torch: training for ${o.recipe?.steps ? `${String(o.recipe.steps)} steps` : `${o.budgetMinutes} min`}${o.recipe && Object.keys(o.recipe).length ? ` (recipe ${JSON.stringify(o.recipe)})` : ''} on ${job.train.length} labelled + ${job.trainNormal.length} normal images, ${o.threads} threads`)
   const out = await runPython([SCRIPT, '--job', jobFile], o.threads, o.log, (o.budgetMinutes * 2 + 20) * 60_000)
   const summary = JSON.parse(out.trim().split('\n').pop() ?? '') as TorchSummary
 

@@ -7,6 +7,11 @@ Adam 1e-3 with cosine decay over the wall-clock budget, batch 8, base width 16
 app's recipe has to beat at equal time, so it must stay boring: no tricks the
 app could not also use.
 
+For ablations, job.json's optional "recipe" overrides base, lr, loss
+('bce-dice' or the app's 'focal-dice'), steps (a fixed step count: the
+cosine then runs over steps, not time, so a loaded machine changes nothing
+but the duration) and prior (the output bias starts at logit(prior)).
+
 Run by main.ts as
   /usr/bin/python3 bench/quality/torch_quality.py --job job.json
 job.json lists the files (targets are the class-index masks main.ts rasterised
@@ -142,13 +147,28 @@ class Sampler:
         return torch.from_numpy(np.stack(xs)[:, None].copy()), torch.from_numpy(np.stack(ys).copy())
 
 
-def bce_dice(logits, target):
-    bce = F.binary_cross_entropy_with_logits(logits, target)
-    p = torch.sigmoid(logits)
+def soft_dice(p, target):
     dims = (0, 2, 3)
     inter = (p * target).sum(dims)
-    dice = 1 - (2 * inter + 1) / (p.sum(dims) + target.sum(dims) + 1)
-    return bce + dice.mean()
+    return (1 - (2 * inter + 1) / (p.sum(dims) + target.sum(dims) + 1)).mean()
+
+
+def bce_dice(logits, target):
+    bce = F.binary_cross_entropy_with_logits(logits, target)
+    return bce + soft_dice(torch.sigmoid(logits), target)
+
+
+def focal_dice(logits, target, alpha=0.75, gamma=2.0, floor=0.002):
+    """The app's default stage-2 loss (src/ml/losses/segmentation.ts), written from its definition."""
+    p = torch.sigmoid(logits)
+    pt = torch.where(target > 0.5, p, 1 - p).clamp(1e-7, 1 - 1e-7)
+    w = torch.where(target > 0.5, torch.full_like(p, alpha), torch.full_like(p, 1 - alpha))
+    focal = -(w * (1 - pt) ** gamma * torch.log(pt)).sum()
+    positives = torch.clamp(target.sum(), min=floor * target.numel())
+    return focal / positives + soft_dice(p, target)
+
+
+LOSSES = {"bce-dice": bce_dice, "focal-dice": focal_dice}
 
 
 @torch.no_grad()
@@ -178,9 +198,19 @@ def main():
     sampler = Sampler(job["train"], job["trainNormal"], classes, rng)
     load_s = time.perf_counter() - t_load
 
-    net = UNet(out_ch=classes)
+    recipe = job.get("recipe") or {}
+    unknown = set(recipe) - {"base", "lr", "loss", "steps", "prior"}
+    if unknown:
+        raise SystemExit(f"unknown recipe keys: {sorted(unknown)}")
+    lr = float(recipe.get("lr", LR))
+    loss_fn = LOSSES[recipe.get("loss", "bce-dice")]
+    max_steps = int(recipe.get("steps", 0))
+    net = UNet(out_ch=classes, base=int(recipe.get("base", BASE)))
+    if "prior" in recipe:
+        with torch.no_grad():
+            net.head.bias.fill_(math.log(recipe["prior"] / (1 - recipe["prior"])))
     params = sum(p.numel() for p in net.parameters())
-    opt = torch.optim.Adam(net.parameters(), lr=LR)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
     budget = float(job["budgetSeconds"])
 
     net.train()
@@ -189,14 +219,15 @@ def main():
     started = time.perf_counter()
     while True:
         elapsed = time.perf_counter() - started
-        if elapsed >= budget:
+        if (steps >= max_steps) if max_steps else (elapsed >= budget):
             break
         # Cosine decay on elapsed time: the schedule ends when the budget does.
+        done = steps / max_steps if max_steps else elapsed / budget
         for g in opt.param_groups:
-            g["lr"] = LR * 0.5 * (1 + math.cos(math.pi * min(1.0, elapsed / budget)))
+            g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
         x, y = sampler.batch()
         opt.zero_grad(set_to_none=True)
-        loss = bce_dice(net(x), y)
+        loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
         steps += 1
@@ -217,6 +248,7 @@ def main():
     tail = losses[-50:]
     print(json.dumps({
         "torch": torch.__version__,
+        "recipe": recipe,
         "threads": torch.get_num_threads(),
         "params": params,
         "steps": steps,
