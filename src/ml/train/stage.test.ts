@@ -85,13 +85,13 @@ describe('a stage with a deadline', () => {
   it('keeps the last weights while the scores only wobble near the floor', async () => {
     // Mean AP near the positive rate: round 4 "wins" by 0.002, which is noise.
     const { summary, keptRound } = await stage(null, { scores: [0.006, 0.004, 0.005, 0.008, 0.006] }).run()
-    expect(summary).toMatchObject({ epochsRun: 5, bestEpoch: 5 })
+    expect(summary).toMatchObject({ epochsRun: 5, bestEpoch: 5, bestValLoss: -0.006 })
     expect(keptRound).toBe(5)
   })
 
   it('goes back to an earlier round that was clearly better', async () => {
     const { summary, keptRound } = await stage(null, { scores: [0.1, 0.3, 0.25, 0.22, 0.2] }).run()
-    expect(summary).toMatchObject({ epochsRun: 5, bestEpoch: 2 })
+    expect(summary).toMatchObject({ epochsRun: 5, bestEpoch: 2, bestValLoss: -0.3 })
     expect(keptRound).toBe(2)
   })
 

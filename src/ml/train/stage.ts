@@ -237,8 +237,11 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
     }
     // With a score, the last weights stay unless an earlier round was clearly better:
     // near the positive rate the "best" round is noise, and the last has trained longest.
-    if (best && lastScore !== null && bestValLoss !== null && !clearlyBetter(-bestValLoss, lastScore)) bestEpoch = epochsRun
-    else if (best) restoreWeights(plan.model, best)
+    // The summary reports the round whose weights are kept, and that round's score.
+    if (best && lastScore !== null && bestValLoss !== null && !clearlyBetter(-bestValLoss, lastScore)) {
+      bestEpoch = epochsRun
+      bestValLoss = -lastScore
+    } else if (best) restoreWeights(plan.model, best)
     summary = {
       stage: plan.stage,
       epochsRun,
