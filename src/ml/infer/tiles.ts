@@ -1,29 +1,59 @@
 /**
  * Tiled inference at the analysis scale: the frame is covered by overlapping
- * tiles of the model's side, each goes through the (frozen) reconstruction
- * and the discriminative net, and the outputs are blended with weights that
- * fall off towards a tile's edges (a pixel near a tile border has seen
- * little context), giving one probability map per class and, for ARCD, one
+ * tiles, each goes through the (frozen) reconstruction and the
+ * discriminative net, and the outputs are blended with weights that fall off
+ * towards a tile's edges (a pixel near a tile border has seen little
+ * context), giving one probability map per class and, for ARCD, one
  * reconstruction for the whole frame. Memory stays bounded by the batch of
  * tiles, whatever the frame size, which is what a GPU needs.
+ *
+ * Tiles may be larger than the training crops (ModelConfig.inferTile): the
+ * nets are fully convolutional. Along each frame side a tile is the frame
+ * rounded up to the nets' pooling multiple, between the training crop and
+ * the inference tile, so a small frame is not centred in a field of black.
  */
 import * as tf from '@tensorflow/tfjs'
+import { DEFAULT_INFER_TILE, type ModelConfig } from '../../shared/arcd/config'
 import type { Arch, ClassSpec } from '../../shared/arcd/protocol'
 import { imageScore, smoothingKernel } from '../../shared/arcd/postprocess'
 import { ssim } from '../losses/ssim'
 import type { Nets } from '../io/modelDir'
-import { extractCrop, IDENTITY, tileStarts } from '../data/crops'
-import { stack } from '../train/batches'
+import { extractRect, tileStarts } from '../data/crops'
 import { discInput } from './predictor'
 
-export interface TileSetup {
+export interface TileGeometry {
+  /** The training crop side: the smallest tile, and the scale of the image score's smoothing. */
+  size: number
+  /** Longest tile side (default: size). */
+  maxTile?: number
+  /** Tile sides are multiples of this (the nets' pooling factor); default 1. */
+  multiple?: number
+}
+
+export interface TileSetup extends TileGeometry {
   arch: Arch
   nets: Nets
   classes: ClassSpec[]
-  /** Tile side (the model's input side). */
-  size: number
   overlap: number
   batchSize: number
+}
+
+/**
+ * How a model's frames are tiled. The reconstruction net's MFLM block works
+ * on a fixed token grid, so a model with it infers on tiles of its crop size.
+ */
+export function tileGeometry(arch: Arch, model: ModelConfig): Required<TileGeometry> {
+  const fixed = arch === 'arcd' && model.mflm
+  const multiple = 2 ** Math.max(model.discDepth, arch === 'arcd' ? model.reconDepth : 0)
+  const wanted = fixed ? model.size : Math.max(model.size, model.inferTile ?? DEFAULT_INFER_TILE)
+  return { size: model.size, maxTile: Math.max(model.size, Math.floor(wanted / multiple) * multiple), multiple }
+}
+
+/** Tile side along a frame side of `side` pixels. */
+export function tileSide(side: number, g: TileGeometry): number {
+  const m = g.multiple ?? 1
+  const fit = Math.ceil(side / m) * m
+  return Math.max(g.size, Math.min(g.maxTile ?? g.size, fit))
 }
 
 export interface FrameForInference {
@@ -58,31 +88,36 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
   if (arch === 'arcd' && !nets.recon) throw new Error('this ARCD model has no reconstruction network')
   const K = classes.length
   const { width: W, height: H, rgb } = frame
-  const xs = tileStarts(W, size, setup.overlap)
-  const ys = tileStarts(H, size, setup.overlap)
-  const windows = ys.flatMap((y0) => xs.map((x0) => ({ x0, y0, size, t: IDENTITY })))
+  const tw = tileSide(W, setup)
+  const th = tileSide(H, setup)
+  const xs = tileStarts(W, tw, setup.overlap)
+  const ys = tileStarts(H, th, setup.overlap)
+  const windows = ys.flatMap((y0) => xs.map((x0) => ({ x0, y0 })))
   const probs = new Float32Array(W * H * K)
   const recon = arch === 'arcd' ? new Float32Array(W * H * 3) : null
   const weight = new Float32Array(W * H)
-  const ramp = rampWeights(size)
+  const rampX = rampWeights(tw)
+  const rampY = rampWeights(th)
+  const per = tw * th * 3
   for (let i = 0; i < windows.length; i += setup.batchSize) {
     const batch = windows.slice(i, i + setup.batchSize)
-    const tiles = batch.map((w) => extractCrop(rgb, W, H, 3, w))
-    const x = stack(tiles, size, 3)
+    const buf = new Float32Array(batch.length * per)
+    batch.forEach((w, b) => buf.set(extractRect(rgb, W, H, 3, w.x0, w.y0, tw, th), b * per))
+    const x = tf.tensor4d(buf, [batch.length, th, tw, 3])
     const r = arch === 'arcd' ? tf.tidy(() => nets.recon!.apply(x, { training: false }) as tf.Tensor4D) : null
     const p = tf.tidy(() => nets.disc!.apply(discInput(arch, x, r), { training: false }) as tf.Tensor4D)
     const [pData, rData] = await Promise.all([p.data() as Promise<Float32Array>, r ? (r.data() as Promise<Float32Array>) : Promise.resolve(null)])
     tf.dispose(r ? [x, r, p] : [x, p])
     batch.forEach((w, b) => {
-      for (let v = 0; v < size; v++) {
+      for (let v = 0; v < th; v++) {
         const y = w.y0 + v
         if (y < 0 || y >= H) continue
-        for (let u = 0; u < size; u++) {
+        for (let u = 0; u < tw; u++) {
           const xx = w.x0 + u
           if (xx < 0 || xx >= W) continue
-          const wt = ramp[u]! * ramp[v]!
+          const wt = rampX[u]! * rampY[v]!
           const o = y * W + xx
-          const t = (b * size * size + v * size + u)
+          const t = b * tw * th + v * tw + u
           weight[o] = weight[o]! + wt
           for (let c = 0; c < K; c++) probs[o * K + c] = probs[o * K + c]! + wt * pData[t * K + c]!
           if (recon && rData) for (let c = 0; c < 3; c++) recon[o * 3 + c] = recon[o * 3 + c]! + wt * rData[t * 3 + c]!

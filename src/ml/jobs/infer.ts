@@ -12,7 +12,7 @@ import { extractMasks } from '../../shared/arcd/postprocess'
 import { loadAnalysisFrame } from '../data/analysis'
 import { modelToFrame } from '../data/letterbox'
 import { resizeInterleaved } from '../data/resize'
-import { predictFrameTiled } from '../infer/tiles'
+import { predictFrameTiled, tileGeometry } from '../infer/tiles'
 import { disposeNets, loadModelDir } from '../io/modelDir'
 import { writeGreyPng, writeHeatmapPng, writeRgbPng } from '../io/png'
 import { predictBatch } from '../infer/predictor'
@@ -56,7 +56,7 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
     const frames = spec.images.map((it) => ({ ...it, polygons: [] }))
     const tiles = inputModeOf(config.model) === 'tiles'
     const maxShortSide = config.model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE
-    const tileSetup = { ...setup, overlap: config.model.tileOverlap ?? DEFAULT_TILE_OVERLAP, batchSize: spec.batchSize ?? DEFAULT_BATCH }
+    const tileSetup = { ...setup, ...tileGeometry(config.arch, config.model), overlap: config.model.tileOverlap ?? DEFAULT_TILE_OVERLAP, batchSize: spec.batchSize ?? DEFAULT_BATCH }
     const progress = (): void => {
       const secs = (performance.now() - started) / 1000
       const ips = secs > 0 ? items.length / secs : 0

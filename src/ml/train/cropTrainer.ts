@@ -75,6 +75,9 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
   const model = { ...spec.model, input: 'tiles' as const, maxShortSide: spec.model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE, tileOverlap: spec.model.tileOverlap ?? DEFAULT_TILE_OVERLAP }
   if (!(model.maxShortSide >= model.size)) throw badInput(`maxShortSide ${model.maxShortSide} must be at least the crop size ${model.size}`)
   if (!(model.tileOverlap >= 0 && model.tileOverlap <= 0.5)) throw badInput(`tileOverlap must be in [0, 0.5], got ${model.tileOverlap}`)
+  if (model.inferTile !== undefined && !(Number.isInteger(model.inferTile) && model.inferTile >= model.size)) {
+    throw badInput(`inferTile must be a whole number of pixels at least the crop size ${model.size}, got ${model.inferTile}`)
+  }
   if (!(train.budgetMinutes >= 0)) throw badInput(`budgetMinutes must be >= 0, got ${train.budgetMinutes}`)
   if (train.budgetMinutes === 0) {
     for (const k of ['stage1Steps', 'stage2Steps'] as const) {

@@ -2,7 +2,7 @@
 import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
-import { predictFrameTiled, type TiledPrediction } from '../infer/tiles'
+import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
 import { CancelledError, log, yieldToEventLoop } from '../jobs/context'
 import { streamRng } from './streams'
 import { timed } from './tileBudget'
@@ -23,8 +23,13 @@ export function defectChannels(classes: ClassSpec[]): number[] {
 /** Seconds for one validation pass, from timing the tiles of its first frames (a full pass costs minutes on a CPU). */
 export async function estimateValSeconds(c: TileRun, frames: TileFrame[]): Promise<number> {
   if (frames.length === 0) return 0
-  const tilesOf = (f: TileFrame): number =>
-    tileStarts(f.frame.width, c.model.size, c.model.tileOverlap).length * tileStarts(f.frame.height, c.model.size, c.model.tileOverlap).length
+  // Cost follows the tile pixels a frame needs.
+  const g = tileGeometry(c.spec.arch, c.model)
+  const tilesOf = (f: TileFrame): number => {
+    const tw = tileSide(f.frame.width, g)
+    const th = tileSide(f.frame.height, g)
+    return tw * th * tileStarts(f.frame.width, tw, c.model.tileOverlap).length * tileStarts(f.frame.height, th, c.model.tileOverlap).length
+  }
   const probe = frames.slice(0, 2)
   const { seconds } = await timed(() => predictFrames(c, probe))
   const probeTiles = probe.reduce((n, f) => n + tilesOf(f), 0)
@@ -35,7 +40,7 @@ export async function estimateValSeconds(c: TileRun, frames: TileFrame[]): Promi
 
 /** Tiled predictions for frames (the model's current weights). */
 export async function predictFrames(c: TileRun, frames: TileFrame[]): Promise<TiledPrediction[]> {
-  const setup = { arch: c.spec.arch, nets: c.nets, classes: c.classes, size: c.model.size, overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
+  const setup = { arch: c.spec.arch, nets: c.nets, classes: c.classes, ...tileGeometry(c.spec.arch, c.model), overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
   const out: TiledPrediction[] = []
   for (const f of frames) {
     if (c.ctx.isCancelled()) throw new CancelledError()

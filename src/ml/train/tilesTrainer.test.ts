@@ -140,5 +140,6 @@ describe('tiles recipe', () => {
     await expect(trainModel(spec('nolabels', { images: unlabelled }), recordingContext('x'), 'test')).rejects.toThrow(/needs labelled frames/)
     await expect(trainModel(spec('badsteps', { train: { ...train, stage2Steps: 0 } }), recordingContext('y'), 'test')).rejects.toThrow(/stage2Steps must be a positive integer/)
     await expect(trainModel(spec('badscale', { model: { ...model, maxShortSide: 8 } }), recordingContext('z'), 'test')).rejects.toThrow(/maxShortSide 8 must be at least the crop size 16/)
+    await expect(trainModel(spec('badtile', { model: { ...model, inferTile: 8 } }), recordingContext('w'), 'test')).rejects.toThrow(/inferTile must be a whole number of pixels at least the crop size 16, got 8/)
   })
 })

@@ -37,10 +37,19 @@ export interface ModelConfig {
   maxShortSide?: number
   /** 'tiles': overlap between neighbouring inference tiles, as a share of the tile side (0..0.5, default 0.25). */
   tileOverlap?: number
+  /**
+   * 'tiles': the longest side of an inference tile (default 256, never below
+   * `size`). The nets are fully convolutional, so small training crops (many
+   * more steps a minute on a CPU) still infer on large tiles: more context,
+   * fewer tile borders. A tile never exceeds its frame by more than the
+   * nets' pooling multiple, so small frames are not framed in black.
+   */
+  inferTile?: number
 }
 
 export const DEFAULT_MAX_SHORT_SIDE = 1024
 export const DEFAULT_TILE_OVERLAP = 0.25
+export const DEFAULT_INFER_TILE = 256
 
 export function inputModeOf(cfg: ModelConfig): InputMode {
   return cfg.input ?? 'letterbox'

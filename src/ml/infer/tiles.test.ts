@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { CPU_PRESET, GPU_PRESET, type ModelConfig } from '../../shared/arcd/config'
+import type { ClassSpec } from '../../shared/arcd/protocol'
+import { buildBaselineUnet } from '../models/networks'
+import { predictFrameTiled, tileGeometry, tileSide, type TileSetup } from './tiles'
+
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+})
+
+const CLASSES: ClassSpec[] = [
+  { name: 'fold', kind: 'defect' },
+  { name: 'edge_crack', kind: 'defect' }
+]
+
+function randomFrame(width: number, height: number, seed: number): { rgb: Uint8Array; width: number; height: number } {
+  const rgb = new Uint8Array(width * height * 3)
+  let s = seed
+  for (let i = 0; i < rgb.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0
+    rgb[i] = s >>> 24
+  }
+  return { rgb, width, height }
+}
+
+/** The frame as a [1, H, W, 3] tensor in [0, 1]. */
+function frameTensor(f: { rgb: Uint8Array; width: number; height: number }): tf.Tensor4D {
+  return tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(f.rgb), [1, f.height, f.width, 3]), 255) as tf.Tensor4D)
+}
+
+describe('tile geometry', () => {
+  it('infers on 256-pixel tiles by default, on the crop size when the crop is larger, and on the crop size with MFLM in ARCD', () => {
+    expect(tileGeometry('unet', { ...CPU_PRESET, size: 64 })).toEqual({ size: 64, maxTile: 256, multiple: 16 })
+    expect(tileGeometry('arcd', { ...CPU_PRESET, size: 512 })).toEqual({ size: 512, maxTile: 512, multiple: 16 })
+    expect(tileGeometry('unet', { ...CPU_PRESET, size: 64, inferTile: 200 })).toEqual({ size: 64, maxTile: 192, multiple: 16 })
+    // MFLM's transformer works on a fixed token grid.
+    expect(tileGeometry('arcd', { ...GPU_PRESET, size: 128 }).maxTile).toBe(128)
+    // The plain U-Net has no MFLM block, whatever the preset says.
+    expect(tileGeometry('unet', { ...GPU_PRESET, size: 128 }).maxTile).toBe(256)
+    // GPU preset's discriminative net pools 5 times.
+    expect(tileGeometry('arcd', { ...GPU_PRESET, mflm: false, size: 128 }).multiple).toBe(32)
+  })
+
+  it('a tile side is the frame rounded up to the multiple, between the crop and the longest tile', () => {
+    const g = { size: 64, maxTile: 256, multiple: 16 }
+    expect(tileSide(196, g)).toBe(208)
+    expect(tileSide(208, g)).toBe(208)
+    expect(tileSide(1000, g)).toBe(256)
+    expect(tileSide(40, g)).toBe(64)
+    expect(tileSide(100, { size: 64 })).toBe(64)
+  })
+})
+
+describe('tiled inference on larger tiles than the training crops', () => {
+  const cfg: ModelConfig = { ...CPU_PRESET, size: 16, discBase: 2, discDepth: 2, inferTile: 64 }
+
+  it('a frame within one tile gives the net applied to the frame padded to the multiple', async () => {
+    const net = buildBaselineUnet(cfg, CLASSES.length, { seed: 3 })
+    const frame = randomFrame(38, 54, 7)
+    const setup: TileSetup = { arch: 'unet', nets: { recon: null, disc: net }, classes: CLASSES, ...tileGeometry('unet', cfg), overlap: 0.25, batchSize: 4 }
+    const got = await predictFrameTiled(setup, frame)
+    // Oracle: tiles of 40x56 centred on the frame, i.e. one pixel of black on every side.
+    const want = tf.tidy(() => {
+      const padded = tf.pad(frameTensor(frame), [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0]
+      ])
+      const out = net.apply(padded, { training: false }) as tf.Tensor4D
+      return tf.slice(out, [0, 1, 1, 0], [1, 54, 38, CLASSES.length])
+    })
+    const w = (await want.data()) as Float32Array
+    want.dispose()
+    expect(got.probs.length).toBe(w.length)
+    let maxDiff = 0
+    for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.probs[i]! - w[i]!))
+    expect(maxDiff).toBeLessThan(1e-5)
+    net.dispose()
+  })
+
+  it('overlapping tiles cover every pixel once after blending (a per-pixel net gives its own output everywhere)', async () => {
+    // A 1x1 convolution sees one pixel, so whatever tiles cover a pixel and
+    // however they are weighted, the blend must equal the net on the whole frame.
+    const input = tf.input({ shape: [null, null, 3] as unknown as number[] })
+    const out = tf.layers.conv2d({ filters: CLASSES.length, kernelSize: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.randomNormal({ seed: 5 }), biasInitializer: 'ones' }).apply(input) as tf.SymbolicTensor
+    const net = tf.model({ inputs: input, outputs: out })
+    const frame = randomFrame(150, 97, 11)
+    const setup: TileSetup = { arch: 'unet', nets: { recon: null, disc: net }, classes: CLASSES, size: 16, maxTile: 48, multiple: 4, overlap: 0.25, batchSize: 3 }
+    const got = await predictFrameTiled(setup, frame)
+    const want = tf.tidy(() => net.apply(frameTensor(frame)) as tf.Tensor4D)
+    const w = (await want.data()) as Float32Array
+    want.dispose()
+    let maxDiff = 0
+    for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.probs[i]! - w[i]!))
+    expect(maxDiff).toBeLessThan(1e-5)
+    const expectedMax = CLASSES.map((_, c) => {
+      let m = 0
+      for (let i = c; i < w.length; i += CLASSES.length) m = Math.max(m, w[i]!)
+      return m
+    })
+    got.classMax.forEach((m, c) => expect(m).toBeCloseTo(expectedMax[c]!, 5))
+    net.dispose()
+  })
+})
