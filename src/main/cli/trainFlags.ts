@@ -4,6 +4,7 @@
  * the contract's schema, the same the app's form is held to.
  */
 import { trainingSettingsSchema, type TrainingSettings } from '../../shared/contract'
+import { inferTileFor } from '../../shared/arcd/config'
 import { presetSizes } from '../services/training/trainingSettings'
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args'
 
@@ -17,8 +18,8 @@ export const TRAIN_USAGE = `  train --workspace <dir> [--arch arcd|unet] [--pres
       Train on the labelled and normal frames (stage 1, then stage 2) and record a run, as the app does.
       Flags override the workspace's training settings (Runs page) for this run only. --budget is the
       whole run's training time in minutes with tiles (0: --steps1/--steps2 instead); letterbox runs
-      --epochs1/--epochs2. --crop is the side of a training crop and inference tile (tiles) or of the letterboxed
-      square; --width and --depth set both networks. --preset sets the sizes first, other flags win.
+      --epochs1/--epochs2. --crop is the side of a training crop (tiles: inference tiles are up to 256 px, or the
+      crop if larger) or of the letterboxed square (256 suits it); --width and --depth set both networks. --preset sets the sizes first, other flags win.
 `
 
 /** Which flag sets each setting, for messages. */
@@ -146,7 +147,7 @@ export function ignoredFlagNotes(args: ParsedArgs, effective: TrainingSettings):
 /** One line of what a run will use. */
 export function settingsLine(s: TrainingSettings, arch: 'arcd' | 'unet'): string {
   const widths = arch === 'unet' ? `width ${s.discBase}, depth ${s.discDepth}` : `widths ${s.reconBase}/${s.discBase}, depths ${s.reconDepth}/${s.discDepth}`
-  const input = s.input === 'tiles' ? `tiles: ${s.size} px crops at short side <= ${s.maxShortSide} px` : `letterbox ${s.size} px`
+  const input = s.input === 'tiles' ? `tiles: ${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, at short side <= ${s.maxShortSide} px` : `letterbox ${s.size} px`
   const length = s.input === 'letterbox' ? `${s.epochs1} + ${s.epochs2} epochs` : s.budgetMinutes > 0 ? `budget ${s.budgetMinutes} min` : `${s.steps1} + ${s.steps2} steps`
   return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${s.rotate90 ? '' : ', no 90° turns'}`
 }

@@ -51,6 +51,11 @@ export const DEFAULT_MAX_SHORT_SIDE = 1024
 export const DEFAULT_TILE_OVERLAP = 0.25
 export const DEFAULT_INFER_TILE = 256
 
+/** Longest inference tile for a crop size (the ML engine may shrink it to fit a frame or a fixed-size block). */
+export function inferTileFor(size: number, inferTile: number = DEFAULT_INFER_TILE): number {
+  return Math.max(size, inferTile)
+}
+
 export function inputModeOf(cfg: ModelConfig): InputMode {
   return cfg.input ?? 'letterbox'
 }
@@ -69,13 +74,16 @@ export function analysisSize(width: number, height: number, maxShortSide = DEFAU
 }
 
 /**
- * Base width 8 keeps each network near 0.3M parameters and ~2 GFLOPs per
- * 256 image: with the wasm backend's ~25 GFLOP/s per core, a training step
- * costs about a third of a second per image, so a retrain on a few hundred
- * labelled frames fits in a shift break. Width 16 quadruples that.
+ * Base width 8 keeps each network near 0.3M parameters: a retrain on a few
+ * hundred labelled frames fits in a shift break. Width 16 costs 2.5x a step.
+ * Crops of 64 px, inferring on 256 px tiles: at equal compute, small crops
+ * mean many more steps, and steps are what a CPU run lacks. On magnetic-tile
+ * the PyTorch U-Net at base 8 reached mean pixel AP 24-29 with 64 or 48 px
+ * crops against 3-4 with 96 or 128 px crops (docs/experiments.md, sixth
+ * measurement).
  */
 export const CPU_PRESET: ModelConfig = {
-  size: 256,
+  size: 64,
   channels: 3,
   reconBase: 8,
   reconDepth: 4,
@@ -85,7 +93,8 @@ export const CPU_PRESET: ModelConfig = {
   calm: false,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
-  tileOverlap: DEFAULT_TILE_OVERLAP
+  tileOverlap: DEFAULT_TILE_OVERLAP,
+  inferTile: DEFAULT_INFER_TILE
 }
 
 /** Near the thesis's sizes; meant for a GPU through tfjs-node-gpu. */

@@ -96,7 +96,7 @@ describe('training settings and what a run did', () => {
 
   it('says the settings in one line, the length in the unit that applies', () => {
     expect(trainingSettingsLine(settings)).toBe(
-      'CPU preset · 20 min · 256 px tiles, short side up to 1024 px · widths 8/8, depths 4/4 · batch 8, lr 0.002 · focal + Dice · auto-promote off'
+      'CPU preset · 20 min · 256 px crops, tiles up to 256 px, short side up to 1024 px · widths 8/8, depths 4/4 · batch 8, lr 0.002 · focal + Dice · auto-promote off'
     )
     expect(trainingSettingsLine({ ...settings, budgetMinutes: 0 })).toContain('· 600 + 1200 steps ·')
     expect(trainingSettingsLine({ ...settings, input: 'letterbox' })).toContain('· 20 + 30 epochs · whole frame letterboxed to 256 px ·')
@@ -115,7 +115,7 @@ describe('training settings and what a run did', () => {
     }
     expect(Object.fromEntries(setupRows(setup, 'arcd'))).toEqual({
       Preset: 'CPU',
-      Input: '256 px tiles, short side up to 1024 px',
+      Input: '256 px crops, tiles up to 256 px, short side up to 1024 px',
       Length: '20 min, 12 validation rounds per stage',
       'Reconstruction net': 'width 8, depth 4',
       'Segmentation net': 'width 8, depth 4',

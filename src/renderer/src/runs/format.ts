@@ -1,5 +1,6 @@
 /** How runs, stages and metrics read on screen. Pure, so the wording is unit-tested. */
 import type { RunOutcome, RunProgress, RunSetup, RunSummary, TrainingSettings } from '../../../shared/contract'
+import { inferTileFor } from '../../../shared/arcd/config'
 
 const STAGE_NAMES: Record<string, string> = {
   recon: 'reconstruction',
@@ -107,7 +108,9 @@ function lengthText(s: { input: string; budgetMinutes: number | null; steps1: nu
 }
 
 function inputText(s: { input: string; size: number; maxShortSide: number | null }): string {
-  return s.input === 'tiles' ? `${s.size} px tiles, short side up to ${s.maxShortSide ?? '?'} px` : `whole frame letterboxed to ${s.size} px`
+  return s.input === 'tiles'
+    ? `${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, short side up to ${s.maxShortSide ?? '?'} px`
+    : `whole frame letterboxed to ${s.size} px`
 }
 
 /** The workspace's settings in one line (the form and the Retrain dialog). */
