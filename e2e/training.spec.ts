@@ -352,7 +352,7 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     // What the run did: its settings, the engine's plan, and how well stage 1 rebuilds normal frames.
     const detailOf = '[data-testid="run-detail"] [data-testid="run-setup"]'
     expect(await attr(page, detailOf, 'data-input')).toBe('tiles')
-    expect(await page.textContent(`${detailOf} [data-testid="run-settings"]`)).toContain('32 px crops, tiles up to 256 px')
+    expect(await page.textContent(`${detailOf} [data-testid="run-settings"]`)).toContain('32 px crops, tiles up to 64 px')
     expect(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-recon-reused')).toBe('false')
     expect(Number(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-steps2'))).toBeGreaterThan(0)
     await page.locator(`${detailOf} [data-testid="run-recon-quality"]`).waitFor()

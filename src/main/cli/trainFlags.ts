@@ -18,8 +18,8 @@ export const TRAIN_USAGE = `  train --workspace <dir> [--arch arcd|unet] [--pres
       Train on the labelled and normal frames (stage 1, then stage 2) and record a run, as the app does.
       Flags override the workspace's training settings (Runs page) for this run only. --budget is the
       whole run's training time in minutes with tiles (0: --steps1/--steps2 instead); letterbox runs
-      --epochs1/--epochs2. --crop is the side of a training crop (tiles: inference tiles are up to 256 px, or the
-      crop if larger) or of the letterboxed square (256 suits it); --width and --depth set both networks. --preset sets the sizes first, other flags win.
+      --epochs1/--epochs2. --crop is the side of a training crop (tiles: inference tiles are twice that, at most
+      256 px) or of the letterboxed square (256 suits it); --width and --depth set both networks. --preset sets the sizes first, other flags win.
 `
 
 /** Which flag sets each setting, for messages. */

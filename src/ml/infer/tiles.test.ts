@@ -30,8 +30,10 @@ function frameTensor(f: { rgb: Uint8Array; width: number; height: number }): tf.
 }
 
 describe('tile geometry', () => {
-  it('infers on 256-pixel tiles by default, on the crop size when the crop is larger, and on the crop size with MFLM in ARCD', () => {
-    expect(tileGeometry('unet', { ...CPU_PRESET, size: 64 })).toEqual({ size: 64, maxTile: 256, multiple: 16 })
+  it('infers on tiles twice the crop by default (at most 256, never below the crop), and on the crop size with MFLM in ARCD', () => {
+    expect(tileGeometry('unet', { ...CPU_PRESET, size: 64 })).toEqual({ size: 64, maxTile: 128, multiple: 16 })
+    expect(tileGeometry('unet', { ...CPU_PRESET, size: 32 }).maxTile).toBe(64)
+    expect(tileGeometry('unet', { ...CPU_PRESET, size: 256 }).maxTile).toBe(256)
     expect(tileGeometry('arcd', { ...CPU_PRESET, size: 512 })).toEqual({ size: 512, maxTile: 512, multiple: 16 })
     expect(tileGeometry('unet', { ...CPU_PRESET, size: 64, inferTile: 200 })).toEqual({ size: 64, maxTile: 192, multiple: 16 })
     // MFLM's transformer works on a fixed token grid.

@@ -13,7 +13,7 @@
  * the inference tile, so a small frame is not centred in a field of black.
  */
 import * as tf from '@tensorflow/tfjs'
-import { DEFAULT_INFER_TILE, type ModelConfig } from '../../shared/arcd/config'
+import { inferTileFor, type ModelConfig } from '../../shared/arcd/config'
 import type { Arch, ClassSpec } from '../../shared/arcd/protocol'
 import { imageScore, smoothingKernel } from '../../shared/arcd/postprocess'
 import { ssim } from '../losses/ssim'
@@ -45,7 +45,7 @@ export interface TileSetup extends TileGeometry {
 export function tileGeometry(arch: Arch, model: ModelConfig): Required<TileGeometry> {
   const fixed = arch === 'arcd' && model.mflm
   const multiple = 2 ** Math.max(model.discDepth, arch === 'arcd' ? model.reconDepth : 0)
-  const wanted = fixed ? model.size : Math.max(model.size, model.inferTile ?? DEFAULT_INFER_TILE)
+  const wanted = fixed ? model.size : inferTileFor(model.size, model.inferTile)
   return { size: model.size, maxTile: Math.max(model.size, Math.floor(wanted / multiple) * multiple), multiple }
 }
 

@@ -38,22 +38,26 @@ export interface ModelConfig {
   /** 'tiles': overlap between neighbouring inference tiles, as a share of the tile side (0..0.5, default 0.25). */
   tileOverlap?: number
   /**
-   * 'tiles': the longest side of an inference tile (default 256, never below
-   * `size`). The nets are fully convolutional, so small training crops (many
-   * more steps a minute on a CPU) still infer on large tiles: more context,
-   * fewer tile borders. A tile never exceeds its frame by more than the
-   * nets' pooling multiple, so small frames are not framed in black.
+   * 'tiles': the longest side of an inference tile (default: twice `size`,
+   * at most 256; never below `size`). The nets are fully convolutional, so
+   * small training crops (many more steps a minute on a CPU) can infer on
+   * larger tiles: more context, fewer tile borders. Not much larger: a U-Net
+   * trained on 64 px crops scored mean pixel AP 13.9 / 14.5 / 9.8 on tiles of
+   * 64 / 128 / 256 px (docs/experiments.md, sixth measurement). A tile never
+   * exceeds its frame by more than the nets' pooling multiple, so small
+   * frames are not framed in black.
    */
   inferTile?: number
 }
 
 export const DEFAULT_MAX_SHORT_SIDE = 1024
 export const DEFAULT_TILE_OVERLAP = 0.25
-export const DEFAULT_INFER_TILE = 256
+/** Default inference tiles are twice the crop, up to this side. */
+export const MAX_DEFAULT_INFER_TILE = 256
 
 /** Longest inference tile for a crop size (the ML engine may shrink it to fit a frame or a fixed-size block). */
-export function inferTileFor(size: number, inferTile: number = DEFAULT_INFER_TILE): number {
-  return Math.max(size, inferTile)
+export function inferTileFor(size: number, inferTile?: number): number {
+  return Math.max(size, inferTile ?? Math.min(2 * size, MAX_DEFAULT_INFER_TILE))
 }
 
 export function inputModeOf(cfg: ModelConfig): InputMode {
@@ -76,7 +80,7 @@ export function analysisSize(width: number, height: number, maxShortSide = DEFAU
 /**
  * Base width 8 keeps each network near 0.3M parameters: a retrain on a few
  * hundred labelled frames fits in a shift break. Width 16 costs 2.5x a step.
- * Crops of 64 px, inferring on 256 px tiles: at equal compute, small crops
+ * Crops of 64 px, inferring on 128 px tiles: at equal compute, small crops
  * mean many more steps, and steps are what a CPU run lacks. On magnetic-tile
  * the PyTorch U-Net at base 8 reached mean pixel AP 24-29 with 64 or 48 px
  * crops against 3-4 with 96 or 128 px crops (docs/experiments.md, sixth
@@ -93,8 +97,7 @@ export const CPU_PRESET: ModelConfig = {
   calm: false,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
-  tileOverlap: DEFAULT_TILE_OVERLAP,
-  inferTile: DEFAULT_INFER_TILE
+  tileOverlap: DEFAULT_TILE_OVERLAP
 }
 
 /** Near the thesis's sizes; meant for a GPU through tfjs-node-gpu. */

@@ -45,7 +45,7 @@ const ADVANCED: { title: string; fields: NumberField[] }[] = [
   {
     title: 'Input',
     fields: [
-      { key: 'size', label: 'Crop and tile side (px)', hint: 'training crops; inference tiles are up to 256 px ("letterbox": the whole frame squeezed to this square, 256 suits it); a multiple of 16', testId: 'ts-size' },
+      { key: 'size', label: 'Crop and tile side (px)', hint: 'training crops; inference tiles are twice that, at most 256 px ("letterbox": the whole frame squeezed to this square, 256 suits it); a multiple of 16', testId: 'ts-size' },
       { key: 'maxShortSide', label: 'Max short side (px)', hint: 'frames with a longer short side are shrunk once to fit; smaller frames stay native', testId: 'ts-max-short-side', only: 'tiles' }
     ]
   },

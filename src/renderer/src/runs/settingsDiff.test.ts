@@ -38,7 +38,7 @@ describe('run settings side by side', () => {
     expect(rows).toMatchObject({
       Model: 'ARCD',
       Preset: 'CPU',
-      Input: '32 px crops, tiles up to 256 px, short side up to 1024 px',
+      Input: '32 px crops, tiles up to 64 px, short side up to 1024 px',
       Length: '6 + 24 steps, 3 validation rounds per stage',
       Optimiser: 'batch 2, lr 0.002, seed 1',
       Backend: 'wasm',
