@@ -37,7 +37,7 @@ export interface QualityOptions {
   trainOverrides: Partial<TrainConfig>
   /** Merged over the CPU preset (e.g. a smaller crop for more steps in the budget). */
   modelOverrides: Partial<ModelConfig>
-  /** Ablations of the PyTorch reference (base, lr, loss, steps, prior); empty for the yardstick itself. */
+  /** Ablations of the PyTorch reference (base, lr, loss, steps, prior, crop, batch); empty for the yardstick itself. */
   torchRecipe: Record<string, unknown>
   sklearn: boolean
   keep: boolean

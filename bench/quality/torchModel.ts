@@ -55,7 +55,7 @@ export interface TorchRunOptions {
   budgetMinutes: number
   threads: number
   seed: number
-  /** Ablations: overrides of the reference recipe (base, lr, loss, steps, prior). */
+  /** Ablations: overrides of the reference recipe (base, lr, loss, steps, prior, crop, batch). */
   recipe?: Record<string, unknown>
   log: (m: string) => void
 }

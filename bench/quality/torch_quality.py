@@ -7,7 +7,7 @@ Adam 1e-3 with cosine decay over the wall-clock budget, batch 8, base width 16
 app's recipe has to beat at equal time, so it must stay boring: no tricks the
 app could not also use.
 
-For ablations, job.json's optional "recipe" overrides base, lr, loss
+For ablations, job.json's optional "recipe" overrides base, lr, loss, crop, batch
 ('bce-dice' or the app's 'focal-dice'), steps (a fixed step count: the
 cosine then runs over steps, not time, so a loaded machine changes nothing
 but the duration) and prior (the output bias starts at logit(prior)).
@@ -182,6 +182,7 @@ def predict(net, path):
 
 
 def main():
+    global CROP, BATCH
     ap = argparse.ArgumentParser()
     ap.add_argument("--job", required=True)
     args = ap.parse_args()
@@ -194,14 +195,16 @@ def main():
     rng = random.Random(seed)
     classes = len(job["classes"])
 
+    recipe = job.get("recipe") or {}
+    unknown = set(recipe) - {"base", "lr", "loss", "steps", "prior", "crop", "batch"}
+    if unknown:
+        raise SystemExit(f"unknown recipe keys: {sorted(unknown)}")
+    CROP = int(recipe.get("crop", CROP))
+    BATCH = int(recipe.get("batch", BATCH))
     t_load = time.perf_counter()
     sampler = Sampler(job["train"], job["trainNormal"], classes, rng)
     load_s = time.perf_counter() - t_load
 
-    recipe = job.get("recipe") or {}
-    unknown = set(recipe) - {"base", "lr", "loss", "steps", "prior"}
-    if unknown:
-        raise SystemExit(f"unknown recipe keys: {sorted(unknown)}")
     lr = float(recipe.get("lr", LR))
     loss_fn = LOSSES[recipe.get("loss", "bce-dice")]
     max_steps = int(recipe.get("steps", 0))
