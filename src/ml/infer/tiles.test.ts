@@ -30,7 +30,7 @@ function frameTensor(f: { rgb: Uint8Array; width: number; height: number }): tf.
 }
 
 describe('tile geometry', () => {
-  it('infers on tiles twice the crop by default (at most 256, never below the crop), and on the crop size with MFLM in ARCD', () => {
+  it('infers on tiles twice the crop by default (at most 256, never below the crop), and on the crop size with MFLM in ARCD or with CALM', () => {
     expect(tileGeometry('unet', { ...CPU_PRESET, size: 64 })).toEqual({ size: 64, maxTile: 128, multiple: 16 })
     expect(tileGeometry('unet', { ...CPU_PRESET, size: 32 }).maxTile).toBe(64)
     expect(tileGeometry('unet', { ...CPU_PRESET, size: 256 }).maxTile).toBe(256)
@@ -38,10 +38,12 @@ describe('tile geometry', () => {
     expect(tileGeometry('unet', { ...CPU_PRESET, size: 64, inferTile: 200 })).toEqual({ size: 64, maxTile: 192, multiple: 16 })
     // MFLM's transformer works on a fixed token grid.
     expect(tileGeometry('arcd', { ...GPU_PRESET, size: 128 }).maxTile).toBe(128)
+    // CALM pools over the width and height it was built for.
+    expect(tileGeometry('unet', { ...GPU_PRESET, size: 128 }).maxTile).toBe(128)
     // The plain U-Net has no MFLM block, whatever the preset says.
-    expect(tileGeometry('unet', { ...GPU_PRESET, size: 128 }).maxTile).toBe(256)
+    expect(tileGeometry('unet', { ...GPU_PRESET, calm: false, size: 128 }).maxTile).toBe(256)
     // GPU preset's discriminative net pools 5 times.
-    expect(tileGeometry('arcd', { ...GPU_PRESET, mflm: false, size: 128 }).multiple).toBe(32)
+    expect(tileGeometry('arcd', { ...GPU_PRESET, mflm: false, calm: false, size: 128 })).toEqual({ size: 128, maxTile: 256, multiple: 32 })
   })
 
   it('a tile side is the frame rounded up to the multiple, between the crop and the longest tile', () => {

@@ -40,10 +40,11 @@ export interface TileSetup extends TileGeometry {
 
 /**
  * How a model's frames are tiled. The reconstruction net's MFLM block works
- * on a fixed token grid, so a model with it infers on tiles of its crop size.
+ * on a fixed token grid and CALM pools over the whole width and height it
+ * was built for, so a model with either infers on tiles of its crop size.
  */
 export function tileGeometry(arch: Arch, model: ModelConfig): Required<TileGeometry> {
-  const fixed = arch === 'arcd' && model.mflm
+  const fixed = (arch === 'arcd' && model.mflm) || model.calm
   const multiple = 2 ** Math.max(model.discDepth, arch === 'arcd' ? model.reconDepth : 0)
   const wanted = fixed ? model.size : inferTileFor(model.size, model.inferTile)
   return { size: model.size, maxTile: Math.max(model.size, Math.floor(wanted / multiple) * multiple), multiple }
