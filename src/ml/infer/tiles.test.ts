@@ -84,6 +84,17 @@ describe('tiled inference on larger tiles than the training crops', () => {
     net.dispose()
   })
 
+  it('a model with CALM infers on tiles of its crop size (its pooling fails on larger inputs)', async () => {
+    const calmCfg: ModelConfig = { ...cfg, calm: true }
+    const net = buildBaselineUnet(calmCfg, CLASSES.length, { seed: 4 })
+    expect(() => tf.tidy(() => net.apply(tf.zeros([1, 32, 32, 3]), { training: false }))).toThrow()
+    const setup: TileSetup = { arch: 'unet', nets: { recon: null, disc: net }, classes: CLASSES, ...tileGeometry('unet', calmCfg), overlap: 0.25, batchSize: 4 }
+    const got = await predictFrameTiled(setup, randomFrame(50, 37, 3))
+    expect(got.probs.length).toBe(50 * 37 * CLASSES.length)
+    expect(got.probs.every((v) => Number.isFinite(v) && v > 0 && v < 1)).toBe(true)
+    net.dispose()
+  })
+
   it('overlapping tiles cover every pixel once after blending (a per-pixel net gives its own output everywhere)', async () => {
     // A 1x1 convolution sees one pixel, so whatever tiles cover a pixel and
     // however they are weighted, the blend must equal the net on the whole frame.
