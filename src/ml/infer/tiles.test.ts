@@ -87,7 +87,7 @@ describe('tiled inference on larger tiles than the training crops', () => {
   it('a model with CALM infers on tiles of its crop size (its pooling fails on larger inputs)', async () => {
     const calmCfg: ModelConfig = { ...cfg, calm: true }
     const net = buildBaselineUnet(calmCfg, CLASSES.length, { seed: 4 })
-    expect(() => tf.tidy(() => net.apply(tf.zeros([1, 32, 32, 3]), { training: false }))).toThrow()
+    expect(() => tf.tidy(() => net.apply(tf.zeros([1, 32, 32, 3]), { training: false }) as tf.Tensor)).toThrow()
     const setup: TileSetup = { arch: 'unet', nets: { recon: null, disc: net }, classes: CLASSES, ...tileGeometry('unet', calmCfg), overlap: 0.25, batchSize: 4 }
     const got = await predictFrameTiled(setup, randomFrame(50, 37, 3))
     expect(got.probs.length).toBe(50 * 37 * CLASSES.length)
