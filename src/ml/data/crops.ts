@@ -52,9 +52,12 @@ export function extractCrop(
   return out
 }
 
-/** w*h*C floats (8-bit sources scaled by 1/255) of the rectangle at (x0, y0); outside the frame reads 0. */
-export function extractRect(src: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h * channels)
+/**
+ * w*h*C floats (8-bit sources scaled by 1/255) of the rectangle at (x0, y0),
+ * written into `out` from `offset` (a batch buffer, so tiles are not copied
+ * twice); outside the frame reads 0 (`out` must hold zeros there).
+ */
+export function extractRect(src: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number, w: number, h: number, out: Float32Array, offset = 0): void {
   for (let v = 0; v < h; v++) {
     const y = y0 + v
     if (y < 0 || y >= height) continue
@@ -62,11 +65,10 @@ export function extractRect(src: Uint8Array, width: number, height: number, chan
       const x = x0 + u
       if (x < 0 || x >= width) continue
       const s = (y * width + x) * channels
-      const o = (v * w + u) * channels
+      const o = offset + (v * w + u) * channels
       for (let c = 0; c < channels; c++) out[o + c] = src[s + c]! / 255
     }
   }
-  return out
 }
 
 /**

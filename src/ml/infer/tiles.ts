@@ -103,7 +103,7 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
   for (let i = 0; i < windows.length; i += setup.batchSize) {
     const batch = windows.slice(i, i + setup.batchSize)
     const buf = new Float32Array(batch.length * per)
-    batch.forEach((w, b) => buf.set(extractRect(rgb, W, H, 3, w.x0, w.y0, tw, th), b * per))
+    batch.forEach((w, b) => extractRect(rgb, W, H, 3, w.x0, w.y0, tw, th, buf, b * per))
     const x = tf.tensor4d(buf, [batch.length, th, tw, 3])
     const r = arch === 'arcd' ? tf.tidy(() => nets.recon!.apply(x, { training: false }) as tf.Tensor4D) : null
     const p = tf.tidy(() => nets.disc!.apply(discInput(arch, x, r), { training: false }) as tf.Tensor4D)
