@@ -49,15 +49,26 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   }
   return {
     ...sessionHandlers(deps, folders),
-    ...classesHandlers(ctx),
-    ...imagesHandlers(ctx),
-    ...importHandlers(ctx),
-    ...exportHandlers(ctx),
-    ...labelsHandlers(ctx),
-    ...trainingHandlers(ctx),
-    ...predictionsHandlers(ctx),
-    ...reviewHandlers(ctx)
+    ...heldBy(session, {
+      ...classesHandlers(ctx),
+      ...imagesHandlers(ctx),
+      ...importHandlers(ctx),
+      ...exportHandlers(ctx),
+      ...labelsHandlers(ctx),
+      ...trainingHandlers(ctx),
+      ...predictionsHandlers(ctx),
+      ...reviewHandlers(ctx)
+    })
   }
+}
+
+/** Every call into a workspace's services runs under Session.hold, so closing waits for it. */
+function heldBy<H extends object>(session: Session, handlers: H): H {
+  const out: Record<string, (args: unknown) => Promise<unknown>> = {}
+  for (const [channel, handler] of Object.entries(handlers) as [string, (args: unknown) => Promise<unknown>][]) {
+    out[channel] = (args) => session.hold(() => handler(args))
+  }
+  return out as H
 }
 
 type SessionHandlers = NamespaceHandlers<'app'> & NamespaceHandlers<'workspace'> & NamespaceHandlers<'dialog'> & NamespaceHandlers<'jobs'>

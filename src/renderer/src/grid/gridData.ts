@@ -10,6 +10,7 @@
  * of thumbnails.
  */
 import type { ImageFilter, ImageSummary, StudioApi, Thumbnail } from '../../../shared/contract'
+import { errorCode } from '../../../shared/contract/errors'
 import { Lru } from './lru'
 
 export const PAGE_SIZE = 200
@@ -208,7 +209,7 @@ export class GridData {
       this.updateWantedThumbs()
     } catch (error) {
       if (!this.disposed && generation === this.generation) {
-        this.onError(error)
+        this.report(error)
         // Keep a failed query from retrying in a loop; the next scroll or refresh asks again.
         this.wantedPages = this.wantedPages.filter((p) => p !== page)
         if (this.total === null) {
@@ -251,13 +252,22 @@ export class GridData {
     } catch (error) {
       if (this.disposed) return
       for (const id of ids) this.thumbsMissing.add(id)
-      this.onError(error)
+      this.report(error)
       this.changed()
     } finally {
       for (const id of ids) this.thumbsInFlight.delete(id)
       this.thumbRequests--
       if (!this.disposed) this.scheduleThumbs()
     }
+  }
+
+  /**
+   * A workspace closing under the grid (the user clicked Close while pages or
+   * thumbnails were loading) answers no_workspace; the grid is about to go, so
+   * that is not an error to show.
+   */
+  private report(error: unknown): void {
+    if (errorCode(error) !== 'no_workspace') this.onError(error)
   }
 
   /** Coalesces bursts of answers into one render per frame. */
