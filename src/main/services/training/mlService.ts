@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   StudioError,
@@ -8,15 +7,13 @@ import {
   type RetrainStatus,
   type RunComparison,
   type RunOutcome,
-  type RunSetup,
   type TrainingSettings
 } from '../../../shared/contract'
 import type { ModelConfig, TrainConfig } from '../../../shared/arcd/config'
 import type { EvalReport } from '../../../shared/arcd/metrics'
 import type { DatasetItem, EvalResult, InferResult, TrainResult } from '../../../shared/arcd/protocol'
-import { nowIso } from '../../db/connection'
 import type { EventHub } from '../events'
-import { addModel, createRun, finishRun, recordEpoch, runModelDir, setActiveModel, setRunBackend } from '../runs'
+import { addModel, createRun, finishRun, recordEpoch, runModelDir, setActiveModel } from '../runs'
 import type { Workspace } from '../workspace'
 import { Comparer, createEvalRun, runEval, storedEvaluation, type Evaluation } from './compare'
 import { buildDataset, snapshotOf, type WorkspaceDataset } from './dataset'
@@ -25,6 +22,8 @@ import { Lane } from './lane'
 import { MlJobError, type MlHost } from './mlHost'
 import { storePredictions } from './predictions'
 import { judgeRetrain } from './retrainJudge'
+import { readRetrainStatus } from './retrainStatus'
+import { RunRecorder } from './runRecorder'
 import { getRun, getRunSummary } from './runsRead'
 import { getTrainingSettings, mergeTrainingSettings, toConfigs } from './trainingSettings'
 
@@ -43,8 +42,6 @@ export interface TrainOptions {
   parentRunId?: number
 }
 
-const PROGRESS_STORE_MS = 1000
-
 /**
  * Training, evaluation and pre-annotation inside the app. Training runs in
  * one lane (one at a time), inference in another beside it; each lane has
@@ -57,6 +54,7 @@ export class MlService {
   private readonly comparer: Comparer
   /** Rejecters of queued re-evaluations, by eval run id. */
   private readonly evalWaiters = new Map<number, (err: Error) => void>()
+  private readonly runs: RunRecorder
   private backend: BackendStatus = { name: null, gpu: false, skipped: [], note: 'the ML process has not started yet' }
 
   constructor(
@@ -64,19 +62,12 @@ export class MlService {
     private readonly events: EventHub,
     makeHost: () => MlHost
   ) {
-    const onError = (runId: number, err: unknown): void => this.failRun(runId, err)
+    this.runs = new RunRecorder(ws, events)
+    const onError = (runId: number, err: unknown): void => this.runs.fail(runId, err)
     this.trainLane = new Lane('train', makeHost, onError)
     this.inferLane = new Lane('infer', makeHost, onError)
     this.comparer = new Comparer(ws, (modelId, state) => this.evaluateRecorded(modelId, state))
-    // Runs a previous session left running have no process any more.
-    const stale = ws.db.prepare("SELECT id, checkpoint FROM runs WHERE state IN ('queued', 'running', 'cancelling')").all() as {
-      id: number
-      checkpoint: string | null
-    }[]
-    for (const r of stale) {
-      finishRun(ws, r.id, 'failed', { error: 'The app closed while this run was in progress.' })
-      this.setCheckpointIfAny(r.id)
-    }
+    this.runs.failStale()
   }
 
   async backendStatus(): Promise<BackendStatus> {
@@ -160,12 +151,12 @@ export class MlService {
       // A queued re-evaluation never runs: whoever waits for it (a comparison) hears so.
       this.evalWaiters.get(runId)?.(new MlJobError('cancelled', `Evaluation run ${runId} was cancelled before it started.`))
       finishRun(this.ws, runId, 'cancelled')
-      this.emitState(runId)
+      this.runs.emitState(runId)
       return true
     }
     if (outcome === 'signalled') {
       this.ws.db.prepare("UPDATE runs SET state = 'cancelling' WHERE id = ?").run(runId)
-      this.emitState(runId)
+      this.runs.emitState(runId)
       return true
     }
     return false
@@ -177,7 +168,7 @@ export class MlService {
     if (run.modelId === null || run.state !== 'done') throw new StudioError('conflict', `Run ${runId} has no finished model to promote.`)
     setActiveModel(this.ws, run.modelId)
     this.ws.db.prepare("UPDATE runs SET decision = 'promoted' WHERE id = ?").run(runId)
-    this.emitState(runId)
+    this.runs.emitState(runId)
     this.events.emit('workspace.changed', { what: 'runs' })
     this.preAnnotate(run.modelId)
     return run.modelId
@@ -187,40 +178,12 @@ export class MlService {
     const run = getRunSummary(this.ws, runId)
     if (run.active) throw new StudioError('conflict', `Run ${runId}'s model is the active one; promote another first.`)
     this.ws.db.prepare("UPDATE runs SET decision = 'declined' WHERE id = ?").run(runId)
-    this.emitState(runId)
+    this.runs.emitState(runId)
     return true
   }
 
   retrainStatus(): RetrainStatus {
-    const active = this.ws.db.prepare('SELECT m.id, m.run_id, r.data_snapshot FROM models m JOIN runs r ON r.id = m.run_id WHERE m.active = 1').get() as
-      | { id: number; run_id: number; data_snapshot: string | null }
-      | undefined
-    const snapshot = active?.data_snapshot ? (JSON.parse(active.data_snapshot) as DataSnapshot) : null
-    const since = snapshot?.maxRevision ?? 0
-    const newDefectLabels = this.ws.db
-      .prepare(
-        `SELECT count(DISTINCT r.label_id) FROM label_revisions r
-         JOIN labels l ON l.id = r.label_id AND l.deleted_at IS NULL
-         JOIN classes c ON c.id = l.class_id AND c.kind = 'defect'
-         WHERE r.id > ? AND r.op IN ('create', 'update')`
-      )
-      .pluck()
-      .get(since) as number
-    const known = new Set(snapshot?.imageIds ?? [])
-    const normals = this.ws.db.prepare("SELECT id FROM images WHERE status = 'normal'").pluck().all() as number[]
-    const pendingId = this.ws.db
-      .prepare("SELECT id FROM runs WHERE kind = 'train' AND state = 'done' AND decision IS NULL AND config LIKE '%\"retrain\":true%' ORDER BY id DESC LIMIT 1")
-      .pluck()
-      .get() as number | undefined
-    const runningId = this.trainLane.runningRunId
-    return {
-      activeModel: active ? { id: active.id, runId: active.run_id } : null,
-      newDefectLabels,
-      newNormalFrames: normals.filter((id) => !known.has(id)).length,
-      reconSettingsChanged: active ? reconSettingsDiffer(getRun(this.ws, active.run_id).setup, getTrainingSettings(this.ws)) : false,
-      pending: pendingId !== undefined ? getRunSummary(this.ws, pendingId) : null,
-      running: runningId !== null ? getRunSummary(this.ws, runningId) : null
-    }
+    return readRetrainStatus(this.ws, this.trainLane.runningRunId)
   }
 
   /**
@@ -279,15 +242,15 @@ export class MlService {
         this.markRunning(runId, host)
         const result = (await host.run(
           { kind: 'infer', modelDir, images: items, outDir, writePngs: true, thresholds },
-          { signal, onProgress: (p) => this.progress(runId, p) }
+          { signal, onProgress: (p) => this.runs.progress(runId, p) }
         )) as InferResult
         storePredictions(this.ws, modelId, runId, result, outDir)
         finishRun(this.ws, runId, 'done')
-        this.emitState(runId)
+        this.runs.emitState(runId)
         this.events.emit('workspace.changed', { what: 'predictions' })
       }
     })
-    this.emitState(runId)
+    this.runs.emitState(runId)
     return runId
   }
 
@@ -322,7 +285,7 @@ export class MlService {
           },
           {
             signal,
-            onProgress: (p) => this.progress(runId, p),
+            onProgress: (p) => this.runs.progress(runId, p),
             onEpoch: (e) => {
               recordEpoch(this.ws, runId, e)
               this.events.emit('run.epoch', { runId, stage: e.stage, epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss })
@@ -343,7 +306,7 @@ export class MlService {
           // classes: the list the items' classIndex refers to, which a model trained on fewer classes maps by name.
           const evalResult = (await host.run(
             { kind: 'eval', modelDir: result.modelDir, images: state.items, classes: state.classes, split: 'test' },
-            { signal, onProgress: (p) => this.progress(runId, p) }
+            { signal, onProgress: (p) => this.runs.progress(runId, p) }
           )) as EvalResult
           own = evalResult.report
           this.ws.db
@@ -358,12 +321,12 @@ export class MlService {
           : null
         finishRun(this.ws, runId, 'done')
         this.ws.db.prepare('UPDATE runs SET checkpoint = NULL, progress = NULL WHERE id = ?').run(runId)
-        this.emitState(runId)
+        this.runs.emitState(runId)
         this.events.emit('workspace.changed', { what: 'runs' })
         if (record && getTrainingSettings(this.ws).autoPromote) this.recordAutoPromote(runId, record)
       }
     })
-    this.emitState(runId)
+    this.runs.emitState(runId)
   }
 
   /** Auto-promote's decision goes with the run (the Runs page shows why it was refused). */
@@ -371,7 +334,7 @@ export class MlService {
     this.ws.db.prepare("UPDATE runs SET config = json_set(config, '$.autoPromote', json(?)) WHERE id = ?").run(JSON.stringify(record), runId)
     if (record.promoted) this.promote(runId)
     else {
-      this.emitState(runId)
+      this.runs.emitState(runId)
       this.events.emit('workspace.changed', { what: 'runs' })
     }
   }
@@ -384,13 +347,13 @@ export class MlService {
   /** An eval run on the host of a training run that is being finished (progress shows as that run's). */
   private async evaluateOn(host: MlHost, signal: AbortSignal, trainRunId: number, modelId: number, state: LabelState): Promise<Evaluation> {
     const runId = createEvalRun(this.ws, modelId, state, 'running')
-    this.emitState(runId)
+    this.runs.emitState(runId)
     try {
-      const e = await runEval(this.ws, host, runId, modelId, state, { signal, onProgress: (p) => this.progress(trainRunId, p) })
-      this.emitState(runId)
+      const e = await runEval(this.ws, host, runId, modelId, state, { signal, onProgress: (p) => this.runs.progress(trainRunId, p) })
+      this.runs.emitState(runId)
       return e
     } catch (err) {
-      this.failRun(runId, err)
+      this.runs.fail(runId, err)
       throw err
     }
   }
@@ -405,64 +368,28 @@ export class MlService {
         run: async (host, signal) => {
           this.markRunning(runId, host)
           try {
-            ok(await runEval(this.ws, host, runId, modelId, state, { signal, onProgress: (p) => this.progress(runId, p) }))
+            ok(await runEval(this.ws, host, runId, modelId, state, { signal, onProgress: (p) => this.runs.progress(runId, p) }))
           } catch (err) {
             fail(err)
             throw err
           }
-          this.emitState(runId)
+          this.runs.emitState(runId)
           this.events.emit('workspace.changed', { what: 'runs' })
         }
       })
-      this.emitState(runId)
+      this.runs.emitState(runId)
     }).finally(() => this.evalWaiters.delete(runId))
   }
 
   private markRunning(runId: number, host: MlHost): void {
-    this.ws.db.prepare("UPDATE runs SET state = 'running', started_at = coalesce(started_at, ?) WHERE id = ?").run(nowIso(), runId)
+    this.runs.running(runId)
     void host.ready.then(
       (b) => {
         this.backend = { name: b.name, gpu: b.gpu, skipped: b.skipped }
-        setRunBackend(this.ws, runId, b.name)
+        this.runs.backend(runId, b.name)
       },
       () => undefined
     )
-    this.emitState(runId)
-  }
-
-  private lastStored = new Map<number, number>()
-
-  private progress(
-    runId: number,
-    p: { stage: string; epoch: number; epochs: number; step: number; steps: number; loss: number | null; imagesPerSec: number; etaSec: number | null }
-  ): void {
-    const payload = { runId, stage: p.stage, epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, imagesPerSec: p.imagesPerSec, etaSec: p.etaSec }
-    this.events.emit('run.progress', payload)
-    const now = Date.now()
-    if (now - (this.lastStored.get(runId) ?? 0) > PROGRESS_STORE_MS) {
-      this.lastStored.set(runId, now)
-      this.ws.db.prepare('UPDATE runs SET progress = ? WHERE id = ?').run(JSON.stringify(payload), runId)
-    }
-  }
-
-  private failRun(runId: number, err: unknown): void {
-    const cancelled = err instanceof MlJobError && err.code === 'cancelled'
-    const message = err instanceof Error ? err.message : String(err)
-    finishRun(this.ws, runId, cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: message })
-    if (err instanceof MlJobError && err.checkpoint) this.ws.db.prepare('UPDATE runs SET checkpoint = ? WHERE id = ?').run(err.checkpoint, runId)
-    else this.setCheckpointIfAny(runId)
-    this.emitState(runId)
-    this.events.emit('workspace.changed', { what: 'runs' })
-  }
-
-  private setCheckpointIfAny(runId: number): void {
-    const dir = join(runModelDir(this.ws, runId), 'checkpoints')
-    if (existsSync(dir)) this.ws.db.prepare('UPDATE runs SET checkpoint = ? WHERE id = ?').run(dir, runId)
-  }
-
-  private emitState(runId: number): void {
-    const r = getRunSummary(this.ws, runId)
-    this.events.emit('run.state', { runId, kind: r.kind, state: r.state, ...(r.error ? { error: r.error } : {}) })
   }
 
   private modelDir(modelId: number): string {
@@ -470,21 +397,6 @@ export class MlService {
     if (!dir) throw new StudioError('not_found', `No model ${modelId}`)
     return dir
   }
-}
-
-/** True when stage 1 trained with `setup` would not be the one these settings train; an unknown setup counts as different. */
-function reconSettingsDiffer(setup: RunSetup | null, s: TrainingSettings): boolean {
-  if (!setup) return true
-  const maxShortSide = s.input === 'tiles' ? s.maxShortSide : null
-  return (
-    setup.input !== s.input ||
-    setup.size !== s.size ||
-    setup.maxShortSide !== maxShortSide ||
-    setup.reconBase !== s.reconBase ||
-    setup.reconDepth !== s.reconDepth ||
-    setup.ssimWeight !== s.ssimWeight ||
-    setup.preset !== s.preset
-  )
 }
 
 /** What the Runs page shows of a finished training; tolerant of an ML engine that reports less. */
