@@ -46,11 +46,13 @@ describe('tile geometry', () => {
     expect(tileGeometry('arcd', { ...GPU_PRESET, mflm: false, calm: false, size: 128 })).toEqual({ size: 128, maxTile: 256, multiple: 32 })
   })
 
-  it('a tile side is the frame rounded up to the multiple, between the crop and the longest tile', () => {
+  it('a tile side is the longest multiple inside the frame, between the crop and the longest tile', () => {
     const g = { size: 64, maxTile: 256, multiple: 16 }
-    expect(tileSide(196, g)).toBe(208)
+    expect(tileSide(196, g)).toBe(192)
     expect(tileSide(208, g)).toBe(208)
     expect(tileSide(1000, g)).toBe(256)
+    expect(tileSide(70, g)).toBe(64)
+    // Smaller than a crop: padded to the crop, as training pads such frames.
     expect(tileSide(40, g)).toBe(64)
     expect(tileSide(100, { size: 64 })).toBe(64)
   })
@@ -59,28 +61,40 @@ describe('tile geometry', () => {
 describe('tiled inference on larger tiles than the training crops', () => {
   const cfg: ModelConfig = { ...CPU_PRESET, size: 16, discBase: 2, discDepth: 2, inferTile: 64 }
 
-  it('a frame within one tile gives the net applied to the frame padded to the multiple', async () => {
+  it('a frame that is a multiple of the pooling factor is one tile: the net applied to the frame itself', async () => {
     const net = buildBaselineUnet(cfg, CLASSES.length, { seed: 3 })
-    const frame = randomFrame(38, 54, 7)
+    const frame = randomFrame(40, 56, 7)
     const setup: TileSetup = { arch: 'unet', nets: { recon: null, disc: net }, classes: CLASSES, ...tileGeometry('unet', cfg), overlap: 0.25, batchSize: 4 }
     const got = await predictFrameTiled(setup, frame)
-    // Oracle: tiles of 40x56 centred on the frame, i.e. one pixel of black on every side.
-    const want = tf.tidy(() => {
-      const padded = tf.pad(frameTensor(frame), [
-        [0, 0],
-        [1, 1],
-        [1, 1],
-        [0, 0]
-      ])
-      const out = net.apply(padded, { training: false }) as tf.Tensor4D
-      return tf.slice(out, [0, 1, 1, 0], [1, 54, 38, CLASSES.length])
-    })
+    const want = tf.tidy(() => net.apply(frameTensor(frame), { training: false }) as tf.Tensor4D)
     const w = (await want.data()) as Float32Array
     want.dispose()
     expect(got.probs.length).toBe(w.length)
     let maxDiff = 0
     for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.probs[i]! - w[i]!))
     expect(maxDiff).toBeLessThan(1e-5)
+    net.dispose()
+  })
+
+  it('no tile reaches past a frame at least a crop wide (training crops never show black beyond the frame)', async () => {
+    const net = buildBaselineUnet(cfg, CLASSES.length, { seed: 3 })
+    const seen: number[][] = []
+    const apply = net.apply.bind(net)
+    net.apply = ((x: tf.Tensor, kw?: tf.serialization.ConfigDict) => {
+      seen.push(x.shape)
+      return apply(x, kw)
+    }) as typeof net.apply
+    const frame = randomFrame(38, 54, 7)
+    const setup: TileSetup = { arch: 'unet', nets: { recon: null, disc: net }, classes: CLASSES, ...tileGeometry('unet', cfg), overlap: 0.25, batchSize: 4 }
+    const got = await predictFrameTiled(setup, frame)
+    expect(got.probs.every((v) => Number.isFinite(v) && v > 0 && v < 1)).toBe(true)
+    expect(seen.length).toBeGreaterThan(0)
+    // Tiles of 52 rows and 36 columns (multiples of 4 inside 54 x 38), more than one along each side.
+    for (const [, h, w] of seen) {
+      expect(h).toBe(52)
+      expect(w).toBe(36)
+    }
+    expect(seen.reduce((n, sh) => n + sh[0]!, 0)).toBe(4)
     net.dispose()
   })
 

@@ -50,10 +50,15 @@ export function tileGeometry(arch: Arch, model: ModelConfig): Required<TileGeome
   return { size: model.size, maxTile: Math.max(model.size, Math.floor(wanted / multiple) * multiple), multiple }
 }
 
-/** Tile side along a frame side of `side` pixels. */
+/**
+ * Tile side along a frame side of `side` pixels: the longest multiple of the
+ * pooling factor that fits inside the frame, so tiles never reach past a
+ * frame at least one crop wide. Training crops lie inside their frame, and a
+ * tile padded with black there put the networks on an edge they never saw.
+ */
 export function tileSide(side: number, g: TileGeometry): number {
   const m = g.multiple ?? 1
-  const fit = Math.ceil(side / m) * m
+  const fit = Math.floor(side / m) * m
   return Math.max(g.size, Math.min(g.maxTile ?? g.size, fit))
 }
 
