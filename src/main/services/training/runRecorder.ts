@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import type { RunProgress } from '../../../shared/contract'
 import { nowIso } from '../../db/connection'
 import type { EventHub } from '../events'
 import { finishRun, runModelDir, setRunBackend } from '../runs'
@@ -8,17 +9,6 @@ import { MlJobError } from './mlHost'
 import { getRunSummary } from './runsRead'
 
 const PROGRESS_STORE_MS = 1000
-
-export interface RunProgress {
-  stage: string
-  epoch: number
-  epochs: number
-  step: number
-  steps: number
-  loss: number | null
-  imagesPerSec: number
-  etaSec: number | null
-}
 
 /**
  * The run rows' side of the ML lanes: each change of a run's state, its
@@ -53,7 +43,7 @@ export class RunRecorder {
   }
 
   /** Every report goes out as an event; the row keeps one a second, enough to show after a restart. */
-  progress(runId: number, p: RunProgress): void {
+  progress(runId: number, p: Omit<RunProgress, 'runId'>): void {
     const payload = { runId, stage: p.stage, epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, imagesPerSec: p.imagesPerSec, etaSec: p.etaSec }
     this.events.emit('run.progress', payload)
     const now = Date.now()
