@@ -36,6 +36,8 @@ describe('contract validation', () => {
     ['images.thumbnails', { ids: [1.5] }, /ids\.0/],
     ['classes.save', { name: 'bad/name', color: '#ff0000', kind: 'defect' }, /name/],
     ['classes.save', { name: 'ok', color: 'red', kind: 'defect' }, /colour like #aabbcc/],
+    ['classes.edit', { id: 1 }, /at least one of name, color and kind/],
+    ['classes.edit', { id: 1, color: 'red' }, /colour like #aabbcc/],
     ['import.start', { folder: '' }, /folder/],
     ['import.start', 'not an object', /expected object/]
   ] as [Channel, unknown, RegExp][])('rejects %s %j with a typed error', async (channel, args, message) => {

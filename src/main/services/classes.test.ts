@@ -98,6 +98,26 @@ describe('class edits', () => {
     expect(() => undoLastClassChange(ws, 'cy')).toThrow(/Nothing to undo/)
   })
 
+  it('an edit changes only the fields it names, so a stale copy of the class cannot undo a colour saved meanwhile', async () => {
+    const { ws } = await setup()
+    const h = classesHandlers({ ws: () => ws, events: new EventHub(), author: 'ana' } as unknown as HandlerContext)
+    const blowhole = saveClass(ws, { name: 'Blowhole', color: '#3cb44b', kind: 'defect' })
+    // One window recolours; the other, still showing the old colour, changes the kind.
+    await h['classes.edit']({ id: blowhole.id, color: '#aa3300' })
+    await h['classes.edit']({ id: blowhole.id, kind: 'region' })
+    expect(ws.db.prepare('SELECT name, color, kind FROM classes WHERE id = ?').get(blowhole.id)).toEqual({ name: 'Blowhole', color: '#aa3300', kind: 'region' })
+    expect(historyRows(ws).map((r) => r.summary)).toEqual([
+      'Blowhole added (defect)',
+      'Blowhole recoloured from #3cb44b to #aa3300',
+      'Blowhole changed from defect to region'
+    ])
+    await h['classes.edit']({ id: blowhole.id, name: 'Pore' })
+    expect(ws.db.prepare('SELECT name, color, kind FROM classes WHERE id = ?').get(blowhole.id)).toEqual({ name: 'Pore', color: '#aa3300', kind: 'region' })
+    // Undo takes back the one field of the last edit.
+    undoLastClassChange(ws, 'ana')
+    expect(ws.db.prepare('SELECT name, color, kind FROM classes WHERE id = ?').get(blowhole.id)).toEqual({ name: 'Blowhole', color: '#aa3300', kind: 'region' })
+  })
+
   it('refuses a duplicate name and a region-to-defect change over frames marked normal, changing nothing', async () => {
     const { ws, fold, lathe, frames } = await setup()
     expect(() => saveClass(ws, { id: fold, name: 'LATHE', color: '#000000', kind: 'defect' })).toThrow(/already exists/)

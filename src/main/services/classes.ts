@@ -4,7 +4,7 @@
  * transaction, so the list and its history never disagree. Merge and delete
  * are in classRemoval.ts.
  */
-import { StudioError, type ClassInput } from '../../shared/contract'
+import { StudioError, type ClassInput, type ClassPatch } from '../../shared/contract'
 import type { ClassUsage } from '../../shared/contract/namespaces/classes'
 import type { ClassDef, ClassKind } from '../../shared/domain'
 import { orderIds, recordChange } from './classHistory'
@@ -66,21 +66,32 @@ function describeEdit(before: ClassDef, after: ClassDef): string {
   return parts.join('; ')
 }
 
-/** Adds a class at the end of the list, or edits one (name, colour, kind); an edit that changes nothing records nothing. */
-export function saveClass(ws: Workspace, input: ClassInput, author: string = SYSTEM_AUTHOR): ClassDef {
+/**
+ * Edits a class with only the fields given, each applied to the row as it is now:
+ * a client holding an older copy of the class cannot undo a change it has not seen
+ * (a colour saved a moment before a kind change, say). An edit that changes nothing records nothing.
+ */
+export function editClass(ws: Workspace, id: number, patch: ClassPatch, author: string = SYSTEM_AUTHOR): ClassDef {
   return ws.db.transaction(() => {
-    if (input.id !== undefined) {
-      const before = getClass(ws, input.id)
-      const after: ClassDef = { ...before, name: input.name, color: input.color, kind: input.kind }
-      const summary = describeEdit(before, after)
-      if (!summary) return before
-      if (before.kind === 'region' && after.kind === 'defect') assertNoNormalFrames(ws, before.id, `Making ${before.name} a defect class`)
-      uniqueName(input.name, () =>
-        ws.db.prepare('UPDATE classes SET name = ?, color = ?, kind = ? WHERE id = ?').run(input.name, input.color, input.kind, input.id)
-      )
-      recordChange(ws, { op: 'update', classId: before.id, before, after, undo: { order: orderIds(ws) }, summary, author })
-      return after
-    }
+    const before = getClass(ws, id)
+    const after: ClassDef = { ...before, ...definedOnly(patch) }
+    const summary = describeEdit(before, after)
+    if (!summary) return before
+    if (before.kind === 'region' && after.kind === 'defect') assertNoNormalFrames(ws, before.id, `Making ${before.name} a defect class`)
+    uniqueName(after.name, () => ws.db.prepare('UPDATE classes SET name = ?, color = ?, kind = ? WHERE id = ?').run(after.name, after.color, after.kind, id))
+    recordChange(ws, { op: 'update', classId: before.id, before, after, undo: { order: orderIds(ws) }, summary, author })
+    return after
+  })()
+}
+
+function definedOnly(patch: ClassPatch): ClassPatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as ClassPatch
+}
+
+/** Adds a class at the end of the list, or overwrites one's name, colour and kind together. */
+export function saveClass(ws: Workspace, input: ClassInput, author: string = SYSTEM_AUTHOR): ClassDef {
+  if (input.id !== undefined) return editClass(ws, input.id, { name: input.name, color: input.color, kind: input.kind }, author)
+  return ws.db.transaction(() => {
     const order = orderIds(ws)
     const { next } = ws.db.prepare('SELECT coalesce(max(position), 0) + 1 AS next FROM classes').get() as { next: number }
     const res = uniqueName(input.name, () =>

@@ -1,6 +1,6 @@
 import type { NamespaceHandlers } from '../../shared/contract'
 import type { ClassChange } from '../../shared/contract/namespaces/classes'
-import { classUsage, listClasses, reorderClasses, saveClass } from './classes'
+import { classUsage, editClass, listClasses, reorderClasses, saveClass } from './classes'
 import { classesSinceRun, classHistory } from './classHistory'
 import { deleteClass, mergeClass } from './classRemoval'
 import { undoLastClassChange } from './classUndo'
@@ -22,6 +22,7 @@ export function classesHandlers({ ws, events, author }: HandlerContext): Namespa
   return {
     'classes.list': async () => listClasses(ws()),
     'classes.save': async (input) => after(saveClass(ws(), input, author)),
+    'classes.edit': async ({ id, ...patch }) => after(editClass(ws(), id, patch, author)),
     'classes.usage': async () => classUsage(ws()),
     'classes.reorder': async ({ ids }) => after(reorderClasses(ws(), ids, author)),
     'classes.merge': async ({ sourceId, targetId }) => {

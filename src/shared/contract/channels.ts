@@ -12,6 +12,7 @@ export const CHANNELS = [
   'dialog.pickFolder',
   'classes.list',
   'classes.save',
+  'classes.edit',
   'classes.usage',
   'classes.reorder',
   'classes.merge',

@@ -285,6 +285,13 @@ export interface ClassInput {
   kind: ClassKind
 }
 
+/** The fields of a class an edit changes; the others keep their current values. */
+export interface ClassPatch {
+  name?: string
+  color?: string
+  kind?: ClassKind
+}
+
 export type JobKind = 'import' | 'export' | 'train' | 'eval' | 'infer'
 export type JobStateName = 'queued' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled'
 

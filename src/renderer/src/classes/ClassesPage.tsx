@@ -66,7 +66,7 @@ export function ClassesPage({ classes }: { classes: ClassDef[] }) {
   const onAction = (cls: ClassDef, a: RowAction): Promise<boolean> => {
     switch (a.type) {
       case 'edit':
-        return run(() => api().classes.save({ id: cls.id, name: a.name ?? cls.name, color: a.color ?? cls.color, kind: a.kind ?? cls.kind }))
+        return run(() => api().classes.edit({ id: cls.id, name: a.name, color: a.color, kind: a.kind }))
       case 'move': {
         const ids = classes.map((c) => c.id)
         const i = ids.indexOf(cls.id)

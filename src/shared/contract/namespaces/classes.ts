@@ -14,6 +14,11 @@ export const classColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #
 export const classesArgs = {
   'classes.list': none,
   'classes.save': z.object({ id: id.optional(), name: className, color: classColor, kind: z.enum(CLASS_KINDS) }).strict(),
+  // Only the fields the user changed: a full row from a stale copy would undo a change saved meanwhile.
+  'classes.edit': z
+    .object({ id, name: className.optional(), color: classColor.optional(), kind: z.enum(CLASS_KINDS).optional() })
+    .strict()
+    .refine((e) => e.name !== undefined || e.color !== undefined || e.kind !== undefined, 'give at least one of name, color and kind'),
   'classes.usage': none,
   'classes.reorder': z.object({ ids: z.array(id).min(1).max(1000) }).strict(),
   'classes.merge': z.object({ sourceId: id, targetId: id }).strict(),
@@ -63,6 +68,7 @@ export interface ClassesSinceRun {
 export interface ClassesResults {
   'classes.list': ClassDef[]
   'classes.save': ClassDef
+  'classes.edit': ClassDef
   'classes.usage': ClassUsage[]
   'classes.reorder': ClassDef[]
   'classes.merge': ClassChange
