@@ -28,9 +28,10 @@ import { DEFAULT_MAX_SHORT_SIDE, DEFAULT_TILE_OVERLAP, type ModelConfig, type Tr
 import type { EvalReport } from '../../shared/arcd/metrics'
 import type { DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
 import { exists } from '../io/files'
-import { buildManifest, buildNets, disposeNets, readModelConfig, writeModelDir } from '../io/modelDir'
+import { buildNets, disposeNets, readModelConfig } from '../io/modelDir'
 import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { badInput, log, type JobContext } from '../jobs/context'
+import { finishModel } from './finishModel'
 import { checkpointsDir, findCheckpoint, readCheckpointState, stageResumeFrom, writeCheckpoint, type CheckpointState } from './checkpoint'
 import type { TileRun } from './tileContext'
 import { loadTileFrames, type AnalysisCache } from './tileData'
@@ -197,45 +198,26 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
       ;({ thresholds, valReport, method } = await chooseThresholds(c, frames, valFrames))
     }
 
-    await writeModelDir(spec.outDir, {
-      config: {
-        format: 'defect-studio-model',
-        version: 1,
-        runId: spec.runId,
-        arch: spec.arch,
-        model,
-        train,
-        classes,
-        nets: { recon: !!nets.recon, disc: !!nets.disc },
-        createdAt: new Date().toISOString(),
-        backend: backendName,
-        ...(reconKey ? { reconKey } : {}),
-        plan,
-        untrainedClasses: untrained
-      },
+    return await finishModel({
+      spec,
+      backendName,
       nets,
-      thresholds: { method, perClass: thresholds },
-      metrics: { history, stages: summaries, valReport },
-      manifest: buildManifest(spec.runId, wanted, spec.classes)
-    })
-    return {
-      kind: 'train',
-      runId: spec.runId,
-      modelDir: spec.outDir,
-      arch: spec.arch,
+      model,
       classes,
+      used: wanted,
+      plan,
+      recorded: { ...(reconKey ? { reconKey } : {}), plan, untrainedClasses: untrained },
       untrainedClasses: untrained,
       warnings,
-      plan,
       reconQuality,
-      stages: summaries,
       history,
+      summaries,
       thresholds,
-      valMetrics: valReport,
-      backend: backendName,
+      method,
+      valReport,
       resumedFromEpoch: ck ? ck.epoch : null,
       warmStarted
-    }
+    })
   } finally {
     disposeNets(nets)
   }

@@ -30,13 +30,14 @@ import { simulateAnomaly } from '../data/simulate'
 import { focalLoss } from '../losses/focal'
 import { reconstructionLoss } from '../losses/reconstruction'
 import { exists } from '../io/files'
-import { buildManifest, buildNets, disposeNets, readModelConfig, writeModelDir, type Nets } from '../io/modelDir'
+import { buildNets, disposeNets, readModelConfig, type Nets } from '../io/modelDir'
 import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { discInput, predictBatch, type Prediction } from '../infer/predictor'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { batchesOf, flipMap, stack } from './batches'
 import { checkpointsDir, findCheckpoint, readCheckpointState, stageResumeFrom, writeCheckpoint, type CheckpointState } from './checkpoint'
 import { isAnomalous, isLabelled, loadSamples, type FrameCache, type Sample } from './dataset'
+import { finishModel } from './finishModel'
 import { runStage, type StageHooks, type StagePlan, type StageResume } from './stage'
 
 
@@ -155,48 +156,25 @@ export async function trainLetterbox(spec: TrainJobSpec, ctx: JobContext, backen
     }
 
     // ---------------------------------------------------------------- model folder
-    await writeModelDir(spec.outDir, {
-      config: {
-        format: 'defect-studio-model',
-        version: 1,
-        runId: spec.runId,
-        arch: spec.arch,
-        model: spec.model,
-        train: spec.train,
-        classes: spec.classes,
-        nets: { recon: !!nets.recon, disc: !!nets.disc },
-        createdAt: new Date().toISOString(),
-        backend: backendName
-      },
+    return await finishModel({
+      spec,
+      backendName,
       nets,
-      thresholds: { method, perClass: thresholds },
-      metrics: { history, stages: summaries, valReport },
-      manifest: buildManifest(spec.runId, wanted, spec.classes)
-    })
-    return {
-      kind: 'train',
-      runId: spec.runId,
-      modelDir: spec.outDir,
-      arch: spec.arch,
+      model: spec.model,
       classes: spec.classes,
+      used: wanted,
+      plan: { input: 'letterbox', stage1Steps: spec.train.stage1Epochs, stage2Steps: spec.train.stage2Epochs, secondsPerStep: { recon: null, disc: null }, reconReused: false },
       untrainedClasses: [],
       warnings,
-      plan: {
-        input: 'letterbox',
-        stage1Steps: spec.train.stage1Epochs,
-        stage2Steps: spec.train.stage2Epochs,
-        secondsPerStep: { recon: null, disc: null },
-        reconReused: false
-      },
       reconQuality: null,
-      stages: summaries,
       history,
+      summaries,
       thresholds,
-      valMetrics: valReport,
-      backend: backendName,
+      method,
+      valReport,
       resumedFromEpoch: ck ? ck.epoch : null,
       warmStarted
-    }
+    })
   } finally {
     disposeNets(nets)
   }
