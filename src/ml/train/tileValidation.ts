@@ -1,5 +1,5 @@
 /** Scoring a model on frames during training: tiled predictions, the evaluator, validation frames and thresholds. */
-import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
+import { SegmentationEvaluator, backgroundCapSorted, type EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
 import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
@@ -14,6 +14,13 @@ const MAX_VAL_LABELLED = 24
 const MAX_VAL_NORMAL = 8
 /** Training frames used per class when validation has no positives of it. */
 const MAX_FALLBACK_FRAMES = 24
+/**
+ * Most background a class's threshold may flag on the frames it was chosen
+ * on. Best F1 for a class the model has not learnt (AP near its prevalence)
+ * sits under the background level and flags most of every frame: a review
+ * queue full of it is worse than a class that flags little.
+ */
+export const MAX_BACKGROUND_SHARE = 0.01
 
 export function defectChannels(classes: ClassSpec[]): number[] {
   const d = classes.flatMap((cl, i) => (cl.kind === 'defect' ? [i] : []))
@@ -84,6 +91,26 @@ export function pickValFrames(frames: TileFrame[], seed: number): TileFrame[] {
   return [...rng.sample(labelled, Math.min(MAX_VAL_LABELLED, labelled.length)), ...rng.sample(normal, Math.min(MAX_VAL_NORMAL, normal.length))]
 }
 
+/**
+ * Raises each finite threshold that would flag more than MAX_BACKGROUND_SHARE
+ * of its class's background pixels to the level that flags that share, and
+ * says so in `warnings`.
+ */
+export function capToBackground(ev: SegmentationEvaluator, thresholds: Record<string, number>, warnings: string[]): Record<string, number> {
+  const out = { ...thresholds }
+  ev.classes.forEach((cl, i) => {
+    const t = out[cl.name]
+    if (t === undefined || !Number.isFinite(t)) return
+    const cap = backgroundCapSorted(ev.sortedScores(i).neg, MAX_BACKGROUND_SHARE)
+    if (t >= cap) return
+    out[cl.name] = cap
+    warnings.push(
+      `${cl.name}: its best-F1 threshold ${t.toFixed(2)} would mark more than ${MAX_BACKGROUND_SHARE * 100}% of the background as ${cl.name} (the model has barely learnt it); raised to ${cap.toFixed(2)}`
+    )
+  })
+  return out
+}
+
 /** Best-F1 thresholds per class on validation; training frames for classes validation lacks. */
 export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrames: TileFrame[]): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null; method: string }> {
   const { classes, ctx } = c
@@ -91,7 +118,7 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
   const probe = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
   const valPreds = await predictFrames(c, valFrames)
   valFrames.forEach((f, i) => addTiledToEvaluator(probe, f, valPreds[i]!, isAnomalousFrame(f, classes)))
-  const fromVal = probe.chooseThresholds(Number.NaN)
+  const fromVal = capToBackground(probe, probe.chooseThresholds(Number.NaN), c.warnings)
   const missing = classes.filter((cl) => !Number.isFinite(fromVal[cl.name]!))
   for (const cl of classes) if (Number.isFinite(fromVal[cl.name]!)) thresholds[cl.name] = fromVal[cl.name]!
   let method = missing.length === 0 ? 'best-f1-val' : 'best-f1-val+train'
@@ -102,7 +129,7 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
     const preds = await predictFrames(c, picked)
     picked.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
-    const fromTrain = ev.chooseThresholds(0.5)
+    const fromTrain = capToBackground(ev, ev.chooseThresholds(0.5), c.warnings)
     for (const cl of missing) thresholds[cl.name] = fromTrain[cl.name]!
     const msg = `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
     c.warnings.push(msg)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  backgroundCapSorted,
   ConfusionMatrix,
   SegmentationEvaluator,
   auroc,
@@ -48,6 +49,30 @@ describe('ranking metrics', () => {
     const choice = bestF1Threshold([0.9, 0.3, 0.1, 0.6], [1, 1, 0, 0])
     expect(choice?.threshold).toBeCloseTo(0.3, 12)
     expect(choice?.f1).toBeCloseTo(0.8, 12)
+  })
+})
+
+describe('background cap', () => {
+  // Oracle: the smallest candidate threshold whose flagged count (p >= t), counted by brute force, is within the share.
+  const bruteForce = (neg: number[], share: number): number => {
+    const flagged = (t: number) => neg.filter((v) => v >= t).length
+    const candidates = [...new Set(neg)].sort((a, b) => a - b)
+    return candidates.find((t) => flagged(t) <= share * neg.length) ?? Math.max(...neg) + 1e-6
+  }
+  it('flags at most the share of background scores, ties included, and no more strictly than needed', () => {
+    let seed = 7
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 60)
+      // Coarse values so ties are common.
+      const neg = Array.from({ length: n }, () => Math.round(rand() * 10) / 10)
+      const share = [0, 0.01, 0.1, 0.25, 0.5, 1][trial % 6]!
+      const sorted = Float64Array.from(neg).sort()
+      const t = backgroundCapSorted(sorted, share)
+      expect(t).toBeCloseTo(bruteForce(neg, share), 9)
+      expect(neg.filter((v) => v >= t).length).toBeLessThanOrEqual(share * n)
+    }
+    expect(backgroundCapSorted(new Float64Array(), 0.1)).toBe(0)
   })
 })
 

@@ -152,6 +152,21 @@ export function bestF1ThresholdSorted(pos: Sorted, neg: Sorted): F1Choice | null
   return best
 }
 
+/**
+ * The lowest threshold (p >= t flags) that flags at most `share` of the
+ * sorted background scores `neg`, ties included; above every score when
+ * even the top one would flag too many.
+ */
+export function backgroundCapSorted(neg: Sorted, share: number): number {
+  const n = neg.length
+  if (n === 0) return 0
+  let j = Math.max(0, Math.ceil((1 - share) * n))
+  // A threshold at a tied value flags the whole tie: move past it.
+  while (j > 0 && j < n && neg[j - 1] === neg[j]) j++
+  if (j >= n) return neg[n - 1]! + 1e-6
+  return neg[j]!
+}
+
 function splitByLabel(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): [Float64Array, Float64Array] {
   if (scores.length !== labels.length) {
     throw new Error(`scores (${scores.length}) and labels (${labels.length}) differ in length`)

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { SegmentationEvaluator } from '../../shared/arcd/metrics'
+import { capToBackground, MAX_BACKGROUND_SHARE } from './tileValidation'
+
+/**
+ * Two classes on 40x40 maps: "learnt" scores its defect pixels high and its
+ * background low; "unlearnt" scores both from the same spread, so best F1
+ * marks nearly everything.
+ */
+function evaluator(): { ev: SegmentationEvaluator; probs: Float32Array[]; targets: Uint8Array[] } {
+  const classes = [
+    { name: 'learnt', kind: 'defect' as const },
+    { name: 'unlearnt', kind: 'defect' as const }
+  ]
+  const ev = new SegmentationEvaluator(classes, { learnt: 0.5, unlearnt: 0.5 })
+  let seed = 3
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const probs: Float32Array[] = []
+  const targets: Uint8Array[] = []
+  for (let f = 0; f < 6; f++) {
+    const W = 40
+    const p = new Float32Array(W * W * 2)
+    const t = new Uint8Array(W * W * 2)
+    for (let i = 0; i < W * W; i++) {
+      const x = i % W
+      const y = Math.floor(i / W)
+      const learntHere = x >= 10 && x < 14 && y >= 10 && y < 14
+      const unlearntHere = y >= 20
+      t[i * 2] = learntHere ? 1 : 0
+      t[i * 2 + 1] = unlearntHere ? 1 : 0
+      p[i * 2] = learntHere ? 0.8 + 0.1 * rand() : 0.2 * rand()
+      p[i * 2 + 1] = 0.25 + 0.1 * rand()
+    }
+    ev.addImage({ view: 'D01', probs: p, targets: t, width: W, height: W, anomalous: true, score: 1 })
+    probs.push(p)
+    targets.push(t)
+  }
+  return { ev, probs, targets }
+}
+
+/** Background pixels of class c at or above t, counted apart from the evaluator. */
+function flaggedShare(probs: Float32Array[], targets: Uint8Array[], c: number, t: number): number {
+  let flagged = 0
+  let background = 0
+  probs.forEach((p, f) => {
+    for (let i = 0; i < p.length / 2; i++) {
+      if (targets[f]![i * 2 + c]) continue
+      background++
+      if (p[i * 2 + c]! >= t) flagged++
+    }
+  })
+  return flagged / background
+}
+
+describe('thresholds capped to the background', () => {
+  it('raises a threshold that would mark most of the background, keeps one that does not, and says which', () => {
+    const { ev, probs, targets } = evaluator()
+    const best = ev.chooseThresholds()
+    // The premise: best F1 for the unlearnt class marks far more than the cap allows.
+    expect(flaggedShare(probs, targets, 1, best.unlearnt!)).toBeGreaterThan(0.5)
+    expect(flaggedShare(probs, targets, 0, best.learnt!)).toBeLessThanOrEqual(MAX_BACKGROUND_SHARE)
+
+    const warnings: string[] = []
+    const capped = capToBackground(ev, best, warnings)
+    expect(capped.learnt).toBe(best.learnt)
+    expect(capped.unlearnt).toBeGreaterThan(best.unlearnt!)
+    expect(flaggedShare(probs, targets, 1, capped.unlearnt!)).toBeLessThanOrEqual(MAX_BACKGROUND_SHARE)
+    // Not higher than needed: a hair lower would flag more than the share.
+    expect(flaggedShare(probs, targets, 1, capped.unlearnt! - 1e-4)).toBeGreaterThan(MAX_BACKGROUND_SHARE * 0.9)
+    expect(warnings).toEqual([expect.stringMatching(/^unlearnt: its best-F1 threshold 0\.\d\d would mark more than 1% of the background as unlearnt .*raised to 0\.3\d$/)])
+  })
+
+  it('leaves a missing threshold (NaN: no positives) for the caller to fill', () => {
+    const { ev } = evaluator()
+    const warnings: string[] = []
+    expect(capToBackground(ev, { learnt: Number.NaN, unlearnt: Number.NaN }, warnings)).toEqual({ learnt: Number.NaN, unlearnt: Number.NaN })
+    expect(warnings).toEqual([])
+  })
+})
