@@ -129,7 +129,9 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
     const preds = await predictFrames(c, picked)
     picked.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
-    const fromTrain = capToBackground(ev, ev.chooseThresholds(0.5), c.warnings)
+    const raw = ev.chooseThresholds(0.5)
+    // Only the classes taken from here: the others' warnings came from validation.
+    const fromTrain = capToBackground(ev, Object.fromEntries(missing.map((cl) => [cl.name, raw[cl.name]!])), c.warnings)
     for (const cl of missing) thresholds[cl.name] = fromTrain[cl.name]!
     const msg = `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
     c.warnings.push(msg)
