@@ -206,7 +206,7 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
       classes,
       used: wanted,
       plan,
-      recorded: { ...(reconKey ? { reconKey } : {}), plan, untrainedClasses: untrained },
+      ...(reconKey ? { reconKey } : {}),
       untrainedClasses: untrained,
       warnings,
       reconQuality,

@@ -2,7 +2,7 @@
 import type { ModelConfig } from '../../shared/arcd/config'
 import type { EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
-import { buildManifest, MODEL_FORMAT, MODEL_FORMAT_VERSION, writeModelDir, type ModelDirConfig, type Nets } from '../io/modelDir'
+import { buildManifest, MODEL_FORMAT, MODEL_FORMAT_VERSION, writeModelDir, type Nets } from '../io/modelDir'
 
 export interface FinishedTraining {
   spec: TrainJobSpec
@@ -15,8 +15,8 @@ export interface FinishedTraining {
   /** The frames the run used (train and val), for the manifest. */
   used: DatasetItem[]
   plan: TrainPlan
-  /** Written to config.json only by recipes that record them; older (letterbox) folders keep their format. */
-  recorded?: Pick<ModelDirConfig, 'reconKey' | 'plan' | 'untrainedClasses'>
+  /** What stage 1 learnt from (ARCD on crops), so a retrain can reuse it. */
+  reconKey?: string
   untrainedClasses: string[]
   warnings: string[]
   reconQuality: TrainResult['reconQuality']
@@ -43,7 +43,9 @@ export async function finishModel(f: FinishedTraining): Promise<TrainResult> {
       nets: { recon: !!nets.recon, disc: !!nets.disc },
       createdAt: new Date().toISOString(),
       backend: f.backendName,
-      ...f.recorded
+      ...(f.reconKey ? { reconKey: f.reconKey } : {}),
+      // Letterbox folders keep their older format, without plan and untrained classes.
+      ...(f.plan.input === 'letterbox' ? {} : { plan: f.plan, untrainedClasses: f.untrainedClasses })
     },
     nets,
     thresholds: { method: f.method, perClass: f.thresholds },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SegmentationEvaluator } from '../../shared/arcd/metrics'
-import { capToBackground, MAX_BACKGROUND_SHARE } from './tileValidation'
+import { cappedThresholds, MAX_BACKGROUND_SHARE } from './tileValidation'
 
 /**
  * Two classes on 40x40 maps: "learnt" scores its defect pixels high and its
@@ -61,7 +61,7 @@ describe('thresholds capped to the background', () => {
     expect(flaggedShare(probs, targets, 0, best.learnt!)).toBeLessThanOrEqual(MAX_BACKGROUND_SHARE)
 
     const warnings: string[] = []
-    const capped = capToBackground(ev, best, warnings)
+    const capped = cappedThresholds(ev, 0.5, warnings)
     expect(capped.learnt).toBe(best.learnt)
     expect(capped.unlearnt).toBeGreaterThan(best.unlearnt!)
     expect(flaggedShare(probs, targets, 1, capped.unlearnt!)).toBeLessThanOrEqual(MAX_BACKGROUND_SHARE)
@@ -71,9 +71,16 @@ describe('thresholds capped to the background', () => {
   })
 
   it('leaves a missing threshold (NaN: no positives) for the caller to fill', () => {
-    const { ev } = evaluator()
+    const ev = new SegmentationEvaluator(
+      [
+        { name: 'learnt', kind: 'defect' },
+        { name: 'unlearnt', kind: 'defect' }
+      ],
+      { learnt: 0.5, unlearnt: 0.5 }
+    )
+    ev.addImage({ view: 'D01', probs: Float32Array.from({ length: 32 }, (_, i) => (i % 7) / 7), targets: new Uint8Array(32), width: 4, height: 4, anomalous: false, score: 0 })
     const warnings: string[] = []
-    expect(capToBackground(ev, { learnt: Number.NaN, unlearnt: Number.NaN }, warnings)).toEqual({ learnt: Number.NaN, unlearnt: Number.NaN })
+    expect(cappedThresholds(ev, Number.NaN, warnings)).toEqual({ learnt: Number.NaN, unlearnt: Number.NaN })
     expect(warnings).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 /** Scoring a model on frames during training: tiled predictions, the evaluator, validation frames and thresholds. */
-import { SegmentationEvaluator, backgroundCapSorted, type EvalReport } from '../../shared/arcd/metrics'
+import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
 import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
@@ -92,22 +92,20 @@ export function pickValFrames(frames: TileFrame[], seed: number): TileFrame[] {
 }
 
 /**
- * Raises each finite threshold that would flag more than MAX_BACKGROUND_SHARE
- * of its class's background pixels to the level that flags that share, and
- * says so in `warnings`.
+ * Best-F1 thresholds of `ev`'s classes (`only`: just these), each capped to
+ * MAX_BACKGROUND_SHARE of its background, with a warning per class raised.
+ * Classes without positives get `fallback`.
  */
-export function capToBackground(ev: SegmentationEvaluator, thresholds: Record<string, number>, warnings: string[]): Record<string, number> {
-  const out = { ...thresholds }
-  ev.classes.forEach((cl, i) => {
-    const t = out[cl.name]
-    if (t === undefined || !Number.isFinite(t)) return
-    const cap = backgroundCapSorted(ev.sortedScores(i).neg, MAX_BACKGROUND_SHARE)
-    if (t >= cap) return
-    out[cl.name] = cap
+export function cappedThresholds(ev: SegmentationEvaluator, fallback: number, warnings: string[], only?: ClassSpec[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [name, choice] of Object.entries(ev.thresholdChoices(fallback, MAX_BACKGROUND_SHARE))) {
+    if (only && !only.some((cl) => cl.name === name)) continue
+    out[name] = choice.threshold
+    if (choice.uncapped === undefined) continue
     warnings.push(
-      `${cl.name}: its best-F1 threshold ${t.toFixed(2)} would mark more than ${MAX_BACKGROUND_SHARE * 100}% of the background as ${cl.name} (the model has barely learnt it); raised to ${cap.toFixed(2)}`
+      `${name}: its best-F1 threshold ${choice.uncapped.toFixed(2)} would mark more than ${MAX_BACKGROUND_SHARE * 100}% of the background as ${name} (the model has barely learnt it); raised to ${choice.threshold.toFixed(2)}`
     )
-  })
+  }
   return out
 }
 
@@ -118,7 +116,7 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
   const probe = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
   const valPreds = await predictFrames(c, valFrames)
   valFrames.forEach((f, i) => addTiledToEvaluator(probe, f, valPreds[i]!, isAnomalousFrame(f, classes)))
-  const fromVal = capToBackground(probe, probe.chooseThresholds(Number.NaN), c.warnings)
+  const fromVal = cappedThresholds(probe, Number.NaN, c.warnings)
   const missing = classes.filter((cl) => !Number.isFinite(fromVal[cl.name]!))
   for (const cl of classes) if (Number.isFinite(fromVal[cl.name]!)) thresholds[cl.name] = fromVal[cl.name]!
   let method = missing.length === 0 ? 'best-f1-val' : 'best-f1-val+train'
@@ -129,9 +127,8 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
     const preds = await predictFrames(c, picked)
     picked.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
-    const raw = ev.chooseThresholds(0.5)
     // Only the classes taken from here: the others' warnings came from validation.
-    const fromTrain = capToBackground(ev, Object.fromEntries(missing.map((cl) => [cl.name, raw[cl.name]!])), c.warnings)
+    const fromTrain = cappedThresholds(ev, 0.5, c.warnings, missing)
     for (const cl of missing) thresholds[cl.name] = fromTrain[cl.name]!
     const msg = `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
     c.warnings.push(msg)

@@ -369,6 +369,12 @@ class GroupAccumulator {
  * Accumulates pixel and image results image by image, then reports every
  * metric for each view and overall.
  */
+export interface ThresholdChoice {
+  threshold: number
+  /** Best F1's threshold, when the background cap raised it. */
+  uncapped?: number
+}
+
 export class SegmentationEvaluator {
   private readonly defects: number[]
   private readonly regions: number[]
@@ -458,10 +464,23 @@ export class SegmentationEvaluator {
 
   /** Best-F1 threshold per class over every image added; classes without positives keep `fallback`. */
   chooseThresholds(fallback = 0.5): Record<string, number> {
-    const out: Record<string, number> = {}
+    return Object.fromEntries(Object.entries(this.thresholdChoices(fallback)).map(([name, c]) => [name, c.threshold]))
+  }
+
+  /**
+   * chooseThresholds, and with `maxBackgroundShare` below 1 each best-F1
+   * threshold that would flag more than that share of its class's background
+   * raised to the level that flags that share (backgroundCapSorted), with
+   * the best-F1 value kept as `uncapped`. One sort of each class's scores serves both.
+   */
+  thresholdChoices(fallback = 0.5, maxBackgroundShare = 1): Record<string, ThresholdChoice> {
+    const out: Record<string, ThresholdChoice> = {}
     this.classes.forEach((c, i) => {
       const { pos, neg } = this.sortedScores(i)
-      out[c.name] = bestF1ThresholdSorted(pos, neg)?.threshold ?? fallback
+      const best = bestF1ThresholdSorted(pos, neg)?.threshold
+      if (best === undefined || maxBackgroundShare >= 1) return void (out[c.name] = { threshold: best ?? fallback })
+      const cap = backgroundCapSorted(neg, maxBackgroundShare)
+      out[c.name] = best >= cap ? { threshold: best } : { threshold: cap, uncapped: best }
     })
     return out
   }
