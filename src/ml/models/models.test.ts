@@ -32,6 +32,24 @@ describe('network shapes', () => {
     }
   })
 
+  it('reconstruction skips: each decoder level concatenates the encoder level of its size; a config without the field is the thesis autoencoder', () => {
+    const skips = buildReconstruction({ ...TINY, mflm: false, reconSkips: true }, { seed: 1 })
+    const joins = skips.layers.filter((l) => l.getClassName() === 'Concatenate')
+    expect(joins.map((l) => l.name).sort()).toEqual(['reconstruction_dec0_skip', 'reconstruction_dec1_skip', 'reconstruction_dec2_skip'])
+    for (const join of joins) {
+      const sides = (join.input as tf.SymbolicTensor[]).map((t) => t.shape.slice(1, 3))
+      expect(sides[0]).toEqual(sides[1])
+    }
+    // Saved before the field existed: same weights, name for name and shape for shape, as an explicit "no skips".
+    const old = buildReconstruction({ ...TINY, mflm: false }, { seed: 1 })
+    const none = buildReconstruction({ ...TINY, mflm: false, reconSkips: false }, { seed: 1 })
+    const shapes = (m: tf.LayersModel): string[] => m.weights.map((w) => `${w.name.replace(/_\d+$/, '')}:${w.shape.join('x')}`)
+    expect(shapes(old)).toEqual(shapes(none))
+    expect(old.layers.some((l) => l.getClassName() === 'Concatenate')).toBe(false)
+    expect(shapes(skips)).not.toEqual(shapes(old))
+    for (const m of [skips, old, none]) m.dispose()
+  })
+
   it('discriminative takes 2*channels and gives one sigmoid map per class; the baseline takes the image alone', () => {
     const disc = buildDiscriminative(TINY, 3, { seed: 2 })
     const base = buildBaselineUnet({ ...TINY, calm: false }, 2, { seed: 2 })

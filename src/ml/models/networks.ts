@@ -5,7 +5,9 @@
  * Reconstruction: encoder (depth+1 levels, two conv-BN-ReLU each, max pool
  * between) -> decoder without skips (per level: nearest x2 up, three
  * conv-BN-ReLU) -> 3x3 conv -> sigmoid, same shape as the input. With
- * cfg.mflm the bottleneck's second conv is an MFLM block.
+ * cfg.mflm the bottleneck's second conv is an MFLM block; with
+ * cfg.reconSkips each decoder level first concatenates the encoder level of
+ * its size.
  *
  * Discriminative / baseline: the same encoder, a U-Net decoder (up, conv,
  * concat with the encoder level, two convs, optional CALM), 3x3 conv ->
@@ -52,6 +54,7 @@ export function buildReconstruction(cfg: ModelConfig, opts: BuildOptions = {}): 
   for (let l = depth - 1; l >= 0; l--) {
     const w = widthAt(cfg.reconBase, l)
     x = upsample(ctx, x, `dec${l}_up`)
+    if (cfg.reconSkips) x = tf.layers.concatenate({ name: ctx.name(`dec${l}_skip`), axis: -1 }).apply([x, levels[l]!]) as ST
     x = convBnRelu(ctx, x, w, `dec${l}_a`)
     x = convBnRelu(ctx, x, w, `dec${l}_b`)
     x = convBnRelu(ctx, x, w, `dec${l}_c`)

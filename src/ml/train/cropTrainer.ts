@@ -50,7 +50,7 @@ export function reconKeyOf(items: DatasetItem[], model: ModelConfig, train: Trai
     .map((it) => `${String(it.id)}:${it.hash ?? it.path}`)
     .sort()
   const h = createHash('sha256')
-  h.update(JSON.stringify({ normals, size: model.size, base: model.reconBase, depth: model.reconDepth, mflm: model.mflm, channels: model.channels, maxShortSide: model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE, ssimWeight: train.ssimWeight, anomalyProbability: train.anomalyProbability }))
+  h.update(JSON.stringify({ normals, size: model.size, base: model.reconBase, depth: model.reconDepth, mflm: model.mflm, skips: model.reconSkips ?? false, channels: model.channels, maxShortSide: model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE, ssimWeight: train.ssimWeight, anomalyProbability: train.anomalyProbability }))
   return h.digest('hex').slice(0, 32)
 }
 

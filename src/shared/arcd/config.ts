@@ -31,6 +31,15 @@ export interface ModelConfig {
   /** Chapter 4 blocks: MFLM in the reconstruction net, CALM in the discriminative net. */
   mflm: boolean
   calm: boolean
+  /**
+   * Skip connections in the reconstruction net (a U-Net that restores rather
+   * than an autoencoder that redraws). Missing (models saved before it
+   * existed) means none, the thesis's shape. At CPU widths the autoencoder's
+   * 4x4 bottleneck can only redraw a blur (validation SSIM 0.72 whatever the
+   * budget), and the discriminative net then fires wherever the blur differs
+   * from the frame (docs/experiments.md, ninth measurement).
+   */
+  reconSkips?: boolean
   /** Missing in models saved before tiles existed: those are 'letterbox'. */
   input?: InputMode
   /** 'tiles': frames whose short side exceeds this are shrunk so it fits (default 1024). */
@@ -95,6 +104,7 @@ export const CPU_PRESET: ModelConfig = {
   discDepth: 4,
   mflm: false,
   calm: false,
+  reconSkips: true,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
   tileOverlap: DEFAULT_TILE_OVERLAP
