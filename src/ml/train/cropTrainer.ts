@@ -122,6 +122,8 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
   if (skipped > 0) log(ctx, 'info', `${skipped} frames are neither marked normal nor labelled; they are left out`)
   let warmStarted: TrainResult['warmStarted'] = null
   let reconLoaded = false
+  // Weights of the warm-start reconstruction that did not fit this net (another shape): such a net is half fresh.
+  let reconMisfit = 0
 
   try {
     if (nets.disc) setOutputPrior(nets.disc, train.outputPrior)
@@ -146,6 +148,7 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
         warmStarted.loaded += r.loaded
         warmStarted.skipped += r.skipped
         if (net === 'recon' && r.loaded > 0) reconLoaded = true
+        if (net === 'recon') reconMisfit = r.skipped
         log(ctx, 'info', `warm start ${net}: ${r.loaded} weights loaded, ${r.skipped} kept fresh (shape mismatch)`)
       }
       if (sameRecon && train.reuseRecon && reconLoaded && spec.stages.includes('recon')) {
@@ -156,6 +159,9 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
     const runRecon = spec.arch === 'arcd' && spec.stages.includes('recon') && !plan.reconReused && !(ck && (ck.stage === 'disc' || ck.stageDone))
     if (spec.arch === 'arcd' && runDiscWanted && !runRecon && !reconLoaded) {
       throw badInput('ARCD stage 2 without stage 1 needs a trained reconstruction net: give warmStartFrom (a model folder with recon/) or run both stages')
+    }
+    if (spec.arch === 'arcd' && runDiscWanted && !runRecon && reconMisfit > 0) {
+      throw badInput(`the warm-start model's reconstruction net has another shape (${reconMisfit} of its weights do not fit this one, e.g. skip connections or widths changed): run stage 1 too`)
     }
 
     log(ctx, 'info', `loading ${wanted.length} frames at the analysis scale (short side at most ${model.maxShortSide} px)`)

@@ -87,6 +87,15 @@ describe('tiles recipe', () => {
     const changed = await trainModel(spec('reuse-c', { warmStartFrom: first.outDir, images: fewer }), recordingContext('c'), 'test')
     expect(changed.plan.reconReused).toBe(false)
     expect(changed.history.filter((h) => h.stage === 'recon').length).toBeGreaterThan(0)
+
+    // A reconstruction of another shape (here without skips) is neither reused nor lent, half loaded, to stage 2 alone.
+    const noSkips = { ...model, reconSkips: false }
+    const reshaped = await trainModel(spec('reuse-d', { warmStartFrom: first.outDir, model: noSkips }), recordingContext('d'), 'test')
+    expect(reshaped.plan.reconReused).toBe(false)
+    expect(reshaped.history.filter((h) => h.stage === 'recon').length).toBeGreaterThan(0)
+    await expect(trainModel(spec('reuse-e', { warmStartFrom: first.outDir, model: noSkips, stages: ['disc'] }), recordingContext('e'), 'test')).rejects.toThrow(
+      /reconstruction net has another shape \(\d+ of its weights do not fit/
+    )
   })
 
   it('cancels with a checkpoint and resumes to the same weights as an uninterrupted run', async () => {

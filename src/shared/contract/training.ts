@@ -154,6 +154,8 @@ export interface RunSetup {
   discBase: number
   reconDepth: number
   discDepth: number
+  /** The reconstruction net has skip connections (false for runs recorded before they existed). */
+  reconSkips: boolean
   budgetMinutes: number | null
   steps1: number | null
   steps2: number | null
@@ -282,7 +284,7 @@ export interface RetrainStatus {
   newNormalFrames: number
   /**
    * Settings stage 1 depends on (input, crop size, scale, reconstruction
-   * width and depth, SSIM weight, preset) differ from the active model's, so
+   * width and depth, SSIM weight, preset, skip connections) differ from the active model's, so
    * its reconstruction net cannot be reused: stage 1 reruns.
    */
   reconSettingsChanged: boolean

@@ -1,7 +1,7 @@
 import type { DataSnapshot, RetrainStatus, RunSetup, TrainingSettings } from '../../../shared/contract'
 import type { Workspace } from '../workspace'
 import { getRun, getRunSummary } from './runsRead'
-import { getTrainingSettings } from './trainingSettings'
+import { getTrainingSettings, toConfigs } from './trainingSettings'
 
 /**
  * What the Retrain button needs to know: the active model, what changed in
@@ -39,11 +39,17 @@ export function readRetrainStatus(ws: Workspace, runningRunId: number | null): R
   }
 }
 
-/** True when stage 1 trained with `setup` would not be the one these settings train; an unknown setup counts as different. */
-function reconSettingsDiffer(setup: RunSetup | null, s: TrainingSettings): boolean {
+/**
+ * True when stage 1 trained with `setup` would not be the one these settings
+ * train; an unknown setup counts as different. The reconstruction net's
+ * shape comes from the preset as well as the settings: a model from before
+ * skip connections cannot lend its reconstruction to a net that has them.
+ */
+export function reconSettingsDiffer(setup: RunSetup | null, s: TrainingSettings): boolean {
   if (!setup) return true
   const maxShortSide = s.input === 'tiles' ? s.maxShortSide : null
   return (
+    setup.reconSkips !== (toConfigs(s).model.reconSkips ?? false) ||
     setup.input !== s.input ||
     setup.size !== s.size ||
     setup.maxShortSide !== maxShortSide ||

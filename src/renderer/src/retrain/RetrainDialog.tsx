@@ -79,7 +79,7 @@ function StartView({ status, onStarted, onClose }: { status: RetrainStatus; onSt
       : status.newNormalFrames > 0
         ? `${status.newNormalFrames} new normal frames`
         : status.reconSettingsChanged
-          ? "the training settings differ from the active model's"
+          ? "the active model's reconstruction net was trained with other settings or has another shape"
           : null
 
   const start = async () => {

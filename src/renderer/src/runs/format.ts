@@ -133,7 +133,7 @@ export function setupRows(setup: RunSetup, arch: string): [string, string][] {
     ['Input', inputText(setup)],
     ['Length', lengthText(setup) + (setup.input === 'tiles' && setup.evalRounds !== null ? `, ${setup.evalRounds} validation rounds per stage` : '')]
   ]
-  if (arch !== 'unet') rows.push(['Reconstruction net', `width ${setup.reconBase}, depth ${setup.reconDepth}`])
+  if (arch !== 'unet') rows.push(['Reconstruction net', `width ${setup.reconBase}, depth ${setup.reconDepth}, ${setup.reconSkips ? 'skip connections' : 'no skips'}`])
   rows.push([arch === 'unet' ? 'U-Net' : 'Segmentation net', `width ${setup.discBase}, depth ${setup.discDepth}`])
   rows.push(['Optimiser', `batch ${setup.batchSize}, lr ${setup.lr}, seed ${setup.seed}`])
   rows.push(['Loss', lossName(setup.loss) + (arch !== 'unet' && setup.ssimWeight !== null ? `; stage 1 SSIM weight ${setup.ssimWeight}` : '')])

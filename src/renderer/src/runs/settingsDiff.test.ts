@@ -11,6 +11,7 @@ const setup: RunSetup = {
   discBase: 4,
   reconDepth: 2,
   discDepth: 2,
+  reconSkips: true,
   budgetMinutes: 0,
   steps1: 6,
   steps2: 24,
