@@ -120,6 +120,7 @@ export const GPU_PRESET: ModelConfig = {
   discDepth: 5,
   mflm: true,
   calm: true,
+  reconSkips: false,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
   tileOverlap: DEFAULT_TILE_OVERLAP
