@@ -5,20 +5,22 @@
  * metrics and curves, and one-key verdicts.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { AcceptPreview, ClassDef, ReviewFilter, ReviewMetrics, ReviewModel, ReviewQueue, ReviewVerdictName, Thresholds } from '../../../shared/contract'
+import type { ClassDef, ReviewFilter, Thresholds } from '../../../shared/contract'
 import { api } from '../api'
-import { ClassChangesNote } from '../classes/ClassChangesNote'
 import { dropMissingClasses } from '../classes/filterClasses'
 import { zoomAt, type View } from '../editor/geometry/viewport'
-import { throttle } from '../throttle'
 import { useToasts } from '../toasts'
+import { FrameActions } from './FrameActions'
 import { FrameCache, type FrameData } from './frameData'
 import { Panes, type Focus, type PreviewRing } from './Panes'
 import { QueueList } from './QueueList'
-import { ReviewFilters, VERDICT_LABELS } from './ReviewFilters'
+import { ReviewToolbar } from './ReviewToolbar'
 import { SidePanel } from './SidePanel'
-import { tuningSplits, type TuneOn } from './tuning'
+import type { TuneOn } from './tuning'
 import { installReviewHooks } from './testHooks'
+import { useReviewData } from './useReviewData'
+import { useVerdicts, type Busy } from './useVerdicts'
+import { VerdictNotes } from './VerdictNotes'
 import './review.css'
 
 export interface ReviewPageProps {
@@ -27,35 +29,12 @@ export interface ReviewPageProps {
   onOpenEditor(imageIds: number[], index: number): void
 }
 
-const QUEUE_THROTTLE_MS = 120
-const METRICS_DEBOUNCE_MS = 400
 const PREFETCH_AHEAD = 3
 
 function sameThresholds(a: Thresholds, b: Thresholds): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)])
   for (const k of keys) if (Math.abs((a[k] ?? -1) - (b[k] ?? -1)) > 1e-9) return false
   return true
-}
-
-/** What T would add to a frame, shown before it is added. */
-interface Proposal {
-  imageId: number
-  classId: number | null
-  thresholdsKey: string
-  preview: AcceptPreview
-  testFrame: boolean
-}
-
-/** The last verdict that changed a frame, for Undo (Ctrl+Z). */
-interface LastAction {
-  imageId: number
-  verdictIds: number[]
-  text: string
-  undoable: boolean
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 function isTyping(el: Element | null): boolean {
@@ -66,121 +45,35 @@ function isTyping(el: Element | null): boolean {
 
 export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   const toasts = useToasts()
-  const [models, setModels] = useState<ReviewModel[] | null>(null)
-  const [modelId, setModelId] = useState<number | null>(null)
   const [filter, setFilter] = useState<ReviewFilter>({})
   useEffect(() => setFilter((f) => dropMissingClasses(f, classes)), [classes])
   const [draft, setDraft] = useState<Thresholds | null>(null)
-  const [queue, setQueue] = useState<ReviewQueue | null>(null)
   const [currentId, setCurrentId] = useState<number | null>(null)
   const [frame, setFrame] = useState<FrameData | null>(null)
   const [loadingId, setLoadingId] = useState<number | null>(null)
   const [view, setView] = useState<View | null>(null)
   const [focus, setFocus] = useState<Focus>('all')
   const [diff, setDiff] = useState(false)
-  const [metrics, setMetrics] = useState<ReviewMetrics | null>(null)
-  const [metricsFor, setMetricsFor] = useState('')
-  const [busy, setBusy] = useState<null | 'infer' | 'report' | 'save' | 'undo' | ReviewVerdictName>(null)
+  const [busy, setBusy] = useState<Busy>(null)
   const [reportPath, setReportPath] = useState<string | null>(null)
   const [tuneOn, setTuneOn] = useState<TuneOn>('val')
-  const [proposal, setProposal] = useState<Proposal | null>(null)
-  const [lastAction, setLastAction] = useState<LastAction | null>(null)
   const rootRef = useRef<HTMLDivElement>(null)
   const cache = useMemo(() => new FrameCache(api()), [])
-  const filterKey = JSON.stringify(filter)
-  const draftKey = draft ? JSON.stringify(draft) : ''
-  const model = models?.find((m) => m.id === modelId) ?? null
-
-  // ---------------------------------------------------------------- models
-  const loadModels = useCallback(() => {
-    api()
-      .review.models({})
-      .then((list) => {
-        setModels(list)
-        setModelId((id) => (id !== null && list.some((m) => m.id === id) ? id : (list.find((m) => m.active) ?? list[0])?.id ?? null))
-      }, (e: unknown) => toasts.error(e))
-  }, [toasts])
-  useEffect(loadModels, [loadModels])
-
-  // ---------------------------------------------------------------- queue
-  const seq = useRef(0)
-  const [metricsTick, setMetricsTick] = useState(0)
-  const fetchQueue = useCallback(() => {
-    if (modelId === null) return
-    const mine = ++seq.current
-    api()
-      .review.queue({ modelId, filter: JSON.parse(filterKey) as ReviewFilter, ...(draftKey ? { thresholds: JSON.parse(draftKey) as Thresholds } : {}) })
-      .then((q) => {
-        if (mine !== seq.current) return
-        setQueue(q)
-        setCurrentId((id) => (id !== null && q.items.some((i) => i.imageId === id) ? id : (q.items[0]?.imageId ?? null)))
-      }, (e: unknown) => mine === seq.current && toasts.error(e))
-  }, [modelId, filterKey, draftKey, toasts])
-  const fetchQueueRef = useRef(fetchQueue)
-  fetchQueueRef.current = fetchQueue
-  const throttledQueue = useMemo(() => throttle(() => fetchQueueRef.current(), QUEUE_THROTTLE_MS), [])
-  useEffect(() => {
-    throttledQueue()
-  }, [fetchQueue, throttledQueue])
-  useEffect(() => () => throttledQueue.cancel(), [throttledQueue])
-  // A new model or filter: the old queue would mislead.
-  useEffect(() => {
-    setQueue(null)
-    setMetrics(null)
-  }, [modelId, filterKey])
-  useEffect(() => {
-    setDraft(null)
-    cache.clear()
-  }, [modelId, cache])
-
-  // Changes made elsewhere (editor, inference, another window) refresh what is shown.
-  useEffect(() => {
-    // Cached frames reload by the versions the new queue carries.
-    const offChanged = api().on('workspace.changed', (e) => {
-      // A class added or removed changes which classes the model was trained on and what is counted.
-      if (e.what === 'predictions' || e.what === 'labels' || e.what === 'images' || e.what === 'classes') {
-        throttledQueue()
-        setMetricsTick((t) => t + 1)
-      }
-      if (e.what === 'runs') loadModels()
-    })
-    const offRun = api().on('run.state', (s) => {
-      if (s.kind === 'train' || s.state === 'done') loadModels()
-      if (s.kind === 'infer') throttledQueue()
-    })
-    return () => {
-      offChanged()
-      offRun()
-    }
-  }, [loadModels, throttledQueue])
+  const { models, modelId, setModelId, model, queue, metrics, metricsStale, loadModels, refreshQueue: throttledQueue } = useReviewData({
+    filter,
+    draft,
+    tuneOn,
+    cache,
+    setCurrentId,
+    setDraft,
+    toasts
+  })
 
   const thresholds: Thresholds = useMemo(() => draft ?? queue?.thresholds ?? model?.thresholds ?? {}, [draft, queue, model])
   // Classes the model has no output for: listed as "not trained", never shown or counted.
   const untrained = useMemo(() => new Set(queue?.untrainedClassIds ?? []), [queue])
   const saved = useMemo(() => Object.fromEntries(classes.map((c) => [c.name, model?.thresholds[c.name] ?? 0.5])), [classes, model])
   const dirty = draft !== null && !sameThresholds(draft, saved)
-
-  // ---------------------------------------------------------------- metrics (debounced)
-  // Thresholds are tuned on validation frames unless asked otherwise: tuning on test frames biases the test report.
-  const tuneKey = JSON.stringify({ ...filter, splits: tuningSplits(tuneOn, filter.splits) })
-  const metricsKey = `${modelId}|${tuneKey}|${draftKey}|${metricsTick}`
-  useEffect(() => {
-    if (modelId === null) return
-    let live = true
-    const timer = setTimeout(() => {
-      api()
-        .review.metrics({ modelId, filter: JSON.parse(tuneKey) as ReviewFilter, ...(draftKey ? { thresholds: JSON.parse(draftKey) as Thresholds } : {}) })
-        .then((m) => {
-          if (!live) return
-          setMetrics(m)
-          setMetricsFor(metricsKey)
-        }, (e: unknown) => live && toasts.error(e))
-    }, METRICS_DEBOUNCE_MS)
-    return () => {
-      live = false
-      clearTimeout(timer)
-    }
-  }, [modelId, tuneKey, draftKey, metricsKey, toasts])
 
   // ---------------------------------------------------------------- the shown frame
   const items = useMemo(() => queue?.items ?? [], [queue])
@@ -241,85 +134,20 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
     )
   }, [items, index, onOpenEditor])
 
-  // A proposal belongs to one frame, class and set of thresholds: any change withdraws it.
   const focusClassId = focus === 'all' ? null : focus
-  const thresholdsKey = JSON.stringify(thresholds)
-  useEffect(() => setProposal(null), [currentId, focusClassId, thresholdsKey, modelId])
-
-  const verdictToast = useCallback(
-    (verdict: ReviewVerdictName, r: { labelsAdded: number; status: string; pending: boolean }, relPath: string) => {
-      if (r.pending) {
-        return `${verdict === 'true_defect' ? 'True defect' : 'False positive'} on test frame ${relPath}: recorded, waiting for an inspector to confirm it in the editor. Its labels and status are unchanged.`
-      }
-      return verdict === 'true_defect'
-        ? `True defect: ${plural(r.labelsAdded, 'polygon')} added to ${relPath}`
-        : verdict === 'false_positive'
-          ? `False positive${r.status === 'normal' ? `: ${relPath} is marked normal` : ` on ${relPath}`}`
-          : 'Missed defect: draw it in the editor'
-    },
-    []
-  )
-
-  const act = useCallback(
-    async (verdict: ReviewVerdictName) => {
-      if (!item || modelId === null || busy) return
-      const testFrame = item.split === 'test'
-      // T first shows what it would add; T again (or Enter) adds it.
-      if (verdict === 'true_defect' && !(proposal && proposal.imageId === item.imageId)) {
-        setBusy(verdict)
-        try {
-          const preview = await api().predictions.previewAccept({ imageId: item.imageId, modelId, thresholds, ...(focusClassId !== null ? { classId: focusClassId } : {}) })
-          if (preview.add.length === 0) {
-            toasts.info('Nothing new to accept: at these thresholds the prediction is empty or already under the labels. Lower the threshold, or mark a missed defect (M).')
-          } else setProposal({ imageId: item.imageId, classId: focusClassId, thresholdsKey, preview, testFrame })
-        } catch (e) {
-          toasts.error(e)
-        } finally {
-          setBusy(null)
-        }
-        return
-      }
-      const after = items[index + 1]?.imageId ?? items[index - 1]?.imageId ?? null
-      setBusy(verdict)
-      try {
-        const r = await api().review.verdict({
-          imageId: item.imageId,
-          modelId,
-          verdict,
-          thresholds,
-          ...(verdict === 'true_defect' && proposal?.classId != null ? { classId: proposal.classId } : {})
-        })
-        setProposal(null)
-        const text = verdictToast(verdict, r, item.relPath)
-        toasts.info(text)
-        setLastAction(verdict === 'missed_defect' ? null : { imageId: item.imageId, verdictIds: r.verdicts.map((v) => v.id), text, undoable: !r.pending })
-        if (verdict === 'missed_defect') openEditor()
-        else if (after !== null) setCurrentId(after)
-        throttledQueue()
-      } catch (e) {
-        toasts.error(e)
-      } finally {
-        setBusy(null)
-      }
-    },
-    [item, modelId, busy, items, index, thresholds, thresholdsKey, focusClassId, proposal, toasts, openEditor, throttledQueue, verdictToast]
-  )
-
-  const undo = useCallback(async () => {
-    if (!lastAction?.undoable || busy) return
-    setBusy('undo')
-    try {
-      const r = await api().review.undoVerdict({ verdictIds: lastAction.verdictIds })
-      toasts.info(`Undone: ${r.labelsAdded < 0 ? `${plural(-r.labelsAdded, 'polygon')} removed, ` : ''}the frame is ${r.status} again`)
-      setLastAction(null)
-      setCurrentId(lastAction.imageId)
-      throttledQueue()
-    } catch (e) {
-      toasts.error(e)
-    } finally {
-      setBusy(null)
-    }
-  }, [lastAction, busy, toasts, throttledQueue])
+  const { proposal, setProposal, lastAction, setLastAction, act, undo } = useVerdicts({
+    item,
+    after: items[index + 1]?.imageId ?? items[index - 1]?.imageId ?? null,
+    modelId,
+    thresholds,
+    focusClassId,
+    busy,
+    setBusy,
+    setCurrentId,
+    openEditor,
+    refreshQueue: throttledQueue,
+    toasts
+  })
 
   const runModel = useCallback(async () => {
     if (modelId === null) return
@@ -477,7 +305,6 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
     )
   }
   const counts = queue ? `${items.length} frames${queue.pending ? ` · ${queue.pending} being counted` : ''}` : '…'
-  const frameFacts = item ? `${item.relPath} · ${item.view} · ${item.split} · ${item.status}` : ''
   return (
     <div
       className="review"
@@ -488,43 +315,21 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
       data-current-id={currentId ?? ''}
       data-loading={loadingId !== null ? 'true' : 'false'}
     >
-      <div className="review-toolbar">
-        <label className="review-model">
-          Model{' '}
-          <select value={modelId ?? ''} data-testid="review-model" onChange={(e) => setModelId(Number(e.currentTarget.value))}>
-            {models.map((m) => (
-              <option key={m.id} value={m.id}>
-                #{m.id} · run {m.runId} · {m.arch}
-                {m.active ? ' · active' : ''} · {m.predictions} predicted
-              </option>
-            ))}
-          </select>
-        </label>
-        <ReviewFilters filter={filter} classes={classes} untrained={untrained} onChange={setFilter} />
-        <div className="review-toolbar-actions">
-          <button
-            type="button"
-            className="review-run"
-            data-testid="review-run-model"
-            data-frames={queue?.withoutPredictions ?? ''}
-            data-running={queue?.inferRunId != null ? 'true' : 'false'}
-            disabled={busy === 'infer' || queue === null || queue.withoutPredictions === 0}
-            title="Predictions for the frames of this filter that the model has not seen yet (labelled, normal, any split)"
-            onClick={() => void runModel()}
-          >
-            Run the model on these frames{queue ? ` (${queue.withoutPredictions})` : ''}
-          </button>
-          {queue?.inferRunId != null && (
-            <span className="muted" data-testid="review-infer-running">
-              <span className="spinner" /> running the model…
-            </span>
-          )}
-          <button type="button" data-testid="review-report" disabled={busy === 'report' || items.length === 0} onClick={() => void exportReport()}>
-            {busy === 'report' ? 'Writing…' : 'Export report'}
-          </button>
-        </div>
-        {model && <ClassChangesNote runId={model.runId} />}
-      </div>
+      <ReviewToolbar
+        models={models}
+        modelId={modelId}
+        model={model}
+        onModel={setModelId}
+        filter={filter}
+        classes={classes}
+        untrained={untrained}
+        onFilter={setFilter}
+        queue={queue}
+        frames={items.length}
+        busy={busy}
+        onRunModel={() => void runModel()}
+        onReport={() => void exportReport()}
+      />
       {reportPath && (
         <div className="review-note" data-testid="report-path">
           Report: {reportPath}{' '}
@@ -551,93 +356,31 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
           )}
         </aside>
         <main className="review-main">
-          <div className="review-actions">
-            <span className="review-facts muted" title={frameFacts}>
-              {index >= 0 ? `${index + 1} / ${items.length} · ${frameFacts}` : ''}
-              {item?.verdict && ` · ${VERDICT_LABELS[item.verdict.verdict]} (${item.verdict.author}${item.verdict.state === 'pending' ? ', waiting for confirmation' : ''})`}
-            </span>
-            <button
-              type="button"
-              data-testid="act-true"
-              disabled={!item || busy !== null}
-              onClick={() => void act('true_defect')}
-              title={
-                item?.split === 'test'
-                  ? 'Test frame: shows what would be added; the verdict then waits for confirmation in the editor'
-                  : 'Shows the predicted pieces it would add as labels; press again to add them'
-              }
-            >
-              <kbd>T</kbd> True defect
-            </button>
-            <button
-              type="button"
-              data-testid="act-fp"
-              disabled={!item || busy !== null}
-              onClick={() => void act('false_positive')}
-              title={item?.split === 'test' ? 'Test frame: recorded, waits for confirmation in the editor' : 'The frame stays or becomes normal'}
-            >
-              <kbd>F</kbd> False positive
-            </button>
-            <button type="button" data-testid="act-missed" disabled={!item || busy !== null} onClick={() => void act('missed_defect')} title="Opens the editor to draw it">
-              <kbd>M</kbd> Missed defect
-            </button>
-            <button type="button" data-testid="act-edit" disabled={!item} onClick={openEditor}>
-              <kbd>E</kbd> Edit
-            </button>
-            <label className="review-focus">
-              Class{' '}
-              <select
-                value={String(focus)}
-                data-testid="review-focus"
-                onChange={(e) => setFocus(e.currentTarget.value === 'all' ? 'all' : Number(e.currentTarget.value))}
-              >
-                <option value="all">all defect classes</option>
-                {classes.map((c) => (
-                  <option key={c.id} value={c.id} disabled={untrained.has(c.id)}>
-                    {c.name}
-                    {untrained.has(c.id) ? ' (not trained)' : ''}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="check">
-              <input type="checkbox" checked={diff} data-testid="review-diff" onChange={(e) => setDiff(e.currentTarget.checked)} /> <kbd>X</kbd> difference
-            </label>
-          </div>
-          <div className="review-notes">
-            {proposal && item?.imageId === proposal.imageId && (
-              <div className={`review-note review-preview${proposal.testFrame ? ' review-pending' : ''}`} data-testid="t-preview" data-count={proposal.preview.add.length}>
-                <strong>
-                  T adds {plural(proposal.preview.add.length, 'polygon')}
-                </strong>{' '}
-                ({describeAdd(proposal.preview, classes)}, outlined on the frame) as one step you can undo.{' '}
-                {proposal.testFrame && (
-                  <span data-testid="t-preview-test">
-                    This is a <b>test</b> frame: the verdict is recorded and waits for an inspector to confirm it in the editor; nothing changes now.{' '}
-                  </span>
-                )}
-                <button type="button" className="primary" data-testid="t-confirm" disabled={busy !== null} onClick={() => void act('true_defect')}>
-                  <kbd>T</kbd>/<kbd>Enter</kbd> {proposal.testFrame ? 'Record' : 'Add'}
-                </button>{' '}
-                <button type="button" data-testid="t-cancel" onClick={() => setProposal(null)}>
-                  <kbd>Esc</kbd> Cancel
-                </button>
-              </div>
-            )}
-            {lastAction && (
-              <div className="review-note review-undo" data-testid="last-verdict" data-undoable={lastAction.undoable}>
-                {lastAction.text}{' '}
-                {lastAction.undoable && (
-                  <button type="button" data-testid="undo-verdict" disabled={busy !== null} onClick={() => void undo()}>
-                    <kbd>Ctrl+Z</kbd> Undo
-                  </button>
-                )}{' '}
-                <button type="button" className="link" onClick={() => setLastAction(null)}>
-                  ×
-                </button>
-              </div>
-            )}
-          </div>
+          <FrameActions
+            item={item}
+            index={index}
+            total={items.length}
+            busy={busy}
+            classes={classes}
+            untrained={untrained}
+            focus={focus}
+            onFocus={setFocus}
+            diff={diff}
+            onDiff={setDiff}
+            onAct={(v) => void act(v)}
+            onEdit={openEditor}
+          />
+          <VerdictNotes
+            proposal={proposal}
+            shownId={item?.imageId ?? null}
+            lastAction={lastAction}
+            classes={classes}
+            busy={busy !== null}
+            onConfirm={() => void act('true_defect')}
+            onCancel={() => setProposal(null)}
+            onUndo={() => void undo()}
+            onDismiss={() => setLastAction(null)}
+          />
           <Panes data={frame} classes={classes} thresholds={thresholds} focus={focus} diff={diff} view={view} onView={setView} onDrawn={onDrawn} preview={previewRings} />
           <div className="review-keys muted">
             D/A next/previous · T true defect (shows what it adds; T again adds) · F false positive · M missed defect · Ctrl+Z undo · E edit · X difference · C class · wheel, drag, 0 fit
@@ -650,7 +393,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
           thresholds={thresholds}
           dirty={dirty}
           metrics={metrics}
-          metricsStale={metricsFor !== metricsKey}
+          metricsStale={metricsStale}
           onThreshold={setThreshold}
           onSave={() => void saveThresholds()}
           onReset={() => setDraft(null)}
@@ -662,10 +405,4 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
       </div>
     </div>
   )
-}
-
-function describeAdd(p: AcceptPreview, classes: readonly ClassDef[]): string {
-  const counts = new Map<number, number>()
-  for (const x of p.add) counts.set(x.classId, (counts.get(x.classId) ?? 0) + 1)
-  return [...counts].map(([id, n]) => `${classes.find((c) => c.id === id)?.name ?? `class ${id}`} ${n}`).join(', ')
 }
