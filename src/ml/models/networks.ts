@@ -3,11 +3,11 @@
  * DRAEM's sub-networks with widths as settings).
  *
  * Reconstruction: encoder (depth+1 levels, two conv-BN-ReLU each, max pool
- * between) -> decoder without skips (per level: nearest x2 up, three
- * conv-BN-ReLU) -> 3x3 conv -> sigmoid, same shape as the input. With
- * cfg.mflm the bottleneck's second conv is an MFLM block; with
- * cfg.reconSkips each decoder level first concatenates the encoder level of
- * its size.
+ * between) -> decoder (per level: nearest x2 up, three conv-BN-ReLU) -> 3x3
+ * conv -> sigmoid, same shape as the input. The thesis's decoder has no
+ * skips; with cfg.reconSkips each decoder level first concatenates the
+ * encoder level of its size. With cfg.mflm the bottleneck's second conv is
+ * an MFLM block.
  *
  * Discriminative / baseline: the same encoder, a U-Net decoder (up, conv,
  * concat with the encoder level, two convs, optional CALM), 3x3 conv ->
