@@ -365,16 +365,16 @@ class GroupAccumulator {
   }
 }
 
-/**
- * Accumulates pixel and image results image by image, then reports every
- * metric for each view and overall.
- */
 export interface ThresholdChoice {
   threshold: number
   /** Best F1's threshold, when the background cap raised it. */
   uncapped?: number
 }
 
+/**
+ * Accumulates pixel and image results image by image, then reports every
+ * metric for each view and overall.
+ */
 export class SegmentationEvaluator {
   private readonly defects: number[]
   private readonly regions: number[]

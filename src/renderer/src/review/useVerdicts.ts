@@ -11,7 +11,6 @@ import type { useToasts } from '../toasts'
 export interface Proposal {
   imageId: number
   classId: number | null
-  thresholdsKey: string
   preview: AcceptPreview
   testFrame: boolean
 }
@@ -78,7 +77,7 @@ export function useVerdicts(d: VerdictDeps) {
           const preview = await api().predictions.previewAccept({ imageId: item.imageId, modelId, thresholds, ...(focusClassId !== null ? { classId: focusClassId } : {}) })
           if (preview.add.length === 0) {
             toasts.info('Nothing new to accept: at these thresholds the prediction is empty or already under the labels. Lower the threshold, or mark a missed defect (M).')
-          } else setProposal({ imageId: item.imageId, classId: focusClassId, thresholdsKey, preview, testFrame })
+          } else setProposal({ imageId: item.imageId, classId: focusClassId, preview, testFrame })
         } catch (e) {
           toasts.error(e)
         } finally {
@@ -108,7 +107,7 @@ export function useVerdicts(d: VerdictDeps) {
         setBusy(null)
       }
     },
-    [item, after, modelId, busy, setBusy, thresholds, thresholdsKey, focusClassId, proposal, toasts, openEditor, refreshQueue, setCurrentId]
+    [item, after, modelId, busy, setBusy, thresholds, focusClassId, proposal, toasts, openEditor, refreshQueue, setCurrentId]
   )
 
   const undo = useCallback(async () => {
