@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { balancedEps, focalLoss } from './focal'
 import { reconstructionAccuracy, reconstructionLoss, reconstructionLossParts } from './reconstruction'
-import { POSITIVE_FLOOR, segmentationLoss } from './segmentation'
+import { POSITIVE_FLOOR, segmentationLoss, segmentationLossFromLogits } from './segmentation'
 import { ssim } from './ssim'
 
 interface SsimCase {
@@ -183,5 +183,94 @@ describe("stage 2's focal + Dice loss", () => {
     expect(value).toBeCloseTo(reference(y, p, 3, 0.75, POSITIVE_FLOOR), 4)
     // Divided by its single positive instead, the same batch's loss would be several times larger.
     expect(reference(y, p, 3, 0.75, 0)).toBeGreaterThan(2 * value)
+  })
+})
+
+describe("stage 2's cross-entropy + Dice loss (the default)", () => {
+  /** From the definitions: mean binary cross-entropy over every element, plus diceWeight x mean per-class soft Dice over the batch. */
+  function reference(y: number[], p: number[], K: number, diceWeight: number): number {
+    let ce = 0
+    const inter = new Array<number>(K).fill(0)
+    const ys = new Array<number>(K).fill(0)
+    const ps = new Array<number>(K).fill(0)
+    y.forEach((t, i) => {
+      const k = i % K
+      ce += -(t * Math.log(p[i]!) + (1 - t) * Math.log(1 - p[i]!))
+      inter[k]! += t * p[i]!
+      ys[k]! += t
+      ps[k]! += p[i]!
+    })
+    const dice = inter.reduce((a, _, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / K
+    return ce / y.length + diceWeight * dice
+  }
+
+  it.each([1, 0.5])('is the mean cross-entropy plus %s x soft Dice', (diceWeight) => {
+    const n = 2 * 16 * 16 * 3
+    const p = Array.from(tf.randomUniform([n], 0.01, 0.99, 'float32', 7).dataSync())
+    const y = Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 1 : 0))
+    const value = segmentationLoss(tf.tensor4d(y, [2, 16, 16, 3]), tf.tensor4d(p, [2, 16, 16, 3]), { kind: 'bce-dice', gamma: 2, alpha: 0.75, diceWeight }).arraySync() as number
+    expect(value).toBeCloseTo(reference(y, p, 3, diceWeight), 4)
+  })
+
+  it('stays finite where the network is sure and wrong', () => {
+    const y = tf.tensor4d([1, 0, 1, 0], [1, 2, 2, 1])
+    const p = tf.tensor4d([0, 1, 1, 0], [1, 2, 2, 1])
+    const value = segmentationLoss(y, p, { kind: 'bce-dice', gamma: 2, alpha: 0.75, diceWeight: 1 }).arraySync() as number
+    expect(Number.isFinite(value)).toBe(true)
+    // Two of four elements at -log(1e-7) each.
+    expect(value).toBeGreaterThan(7)
+    tf.dispose([y, p])
+  })
+})
+
+describe('the stage-2 loss from logits (how training calls it)', () => {
+  const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
+  const base = { gamma: 2, alpha: 0.75, diceWeight: 1 }
+
+  function logitsBatch(): { y: number[]; z: number[] } {
+    const n = 2 * 8 * 8 * 3
+    const z = Array.from(tf.randomUniform([n], -8, 8, 'float32', 11).dataSync())
+    return { y: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0)), z }
+  }
+
+  it('is cross-entropy on the logits plus soft Dice, from the definition', () => {
+    const { y, z } = logitsBatch()
+    const value = segmentationLossFromLogits(tf.tensor4d(y, [2, 8, 8, 3]), tf.tensor4d(z, [2, 8, 8, 3]), { kind: 'bce-dice', ...base }).arraySync() as number
+    let ce = 0
+    const inter = [0, 0, 0]
+    const ys = [0, 0, 0]
+    const ps = [0, 0, 0]
+    y.forEach((t, i) => {
+      const p = sigmoid(z[i]!)
+      ce += -(t * Math.log(p) + (1 - t) * Math.log(1 - p))
+      inter[i % 3]! += t * p
+      ys[i % 3]! += t
+      ps[i % 3]! += p
+    })
+    const dice = [0, 1, 2].reduce((a, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / 3
+    expect(value).toBeCloseTo(ce / y.length + dice, 4)
+  })
+
+  it.each(['focal-dice', 'focal-batch'] as const)('gives %s the same value as on the probabilities', (kind) => {
+    const { y, z } = logitsBatch()
+    const t = tf.tensor4d(y, [2, 8, 8, 3])
+    const zt = tf.tensor4d(z, [2, 8, 8, 3])
+    const fromLogits = segmentationLossFromLogits(t, zt, { kind, ...base }).arraySync() as number
+    const fromProbs = segmentationLoss(t, tf.sigmoid(zt), { kind, ...base }).arraySync() as number
+    expect(fromLogits).toBeCloseTo(fromProbs, 5)
+  })
+
+  it('still pulls a positive pixel up when its sigmoid has saturated at 0', () => {
+    // One positive pixel whose logit is -30 (p = 9e-14), among negatives at -30 too.
+    const y = tf.tensor4d([1, 0, 0, 0], [1, 2, 2, 1])
+    const z = tf.tensor4d([-30, -30, -30, -30], [1, 2, 2, 1])
+    const opts = { kind: 'bce-dice' as const, ...base, diceWeight: 0 }
+    const fromLogits = tf.grad((v: tf.Tensor) => segmentationLossFromLogits(y, v as tf.Tensor4D, opts))(z).arraySync() as number[][][][]
+    // d/dz of the mean cross-entropy is (p - y) / n: -1/4 for the positive.
+    expect(fromLogits[0]![0]![0]![0]!).toBeCloseTo(-0.25, 5)
+    // On clipped probabilities the same pixel gets no gradient at all: why training uses logits.
+    const fromProbs = tf.grad((v: tf.Tensor) => segmentationLoss(y, tf.sigmoid(v) as tf.Tensor4D, opts))(z).arraySync() as number[][][][]
+    expect(Math.abs(fromProbs[0]![0]![0]![0]!)).toBeLessThan(1e-6)
+    tf.dispose([y, z])
   })
 })

@@ -76,3 +76,22 @@ export function segmentationLoss(target: tf.Tensor4D, pred: tf.Tensor4D, opts: S
     }
   })
 }
+
+/**
+ * The stage-2 loss from the network's logits, which is how training calls it.
+ * Cross-entropy comes straight from the logits (max(z, 0) - z y +
+ * log(1 + e^-|z|)), so its gradient stays p - y however far a class's
+ * sigmoid has saturated; on clipped probabilities it is 0 below P_MIN, and a
+ * rare class pushed there by its negatives never comes back (ARCD's Blowhole
+ * output did, on magnetic-tile). The focal losses take the probabilities as
+ * before: their (1 - p_t)^gamma factor stops the negatives well short of that.
+ */
+export function segmentationLossFromLogits(target: tf.Tensor4D, logits: tf.Tensor4D, opts: SegmentationLossOptions): tf.Scalar {
+  return tf.tidy(() => {
+    const p = tf.sigmoid(logits)
+    if (opts.kind !== 'bce-dice') return segmentationLoss(target, p, opts)
+    const y = tf.cast(target, 'float32')
+    const ce = tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))))
+    return tf.add(ce, tf.mul(opts.diceWeight, softDice(target, p))) as tf.Scalar
+  })
+}

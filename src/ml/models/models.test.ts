@@ -4,7 +4,7 @@ import type { ModelConfig } from '../../shared/arcd/config'
 import { CPU_PRESET } from '../../shared/arcd/config'
 import { focalLoss } from '../losses/focal'
 import { reconstructionLoss } from '../losses/reconstruction'
-import { MaxPool2x, Upsample2x, buildBaselineUnet, buildDiscriminative, buildReconstruction, countParams, estimateFlops } from './index'
+import { MaxPool2x, Upsample2x, buildBaselineUnet, buildDiscriminative, buildReconstruction, countParams, estimateFlops, logitsOf, outputConv, setOutputPrior } from './index'
 
 const TINY: ModelConfig = { size: 32, channels: 3, reconBase: 4, reconDepth: 3, discBase: 4, discDepth: 3, mflm: true, calm: true }
 
@@ -216,6 +216,35 @@ describe('size figures', () => {
       expect(countParams(m)).toBeLessThan(2e6)
       expect(estimateFlops(m, 256)).toBeLessThan(3e9)
       m.dispose()
+    }
+  })
+})
+
+describe("the U-Net's output", () => {
+  const cfg: ModelConfig = { ...TINY, mflm: false, calm: false }
+
+  it('is the sigmoid of what logitsOf returns, through the same weights', () => {
+    const net = buildBaselineUnet(cfg, 3, { seed: 5 })
+    const logits = logitsOf(net)
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 9) as tf.Tensor4D
+    const p = net.predict(x) as tf.Tensor4D
+    const z = logits.predict(x) as tf.Tensor4D
+    const q = z.arraySync().flat(3).map((v) => 1 / (1 + Math.exp(-v)))
+    expect(Math.max(...p.arraySync().flat(3).map((v, i) => Math.abs(v - q[i]!)))).toBeLessThan(1e-6)
+    expect(logits.trainableWeights.map((w) => w.name)).toEqual(net.trainableWeights.map((w) => w.name))
+    // Not a copy: changing the network changes the logits.
+    setOutputPrior(net, 0.01)
+    const z2 = logits.predict(x) as tf.Tensor4D
+    expect(tf.max(tf.abs(tf.sub(z2, z))).arraySync()).toBeGreaterThan(0)
+    tf.dispose([x, p, z, z2])
+  })
+
+  it('starts every class at the defect prior with setOutputPrior', () => {
+    for (const net of [buildBaselineUnet(cfg, 4), buildDiscriminative(cfg, 2)]) {
+      setOutputPrior(net, 0.01)
+      const bias = outputConv(net).getWeights()[1]!.arraySync() as number[]
+      expect(bias).toHaveLength(net.outputs[0]!.shape[3] as number)
+      for (const b of bias) expect(b).toBeCloseTo(Math.log(0.01 / 0.99), 5)
     }
   })
 })

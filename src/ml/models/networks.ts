@@ -11,7 +11,8 @@
  *
  * Discriminative / baseline: the same encoder, a U-Net decoder (up, conv,
  * concat with the encoder level, two convs, optional CALM), 3x3 conv ->
- * one independent sigmoid per class (defects and the lathe region overlap).
+ * one independent sigmoid per class (defects and the lathe region overlap),
+ * the sigmoid a layer after the conv so losses can take the logits.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { ModelConfig } from '../../shared/arcd/config'
@@ -89,17 +90,35 @@ function buildUnet(cfg: ModelConfig, inChannels: number, numClasses: number, nam
     x = convBnRelu(ctx, x, w, `dec${l}_b`)
     if (cfg.calm) x = calm(ctx, x, `dec${l}_calm`)
   }
-  const out = tf.layers
+  // The sigmoid is a layer of its own so training can read the logits (logitsOf).
+  const logits = tf.layers
     .conv2d({
-      name: ctx.name('out'),
+      name: ctx.name(OUT),
       filters: numClasses,
       kernelSize: 3,
       padding: 'same',
-      activation: 'sigmoid',
       kernelInitializer: ctx.glorot()
     })
     .apply(x) as ST
+  const out = tf.layers.activation({ name: ctx.name(`${OUT}_sigmoid`), activation: 'sigmoid' }).apply(logits) as ST
   return tf.model({ name, inputs: input, outputs: out })
+}
+
+const OUT = 'out'
+
+/** The U-Net's last convolution, whose bias holds the output prior. */
+export function outputConv(net: tf.LayersModel): tf.layers.Layer {
+  return net.getLayer(`${net.name}_${OUT}`)
+}
+
+/**
+ * The same network (shared layers and weights) up to the output's pre-sigmoid
+ * values. A loss computed on probabilities clipped away from 0 has no
+ * gradient once a class's sigmoid saturates there, and that class never
+ * recovers; on logits cross-entropy's gradient stays p - y.
+ */
+export function logitsOf(net: tf.LayersModel): tf.LayersModel {
+  return tf.model({ name: `${net.name}_logits`, inputs: net.inputs, outputs: outputConv(net).output as ST })
 }
 
 /** Input: [image, reconstruction] concatenated on channels (2*cfg.channels). Output: one sigmoid map per class. */
@@ -110,4 +129,19 @@ export function buildDiscriminative(cfg: ModelConfig, numClasses: number, opts: 
 /** The supervised baseline: the same U-Net (cfg.calm honoured) on the image alone. */
 export function buildBaselineUnet(cfg: ModelConfig, numClasses: number, opts: BuildOptions = {}): tf.LayersModel {
   return buildUnet(cfg, cfg.channels, numClasses, opts.name ?? 'baseline_unet', opts.seed)
+}
+
+function logit(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p))
+  return Math.log(q / (1 - q))
+}
+
+/** Starts the output's bias at the defect prior, so an untrained pixel says "background, probably". */
+export function setOutputPrior(net: tf.LayersModel, prior: number): void {
+  const out = outputConv(net)
+  const [kernel, bias] = out.getWeights()
+  if (!kernel || !bias) throw new Error(`${out.name} has no bias to set`)
+  const next = tf.fill(bias.shape, logit(prior))
+  out.setWeights([kernel, next])
+  next.dispose()
 }

@@ -21,7 +21,6 @@
  * - Thresholds: best F1 per class on validation, falling back per class to
  *   training frames (with a warning) where validation has no positives.
  */
-import * as tf from '@tensorflow/tfjs'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { DEFAULT_MAX_SHORT_SIDE, DEFAULT_TILE_OVERLAP, type ModelConfig, type TrainConfig } from '../../shared/arcd/config'
@@ -29,6 +28,7 @@ import type { EvalReport } from '../../shared/arcd/metrics'
 import type { DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
 import { exists } from '../io/files'
 import { buildNets, disposeNets, readModelConfig } from '../io/modelDir'
+import { setOutputPrior } from '../models'
 import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { finishModel } from './finishModel'
@@ -52,22 +52,6 @@ export function reconKeyOf(items: DatasetItem[], model: ModelConfig, train: Trai
   const h = createHash('sha256')
   h.update(JSON.stringify({ normals, size: model.size, base: model.reconBase, depth: model.reconDepth, mflm: model.mflm, skips: model.reconSkips ?? false, channels: model.channels, maxShortSide: model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE, ssimWeight: train.ssimWeight, anomalyProbability: train.anomalyProbability }))
   return h.digest('hex').slice(0, 32)
-}
-
-function logit(p: number): number {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, p))
-  return Math.log(q / (1 - q))
-}
-
-/** Starts the output layer's bias at the defect prior, so an untrained pixel says "background, probably". */
-function setOutputPrior(model: tf.LayersModel, prior: number): void {
-  const out = model.layers[model.layers.length - 1]!
-  const weights = out.getWeights()
-  if (weights.length < 2) return
-  const bias = weights[1]!
-  const next = tf.fill(bias.shape, logit(prior))
-  out.setWeights([weights[0]!, next])
-  next.dispose()
 }
 
 export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendName: string, opts: { analysisCache?: AnalysisCache } = {}): Promise<TrainResult> {

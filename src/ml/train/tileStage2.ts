@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs'
 import { SegmentationEvaluator } from '../../shared/arcd/metrics'
 import { extractCrop, placeCrop, type CropWindow } from '../data/crops'
 import { discInput } from '../infer/predictor'
+import { logitsOf } from '../models'
 import { badInput, log } from '../jobs/context'
-import { segmentationLoss } from '../losses/segmentation'
+import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
@@ -16,6 +17,7 @@ import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFra
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<TileFrame[]> {
   const { spec, ctx, nets, classes, train } = c
   const disc = nets.disc!
+  const discLogits = logitsOf(disc)
   const size = c.model.size
   const K = classes.length
   const trainF = frames.filter((f) => f.item.split === 'train')
@@ -56,7 +58,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     const y = stack(tgts, size, K)
     return {
       images: imgs.length,
-      loss: () => segmentationLoss(y, disc.apply(x, { training: true }) as tf.Tensor4D, lossOpts),
+      loss: () => segmentationLossFromLogits(y, discLogits.apply(x, { training: true }) as tf.Tensor4D, lossOpts),
       dispose: () => tf.dispose(x === img ? [x, y] : [x, img, y])
     }
   }
