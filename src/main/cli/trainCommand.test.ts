@@ -116,10 +116,10 @@ describe('studio train flags', () => {
     const letterbox = mergeTrainingSettings(DEFAULT_TRAINING, { input: 'letterbox', size: 128 })
     expect(ignoredFlagNotes(argv('train --epochs1 3'), letterbox)).toEqual([])
     expect(settingsLine(tiles, 'arcd')).toBe(
-      'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, focal-dice, ssim weight 1'
+      'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, bce-dice, ssim weight 1'
     )
     expect(settingsLine({ ...letterbox, rotate90: false }, 'unet')).toBe(
-      'cpu preset, letterbox 128 px, width 8, depth 4, 20 + 30 epochs, batch 8, lr 0.002, focal-dice, ssim weight 1, no 90° turns'
+      'cpu preset, letterbox 128 px, width 8, depth 4, 20 + 30 epochs, batch 8, lr 0.002, bce-dice, ssim weight 1, no 90° turns'
     )
   })
 

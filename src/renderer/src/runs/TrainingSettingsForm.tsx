@@ -84,8 +84,8 @@ const MARGIN: NumberField = {
 const ALL_FIELDS = [BUDGET, ...ADVANCED.flatMap((g) => g.fields), MARGIN]
 
 const LOSSES: { value: TrainingLoss; label: string }[] = [
-  { value: 'focal-dice', label: 'Focal + Dice (calibrated)' },
-  { value: 'bce-dice', label: 'Cross-entropy + Dice' },
+  { value: 'bce-dice', label: 'Cross-entropy + Dice (default)' },
+  { value: 'focal-dice', label: 'Focal + Dice' },
   { value: 'focal-batch', label: "Focal, per-batch balance (thesis)" }
 ]
 
