@@ -146,3 +146,27 @@ describe('replaceDir', () => {
     expect((await fs.readdir(tmp)).filter((n) => n.includes('swap.tmp'))).toEqual([])
   })
 })
+
+describe('models saved with the sigmoid inside the output conv', () => {
+  // Before logitsOf, the U-Net's last conv had activation 'sigmoid'; now the sigmoid is a layer after it.
+  function net(sigmoidInConv: boolean, seed: number): tf.LayersModel {
+    const input = tf.input({ shape: [8, 8, 3] })
+    const conv = tf.layers.conv2d({ name: 'n_out', filters: 2, kernelSize: 3, padding: 'same', activation: sigmoidInConv ? 'sigmoid' : 'linear', kernelInitializer: tf.initializers.glorotUniform({ seed }), biasInitializer: tf.initializers.constant({ value: seed / 10 }) }).apply(input) as tf.SymbolicTensor
+    const out = sigmoidInConv ? conv : (tf.layers.activation({ name: 'n_out_sigmoid', activation: 'sigmoid' }).apply(conv) as tf.SymbolicTensor)
+    return tf.model({ name: 'n', inputs: input, outputs: out })
+  }
+
+  it('load whole into the new networks and predict the same', async () => {
+    const old = net(true, 1)
+    const dir = path.join(tmp, 'sigmoid-in-conv')
+    await saveModel(old, dir)
+    const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 4)
+    const want = Array.from((old.predict(x) as tf.Tensor).dataSync())
+    const now = net(false, 2)
+    await loadModelWeights(now, dir)
+    const got = Array.from((now.predict(x) as tf.Tensor).dataSync())
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-6)
+    old.dispose()
+    now.dispose()
+  })
+})
