@@ -141,25 +141,35 @@ describe('focal loss', () => {
   })
 })
 
+/** Soft Dice from its definition: 1 - (2 sum(y p) + 1) / (sum y + sum p + 1) per class over the batch (channels last), averaged over the classes. */
+function referenceDice(y: number[], p: number[], K: number): number {
+  const inter = new Array<number>(K).fill(0)
+  const ys = new Array<number>(K).fill(0)
+  const ps = new Array<number>(K).fill(0)
+  y.forEach((t, i) => {
+    inter[i % K]! += t * p[i]!
+    ys[i % K]! += t
+    ps[i % K]! += p[i]!
+  })
+  return inter.reduce((a, _, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / K
+}
+
+/** Mean binary cross-entropy from its definition. */
+function referenceCrossEntropy(y: number[], p: number[]): number {
+  return y.reduce((a, t, i) => a - (t * Math.log(p[i]!) + (1 - t) * Math.log(1 - p[i]!)), 0) / y.length
+}
+
 describe("stage 2's focal + Dice loss", () => {
   /** From the definitions: sum of -eps_t (1 - p_t)^2 log p_t over every element, over max(positives, floor), plus mean per-class soft Dice over the batch. */
   function reference(y: number[], p: number[], K: number, alpha: number, floorShare: number): number {
     let focal = 0
     let positives = 0
-    const inter = new Array<number>(K).fill(0)
-    const ys = new Array<number>(K).fill(0)
-    const ps = new Array<number>(K).fill(0)
     y.forEach((t, i) => {
-      const k = i % K
       const pt = t === 1 ? p[i]! : 1 - p[i]!
       focal += -(t === 1 ? alpha : 1 - alpha) * (1 - pt) ** 2 * Math.log(pt)
       positives += t
-      inter[k]! += t * p[i]!
-      ys[k]! += t
-      ps[k]! += p[i]!
     })
-    const dice = inter.reduce((a, _, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / K
-    return focal / Math.max(positives, floorShare * y.length) + dice
+    return focal / Math.max(positives, floorShare * y.length) + referenceDice(y, p, K)
   }
 
   function batch(positiveEvery: number, seed: number): { y: number[]; p: number[] } {
@@ -189,19 +199,7 @@ describe("stage 2's focal + Dice loss", () => {
 describe("stage 2's cross-entropy + Dice loss (the default)", () => {
   /** From the definitions: mean binary cross-entropy over every element, plus diceWeight x mean per-class soft Dice over the batch. */
   function reference(y: number[], p: number[], K: number, diceWeight: number): number {
-    let ce = 0
-    const inter = new Array<number>(K).fill(0)
-    const ys = new Array<number>(K).fill(0)
-    const ps = new Array<number>(K).fill(0)
-    y.forEach((t, i) => {
-      const k = i % K
-      ce += -(t * Math.log(p[i]!) + (1 - t) * Math.log(1 - p[i]!))
-      inter[k]! += t * p[i]!
-      ys[k]! += t
-      ps[k]! += p[i]!
-    })
-    const dice = inter.reduce((a, _, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / K
-    return ce / y.length + diceWeight * dice
+    return referenceCrossEntropy(y, p) + diceWeight * referenceDice(y, p, K)
   }
 
   it.each([1, 0.5])('is the mean cross-entropy plus %s x soft Dice', (diceWeight) => {
@@ -236,19 +234,8 @@ describe('the stage-2 loss from logits (how training calls it)', () => {
   it('is cross-entropy on the logits plus soft Dice, from the definition', () => {
     const { y, z } = logitsBatch()
     const value = segmentationLossFromLogits(tf.tensor4d(y, [2, 8, 8, 3]), tf.tensor4d(z, [2, 8, 8, 3]), { kind: 'bce-dice', ...base }).arraySync() as number
-    let ce = 0
-    const inter = [0, 0, 0]
-    const ys = [0, 0, 0]
-    const ps = [0, 0, 0]
-    y.forEach((t, i) => {
-      const p = sigmoid(z[i]!)
-      ce += -(t * Math.log(p) + (1 - t) * Math.log(1 - p))
-      inter[i % 3]! += t * p
-      ys[i % 3]! += t
-      ps[i % 3]! += p
-    })
-    const dice = [0, 1, 2].reduce((a, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / 3
-    expect(value).toBeCloseTo(ce / y.length + dice, 4)
+    const p = z.map(sigmoid)
+    expect(value).toBeCloseTo(referenceCrossEntropy(y, p) + referenceDice(y, p, 3), 4)
   })
 
   it.each(['focal-dice', 'focal-batch'] as const)('gives %s the same value as on the probabilities', (kind) => {
