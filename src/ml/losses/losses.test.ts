@@ -141,7 +141,7 @@ describe('focal loss', () => {
   })
 })
 
-/** Soft Dice from its definition: 1 - (2 sum(y p) + 1) / (sum y + sum p + 1) per class over the batch (channels last), averaged over the classes. */
+/** Soft Dice from its definition: 1 - (2 sum(y p) + 1) / (sum y + sum p + 1) per class over the batch (channels last), averaged over the classes with a positive in the batch (0 when none has). */
 function referenceDice(y: number[], p: number[], K: number): number {
   const inter = new Array<number>(K).fill(0)
   const ys = new Array<number>(K).fill(0)
@@ -151,7 +151,9 @@ function referenceDice(y: number[], p: number[], K: number): number {
     ys[i % K]! += t
     ps[i % K]! += p[i]!
   })
-  return inter.reduce((a, _, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / K
+  const present = ys.flatMap((n, k) => (n > 0 ? [k] : []))
+  if (present.length === 0) return 0
+  return present.reduce((a, k) => a + (1 - (2 * inter[k]! + 1) / (ys[k]! + ps[k]! + 1)), 0) / present.length
 }
 
 /** Mean binary cross-entropy from its definition. */
@@ -236,6 +238,31 @@ describe('the stage-2 loss from logits (how training calls it)', () => {
     const value = segmentationLossFromLogits(tf.tensor4d(y, [2, 8, 8, 3]), tf.tensor4d(z, [2, 8, 8, 3]), { kind: 'bce-dice', ...base }).arraySync() as number
     const p = z.map(sigmoid)
     expect(value).toBeCloseTo(referenceCrossEntropy(y, p) + referenceDice(y, p, 3), 4)
+  })
+
+  it('leaves a class absent from the batch to cross-entropy alone: its gradient is sigmoid(z) / n', () => {
+    const { z } = logitsBatch()
+    // Positives in channels 0 and 1 only.
+    const y = z.map((_, i) => (i % 3 !== 2 && i % 5 === 0 ? 1 : 0))
+    const t = tf.tensor4d(y, [2, 8, 8, 3])
+    const zt = tf.tensor4d(z, [2, 8, 8, 3])
+    const opts = { kind: 'bce-dice' as const, ...base }
+    const value = segmentationLossFromLogits(t, zt, opts).arraySync() as number
+    const p = z.map(sigmoid)
+    expect(value).toBeCloseTo(referenceCrossEntropy(y, p) + referenceDice(y, p, 3), 4)
+    const grad = tf.grad((v: tf.Tensor) => segmentationLossFromLogits(t, v as tf.Tensor4D, opts))(zt).dataSync()
+    for (let i = 2; i < z.length; i += 3) expect(grad[i]!).toBeCloseTo(p[i]! / z.length, 7)
+    // A present class's pixels get Dice's pull as well.
+    const i0 = y.findIndex((v, i) => v === 1 && i % 3 === 0 && p[i]! > 0.2 && p[i]! < 0.8)
+    expect(Math.abs(grad[i0]! - (p[i0]! - 1) / z.length)).toBeGreaterThan(1e-4)
+    tf.dispose([t, zt])
+  })
+
+  it('is plain cross-entropy on a batch without positives', () => {
+    const { z } = logitsBatch()
+    const y = z.map(() => 0)
+    const value = segmentationLossFromLogits(tf.tensor4d(y, [2, 8, 8, 3]), tf.tensor4d(z, [2, 8, 8, 3]), { kind: 'bce-dice', ...base }).arraySync() as number
+    expect(value).toBeCloseTo(referenceCrossEntropy(y, z.map(sigmoid)), 5)
   })
 
   it.each(['focal-dice', 'focal-batch'] as const)('gives %s the same value as on the probabilities', (kind) => {
