@@ -15,7 +15,7 @@ describe('a stage with a deadline', () => {
     await initBackend()
   })
 
-  function stage(deadlineAt: number | null, opts: { patience?: number; scores?: number[] } = {}) {
+  function stage(deadlineAt: number | null, opts: { patience?: number; scores?: number[]; fill?: boolean; valMs?: number } = {}) {
     let now = 0
     /** The model's weights at each validation round, to tell which were kept. */
     const atRound: number[][] = []
@@ -42,11 +42,12 @@ describe('a stage with a deadline', () => {
         return { loss: () => tf.losses.meanSquaredError(y, model.predict(x) as tf.Tensor) as tf.Scalar, images: 2, dispose: () => undefined }
       },
       validate: async () => {
+        now += opts.valMs ?? 0
         atRound.push(model.getWeights().flatMap((w) => Array.from(w.dataSync())))
         const score = opts.scores?.shift()
         return score === undefined ? { loss: 1 } : { loss: null, score }
       },
-      ...(deadlineAt !== null ? { deadline: { at: deadlineAt, clock: () => now } } : {})
+      ...(deadlineAt !== null ? { deadline: { at: deadlineAt, clock: () => now, ...(opts.fill ? { fill: true } : {}) } } : {})
     }
     const history: EpochRecord[] = []
     const summaries: StageSummary[] = []
@@ -147,5 +148,41 @@ describe('a stage with a deadline', () => {
     expect(timed.history[1]!.lr).toBeLessThan(untimed.history[1]!.lr)
     expect(timed.history[1]!.lr).toBeLessThan(untimed.history[3]!.lr)
     expect(timed.history[1]!.lr).toBeGreaterThan(untimed.history[4]!.lr)
+  })
+
+  describe('filling its time (rounds re-planned from the measured pace)', () => {
+    it('a machine faster than planned trains longer rounds, up to the deadline', async () => {
+      // Planned 2 steps a round at 1 s each; 20 s given. After round 1 (2 s), the 4 rounds left share 18 s.
+      const { summary, history, trained } = await stage(20_000, { fill: true }).run()
+      expect(history).toHaveLength(5)
+      expect(trained()).toBe(2 + 4 + 4 + 5 + 5)
+      expect(summary).toMatchObject({ epochsRun: 5, stoppedEarly: false, stepsRun: 20 })
+      expect(summary.outOfTime).toBeUndefined()
+    })
+
+    it('a slower machine shortens the rounds instead of losing the last ones', async () => {
+      // 6 s for 10 planned steps: without filling the stage stops after round 3, out of time.
+      const unfilled = await stage(6000).run()
+      expect(unfilled.summary).toMatchObject({ epochsRun: 3, outOfTime: true })
+      const { summary, history, trained } = await stage(6000, { fill: true }).run()
+      expect(history).toHaveLength(5)
+      expect(trained()).toBe(6)
+      expect(summary).toMatchObject({ epochsRun: 5, stoppedEarly: false, stepsRun: 6 })
+      expect(summary.outOfTime).toBeUndefined()
+    })
+
+    it('counts the validation rounds left in the time it shares out', async () => {
+      // Each validation takes 2 s: after round 1 (2 s of steps + 2 s), 16 s are left for 4 rounds and the 3 validations
+      // between them, 10 s of steps (2.5 a round, 2 whole ones); the rounds after it take up what the rounding left.
+      const { summary, trained } = await stage(20_000, { fill: true, valMs: 2000 }).run()
+      expect(trained()).toBe(2 + 2 + 2 + 3 + 3)
+      expect(summary).toMatchObject({ epochsRun: 5, stepsRun: 12 })
+      expect(summary.outOfTime).toBeUndefined()
+    })
+
+    it('never grows a round past three times its plan', async () => {
+      const { trained } = await stage(1_000_000, { fill: true }).run()
+      expect(trained()).toBe(2 + 4 * 6)
+    })
   })
 })

@@ -51,8 +51,24 @@ export interface StagePlan {
    * follows whichever is further along, steps or time, and once time is up
    * the stage validates what it has and ends.
    */
-  deadline?: { at: number; clock?: () => number }
+  deadline?: {
+    at: number
+    clock?: () => number
+    /**
+     * Fill the time: before each round after the first, its step count is
+     * re-planned from the pace measured so far, so that the rounds left end
+     * at the deadline (each round's sample order is cycled or cut to fit).
+     * The speed probe before a stage times a handful of steps, and a VM's
+     * speed drifts: a probe of 0.30 s a step for a stage that then ran at
+     * 0.21 s left a quarter of a 15-minute budget unused, and a CPU that gets
+     * busier would otherwise lose the last rounds to the deadline.
+     */
+    fill?: boolean
+  }
 }
+
+/** Most a filled round may grow over its planned step count. */
+const MAX_FILL_GROWTH = 3
 
 /** Where a resumed stage picks up. */
 export interface StageResume {
@@ -105,7 +121,10 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
   let stoppedEarly = false
   let epochsRun = resume?.epoch ?? 0
   const stepsPerEpoch = Math.max(1, Math.ceil(plan.trainImages / plan.batchSize))
-  const totalSteps = plan.epochs * stepsPerEpoch
+  let totalSteps = plan.epochs * stepsPerEpoch
+  /** Steps of the rounds before the current one (rounds differ in length when filling). */
+  let stepsBefore = (resume?.epoch ?? 0) * stepsPerEpoch
+  let stepsRun = 0
   let summary: StageSummary
   let sessionImages = 0
   let sessionStart = 0
@@ -132,6 +151,15 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
     return span > 0 ? Math.min(1, (clock() - stageStart) / span) : 1
   }
   let outOfTime = false
+  /** This session's pace on `clock`: seconds in training steps, steps, and the last round's other seconds (validation, checkpoint). */
+  const pace = { stepSeconds: 0, steps: 0, valSeconds: 0 }
+  const roundSteps = (epoch: number, planned: number): number => {
+    if (!plan.deadline?.fill || pace.steps === 0) return planned
+    const roundsLeft = plan.epochs - epoch
+    const trainSeconds = plan.deadline.at - clock() - (roundsLeft - 1) * pace.valSeconds
+    const perStep = pace.stepSeconds / pace.steps
+    return Math.max(1, Math.min(MAX_FILL_GROWTH * planned, Math.floor(trainSeconds / roundsLeft / perStep)))
+  }
 
   let firstEpoch = resume?.epoch ?? 0
   if (resume && plan.patience > 0 && wait >= plan.patience && resume.epoch >= minRoundsBeforeStop(plan.epochs)) {
@@ -144,22 +172,28 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       const resumingHere = resume !== null && epoch === resume.epoch
       let sum = resumingHere ? resume.epochLossSum : 0
       let seen = resumingHere ? resume.epochImages : 0
-      const batches = batchesOf(plan.epochOrder(epoch), plan.batchSize)
-      for (let step = resumingHere ? resume.step : 0; step < batches.length; step++) {
+      const order = batchesOf(plan.epochOrder(epoch), plan.batchSize)
+      const steps = resumingHere ? order.length : roundSteps(epoch, order.length)
+      if (steps !== order.length) totalSteps = stepsBefore + (plan.epochs - epoch) * steps
+      const roundStart = clock()
+      let ran = 0
+      for (let step = resumingHere ? resume.step : 0; step < steps; step++) {
         if (ctx.isCancelled()) {
           const path = await hooks.save(state({ epoch, step, epochLossSum: sum, epochImages: seen }), best, optimizer)
           hooks.lastCheckpoint.path = path
           throw new CancelledError(path)
         }
         const byTime = timeDone()
-        if (byTime >= 1 && epoch * stepsPerEpoch + step > 0) {
-          outOfTime = true
+        // Filling, every round trains at least one step (as planned rounds do).
+        if (byTime >= 1 && (plan.deadline?.fill ? step > 0 : stepsBefore + step > 0)) {
+          // Filling, the last round is meant to end here.
+          if (!(plan.deadline?.fill && epoch + 1 === plan.epochs)) outOfTime = true
           break
         }
-        const at = Math.max(epoch * stepsPerEpoch + step, Math.floor(byTime * totalSteps))
+        const at = Math.max(stepsBefore + step, Math.floor(byTime * totalSteps))
         optimizer.setLearningRate(warmCosineLr(plan.lr, at, totalSteps, plan.warmupSteps ?? 0))
         if (sessionStart === 0) sessionStart = performance.now()
-        const batch = plan.prepare(batches[step]!, epoch, step)
+        const batch = plan.prepare(order[step % order.length]!, epoch, step)
         let value: number
         try {
           const loss = optimizer.step(plan.model, batch.loss)
@@ -179,12 +213,13 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
             ck ?? undefined
           )
         }
+        ran++
         sum += value * batch.images
         seen += batch.images
         sessionImages += batch.images
         const elapsed = (performance.now() - sessionStart) / 1000
         const ips = elapsed > 0 ? sessionImages / elapsed : 0
-        const stepsLeft = totalSteps - (epoch * stepsPerEpoch + step + 1)
+        const stepsLeft = totalSteps - (stepsBefore + step + 1)
         ctx.emit({
           type: 'progress',
           jobId: ctx.jobId,
@@ -192,13 +227,18 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
           epoch: epoch + 1,
           epochs: plan.epochs,
           step: step + 1,
-          steps: batches.length,
+          steps,
           loss: sum / seen,
           imagesPerSec: ips,
           etaSec: ips > 0 ? (stepsLeft * plan.batchSize) / ips : null
         })
         await yieldToEventLoop()
       }
+      const trainEnd = clock()
+      pace.stepSeconds += trainEnd - roundStart
+      pace.steps += ran
+      stepsRun += ran
+      stepsBefore += steps
       const trainLoss = seen > 0 ? sum / seen : Number.NaN
       const val = await plan.validate()
       // One number where lower is better; stored as bestValLoss so resume compares alike.
@@ -228,10 +268,11 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
         ...(val.metrics ? { valMetrics: val.metrics } : {})
       })
       // Time ran out during the validation: no point starting an epoch only to validate again.
-      if (timeDone() >= 1) outOfTime = true
+      if (epoch + 1 < plan.epochs && timeDone() >= 1) outOfTime = true
       const patienceRanOut = plan.patience > 0 && wait >= plan.patience && epoch + 1 >= minRoundsBeforeStop(plan.epochs)
       stoppedEarly = (patienceRanOut && epoch + 1 < plan.epochs) || (outOfTime && epoch + 1 < plan.epochs)
       hooks.lastCheckpoint.path = await hooks.save(state({ epoch: epoch + 1 }), best, optimizer)
+      pace.valSeconds = clock() - trainEnd
       if (stoppedEarly) break
       await yieldToEventLoop()
     }
@@ -249,6 +290,7 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       bestValLoss,
       stoppedEarly,
       ...(outOfTime ? { outOfTime } : {}),
+      ...(plan.deadline?.fill ? { stepsRun } : {}),
       trainImages: plan.trainImages,
       valImages: plan.valImages
     }

@@ -59,7 +59,12 @@ export function scheduleFor(seconds: number, stepSec: number, valSec: number, ma
  * were seen) is not.
  */
 export function stageDeadline(seconds: number, valSec: number): StagePlan['deadline'] {
-  return { at: performance.now() + Math.max(0, seconds - valSec) * 1000 }
+  return { at: performance.now() + Math.max(0, seconds - valSec) * 1000, fill: true }
+}
+
+/** The steps a stage ran, once it has: a stage that fills its time re-plans its rounds from the pace it measures. */
+export function stepsTaken(summary: StageSummary, planned: number): number {
+  return summary.stepsRun ?? planned
 }
 
 /** A stage cut short by its time share says so in the run: the CPU was slower than the probe measured. */

@@ -9,7 +9,7 @@ import { reconstructionLossParts } from '../losses/reconstruction'
 import { stack } from './batches'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
-import { budgetLeft, noteOutOfTime, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan, timed } from './tileBudget'
+import { budgetLeft, noteOutOfTime, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan, timed } from './tileBudget'
 import type { TileRun } from './tileContext'
 import { randomWindow, type TileFrame } from './tileData'
 
@@ -107,7 +107,9 @@ export async function stageRecon(c: TileRun, frames: TileFrame[], resume: StageR
   log(ctx, 'info', `stage 1: ${trainN.length} normal training frames, ${valN.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)
   const plan = cropStagePlan(c, { stage: 'recon', model: recon, steps, rounds, valImages: valInputs.length, prepare, validate: measureVal, deadline })
 
-  noteOutOfTime(c, 'stage 1', await runStage(plan, c.hooks, resume), steps)
+  const summary = await runStage(plan, c.hooks, resume)
+  noteOutOfTime(c, 'stage 1', summary, steps)
+  c.plan.stage1Steps = stepsTaken(summary, steps)
   const final = await measureVal()
   const m = final.metrics
   const quality = m && m.l2 != null && m.ssim != null ? { ra: m.ra ?? 0, ssim: m.ssim, l2: m.l2 } : null

@@ -9,7 +9,7 @@ import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
-import { budgetLeft, noteOutOfTime, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
+import { budgetLeft, noteOutOfTime, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import type { TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
 import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, meanDefectAp, pickValFrames, predictFrames } from './tileValidation'
@@ -106,6 +106,8 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   log(ctx, 'info', `stage 2: ${labelled} labelled and ${trainF.length - labelled} other training frames, ${valFrames.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)
   const plan = cropStagePlan(c, { stage: 'disc', model: disc, steps, rounds, valImages: valFrames.length, prepare, validate, deadline })
 
-  noteOutOfTime(c, 'stage 2', await runStage(plan, c.hooks, resume), steps)
+  const summary = await runStage(plan, c.hooks, resume)
+  noteOutOfTime(c, 'stage 2', summary, steps)
+  c.plan.stage2Steps = stepsTaken(summary, steps)
   return valFrames
 }

@@ -138,6 +138,8 @@ export interface StageSummary {
   stoppedEarly: boolean
   /** The stage reached its share of the time budget before its planned steps (the CPU was slower than the speed probe said). */
   outOfTime?: boolean
+  /** Optimiser steps this session ran, when the stage filled its time (rounds re-planned from the measured pace). */
+  stepsRun?: number
   trainImages: number
   valImages: number
 }
