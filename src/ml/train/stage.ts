@@ -124,7 +124,6 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
   let totalSteps = plan.epochs * stepsPerEpoch
   /** Steps of the rounds before the current one (rounds differ in length when filling). */
   let stepsBefore = (resume?.epoch ?? 0) * stepsPerEpoch
-  let stepsRun = 0
   let summary: StageSummary
   let sessionImages = 0
   let sessionStart = 0
@@ -153,8 +152,9 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
   let outOfTime = false
   /** This session's pace on `clock`: seconds in training steps, steps, and the last round's other seconds (validation, checkpoint). */
   const pace = { stepSeconds: 0, steps: 0, valSeconds: 0 }
+  const filling = plan.deadline?.fill === true
   const roundSteps = (epoch: number, planned: number): number => {
-    if (!plan.deadline?.fill || pace.steps === 0) return planned
+    if (!plan.deadline || !filling || pace.steps === 0) return planned
     const roundsLeft = plan.epochs - epoch
     const trainSeconds = plan.deadline.at - clock() - (roundsLeft - 1) * pace.valSeconds
     const perStep = pace.stepSeconds / pace.steps
@@ -184,10 +184,9 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
           throw new CancelledError(path)
         }
         const byTime = timeDone()
-        // Filling, every round trains at least one step (as planned rounds do).
-        if (byTime >= 1 && (plan.deadline?.fill ? step > 0 : stepsBefore + step > 0)) {
-          // Filling, the last round is meant to end here.
-          if (!(plan.deadline?.fill && epoch + 1 === plan.epochs)) outOfTime = true
+        // Filling, every round trains at least one step and the last one is meant to end here.
+        if (byTime >= 1 && (filling ? step > 0 : stepsBefore + step > 0)) {
+          if (!(filling && epoch + 1 === plan.epochs)) outOfTime = true
           break
         }
         const at = Math.max(stepsBefore + step, Math.floor(byTime * totalSteps))
@@ -237,7 +236,6 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       const trainEnd = clock()
       pace.stepSeconds += trainEnd - roundStart
       pace.steps += ran
-      stepsRun += ran
       stepsBefore += steps
       const trainLoss = seen > 0 ? sum / seen : Number.NaN
       const val = await plan.validate()
@@ -290,7 +288,7 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       bestValLoss,
       stoppedEarly,
       ...(outOfTime ? { outOfTime } : {}),
-      ...(plan.deadline?.fill ? { stepsRun } : {}),
+      ...(filling ? { stepsRun: pace.steps } : {}),
       trainImages: plan.trainImages,
       valImages: plan.valImages
     }
