@@ -98,7 +98,9 @@ describe('classes page and live counts', () => {
     expect(liveLabels('fold') + liveLabels('edge_crack')).toBeGreaterThan(0)
     await page.click('[data-testid="nav-classes"]')
     await page.locator('[data-testid="classes-page"]').waitFor()
-    expect(await page.locator('[data-testid="classes-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))).toEqual(order())
+    // The page can paint before the workspace view's class list arrives: wait for the rows, then compare.
+    const names = () => page.locator('[data-testid="classes-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))
+    await expect.poll(names, { timeout: 10_000 }).toEqual(order())
     for (const name of order()) {
       await waitText(page, `[data-testid="class-labels-${name}"]`, liveLabels(name))
       await waitText(page, `[data-testid="class-frames-${name}"]`, framesWith(name))
