@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { CPU_PRESET, DEFAULT_TRAIN, type ModelConfig, type TrainConfig } from '../../shared/arcd/config'
-import type { EvalResult, ExperimentResult, InferResult, ProgressMessage } from '../../shared/arcd/protocol'
+import { EXPERIMENT_DEFAULTS, type EvalResult, type ExperimentResult, type InferResult, type ProgressMessage } from '../../shared/arcd/protocol'
 import type { RunEpoch, RunOutcome, RunProgress, RunStateChange, TrainingSettings } from '../../shared/contract'
-import { renderEvalMarkdown, renderExperimentMarkdown } from '../../shared/arcd/report'
+import { renderEvalMarkdown, renderExperimentMarkdown, renderSeedSummary } from '../../shared/arcd/report'
 import { buildDataset } from '../services/training/dataset'
 import { MlHost } from '../services/training/mlHost'
 import { findModel, runModelDir } from '../services/runs'
@@ -65,6 +65,15 @@ function experimentConfigs(args: ParsedArgs): { model: ModelConfig; train: Train
       seed
     }
   }
+}
+
+/** `--seeds 1,2,3` runs the experiment once per training seed; without it, `--seed` (default 1). */
+function seedList(args: ParsedArgs, seed: number): number[] {
+  const list = stringFlag(args, 'seeds')
+  if (list === undefined) return [seed]
+  const seeds = list.split(',').map((x) => x.trim())
+  if (seeds.some((x) => !/^\d+$/.test(x))) throw new UsageError(`--seeds must be whole numbers separated by commas, got "${list}"`)
+  return [...new Set(seeds.map(Number))]
 }
 
 /** Prints the backend line every ML command starts with, with why better ones were skipped. */
@@ -259,31 +268,43 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
     const dataset = buildDataset(ws)
     const { model, train } = experimentConfigs(args)
     const fractions = (stringFlag(args, 'fractions') ?? '1,0.5,0.3').split(',').map(Number)
+    const seeds = seedList(args, train.seed)
+    const splitSeed = intFlag(args, 'split-seed', EXPERIMENT_DEFAULTS.splitSeed)
     const host = await startHost()
     const { signal, dispose } = cancelOnSigint()
     const bars = stageBars()
     try {
-      const result = (await host.run(
-        {
-          kind: 'experiment',
-          datasetItems: dataset.items,
-          classes: dataset.classes,
-          fractions,
-          model,
-          train,
-          seed: train.seed,
-          outDir: join(tmp, 'experiment')
-        },
-        {
-          signal,
-          onProgress: bars.progress,
-          onLog: (l) => l.level !== 'debug' && process.stderr.write(`\n[${l.level}] ${l.message}\n`)
-        }
-      )) as ExperimentResult
-      const md = renderExperimentMarkdown(result)
+      const results: ExperimentResult[] = []
+      for (const seed of seeds) {
+        if (seeds.length > 1) process.stderr.write(`\nseed ${seed} (${results.length + 1} of ${seeds.length})\n`)
+        results.push(
+          (await host.run(
+            {
+              kind: 'experiment',
+              datasetItems: dataset.items,
+              classes: dataset.classes,
+              fractions,
+              model,
+              train: { ...train, seed },
+              seed,
+              splitSeed,
+              outDir: join(tmp, `experiment-seed${seed}`)
+            },
+            {
+              signal,
+              onProgress: bars.progress,
+              onLog: (l) => l.level !== 'debug' && process.stderr.write(`\n[${l.level}] ${l.message}\n`)
+            }
+          )) as ExperimentResult
+        )
+      }
+      const md = [...(results.length > 1 ? [renderSeedSummary(results)] : []), ...results.map(renderExperimentMarkdown)].join('\n')
       mkdirSync(dirname(out), { recursive: true })
       writeFileSync(out, md)
-      process.stdout.write(md + `\nwritten to ${out}\n`)
+      // The figures in full, so that runs made apart can still be averaged.
+      const json = out.replace(/\.md$/i, '') + '.json'
+      writeFileSync(json, JSON.stringify(results, null, 1))
+      process.stdout.write(md + `\nwritten to ${out} and ${json}\n`)
       return 0
     } finally {
       dispose()

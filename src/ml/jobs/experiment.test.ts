@@ -86,6 +86,15 @@ describe('experiment job', () => {
     expect(r.rows.map((x) => `${x.arch}@${x.fraction}`)).toEqual(['arcd@1', 'unet@1', 'arcd@0.5', 'unet@0.5'])
     expect(r.rows[0]!.trainDefectImages).toBeGreaterThan(r.rows[2]!.trainDefectImages)
     expect(r.rows.every((x) => x.report.overall.images === r.split.test + r.split.normalTest)).toBe(true)
+    expect(r.rows.map((x) => x.steps)).toEqual([3, 3, 3, 3])
+    // The split comes from the split seed (default 1), not from the training seed (2): the
+    // U-Net's training defects at 100% are split seed 1's draw, which differs from seed 2's.
+    expect(r.splitSeed).toBe(1)
+    const manifest = JSON.parse(await fs.readFile(path.join(r.rows[1]!.modelDir, 'manifest.json'), 'utf8')) as { images: { id: number; split: string; normal: boolean }[] }
+    const trained = manifest.images.filter((i) => i.split === 'train' && !i.normal).map((i) => i.id).sort()
+    const drawOf = (seed: number) => fractionOf(splitExperiment({ datasetItems: items, classes, seed }), 1).map((i) => Number(i.id)).sort()
+    expect(trained).toEqual(drawOf(1))
+    expect(drawOf(2)).not.toEqual(drawOf(1))
     const stage1Runs = ctx.events.filter((e) => e.type === 'log' && /arcd-stage1: training/.test(e.message))
     expect(stage1Runs).toHaveLength(1)
     const md = await fs.readFile(path.join(spec.outDir, 'results.md'), 'utf8')
@@ -98,5 +107,6 @@ describe('experiment job', () => {
     const r2 = await runExperiment(spec, ctx2, 'cpu')
     expect(ctx2.events.filter((e) => e.type === 'log' && /reused/.test(e.message))).toHaveLength(5)
     expect(r2.rows.map((x) => x.report)).toEqual(r.rows.map((x) => x.report))
+    expect(r2.rows.map((x) => x.steps)).toEqual([null, null, null, null])
   })
 })

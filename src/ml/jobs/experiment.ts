@@ -2,12 +2,13 @@
  * The label-fraction experiment (thesis Table 3.4): ARCD against the plain
  * U-Net with 100/50/30% of the labelled defect images.
  *
- * - One fixed split of the defect images, stratified by class (each image's
+ * - One fixed split of the defect images (drawn from `splitSeed`, not from
+ *   the training seed, so that seeds can be averaged), stratified by class (each image's
  *   class = the class of most of its polygons): test `testShare` (0.3),
  *   validation `valShare` (0.15), training the rest. Normal images are split
  *   with the same shares.
  * - Label fractions are nested per class (the 30% set lies inside the 50%
- *   set), drawn once from the seed. Validation stays whole for every fraction
+ *   set), drawn once with the split. Validation stays whole for every fraction
  *   so thresholds and early stopping are equally informed; stage 2 validates
  *   on the validation defect images plus as many normal ones.
  * - Stage 1 (reconstruction, normal images only: no labels) runs once and is
@@ -20,14 +21,15 @@
  */
 import path from 'node:path'
 import { renderExperimentMarkdown } from '../../shared/arcd/report'
-import type {
-  Arch,
-  DatasetItem,
-  ExperimentJobSpec,
-  ExperimentResult,
-  ExperimentRow,
-  TrainJobSpec,
-  TrainStage
+import {
+  EXPERIMENT_DEFAULTS,
+  type Arch,
+  type DatasetItem,
+  type ExperimentJobSpec,
+  type ExperimentResult,
+  type ExperimentRow,
+  type TrainJobSpec,
+  type TrainStage
 } from '../../shared/arcd/protocol'
 import { createRng } from '../data/rng'
 import { exists, readJson, writeFileAtomic, writeJsonAtomic } from '../io/files'
@@ -139,7 +141,8 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
   }
   if (!Array.isArray(spec.classes) || spec.classes.length === 0) throw badInput('classes must list at least one class')
   validateItems(spec.datasetItems, spec.classes.length)
-  const split = splitExperiment(spec)
+  const splitSeed = spec.splitSeed ?? EXPERIMENT_DEFAULTS.splitSeed
+  const split = splitExperiment({ ...spec, seed: splitSeed })
   if (split.train.length === 0 || split.test.length === 0) throw badInput('the experiment needs defect images with polygons for training and testing')
   if (split.normalTrain.length === 0) throw badInput('the experiment needs normal images for stage 1')
   log(
@@ -169,14 +172,15 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
   const analysisCache: AnalysisCache = new Map()
   const runs = 1 + 2 * spec.fractions.length
   let runNo = 0
-  const train1 = async (job: TrainJobSpec): Promise<void> => {
+  /** Trains one model, or reuses the finished one; the stage-2 steps that ran, null when reused. */
+  const train1 = async (job: TrainJobSpec): Promise<number | null> => {
     runNo++
     if (await reusable(job.outDir, job)) {
       log(ctx, 'info', `run ${runNo}/${runs} ${job.runId}: finished model found, reused`)
-      return
+      return null
     }
     log(ctx, 'info', `run ${runNo}/${runs} ${job.runId}: training (${job.stages.join(' + ')})`)
-    await trainModel(job, ctx, backend, { frameCache, analysisCache })
+    return (await trainModel(job, ctx, backend, { frameCache, analysisCache })).plan.stage2Steps
   }
 
   const stage1 = base('arcd-stage1', 'arcd', ['recon'], normalsTrainVal)
@@ -189,11 +193,11 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
     for (const arch of ['arcd', 'unet'] as const) {
       const job = base(`${arch}-f${pct(fraction)}`, arch, ['disc'], images)
       if (arch === 'arcd') job.warmStartFrom = stage1.outDir
-      await train1(job)
+      const steps = await train1(job)
       const model = await loadModelDir(job.outDir)
       try {
         const report = await evaluateModel(model, testItems, ctx, 4, frameCache, spec.classes, analysisCache)
-        rows.push({ arch, fraction, trainDefectImages: labelled.length, report, modelDir: job.outDir })
+        rows.push({ arch, fraction, trainDefectImages: labelled.length, steps, report, modelDir: job.outDir })
       } finally {
         disposeNets(model.nets)
       }
@@ -206,6 +210,7 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
     model: spec.model,
     train,
     seed: spec.seed,
+    splitSeed,
     split: {
       train: split.train.length,
       val: split.val.length,

@@ -1,6 +1,6 @@
 /** Stage 2 on crops: the discriminative net (or the plain U-Net) learns the labelled defects. */
 import * as tf from '@tensorflow/tfjs'
-import { SegmentationEvaluator } from '../../shared/arcd/metrics'
+import { SegmentationEvaluator, meanDefectAp } from '../../shared/arcd/metrics'
 import { extractCrop, placeCrop, type CropWindow } from '../data/crops'
 import { discInput } from '../infer/predictor'
 import { logitsOf } from '../models'
@@ -12,7 +12,7 @@ import { streamRng } from './streams'
 import { budgetLeft, noteOutOfTime, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import type { TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
-import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, meanDefectAp, pickValFrames, predictFrames } from './tileValidation'
+import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, pickValFrames, predictFrames } from './tileValidation'
 
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<TileFrame[]> {
   const { spec, ctx, nets, classes, train } = c
@@ -62,7 +62,6 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
       dispose: () => tf.dispose(x === img ? [x, y] : [x, img, y])
     }
   }
-  const channels = defectChannels(classes)
   const validate = async (): Promise<{ loss: number | null; score?: number | null; metrics?: Record<string, number | null> }> => {
     if (valFrames.length === 0) return { loss: null }
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
@@ -74,7 +73,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
       metrics[`${m.name}.ap`] = m.pixelAp
       metrics[`${m.name}.auroc`] = m.pixelAuroc
     }
-    const score = meanDefectAp(report, channels, classes)
+    const score = meanDefectAp(report.overall)
     metrics.meanAp = score
     return { loss: null, score, metrics }
   }

@@ -75,14 +75,6 @@ export function isAnomalousFrame(f: TileFrame, classes: ClassSpec[]): boolean {
   return classes.some((cl, i) => cl.kind === 'defect' && f.centres[i]!.length > 0)
 }
 
-export function meanDefectAp(report: EvalReport, channels: number[], classes: ClassSpec[]): number | null {
-  const aps = channels
-    .map((i) => report.overall.classes.find((m) => m.name === classes[i]!.name))
-    .filter((m) => m && m.positives > 0 && m.pixelAp !== null)
-    .map((m) => m!.pixelAp!)
-  return aps.length > 0 ? aps.reduce((a, b) => a + b, 0) / aps.length : null
-}
-
 export function pickValFrames(frames: TileFrame[], seed: number): TileFrame[] {
   const rng = streamRng(seed, 31)
   const val = frames.filter((f) => f.item.split === 'val')

@@ -334,6 +334,12 @@ export interface GroupMetrics {
   ssim: number | null
 }
 
+/** Mean pixel AP over the defect classes with labelled pixels in the group: what checkpoints are picked by and experiments compare. */
+export function meanDefectAp(group: GroupMetrics): number | null {
+  const aps = group.classes.filter((m) => m.kind === 'defect' && m.positives > 0 && m.pixelAp !== null).map((m) => m.pixelAp!)
+  return aps.length > 0 ? aps.reduce((a, b) => a + b, 0) / aps.length : null
+}
+
 export interface EvalReport {
   classes: MetricClass[]
   thresholds: Record<string, number>

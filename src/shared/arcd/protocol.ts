@@ -95,7 +95,14 @@ export interface ExperimentJobSpec {
   fractions: number[]
   model: ModelConfig
   train: TrainConfig
+  /** The training seed (crops, initial weights). */
   seed: number
+  /**
+   * Seed of the split and of the label fractions' draw (default 1), apart
+   * from `seed` so that repeated runs with other seeds differ in training
+   * only and their figures can be averaged over one test set.
+   */
+  splitSeed?: number
   /** Absolute folder for the experiment's models and results.json. */
   outDir: string
   /** Share of defect images held out for testing (default 0.3) and for validation (default 0.15). */
@@ -109,9 +116,10 @@ export interface ExperimentJobSpec {
  * stage 1 once, then ARCD and the U-Net per fraction, so 7 budgets in all
  * (about 30 minutes at 4 minutes each on a 2-core CPU).
  */
-export const EXPERIMENT_DEFAULTS: Pick<ExperimentJobSpec, 'fractions' | 'model' | 'train' | 'seed'> = {
+export const EXPERIMENT_DEFAULTS: Required<Pick<ExperimentJobSpec, 'fractions' | 'model' | 'train' | 'seed' | 'splitSeed'>> = {
   fractions: [1, 0.5, 0.3],
   seed: 1,
+  splitSeed: 1,
   model: { ...CPU_PRESET },
   train: { ...DEFAULT_TRAIN, budgetMinutes: 4, seed: 1 }
 }
@@ -214,6 +222,8 @@ export interface ExperimentRow {
   arch: Arch
   fraction: number
   trainDefectImages: number
+  /** Stage-2 optimiser steps that ran; null when a finished model from an earlier run was reused. */
+  steps: number | null
   report: EvalReport
   modelDir: string
 }
@@ -225,6 +235,7 @@ export interface ExperimentResult {
   model: ModelConfig
   train: TrainConfig
   seed: number
+  splitSeed: number
   split: { train: number; val: number; test: number; normalTrain: number; normalVal: number; normalTest: number }
   rows: ExperimentRow[]
   backend: string
