@@ -87,6 +87,7 @@ describe('experiment job', () => {
     expect(r.rows[0]!.trainDefectImages).toBeGreaterThan(r.rows[2]!.trainDefectImages)
     expect(r.rows.every((x) => x.report.overall.images === r.split.test + r.split.normalTest)).toBe(true)
     expect(r.rows.map((x) => x.steps)).toEqual([3, 3, 3, 3])
+    expect(r.rows.every((x) => Array.isArray(x.warnings))).toBe(true)
     // The split comes from the split seed (default 1), not from the training seed (2): the
     // U-Net's training defects at 100% are split seed 1's draw, which differs from seed 2's.
     expect(r.splitSeed).toBe(1)
@@ -108,5 +109,6 @@ describe('experiment job', () => {
     expect(ctx2.events.filter((e) => e.type === 'log' && /reused/.test(e.message))).toHaveLength(5)
     expect(r2.rows.map((x) => x.report)).toEqual(r.rows.map((x) => x.report))
     expect(r2.rows.map((x) => x.steps)).toEqual([null, null, null, null])
+    expect(r2.rows.map((x) => x.warnings)).toEqual([[], [], [], []])
   })
 })

@@ -172,15 +172,17 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
   const analysisCache: AnalysisCache = new Map()
   const runs = 1 + 2 * spec.fractions.length
   let runNo = 0
-  /** Trains one model, or reuses the finished one; the stage-2 steps that ran, null when reused. */
-  const train1 = async (job: TrainJobSpec): Promise<number | null> => {
+  /** Trains one model, or reuses the finished one (no steps, no warnings). */
+  const train1 = async (job: TrainJobSpec): Promise<Pick<ExperimentRow, 'steps' | 'warnings'>> => {
     runNo++
     if (await reusable(job.outDir, job)) {
       log(ctx, 'info', `run ${runNo}/${runs} ${job.runId}: finished model found, reused`)
-      return null
+      return { steps: null, warnings: [] }
     }
     log(ctx, 'info', `run ${runNo}/${runs} ${job.runId}: training (${job.stages.join(' + ')})`)
-    return (await trainModel(job, ctx, backend, { frameCache, analysisCache })).plan.stage2Steps
+    const r = await trainModel(job, ctx, backend, { frameCache, analysisCache })
+    for (const w of r.warnings) log(ctx, 'warn', `${job.runId}: ${w}`)
+    return { steps: r.plan.stage2Steps, warnings: r.warnings }
   }
 
   const stage1 = base('arcd-stage1', 'arcd', ['recon'], normalsTrainVal)
@@ -193,11 +195,11 @@ export async function runExperiment(spec: ExperimentJobSpec, ctx: JobContext, ba
     for (const arch of ['arcd', 'unet'] as const) {
       const job = base(`${arch}-f${pct(fraction)}`, arch, ['disc'], images)
       if (arch === 'arcd') job.warmStartFrom = stage1.outDir
-      const steps = await train1(job)
+      const trained = await train1(job)
       const model = await loadModelDir(job.outDir)
       try {
         const report = await evaluateModel(model, testItems, ctx, 4, frameCache, spec.classes, analysisCache)
-        rows.push({ arch, fraction, trainDefectImages: labelled.length, steps, report, modelDir: job.outDir })
+        rows.push({ arch, fraction, trainDefectImages: labelled.length, ...trained, report, modelDir: job.outDir })
       } finally {
         disposeNets(model.nets)
       }

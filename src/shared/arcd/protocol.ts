@@ -224,6 +224,8 @@ export interface ExperimentRow {
   trainDefectImages: number
   /** Stage-2 optimiser steps that ran; null when a finished model from an earlier run was reused. */
   steps: number | null
+  /** The training's warnings (thresholds raised, out of time); empty when reused. */
+  warnings: string[]
   report: EvalReport
   modelDir: string
 }

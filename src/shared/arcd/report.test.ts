@@ -45,8 +45,8 @@ describe('report rendering', () => {
     splitSeed,
     split: { train: 10, val: 2, test: 3, normalTrain: 20, normalVal: 4, normalTest: 5 },
     rows: [
-      { arch: 'unet', fraction: 1, trainDefectImages: 10, steps: 812, report: report(unetPerfect), modelDir: '/x/u' },
-      { arch: 'arcd', fraction: 1, trainDefectImages: 10, steps: null, report: report(true), modelDir: '/x/a' }
+      { arch: 'unet', fraction: 1, trainDefectImages: 10, steps: 812, warnings: ['fold: raised to 0.90'], report: report(unetPerfect), modelDir: '/x/u' },
+      { arch: 'arcd', fraction: 1, trainDefectImages: 10, steps: null, warnings: [], report: report(true), modelDir: '/x/a' }
     ],
     backend: 'cpu',
     seconds: 90
@@ -67,6 +67,7 @@ describe('report rendering', () => {
     expect(md).toContain('4 min per training')
     expect(md).toContain('seed 1, split seed 1')
     expect(md).toContain('1.5 min.')
+    expect(md).toContain('Warnings from training:\n\n- U-Net 100%: fold: raised to 0.90\n')
   })
 
   it('gives mean and sample standard deviation in percent, leaving missing values out', () => {

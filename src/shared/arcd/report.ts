@@ -111,6 +111,7 @@ export function renderExperimentMarkdown(result: ExperimentResult): string {
     const diff = (x: number | null, y: number | null) => (x === null || y === null ? 'n/a' : ((x - y) * 100).toFixed(2))
     gaps.push([fractionLabel(f), diff(a.mpa, u.mpa), diff(a.miou, u.miou), diff(meanDefectAp(a), meanDefectAp(u)), diff(a.imageAuroc, u.imageAuroc)])
   }
+  const warnings = [...result.rows].sort(byArchThenFraction).flatMap((r) => r.warnings.map((w) => `- ${ARCH_NAMES[r.arch] ?? r.arch} ${fractionLabel(r.fraction)}: ${w}`))
   const s = result.split
   const m = result.model
   const t = result.train
@@ -128,7 +129,8 @@ export function renderExperimentMarkdown(result: ExperimentResult): string {
     'ARCD minus U-Net (percentage points):',
     '',
     table(['Labels', 'MPA', 'MIoU', 'Mean AP', 'Image AUROC'], gaps),
-    ''
+    '',
+    ...(warnings.length > 0 ? ['Warnings from training:', '', ...warnings, ''] : [])
   ].join('\n')
 }
 
