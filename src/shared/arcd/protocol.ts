@@ -114,7 +114,8 @@ export interface ExperimentJobSpec {
  * The label-fraction experiment on magnetic-tile data runs the default
  * recipe (crops at the analysis scale) with a time budget per training:
  * stage 1 once, then ARCD and the U-Net per fraction, so 7 budgets in all
- * (about 30 minutes at 4 minutes each on a 2-core CPU).
+ * (about 45 minutes a seed at 4 minutes each, with the six evaluations, on
+ * a 2-core CPU).
  */
 export const EXPERIMENT_DEFAULTS: Required<Pick<ExperimentJobSpec, 'fractions' | 'model' | 'train' | 'seed' | 'splitSeed'>> = {
   fractions: [1, 0.5, 0.3],
