@@ -1,8 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { CPU_PRESET, DEFAULT_TRAIN, type ModelConfig, type TrainConfig } from '../../shared/arcd/config'
-import { EXPERIMENT_DEFAULTS, type EvalResult, type ExperimentResult, type InferResult, type ProgressMessage } from '../../shared/arcd/protocol'
+import type { EvalResult, ExperimentResult, InferResult, ProgressMessage } from '../../shared/arcd/protocol'
 import type { RunEpoch, RunOutcome, RunProgress, RunStateChange, TrainingSettings } from '../../shared/contract'
 import { renderEvalMarkdown, renderExperimentMarkdown, renderSeedSummary } from '../../shared/arcd/report'
 import { buildDataset } from '../services/training/dataset'
@@ -17,63 +16,13 @@ import { Workspace } from '../services/workspace'
 import { SPLITS, type Split } from '../../shared/domain'
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args'
 import { ProgressBar } from './progress'
+import { experimentRequest } from './experimentFlags'
 import { ignoredFlagNotes, settingsLine, trainRequest } from './trainFlags'
 
 function openWorkspace(args: ParsedArgs): Workspace {
   const dir = stringFlag(args, 'workspace')
   if (!dir) throw new UsageError('needs --workspace <dir>')
   return Workspace.open(resolve(dir))
-}
-
-/**
- * The experiment's settings: the default recipe (crops at the analysis
- * scale, a time budget per training, 4 minutes unless --budget says), or
- * Run B of docs/experiments.md with --input letterbox (fixed epochs).
- */
-function experimentConfigs(args: ParsedArgs): { model: ModelConfig; train: TrainConfig } {
-  const lr = stringFlag(args, 'lr')
-  if (lr !== undefined && !(Number(lr) > 0 && Number(lr) < 1)) throw new UsageError(`--lr must be a number between 0 and 1, got "${lr}"`)
-  const input = stringFlag(args, 'input') ?? 'tiles'
-  if (input !== 'tiles' && input !== 'letterbox') throw new UsageError(`--input must be tiles or letterbox, got "${input}"`)
-  const budget = stringFlag(args, 'budget')
-  if (budget !== undefined && !(Number(budget) > 0)) throw new UsageError(`--budget must be a positive number of minutes, got "${budget}"`)
-  const depth = intFlag(args, 'depth', CPU_PRESET.reconDepth)
-  const seed = intFlag(args, 'seed', DEFAULT_TRAIN.seed)
-  if (input === 'letterbox') {
-    return {
-      model: { ...CPU_PRESET, input, size: intFlag(args, 'size', 64), reconBase: intFlag(args, 'width', 8), discBase: intFlag(args, 'width', 8), reconDepth: depth, discDepth: depth },
-      train: {
-        ...DEFAULT_TRAIN,
-        budgetMinutes: 0,
-        loss: 'focal-batch',
-        ssimWeight: 0.01,
-        lr: lr !== undefined ? Number(lr) : 1e-3,
-        stage1Epochs: intFlag(args, 'epochs1', 4),
-        stage2Epochs: intFlag(args, 'epochs2', 12),
-        batchSize: intFlag(args, 'batch', 4),
-        seed
-      }
-    }
-  }
-  return {
-    model: { ...CPU_PRESET, size: intFlag(args, 'size', CPU_PRESET.size), reconBase: intFlag(args, 'width', CPU_PRESET.reconBase), discBase: intFlag(args, 'width', CPU_PRESET.discBase), reconDepth: depth, discDepth: depth },
-    train: {
-      ...DEFAULT_TRAIN,
-      budgetMinutes: budget !== undefined ? Number(budget) : 4,
-      lr: lr !== undefined ? Number(lr) : DEFAULT_TRAIN.lr,
-      batchSize: intFlag(args, 'batch', DEFAULT_TRAIN.batchSize),
-      seed
-    }
-  }
-}
-
-/** `--seeds 1,2,3` runs the experiment once per training seed; without it, `--seed` (default 1). */
-function seedList(args: ParsedArgs, seed: number): number[] {
-  const list = stringFlag(args, 'seeds')
-  if (list === undefined) return [seed]
-  const seeds = list.split(',').map((x) => x.trim())
-  if (seeds.some((x) => !/^\d+$/.test(x))) throw new UsageError(`--seeds must be whole numbers separated by commas, got "${list}"`)
-  return [...new Set(seeds.map(Number))]
 }
 
 /** Prints the backend line every ML command starts with, with why better ones were skipped. */
@@ -257,6 +206,8 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
   if (name !== 'magnetic-tile') throw new UsageError('experiment needs a data set name: magnetic-tile')
   const data = resolve(stringFlag(args, 'data') ?? MAGNETIC_TILE)
   const out = resolve(stringFlag(args, 'out') ?? 'docs/experiments-latest.md')
+  // Bad flags are refused before the minute the import takes.
+  const { model, train, fractions, seeds, splitSeed } = experimentRequest(args)
   const tmp = mkdtempSync(join(tmpdir(), 'ds-experiment-'))
   const ws = Workspace.create(join(tmp, 'ws'))
   try {
@@ -266,15 +217,21 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
     await importFolder(ws, { folder: join(data, 'images'), masks: join(data, 'masks'), maskClasses: TILE_CLASSES, view: 'D01' })
     await importFolder(ws, { folder: join(data, 'normal'), view: 'D01', normal: true })
     const dataset = buildDataset(ws)
-    const { model, train } = experimentConfigs(args)
-    const fractions = (stringFlag(args, 'fractions') ?? '1,0.5,0.3').split(',').map(Number)
-    const seeds = seedList(args, train.seed)
-    const splitSeed = intFlag(args, 'split-seed', EXPERIMENT_DEFAULTS.splitSeed)
     const host = await startHost()
     const { signal, dispose } = cancelOnSigint()
     const bars = stageBars()
+    const json = out.replace(/\.md$/i, '') + '.json'
+    const results: ExperimentResult[] = []
+    // Written after every seed, so that a run stopped in its third hour keeps the seeds it finished.
+    const write = (): string => {
+      const md = [...(results.length > 1 ? [renderSeedSummary(results)] : []), ...results.map(renderExperimentMarkdown)].join('\n')
+      mkdirSync(dirname(out), { recursive: true })
+      writeFileSync(out, md)
+      // The figures in full, so that runs made apart can still be averaged.
+      writeFileSync(json, JSON.stringify(results, null, 1))
+      return md
+    }
     try {
-      const results: ExperimentResult[] = []
       for (const seed of seeds) {
         if (seeds.length > 1) process.stderr.write(`\nseed ${seed} (${results.length + 1} of ${seeds.length})\n`)
         results.push(
@@ -297,14 +254,10 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
             }
           )) as ExperimentResult
         )
+        const md = write()
+        if (results.length === seeds.length) process.stdout.write(md + `\nwritten to ${out} and ${json}\n`)
+        else process.stderr.write(`\nseed ${seed} done: ${out} and ${json} hold the seeds so far\n`)
       }
-      const md = [...(results.length > 1 ? [renderSeedSummary(results)] : []), ...results.map(renderExperimentMarkdown)].join('\n')
-      mkdirSync(dirname(out), { recursive: true })
-      writeFileSync(out, md)
-      // The figures in full, so that runs made apart can still be averaged.
-      const json = out.replace(/\.md$/i, '') + '.json'
-      writeFileSync(json, JSON.stringify(results, null, 1))
-      process.stdout.write(md + `\nwritten to ${out} and ${json}\n`)
       return 0
     } finally {
       dispose()
