@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { parseArgs, UsageError } from './args'
+import { usageRefusal } from '../test/usageRefusal'
+import { parseArgs } from './args'
 import { experimentRequest } from './experimentFlags'
 
 const request = (line: string) => experimentRequest(parseArgs(line.split(' ').filter(Boolean)))
 
-function refused(line: string): string {
-  try {
-    request(line)
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError)
-    return (err as Error).message
-  }
-  throw new Error(`"${line}" was accepted`)
-}
+const refused = (line: string): string => usageRefusal(line, request)
 
 describe('studio experiment flags', () => {
   it('runs one seed on split seed 1 at 100/50/30% with 4 minutes a training by default', () => {

@@ -6,7 +6,8 @@ import type { RunOutcome } from '../../shared/contract'
 import { DEFAULT_TRAINING, getTrainingSettings, mergeTrainingSettings, setTrainingSettings } from '../services/training/trainingSettings'
 import { Workspace } from '../services/workspace'
 import { tempDir } from '../test/fixtures'
-import { parseArgs, UsageError } from './args'
+import { usageRefusal } from '../test/usageRefusal'
+import { parseArgs } from './args'
 import { outcomeLines } from './mlCommands'
 import { ignoredFlagNotes, settingsLine, TRAIN_BOOLEANS, trainRequest } from './trainFlags'
 
@@ -18,15 +19,7 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()))
 
 const argv = (line: string): ReturnType<typeof parseArgs> => parseArgs(line.split(' ').filter(Boolean), new Set(TRAIN_BOOLEANS))
 
-function refused(line: string): string {
-  try {
-    trainRequest(argv(line))
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError)
-    return (err as Error).message
-  }
-  throw new Error(`"${line}" was accepted`)
-}
+const refused = (line: string): string => usageRefusal(line, (l) => trainRequest(argv(l)))
 
 describe('studio train flags', () => {
   it('sets only the settings given, so the workspace settings fill the rest', () => {
