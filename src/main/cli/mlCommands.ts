@@ -242,7 +242,8 @@ export async function experimentCmd(name: string | undefined, args: ParsedArgs):
               classes: dataset.classes,
               fractions,
               model,
-              train: { ...train, seed },
+              // The job sets train.seed from seed.
+              train,
               seed,
               splitSeed,
               outDir: join(tmp, `experiment-seed${seed}`)

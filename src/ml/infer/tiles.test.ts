@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { CPU_PRESET, GPU_PRESET, type ModelConfig } from '../../shared/arcd/config'
 import type { ClassSpec } from '../../shared/arcd/protocol'
 import { buildBaselineUnet } from '../models/networks'
-import { predictFrameTiled, tileGeometry, tileSide, type TileSetup } from './tiles'
+import { predictFrameTiled, reconstructFrame, tileGeometry, tileSide, type TileSetup } from './tiles'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -131,5 +131,64 @@ describe('tiled inference on larger tiles than the training crops', () => {
     })
     got.classMax.forEach((m, c) => expect(m).toBeCloseTo(expectedMax[c]!, 5))
     net.dispose()
+  })
+})
+
+describe("ARCD's tiled inference reads one reconstruction of the whole frame", () => {
+  /** A net that maps each pixel on its own (1x1 convolution): tiling cannot change its output. */
+  function perPixelNet(inChannels: number, outChannels: number, seed: number): tf.LayersModel {
+    const input = tf.input({ shape: [null, null, inChannels] as unknown as number[] })
+    const out = tf.layers
+      .conv2d({ filters: outChannels, kernelSize: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.randomNormal({ seed }), biasInitializer: 'zeros' })
+      .apply(input) as tf.SymbolicTensor
+    return tf.model({ inputs: input, outputs: out })
+  }
+  const geometry = { size: 16, maxTile: 48, multiple: 4, overlap: 0.25, batchSize: 3 }
+
+  it('the reconstruction is the recon net on the frame, blended from tiles and rounded to 8 bits', async () => {
+    const recon = perPixelNet(3, 3, 21)
+    const disc = perPixelNet(6, CLASSES.length, 22)
+    const frame = randomFrame(131, 77, 5)
+    const setup: TileSetup = { arch: 'arcd', nets: { recon, disc }, classes: CLASSES, ...geometry }
+    const got = await reconstructFrame(setup, frame)
+    const want = tf.tidy(() => recon.apply(frameTensor(frame)) as tf.Tensor4D)
+    const w = (await want.data()) as Float32Array
+    want.dispose()
+    expect(got).toBeInstanceOf(Uint8Array)
+    expect(got.length).toBe(w.length)
+    let maxDiff = 0
+    for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - w[i]! * 255))
+    // Rounding moves a value by at most half a step; the blend's float error may tip a half either way.
+    expect(maxDiff).toBeLessThanOrEqual(0.5 + 1e-3)
+    recon.dispose()
+    disc.dispose()
+  })
+
+  it('the discriminative net reads [image, the given reconstruction] at every pixel, and inference without one makes the same', async () => {
+    const recon = perPixelNet(3, 3, 23)
+    const disc = perPixelNet(6, CLASSES.length, 24)
+    const frame = randomFrame(97, 150, 9)
+    const setup: TileSetup = { arch: 'arcd', nets: { recon, disc }, classes: CLASSES, ...geometry }
+    // Any 8-bit image will do as the reconstruction: what matters is that the net reads it.
+    const given = randomFrame(97, 150, 10).rgb
+    const got = await predictFrameTiled(setup, frame, given)
+    const want = tf.tidy(() => {
+      const r = tf.div(tf.tensor4d(Float32Array.from(given), [1, 150, 97, 3]), 255)
+      return disc.apply(tf.concat([frameTensor(frame), r], 3)) as tf.Tensor4D
+    })
+    const w = (await want.data()) as Float32Array
+    want.dispose()
+    let maxDiff = 0
+    for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.probs[i]! - w[i]!))
+    expect(maxDiff).toBeLessThan(1e-5)
+    expect(got.recon![0]).toBeCloseTo(given[0]! / 255, 6)
+
+    const own = await predictFrameTiled(setup, frame)
+    const viaCache = await predictFrameTiled(setup, frame, await reconstructFrame(setup, frame))
+    expect(Array.from(own.probs)).toEqual(Array.from(viaCache.probs))
+    expect(own.reconError).toEqual(viaCache.reconError)
+    await expect(predictFrameTiled(setup, frame, new Uint8Array(10))).rejects.toThrow(/a 97x150 frame needs a reconstruction of 43650 values, got 10/)
+    recon.dispose()
+    disc.dispose()
   })
 })

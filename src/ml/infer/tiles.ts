@@ -1,11 +1,12 @@
 /**
  * Tiled inference at the analysis scale: the frame is covered by overlapping
- * tiles, each goes through the (frozen) reconstruction and the
- * discriminative net, and the outputs are blended with weights that fall off
+ * tiles, and each net's outputs are blended with weights that fall off
  * towards a tile's edges (a pixel near a tile border has seen little
- * context), giving one probability map per class and, for ARCD, one
- * reconstruction for the whole frame. Memory stays bounded by the batch of
- * tiles, whatever the frame size, which is what a GPU needs.
+ * context). For ARCD the (frozen) reconstruction net goes first, giving one
+ * reconstruction of the whole frame, and the discriminative net's tiles read
+ * [image, that reconstruction]; then one probability map per class. Tensor
+ * memory stays bounded by the batch of tiles, whatever the frame size, which
+ * is what a GPU needs.
  *
  * Tiles may be larger than the training crops (ModelConfig.inferTile): the
  * nets are fully convolutional. Along each frame side a tile is the frame
@@ -88,32 +89,41 @@ function rampWeights(size: number): Float32Array {
   return w
 }
 
-export async function predictFrameTiled(setup: TileSetup, frame: FrameForInference): Promise<TiledPrediction> {
-  const { arch, nets, classes, size } = setup
-  if (!nets.disc) throw new Error('this model has no discriminative network (was stage 2 trained?)')
-  if (arch === 'arcd' && !nets.recon) throw new Error('this ARCD model has no reconstruction network')
-  const K = classes.length
-  const { width: W, height: H, rgb } = frame
+/** Tiling of one frame: the tile sides and the top-left corners of its tiles. */
+interface FrameTiles {
+  tw: number
+  th: number
+  windows: { x0: number; y0: number }[]
+}
+
+function frameTiles(setup: TileGeometry & { overlap: number }, W: number, H: number): FrameTiles {
   const tw = tileSide(W, setup)
   const th = tileSide(H, setup)
   const xs = tileStarts(W, tw, setup.overlap)
   const ys = tileStarts(H, th, setup.overlap)
-  const windows = ys.flatMap((y0) => xs.map((x0) => ({ x0, y0 })))
-  const probs = new Float32Array(W * H * K)
-  const recon = arch === 'arcd' ? new Float32Array(W * H * 3) : null
+  return { tw, th, windows: ys.flatMap((y0) => xs.map((x0) => ({ x0, y0 }))) }
+}
+
+/**
+ * Runs `net` over the frame's tiles, a batch at a time, and blends its
+ * C-channel outputs into one W*H*C map. `net` gets the batch's windows and
+ * returns their outputs, tw*th*C values per window.
+ */
+async function blendTiles(
+  setup: TileGeometry & { overlap: number; batchSize: number },
+  W: number,
+  H: number,
+  C: number,
+  net: (batch: { x0: number; y0: number }[], tw: number, th: number) => Promise<Float32Array>
+): Promise<Float32Array> {
+  const { tw, th, windows } = frameTiles(setup, W, H)
+  const out = new Float32Array(W * H * C)
   const weight = new Float32Array(W * H)
   const rampX = rampWeights(tw)
   const rampY = rampWeights(th)
-  const per = tw * th * 3
   for (let i = 0; i < windows.length; i += setup.batchSize) {
     const batch = windows.slice(i, i + setup.batchSize)
-    const buf = new Float32Array(batch.length * per)
-    batch.forEach((w, b) => extractRect(rgb, W, H, 3, w.x0, w.y0, tw, th, buf, b * per))
-    const x = tf.tensor4d(buf, [batch.length, th, tw, 3])
-    const r = arch === 'arcd' ? tf.tidy(() => nets.recon!.apply(x, { training: false }) as tf.Tensor4D) : null
-    const p = tf.tidy(() => nets.disc!.apply(discInput(arch, x, r), { training: false }) as tf.Tensor4D)
-    const [pData, rData] = await Promise.all([p.data() as Promise<Float32Array>, r ? (r.data() as Promise<Float32Array>) : Promise.resolve(null)])
-    tf.dispose(r ? [x, r, p] : [x, p])
+    const data = await net(batch, tw, th)
     batch.forEach((w, b) => {
       for (let v = 0; v < th; v++) {
         const y = w.y0 + v
@@ -123,27 +133,81 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
           if (xx < 0 || xx >= W) continue
           const wt = rampX[u]! * rampY[v]!
           const o = y * W + xx
-          const t = b * tw * th + v * tw + u
+          const t = (b * tw * th + v * tw + u) * C
           weight[o] = weight[o]! + wt
-          for (let c = 0; c < K; c++) probs[o * K + c] = probs[o * K + c]! + wt * pData[t * K + c]!
-          if (recon && rData) for (let c = 0; c < 3; c++) recon[o * 3 + c] = recon[o * 3 + c]! + wt * rData[t * 3 + c]!
+          for (let c = 0; c < C; c++) out[o * C + c] = out[o * C + c]! + wt * data[t + c]!
         }
       }
     })
   }
-  const classMax = new Array<number>(K).fill(0)
   for (let o = 0; o < W * H; o++) {
     const inv = 1 / weight[o]!
-    for (let c = 0; c < K; c++) {
-      const v = probs[o * K + c]! * inv
-      probs[o * K + c] = v
-      if (v > classMax[c]!) classMax[c] = v
-    }
-    if (recon) for (let c = 0; c < 3; c++) recon[o * 3 + c] = recon[o * 3 + c]! * inv
+    for (let c = 0; c < C; c++) out[o * C + c] = out[o * C + c]! * inv
   }
+  return out
+}
+
+/** The batch's tiles of an 8-bit W*H*C source as one [B, th, tw, C] tensor in [0, 1]. */
+function tileTensor(src: Uint8Array, W: number, H: number, C: number, batch: { x0: number; y0: number }[], tw: number, th: number): tf.Tensor4D {
+  const per = tw * th * C
+  const buf = new Float32Array(batch.length * per)
+  batch.forEach((w, b) => extractRect(src, W, H, C, w.x0, w.y0, tw, th, buf, b * per))
+  return tf.tensor4d(buf, [batch.length, th, tw, C])
+}
+
+/**
+ * The frame's reconstruction as one 8-bit image, blended from tiles like the
+ * probability maps. The discriminative net reads this whole-frame
+ * reconstruction, in training crops and in inference tiles alike, so it
+ * never sees a tile's own border artefacts that the other path lacks; and
+ * the recon net being frozen in stage 2, a frame's reconstruction is
+ * computed once there (see src/ml/train/reconCache.ts). 8 bits are what the
+ * frame itself has and what the review shows.
+ */
+export async function reconstructFrame(setup: TileSetup, frame: FrameForInference): Promise<Uint8Array> {
+  const recon = setup.nets.recon
+  if (!recon) throw new Error('this ARCD model has no reconstruction network')
+  const { width: W, height: H, rgb } = frame
+  const blended = await blendTiles(setup, W, H, 3, async (batch, tw, th) => {
+    const x = tileTensor(rgb, W, H, 3, batch, tw, th)
+    const r = tf.tidy(() => recon.apply(x, { training: false }) as tf.Tensor4D)
+    const data = (await r.data()) as Float32Array
+    tf.dispose([x, r])
+    return data
+  })
+  const out = new Uint8Array(blended.length)
+  for (let i = 0; i < blended.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, blended[i]!)) * 255)
+  return out
+}
+
+/**
+ * Per-class probability maps of a frame. ARCD's discriminative net reads
+ * `recon` (the frame's 8-bit reconstruction from reconstructFrame) when
+ * given, else the reconstruction is made here first.
+ */
+export async function predictFrameTiled(setup: TileSetup, frame: FrameForInference, recon?: Uint8Array): Promise<TiledPrediction> {
+  const { arch, nets, classes, size } = setup
+  const disc = nets.disc
+  if (!disc) throw new Error('this model has no discriminative network (was stage 2 trained?)')
+  if (arch === 'arcd' && !nets.recon && !recon) throw new Error('this ARCD model has no reconstruction network')
+  const K = classes.length
+  const { width: W, height: H, rgb } = frame
+  if (recon && recon.length !== W * H * 3) throw new Error(`a ${W}x${H} frame needs a reconstruction of ${W * H * 3} values, got ${recon.length}`)
+  const r8 = arch === 'arcd' ? (recon ?? (await reconstructFrame(setup, frame))) : null
+  const probs = await blendTiles(setup, W, H, K, async (batch, tw, th) => {
+    const x = tileTensor(rgb, W, H, 3, batch, tw, th)
+    const r = r8 ? tileTensor(r8, W, H, 3, batch, tw, th) : null
+    const p = tf.tidy(() => disc.apply(discInput(arch, x, r), { training: false }) as tf.Tensor4D)
+    const data = (await p.data()) as Float32Array
+    tf.dispose(r ? [x, r, p] : [x, p])
+    return data
+  })
+  const classMax = new Array<number>(K).fill(0)
+  for (let o = 0; o < W * H; o++) for (let c = 0; c < K; c++) if (probs[o * K + c]! > classMax[c]!) classMax[c] = probs[o * K + c]!
   const score = imageScore(probs, W, H, classes, { kernel: smoothingKernel(size) })
-  const reconError = recon ? await frameReconError(rgb, recon, W, H) : null
-  return { width: W, height: H, probs, recon, score, classMax, reconError }
+  const reconF = r8 ? Float32Array.from(r8, (v) => v / 255) : null
+  const reconError = reconF ? await frameReconError(rgb, reconF, W, H) : null
+  return { width: W, height: H, probs, recon: reconF, score, classMax, reconError }
 }
 
 /** L2 and SSIM of a whole-frame reconstruction against the frame. */

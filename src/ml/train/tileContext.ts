@@ -2,6 +2,7 @@ import type { ModelConfig, TrainConfig } from '../../shared/arcd/config'
 import type { ClassSpec, TrainJobSpec, TrainPlan } from '../../shared/arcd/protocol'
 import type { Nets } from '../io/modelDir'
 import type { JobContext } from '../jobs/context'
+import type { ReconCache } from './reconCache'
 import type { StageHooks } from './stage'
 
 /** What every part of a crop-training run reads: the job, its nets and classes, settings, plan and clock. */
@@ -16,4 +17,6 @@ export interface TileRun {
   plan: TrainPlan
   started: number
   warnings: string[]
+  /** ARCD's stage 2: its validation frames' reconstructions, made once (a frame not in it is reconstructed where needed). */
+  recons?: ReconCache | null
 }

@@ -7,6 +7,7 @@ import { logitsOf } from '../models'
 import { badInput, log } from '../jobs/context'
 import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
+import { buildReconCache } from './reconCache'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
 import { budgetLeft, noteOutOfTime, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
@@ -25,6 +26,12 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   const centreClasses = defectChannels(classes).filter((ci) => byClass[ci]!.length > 0)
   if (!byClass.some((l) => l.length > 0)) throw badInput('stage 2 needs labelled frames (with polygons) in the training split')
   const valFrames = pickValFrames(frames, train.seed)
+  const cacheStart = performance.now()
+  // Validation frames only: every round (and the thresholds) reads them. The
+  // training frames' reconstructions made whole cost more than the crops'
+  // over a whole run (docs/experiments.md, thirteenth measurement).
+  if (spec.arch === 'arcd') c.recons = await buildReconCache(c, valFrames)
+  const cacheSeconds = (performance.now() - cacheStart) / 1000
   const lossOpts = { kind: train.loss, gamma: train.focalGamma, alpha: train.focalAlpha, diceWeight: train.diceWeight }
 
   const prepare = (epoch: number, step: number): PreparedBatch => {
@@ -88,7 +95,8 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
       // Reserve one more validation pass for the thresholds and the report.
       // Stage 2 is what the user gets: when stage 1 overran its share it
       // keeps its own share anyway, and the run ends late rather than useless.
-      const ownShare = c.train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - c.train.stage1Share : 1) * 0.9
+      // The reconstructions made above came out of the same share.
+      const ownShare = c.train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - c.train.stage1Share : 1) * 0.9 - cacheSeconds
       const seconds = Math.max(budgetLeft(c), ownShare) - valSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       deadline = stageDeadline(seconds, valSec)

@@ -45,13 +45,13 @@ export async function estimateValSeconds(c: TileRun, frames: TileFrame[]): Promi
   return (seconds / probeTiles) * allTiles * 1.3
 }
 
-/** Tiled predictions for frames (the model's current weights). */
+/** Tiled predictions for frames (the model's current weights), reading the run's cached reconstructions where it has them. */
 export async function predictFrames(c: TileRun, frames: TileFrame[]): Promise<TiledPrediction[]> {
   const setup = { arch: c.spec.arch, nets: c.nets, classes: c.classes, ...tileGeometry(c.spec.arch, c.model), overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
   const out: TiledPrediction[] = []
   for (const f of frames) {
     if (c.ctx.isCancelled()) throw new CancelledError()
-    out.push(await predictFrameTiled(setup, f.frame))
+    out.push(await predictFrameTiled(setup, f.frame, c.recons?.get(f)))
     await yieldToEventLoop()
   }
   return out

@@ -53,8 +53,13 @@ afterAll(async () => {
 
 describe('tiles recipe', () => {
   it('gives outputs only to labelled classes and names the others', async () => {
-    const r = await trainModel(spec('classes'), recordingContext('c'), 'test')
+    const ctx = recordingContext('c')
+    const r = await trainModel(spec('classes'), ctx, 'test')
     expect(r.classes.map((c) => c.name)).toEqual(['blob', 'scratch'])
+    // Stage 2 reconstructs its validation frames once, not at every round.
+    const seen = items.filter((it) => it.split === 'val').length
+    expect(seen).toBeGreaterThan(0)
+    expect(ctx.events.some((e) => e.type === 'log' && new RegExp(`stage 2: reconstructed ${seen} frames once`).test(e.message))).toBe(true)
     expect(r.untrainedClasses).toEqual(['lathe'])
     expect(r.plan).toMatchObject({ input: 'tiles', stage1Steps: 4, stage2Steps: 4, reconReused: false })
     expect(r.reconQuality?.ssim).toBeGreaterThan(-1)
