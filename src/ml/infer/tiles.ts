@@ -157,12 +157,10 @@ function tileTensor(src: Uint8Array, W: number, H: number, C: number, batch: { x
 
 /**
  * The frame's reconstruction as one 8-bit image, blended from tiles like the
- * probability maps. The discriminative net reads this whole-frame
- * reconstruction, in training crops and in inference tiles alike, so it
- * never sees a tile's own border artefacts that the other path lacks; and
- * the recon net being frozen in stage 2, a frame's reconstruction is
- * computed once there (see src/ml/train/reconCache.ts). 8 bits are what the
- * frame itself has and what the review shows.
+ * probability maps. The discriminative net's tiles read this one image, so
+ * the reconstruction the review shows is the one the net read, and stage 2
+ * can make it once per validation frame (src/ml/train/reconCache.ts). 8 bits
+ * are what the frame itself has.
  */
 export async function reconstructFrame(setup: TileSetup, frame: FrameForInference): Promise<Uint8Array> {
   const recon = setup.nets.recon
