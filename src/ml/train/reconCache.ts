@@ -7,9 +7,9 @@
  * inference on that frame gives.
  */
 import * as os from 'node:os'
-import { reconstructFrame, tileGeometry } from '../infer/tiles'
+import { reconstructFrame } from '../infer/tiles'
 import { CancelledError, log, yieldToEventLoop } from '../jobs/context'
-import type { TileRun } from './tileContext'
+import { tileSetupOf, type TileRun } from './tileContext'
 import type { TileFrame } from './tileData'
 
 export type ReconCache = Map<TileFrame, Uint8Array>
@@ -30,7 +30,7 @@ export async function buildReconCache(c: TileRun, frames: TileFrame[], maxBytes 
     log(c.ctx, 'info', `stage 2: the reconstructions of ${unique.length} frames would take ${(bytes / 2 ** 20).toFixed(0)} MB (the cache holds at most ${(maxBytes / 2 ** 20).toFixed(0)} MB): they are reconstructed at every use`)
     return null
   }
-  const setup = { arch: c.spec.arch, nets: c.nets, classes: c.classes, ...tileGeometry(c.spec.arch, c.model), overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
+  const setup = tileSetupOf(c)
   const t0 = performance.now()
   const cache: ReconCache = new Map()
   for (const f of unique) {

@@ -1,5 +1,6 @@
 import type { ModelConfig, TrainConfig } from '../../shared/arcd/config'
 import type { ClassSpec, TrainJobSpec, TrainPlan } from '../../shared/arcd/protocol'
+import { tileGeometry, type TileSetup } from '../infer/tiles'
 import type { Nets } from '../io/modelDir'
 import type { JobContext } from '../jobs/context'
 import type { ReconCache } from './reconCache'
@@ -19,4 +20,9 @@ export interface TileRun {
   warnings: string[]
   /** ARCD's stage 2: its validation frames' reconstructions, made once (a frame not in it is reconstructed where needed). */
   recons?: ReconCache | null
+}
+
+/** How the run's nets infer on a frame: its tiling, and its batch size. */
+export function tileSetupOf(c: TileRun): TileSetup {
+  return { arch: c.spec.arch, nets: c.nets, classes: c.classes, ...tileGeometry(c.spec.arch, c.model), overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
 }

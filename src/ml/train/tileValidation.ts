@@ -6,7 +6,7 @@ import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from 
 import { CancelledError, log, yieldToEventLoop } from '../jobs/context'
 import { streamRng } from './streams'
 import { timed } from './tileBudget'
-import type { TileRun } from './tileContext'
+import { tileSetupOf, type TileRun } from './tileContext'
 import type { TileFrame } from './tileData'
 
 /** Validation frames scored per round: enough for a stable AP, few enough to keep rounds cheap. */
@@ -47,7 +47,7 @@ export async function estimateValSeconds(c: TileRun, frames: TileFrame[]): Promi
 
 /** Tiled predictions for frames (the model's current weights), reading the run's cached reconstructions where it has them. */
 export async function predictFrames(c: TileRun, frames: TileFrame[]): Promise<TiledPrediction[]> {
-  const setup = { arch: c.spec.arch, nets: c.nets, classes: c.classes, ...tileGeometry(c.spec.arch, c.model), overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
+  const setup = tileSetupOf(c)
   const out: TiledPrediction[] = []
   for (const f of frames) {
     if (c.ctx.isCancelled()) throw new CancelledError()
