@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { balancedEps, focalLoss } from './focal'
 import { reconstructionAccuracy, reconstructionLoss, reconstructionLossParts } from './reconstruction'
-import { POSITIVE_FLOOR, segmentationLoss, segmentationLossFromLogits } from './segmentation'
+import { POSITIVE_FLOOR, hardNegativeLoss, segmentationLoss, segmentationLossFromLogits } from './segmentation'
 import { ssim } from './ssim'
 
 interface SsimCase {
@@ -286,5 +286,43 @@ describe('the stage-2 loss from logits (how training calls it)', () => {
     const fromProbs = tf.grad((v: tf.Tensor) => segmentationLoss(y, tf.sigmoid(v) as tf.Tensor4D, opts))(z).arraySync() as number[][][][]
     expect(Math.abs(fromProbs[0]![0]![0]![0]!)).toBeLessThan(1e-6)
     tf.dispose([y, z])
+  })
+
+  /** From its definition: per class, softplus(z) over background elements with z >= 0, over max(the class's positives, floor x its elements); mean over classes. */
+  function referenceHardNegatives(y: number[], z: number[], K: number): number {
+    const fired = new Array<number>(K).fill(0)
+    const positives = new Array<number>(K).fill(0)
+    y.forEach((t, i) => {
+      positives[i % K]! += t
+      if (t === 0 && z[i]! >= 0) fired[i % K]! += Math.log(1 + Math.exp(z[i]!))
+    })
+    const perClass = y.length / K
+    return fired.reduce((a, f, k) => a + f / Math.max(positives[k]!, POSITIVE_FLOOR * perClass), 0) / K
+  }
+
+  it('adds the confident false positives, each weighed against its class positives, from the definition', () => {
+    const { y, z } = logitsBatch()
+    const t = tf.tensor4d(y, [2, 8, 8, 3])
+    const zt = tf.tensor4d(z, [2, 8, 8, 3])
+    expect(hardNegativeLoss(t, zt).arraySync() as number).toBeCloseTo(referenceHardNegatives(y, z, 3), 4)
+    const value = segmentationLossFromLogits(t, zt, { kind: 'bce-dice', ...base, hardNegativeWeight: 0.5 }).arraySync() as number
+    const p = z.map(sigmoid)
+    expect(value).toBeCloseTo(referenceCrossEntropy(y, p) + referenceDice(y, p, 3) + 0.5 * referenceHardNegatives(y, z, 3), 4)
+    tf.dispose([t, zt])
+  })
+
+  it('pulls a fired background pixel down like a missed positive, and leaves the unfired ones to cross-entropy', () => {
+    // One class without positives in the batch: its fired pixel's term is divided by the floor.
+    const n = 4 * 16 * 16
+    const z = Array.from({ length: n }, (_, i) => (i === 5 ? 3 : i === 9 ? -3 : -6))
+    const y = z.map(() => 0)
+    const t = tf.tensor4d(y, [4, 16, 16, 1])
+    const zt = tf.tensor4d(z, [4, 16, 16, 1])
+    const grad = tf.grad((v: tf.Tensor) => segmentationLossFromLogits(t, v as tf.Tensor4D, { kind: 'bce-dice', ...base, hardNegativeWeight: 1 }))(zt).dataSync()
+    expect(grad[5]!).toBeCloseTo(sigmoid(3) / n + sigmoid(3) / (POSITIVE_FLOOR * n), 6)
+    expect(grad[9]!).toBeCloseTo(sigmoid(-3) / n, 8)
+    // Against cross-entropy's 1/n alone, hundreds of times the pull.
+    expect(grad[5]! / (sigmoid(3) / n)).toBeGreaterThan(400)
+    tf.dispose([t, zt])
   })
 })

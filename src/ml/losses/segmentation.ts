@@ -35,6 +35,8 @@ export interface SegmentationLossOptions {
   /** Positive weight of 'focal-dice' (0..1). */
   alpha: number
   diceWeight: number
+  /** Weight of hardNegativeLoss beside 'bce-dice' (0: none). */
+  hardNegativeWeight?: number
 }
 
 export function softDice(target: tf.Tensor4D, pred: tf.Tensor4D, smooth = 1): tf.Scalar {
@@ -47,6 +49,39 @@ export function softDice(target: tf.Tensor4D, pred: tf.Tensor4D, smooth = 1): tf
     const present = tf.cast(tf.greater(positives, 0), 'float32')
     // No class present: 0, with no gradient.
     return tf.div(tf.sum(tf.mul(present, tf.sub(1, dice))), tf.maximum(tf.sum(present), 1)) as tf.Scalar
+  })
+}
+
+/**
+ * Confident false positives: the cross-entropy of every background pixel a
+ * class fires on (logit >= 0), divided per class by that class's positive
+ * pixels in the batch (never fewer than POSITIVE_FLOOR of its pixels), and
+ * averaged over the classes.
+ *
+ * Mean cross-entropy gives a wrongly fired background pixel 1/n of the
+ * batch's weight, while Dice pulls each labelled pixel with about
+ * 1/positives, a hundred times more at 64 px crops. On the demo's 9
+ * labelled frames the default ARCD ended with background logits up to 30,
+ * above the cracks' own median, and best-F1 thresholds of 0.99998 that the
+ * review's 8-bit maps cannot hold; with this term at weight 1 a fired
+ * background pixel weighs what a missed positive does, and the same
+ * training ended with thresholds of 0.91 and 0.70 and no fold on a
+ * defect-free frame. On magnetic-tile's subtle defects it kept ARCD from
+ * learning at all (mean pixel AP 0.6), so it is a setting, off by default
+ * (docs/experiments.md, fourteenth measurement). Pixels below 0 are left to
+ * cross-entropy: pressing on every background pixel, as Dice on an absent
+ * class does, drove a rare class's whole map to zero (see softDice).
+ */
+export function hardNegativeLoss(target: tf.Tensor4D, logits: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    const y = tf.cast(target, 'float32')
+    // GreaterEqual's gradient is zero: the mask only selects.
+    const fired = tf.mul(tf.cast(tf.greaterEqual(logits, 0), 'float32'), tf.sub(1, y))
+    const softplus = tf.add(tf.relu(logits), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))
+    const perClass = tf.sum(tf.mul(fired, softplus), [0, 1, 2])
+    const pixels = target.size / target.shape[3]
+    const positives = tf.maximum(tf.sum(y, [0, 1, 2]), POSITIVE_FLOOR * pixels)
+    return tf.mean(tf.div(perClass, positives)) as tf.Scalar
   })
 }
 
@@ -99,6 +134,8 @@ export function segmentationLossFromLogits(target: tf.Tensor4D, logits: tf.Tenso
     if (opts.kind !== 'bce-dice') return segmentationLoss(target, p, opts)
     const y = tf.cast(target, 'float32')
     const ce = tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))))
-    return tf.add(ce, tf.mul(opts.diceWeight, softDice(target, p))) as tf.Scalar
+    const loss = tf.add(ce, tf.mul(opts.diceWeight, softDice(target, p)))
+    const hard = opts.hardNegativeWeight ?? 0
+    return (hard > 0 ? tf.add(loss, tf.mul(hard, hardNegativeLoss(target, logits))) : loss) as tf.Scalar
   })
 }

@@ -32,7 +32,9 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   // over a whole run (docs/experiments.md, thirteenth measurement).
   if (spec.arch === 'arcd') c.recons = await buildReconCache(c, valFrames)
   const cacheSeconds = (performance.now() - cacheStart) / 1000
-  const lossOpts = { kind: train.loss, gamma: train.focalGamma, alpha: train.focalAlpha, diceWeight: train.diceWeight }
+  // A run recorded before the setting existed resumes with the loss it started with.
+  const hardNegativeWeight = (train as Partial<typeof train>).hardNegativeWeight ?? 0
+  const lossOpts = { kind: train.loss, gamma: train.focalGamma, alpha: train.focalAlpha, diceWeight: train.diceWeight, hardNegativeWeight }
 
   const prepare = (epoch: number, step: number): PreparedBatch => {
     const rng = streamRng(train.seed, 4, epoch, step)

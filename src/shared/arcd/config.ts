@@ -172,6 +172,14 @@ export interface TrainConfig {
   /** Weight of positives in 'focal-dice' (0..1). */
   focalAlpha: number
   diceWeight: number
+  /**
+   * 'bce-dice': weight of the confident-false-positive term (background
+   * pixels the net fires on, weighed like missed positives; see
+   * hardNegativeLoss). Off by default: at 1 it ended the demo's
+   * over-confidence but sank ARCD on magnetic-tile to mean pixel AP 0.6
+   * (docs/experiments.md, fourteenth measurement).
+   */
+  hardNegativeWeight: number
   /** The output bias starts at logit(outputPrior): an untrained pixel says "probably background". */
   outputPrior: number
   /** Stage-1 loss: L2 + ssimWeight x (1 - SSIM) (thesis 0.01, DRAEM 1). */
@@ -202,6 +210,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   loss: 'bce-dice',
   focalAlpha: 0.75,
   diceWeight: 1,
+  hardNegativeWeight: 0,
   outputPrior: 0.01,
   ssimWeight: 1,
   defectCropShare: 0.5,
