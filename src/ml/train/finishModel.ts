@@ -3,6 +3,7 @@ import type { ModelConfig } from '../../shared/arcd/config'
 import type { EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
 import { buildManifest, MODEL_FORMAT, MODEL_FORMAT_VERSION, writeModelDir, type Nets } from '../io/modelDir'
+import { mapPrecisionWarnings } from './thresholdPrecision'
 
 export interface FinishedTraining {
   spec: TrainJobSpec
@@ -59,7 +60,7 @@ export async function finishModel(f: FinishedTraining): Promise<TrainResult> {
     arch: spec.arch,
     classes: f.classes,
     untrainedClasses: f.untrainedClasses,
-    warnings: f.warnings,
+    warnings: [...f.warnings, ...mapPrecisionWarnings(f.thresholds)],
     plan: f.plan,
     reconQuality: f.reconQuality,
     stages: f.summaries,
