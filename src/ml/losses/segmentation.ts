@@ -77,12 +77,16 @@ export function hardNegativeLoss(target: tf.Tensor4D, logits: tf.Tensor4D): tf.S
     const y = tf.cast(target, 'float32')
     // GreaterEqual's gradient is zero: the mask only selects.
     const fired = tf.mul(tf.cast(tf.greaterEqual(logits, 0), 'float32'), tf.sub(1, y))
-    const softplus = tf.add(tf.relu(logits), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))
-    const perClass = tf.sum(tf.mul(fired, softplus), [0, 1, 2])
+    const perClass = tf.sum(tf.mul(fired, softplus(logits)), [0, 1, 2])
     const pixels = target.size / target.shape[3]
     const positives = tf.maximum(tf.sum(y, [0, 1, 2]), POSITIVE_FLOOR * pixels)
     return tf.mean(tf.div(perClass, positives)) as tf.Scalar
   })
+}
+
+/** log(1 + e^z), stable at any z: a background pixel's cross-entropy from its logit. */
+function softplus(logits: tf.Tensor4D): tf.Tensor4D {
+  return tf.add(tf.relu(logits), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))
 }
 
 export function bce(target: tf.Tensor4D, pred: tf.Tensor4D): tf.Scalar {
@@ -133,7 +137,7 @@ export function segmentationLossFromLogits(target: tf.Tensor4D, logits: tf.Tenso
     const p = tf.sigmoid(logits)
     if (opts.kind !== 'bce-dice') return segmentationLoss(target, p, opts)
     const y = tf.cast(target, 'float32')
-    const ce = tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))))
+    const ce = tf.mean(tf.sub(softplus(logits), tf.mul(logits, y)))
     const loss = tf.add(ce, tf.mul(opts.diceWeight, softDice(target, p)))
     const hard = opts.hardNegativeWeight ?? 0
     return (hard > 0 ? tf.add(loss, tf.mul(hard, hardNegativeLoss(target, logits))) : loss) as tf.Scalar

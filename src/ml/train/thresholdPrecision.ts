@@ -16,7 +16,7 @@ const MAX_LOGIT_GAP = 1
 const logit = (p: number): number => Math.log(p / (1 - p))
 
 /** The lowest probability the review's masks mark at threshold t: stored bytes round, so half a byte below thresholdByte(t). */
-export function storedCut(t: number): number {
+function storedCut(t: number): number {
   const b = thresholdByte(t)
   return Math.max(0, (b - 0.5) * BYTE_SCALE)
 }
