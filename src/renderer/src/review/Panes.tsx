@@ -6,10 +6,11 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { ClassDef, Thresholds } from '../../../shared/contract'
-import { heatLut, hex, OUTCOME_COLOURS } from '../../../shared/review/colors'
+import { heatColour, heatLut, hex, OUTCOME_COLOURS } from '../../../shared/review/colors'
 import { fitView, panBy, wheelFactor, zoomAt, type View } from '../editor/geometry/viewport'
 import { pixelsOf, type FrameData } from './frameData'
 import { diffRgba, heatRgba, maxOf, outcomeRgba } from './layers'
+import { thresholdText } from './thresholdText'
 
 export type Focus = number | 'all'
 
@@ -256,20 +257,17 @@ export function Panes({ data, classes, thresholds, focus, diff, view, onView, on
   )
 }
 
-const RAMP = `linear-gradient(to right, ${Array.from({ length: 11 }, (_, k) => {
-  const b = Math.round((k / 10) * 255) * 3
-  return `${hex([LUT[b]!, LUT[b + 1]!, LUT[b + 2]!])} ${k * 10}%`
-}).join(', ')})`
+const RAMP = `linear-gradient(to right, ${Array.from({ length: 11 }, (_, k) => `${hex(heatColour(k / 10))} ${k * 10}%`).join(', ')})`
 
 function HeatLegend({ threshold }: { threshold: number | undefined }) {
   return (
     <div className="review-legend heat-legend" data-testid="heat-legend">
       <span>0</span>
       <span className="heat-ramp" style={{ background: RAMP }}>
-        {threshold !== undefined && <span className="heat-mark" style={{ left: `${threshold * 100}%` }} title={`threshold ${threshold.toFixed(2)}`} />}
+        {threshold !== undefined && <span className="heat-mark" style={{ left: `${threshold * 100}%` }} title={`threshold ${thresholdText(threshold)}`} />}
       </span>
       <span>1</span>
-      <span className="muted">probability{threshold !== undefined ? ` · threshold ${threshold.toFixed(2)}` : ''}</span>
+      <span className="muted">probability{threshold !== undefined ? ` · threshold ${thresholdText(threshold)}` : ''}</span>
     </div>
   )
 }

@@ -3,6 +3,7 @@ import type { ClassDef, FrameCounts, ReviewMetrics, ReviewQueue, Thresholds } fr
 import type { Split } from '../../../shared/domain'
 import { ClassCurves } from './Curves'
 import { testInTuning, type TuneOn } from './tuning'
+import { thresholdText } from './thresholdText'
 
 interface Props {
   classes: ClassDef[]
@@ -173,7 +174,7 @@ export function SidePanel(p: Props) {
                 onChange={(e) => p.onThreshold(c.name, Number(e.currentTarget.value))}
               />
               <span className="review-threshold-value" data-testid={`threshold-value-${c.name}`}>
-                {t.toFixed(2)}
+                {thresholdText(t)}
               </span>
             </label>
           )
