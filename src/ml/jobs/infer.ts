@@ -3,12 +3,15 @@
  * maps resampled to the frame size, thresholded masks and the image score.
  * With writePngs: outDir/<id>/recon.png, heatmap.png (the highest defect-class
  * probability per pixel, or of all classes when there is no defect class) and
- * mask-<class>.png (0/255) and prob-<class>.png (probability x 255).
+ * mask-<class>.png (0/255) and logit-<class>.png (the probability in the
+ * bytes of src/shared/review/mapCode.ts, which hold any threshold the run
+ * picks to within 0.063 logit).
  */
 import path from 'node:path'
 import type { InferItemResult, InferJobSpec, InferResult } from '../../shared/arcd/protocol'
 import { DEFAULT_MAX_SHORT_SIDE, DEFAULT_TILE_OVERLAP, inputModeOf } from '../../shared/arcd/config'
 import { extractMasks } from '../../shared/arcd/postprocess'
+import { encodeProbability } from '../../shared/review/mapCode'
 import { loadAnalysisFrame } from '../data/analysis'
 import { modelToFrame } from '../data/letterbox'
 import { resizeInterleaved } from '../data/resize'
@@ -82,10 +85,10 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
           const f = path.join(dir, `mask-${safeName(classes[k]!.name)}.png`)
           await writeGreyPng(f, masks[k]!.map((v) => v * 255), W, H)
           files.masks[classes[k]!.name] = f
-          // The class's probability as 8-bit grey: the review and the editor's overlay read these.
+          // The class's probability as coded grey: the review and the editor's overlay read these.
           const prob = new Uint8Array(W * H)
-          for (let i = 0; i < W * H; i++) prob[i] = Math.round(frameProbs[i * K + k]! * 255)
-          const pf = path.join(dir, `prob-${safeName(classes[k]!.name)}.png`)
+          for (let i = 0; i < W * H; i++) prob[i] = encodeProbability(frameProbs[i * K + k]!)
+          const pf = path.join(dir, `logit-${safeName(classes[k]!.name)}.png`)
           await writeGreyPng(pf, prob, W, H)
           files.probs[classes[k]!.name] = pf
         }

@@ -63,7 +63,7 @@ export function softDice(target: tf.Tensor4D, pred: tf.Tensor4D, smooth = 1): tf
  * 1/positives, a hundred times more at 64 px crops. On the demo's 9
  * labelled frames the default ARCD ended with background logits up to 30,
  * above the cracks' own median, and best-F1 thresholds of 0.99998 that the
- * review's 8-bit maps cannot hold; with this term at weight 1 a fired
+ * review's linear 8-bit maps of the time could not hold; with this term at weight 1 a fired
  * background pixel weighs what a missed positive does, and the same
  * training ended with thresholds of 0.91 and 0.70 and no fold on a
  * defect-free frame. On magnetic-tile's subtle defects it kept ARCD from

@@ -119,7 +119,7 @@ export interface ReviewMaps {
   modelId: number
   /** Null for a plain U-Net (no reconstruction). */
   recon: ReviewMapImage | null
-  /** Probability x 255 as 8-bit grey, per class id. */
+  /** Probability as the stored bytes (src/shared/review/mapCode.ts), grey PNG, per class id. */
   probs: (ReviewMapImage & { classId: number })[]
 }
 

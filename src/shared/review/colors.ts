@@ -5,6 +5,8 @@
  * the page's panes and legend and by the exported report.
  */
 
+import { PROB_OF_BYTE } from './mapCode'
+
 export type Rgb = readonly [number, number, number]
 
 const STOPS: readonly (readonly [number, number, number, number])[] = [
@@ -32,10 +34,10 @@ export function heatColour(v: number): Rgb {
   return [last[1], last[2], last[3]]
 }
 
-/** RGB of every byte value (probability x 255), 768 entries. */
+/** RGB of every stored byte (./mapCode.ts) at the probability it stands for, 768 entries. */
 export function heatLut(): Uint8Array {
   const lut = new Uint8Array(256 * 3)
-  for (let b = 0; b < 256; b++) lut.set(heatColour(b / 255), b * 3)
+  for (let b = 0; b < 256; b++) lut.set(heatColour(PROB_OF_BYTE[b]!), b * 3)
   return lut
 }
 

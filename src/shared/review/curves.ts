@@ -1,15 +1,16 @@
 /**
  * ROC and precision-recall curves of one class from its pixel histogram
- * (histogram.ts, summed over the frames of interest). Every grey level is a
- * threshold, so the curves are exact for the 8-bit maps: AUROC by the
+ * (histogram.ts, summed over the frames of interest). Every stored byte is a
+ * threshold (./mapCode.ts), so the curves are exact for the stored maps: AUROC by the
  * trapezoid rule equals the rank statistic with ties counting half, and AP
  * is the step sum sum_n (R_n - R_{n-1}) P_n, the same definitions as
  * src/shared/arcd/metrics.ts (its tests check the two agree).
  */
-import { BINS, countsAt, thresholdByte } from './histogram'
+import { BINS, countsAt } from './histogram'
+import { levelProbability, thresholdByte } from './mapCode'
 
 export interface CurvePoint {
-  /** Threshold (byte / 255) the point is taken at: predicted = probability >= threshold. */
+  /** Threshold (the probability of a stored byte) the point is taken at: predicted = probability >= threshold. */
   threshold: number
   fpr: number
   tpr: number
@@ -41,7 +42,7 @@ export function curvesFromHistogram(h: ArrayLike<number>, threshold: number): Cl
     N += h[k]!
     P += h[BINS + k]!
   }
-  const points: CurvePoint[] = [{ threshold: 256 / 255, fpr: 0, tpr: 0, precision: null }]
+  const points: CurvePoint[] = [{ threshold: levelProbability(BINS), fpr: 0, tpr: 0, precision: null }]
   let tp = 0
   let fp = 0
   let auc = 0
@@ -59,7 +60,7 @@ export function curvesFromHistogram(h: ArrayLike<number>, threshold: number): Cl
     auc += ((fpr - prevFpr) * (tpr + prevTpr)) / 2
     const precision = tp / (tp + fp)
     ap += (tpr - prevTpr) * precision
-    points.push({ threshold: b / 255, fpr, tpr, precision })
+    points.push({ threshold: levelProbability(b), fpr, tpr, precision })
     prevFpr = fpr
     prevTpr = tpr
   }
@@ -72,7 +73,7 @@ export function curvesFromHistogram(h: ArrayLike<number>, threshold: number): Cl
     auroc: P > 0 && N > 0 ? auc : null,
     ap: P > 0 ? ap : null,
     operating: {
-      threshold: Math.min(b, BINS) / 255,
+      threshold: levelProbability(b),
       fpr: N > 0 ? c.fp / N : 0,
       tpr: P > 0 ? c.tp / P : 0,
       precision: c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : null,

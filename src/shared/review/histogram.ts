@@ -1,7 +1,7 @@
 /**
  * Per-frame, per-class review statistics as two 256-bin histograms of the
- * class's 8-bit probability map (the prob-<class>.png the inference writes,
- * probability x 255): one over the pixels outside every label of the class,
+ * class's stored probability map (the bytes of ./mapCode.ts that the
+ * inference writes): one over the pixels outside every label of the class,
  * one over the pixels inside. Every count the review shows follows from them
  * at any threshold without decoding a map again:
  *
@@ -13,13 +13,13 @@
  * threshold rule (src/shared/arcd/postprocess.ts) a defect pixel goes to the
  * highest defect class at or above its threshold only, so where two defect
  * classes fire at once the counts are corrected with the frame's joint table
- * (./joint.ts). A pixel is predicted when byte * BYTE_SCALE >= t; the ML
- * engine compares the unrounded probability, so a pixel within half a grey
- * level of t may differ from what it scored; the review is self-consistent
- * on the bytes.
+ * (./predicted.ts). The ML engine compares the unrounded probability, so a
+ * pixel within half a byte (0.063 logit) of t may differ from what it
+ * scored; the review is self-consistent on the bytes.
  */
+import { LEVELS, PROB_OF_BYTE, thresholdByte } from './mapCode'
 
-export const BINS = 256
+export const BINS = LEVELS
 /** Layout of a class histogram: [0, 256) outside the labels, [256, 512) inside. */
 export const HIST_LENGTH = 2 * BINS
 
@@ -35,26 +35,8 @@ export interface PixelCounts {
 }
 
 /**
- * Bytes become probabilities as byte * BYTE_SCALE: the review hands this scale
- * to the post-processor (extractMaskFromPlanes), and thresholdByte uses the
- * same product, so a histogram count and a mask agree on every pixel.
- */
-export const BYTE_SCALE = 1 / 255
-
-/** The smallest byte b with b * BYTE_SCALE >= t; 0 for t <= 0, 256 (nothing) for t > 1. */
-export function thresholdByte(t: number): number {
-  if (!Number.isFinite(t)) throw new RangeError(`threshold must be a finite number, got ${t}`)
-  if (t <= 0) return 0
-  let b = Math.min(BINS, Math.max(0, Math.ceil(t * 255)))
-  // b * (1/255) and b / 255 differ in the last bit for some bytes: settle on the product's side.
-  while (b > 0 && (b - 1) * BYTE_SCALE >= t) b--
-  while (b < BINS && b * BYTE_SCALE < t) b++
-  return b
-}
-
-/**
- * Histogram of one class over one frame: `prob` holds bytes (probability x
- * 255), `truth` is non-zero where a label of the class covers the pixel.
+ * Histogram of one class over one frame: `prob` holds the stored bytes
+ * (./mapCode.ts), `truth` is non-zero where a label of the class covers the pixel.
  */
 export function buildHistogram(prob: ArrayLike<number>, truth: ArrayLike<number>): Uint32Array {
   if (prob.length !== truth.length) throw new RangeError(`probability map (${prob.length}) and label mask (${truth.length}) differ in size`)
@@ -91,10 +73,10 @@ export function countsAt(h: ArrayLike<number>, t: number): PixelCounts {
   return { tp, fp, fn, tn }
 }
 
-/** The highest probability (byte / 255) of the class anywhere on the frame; 0 on an empty histogram. */
+/** The highest probability of the class anywhere on the frame, as its byte stands for; 0 on an empty histogram. */
 export function maxProbability(h: ArrayLike<number>): number {
   checkHist(h)
-  for (let k = BINS - 1; k >= 0; k--) if (h[k]! > 0 || h[BINS + k]! > 0) return k / 255
+  for (let k = BINS - 1; k >= 0; k--) if (h[k]! > 0 || h[BINS + k]! > 0) return PROB_OF_BYTE[k]!
   return 0
 }
 

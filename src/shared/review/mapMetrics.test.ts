@@ -5,6 +5,9 @@ import { buildHistogram } from './histogram'
 import { MapMetricsAccumulator, type StatsFrame } from './mapMetrics'
 import { buildJoint, type MapClass } from './predicted'
 
+/** What a stored byte stands for, written from the code's definition (./mapCode.ts): logit -16 + 32 b / 255, ends 0 and 1. */
+const probOf = (b: number): number => (b === 0 ? 0 : b === 255 ? 1 : 1 / (1 + Math.exp(16 - (32 * b) / 255)))
+
 const CLASSES: MapClass[] = [
   { id: 1, name: 'fold', kind: 'defect' },
   { id: 2, name: 'edge_crack', kind: 'defect' },
@@ -40,7 +43,7 @@ function randomFrame(seed: number, view: string, w = 16, h = 12): Maps {
   const truths = CLASSES.map(() => Uint8Array.from({ length: n }, () => (rng.next() < 0.2 ? 1 : 0)))
   // Defect labels do not overlap here, so a class's IoU against its own labels is the evaluator's (from the confusion).
   for (let i = 0; i < n; i++) if (truths[0]![i]) truths[1]![i] = 0
-  // A third of the pixels 0 in each map, so the table's three kinds of pixel (none, one, several non-zero) all occur.
+  // A third of the pixels 0 in each map and many below the table's floor, so its three kinds of pixel (none, one, several at or above the floor) all occur.
   const probs = CLASSES.map((_, c) => Uint8Array.from({ length: n }, (_, i) => (rng.next() < 0.33 ? 0 : Math.min(255, Math.round(truths[c]![i]! * 120 + rng.next() * 150)))))
   return { view, width: w, height: h, probs, truths }
 }
@@ -54,7 +57,7 @@ describe('MPA, MIoU and F1 from the frames statistics', () => {
       { fold: 0.6, edge_crack: 0, lathe: 0 }
     ]) {
       const acc = new MapMetricsAccumulator(CLASSES, thr)
-      // The evaluator sees the same probabilities, byte / 255.
+      // The evaluator sees the probabilities the bytes stand for.
       const ev = new SegmentationEvaluator(CLASSES, thr)
       const frames = [randomFrame(1, 'D01'), randomFrame(2, 'D01'), randomFrame(3, 'D02')]
       for (const f of frames) {
@@ -64,7 +67,7 @@ describe('MPA, MIoU and F1 from the frames statistics', () => {
         const targets = new Float32Array(n * 3)
         for (let i = 0; i < n; i++)
           for (let c = 0; c < 3; c++) {
-            probs[i * 3 + c] = f.probs[c]![i]! / 255
+            probs[i * 3 + c] = probOf(f.probs[c]![i]!)
             targets[i * 3 + c] = f.truths[c]![i]!
           }
         ev.addImage({ view: f.view, probs, targets, width: f.width, height: f.height, anomalous: true, score: 1 })

@@ -6,8 +6,8 @@
  *
  * - Predictions follow the one post-processor (src/shared/arcd/postprocess.ts):
  *   a defect pixel goes to the highest defect class at or above its
- *   threshold, a region class is independent. Probabilities are the 8-bit
- *   map bytes times BYTE_SCALE.
+ *   threshold, a region class is independent. Probabilities are what the
+ *   stored bytes stand for (./mapCode.ts).
  * - MPA and MIoU follow src/shared/arcd/metrics.ts exactly (its ConfusionMatrix,
  *   background plus the defect classes, one class per pixel; truth the
  *   highest-index defect label), so they equal a run's test report at the

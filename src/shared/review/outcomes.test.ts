@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { rasterizePolygon } from '../geometry/raster'
 import { createRng } from '../random'
-import { buildHistogram, countsAt, labelledPixels, maxProbability, thresholdByte } from './histogram'
+import { buildHistogram, countsAt, labelledPixels, maxProbability } from './histogram'
+import { encodeProbability } from './mapCode'
 import { countPixels, frameOutcome, OUTCOME, pixelOutcomes, predictMask, prf } from './outcomes'
 
-describe('thresholds on 8-bit maps', () => {
-  it('maps a threshold to the smallest grey level at or above it', () => {
-    expect(thresholdByte(0)).toBe(0)
-    expect(thresholdByte(-1)).toBe(0)
-    expect(thresholdByte(0.5)).toBe(128) // 127/255 = 0.498 < 0.5 <= 128/255
-    expect(thresholdByte(128 / 255)).toBe(128) // a slider landing exactly on a level keeps it
-    expect(thresholdByte(1)).toBe(255)
-    expect(thresholdByte(1.01)).toBe(256)
-    expect(() => thresholdByte(Number.NaN)).toThrow(/finite/)
-  })
-
+describe('thresholds on the stored maps', () => {
   it('predicts the pixels at or above the threshold', () => {
+    // Bytes 127 and 128 stand for logits -/+ 16/255 (./mapCode.ts), on either side of 0.5.
     expect([...predictMask([0, 127, 128, 255], 0.5)]).toEqual([0, 0, 1, 1])
     expect([...predictMask([0, 255], 0)]).toEqual([1, 1])
   })
@@ -36,8 +28,8 @@ describe('TP / FP / FN per pixel', () => {
     const truth = rasterizePolygon([2, 2, 8, 2, 8, 8, 2, 8], w, h) // 6x6 = 36 px
     const prob = new Uint8Array(w * h)
     // Predicted square columns 5..10, rows 2..7 (36 px), 18 px overlapping the label.
-    for (let y = 2; y < 8; y++) for (let x = 5; x < 11; x++) prob[y * w + x] = 200
-    prob[0] = 100 // below a 0.5 threshold
+    for (let y = 2; y < 8; y++) for (let x = 5; x < 11; x++) prob[y * w + x] = encodeProbability(0.8)
+    prob[0] = encodeProbability(0.4) // below a 0.5 threshold
     const c = countPixels(predictMask(prob, 0.5), truth)
     expect(c).toEqual({ tp: 18, fp: 18, fn: 18, tn: w * h - 54 })
     // The histogram gives the same counts at any threshold, without the map.
@@ -46,7 +38,8 @@ describe('TP / FP / FN per pixel', () => {
     expect(countsAt(hist, 0.3)).toEqual({ ...c, fp: 19, tn: w * h - 55 })
     expect(countsAt(hist, 0.9)).toEqual({ tp: 0, fp: 0, fn: 36, tn: w * h - 36 })
     expect(labelledPixels(hist)).toBe(36)
-    expect(maxProbability(hist)).toBeCloseTo(200 / 255, 12)
+    const m = maxProbability(hist)
+    expect(Math.abs(Math.log(m / (1 - m)) - Math.log(0.8 / 0.2))).toBeLessThanOrEqual(16 / 255) // within half a byte
   })
 
   it('histogram counts equal direct counting on random maps at every threshold', () => {

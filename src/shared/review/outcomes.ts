@@ -14,7 +14,8 @@
  * - 'fp': not labelled, and at least `minPixels` pixels predicted;
  * - 'tn': neither.
  */
-import { thresholdByte, type PixelCounts } from './histogram'
+import type { PixelCounts } from './histogram'
+import { thresholdByte } from './mapCode'
 
 export const OUTCOME = { none: 0, tp: 1, fp: 2, fn: 3 } as const
 export type PixelOutcome = (typeof OUTCOME)[keyof typeof OUTCOME]

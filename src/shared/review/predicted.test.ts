@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '../random'
-import { buildHistogram, thresholdByte } from './histogram'
+import { buildHistogram } from './histogram'
 import { buildJoint, predictedMasks, ruleCounts, type MapClass } from './predicted'
 
 const CLASSES: MapClass[] = [
@@ -9,19 +9,23 @@ const CLASSES: MapClass[] = [
   { id: 13, name: 'lathe', kind: 'region' }
 ]
 
+/** What a stored byte stands for, written from the code's definition (./mapCode.ts): logit -16 + 32 b / 255, ends 0 and 1. */
+const probOf = (b: number): number => (b === 0 ? 0 : b === 255 ? 1 : 1 / (1 + Math.exp(16 - (32 * b) / 255)))
+
 /**
- * Reference written from the rule's statement, on bytes: a defect pixel goes to
- * the defect class with the highest byte among those with byte / 255 >= t (ties
- * to the lower index); a region pixel is its own byte / 255 >= t.
+ * Reference written from the rule's statement, on the probabilities the bytes
+ * stand for: a defect pixel goes to the defect class with the highest
+ * probability among those at or above their threshold (ties to the lower
+ * index); a region pixel is its own probability >= t.
  */
 function reference(probs: Uint8Array[], thr: number[], c: number, i: number): boolean {
-  if (CLASSES[c]!.kind === 'region') return probs[c]![i]! / 255 >= thr[c]! - 1e-12
+  if (CLASSES[c]!.kind === 'region') return probOf(probs[c]![i]!) >= thr[c]!
   let best = -1
   let who = -1
   CLASSES.forEach((k, j) => {
     if (k.kind !== 'defect') return
-    const v = probs[j]![i]!
-    if (v / 255 >= thr[j]! - 1e-12 && v > best) {
+    const v = probOf(probs[j]![i]!)
+    if (v >= thr[j]! && v > best) {
       best = v
       who = j
     }
@@ -30,10 +34,6 @@ function reference(probs: Uint8Array[], thr: number[], c: number, i: number): bo
 }
 
 describe('the review under the one threshold rule', () => {
-  it('thresholdByte is the first byte at or above the threshold', () => {
-    expect([0, 0.2, 0.5, 1, 1.01].map(thresholdByte)).toEqual([0, 51, 128, 255, 256])
-  })
-
   it('masks give a defect pixel to one class only, and ignore a class without a map', () => {
     const fold = Uint8Array.from([200, 200, 100, 0])
     const crack = Uint8Array.from([250, 150, 200, 0])
@@ -60,7 +60,8 @@ describe('the review under the one threshold rule', () => {
       [0.5, 0.5, 0.5],
       [0.2, 0.7, 0.1],
       [0.9, 0.05, 0.5],
-      [51 / 255, 51 / 255, 1]
+      [probOf(100), probOf(100), 1],
+      [0.002, 0.0021, 0.001]
     ]) {
       const thresholds = Object.fromEntries(CLASSES.map((c, k) => [c.name, thr[k]!]))
       CLASSES.forEach((cls, c) => {

@@ -1,21 +1,25 @@
 /**
  * The review's masks and counts under the one post-processor
- * (src/shared/arcd/postprocess.ts), from 8-bit maps (probability x 255).
+ * (src/shared/arcd/postprocess.ts), from the stored maps' bytes (./mapCode.ts).
  *
- * Masks: extractMaskFromPlanes with BYTE_SCALE, over the classes that have a
- * map; a class the model has no output for gets no mask and does not compete.
+ * Masks: extractMaskFromPlanes on the bytes against thresholdByte of each
+ * threshold (bytes order as their probabilities do, so the rule's decisions
+ * are those on the probabilities the bytes stand for), over the classes that
+ * have a map; a class the model has no output for gets no mask and does not
+ * compete.
  *
  * Counts at any threshold: the per-class histograms (./histogram.ts) count
  * "own probability >= threshold", which is the rule for a region class and
  * for a defect pixel where no other defect class fires. Where two defect
- * classes have a non-zero byte at one pixel the rule gives the pixel to one of
- * them only (the highest at or above its threshold), which a per-class
- * histogram cannot tell; the joint table keeps those pixels, as their defect
- * bytes and label bits counted by distinct combination (few: maps are
- * smooth), so the histogram counts are corrected exactly at any threshold
- * above 0. (At a threshold of exactly 0 a byte-0 pixel of that class is
- * predicted, and a competing class outside the table could take it; the
- * correction does not see those.)
+ * classes are at or above JOINT_FLOOR at one pixel the rule gives the pixel to
+ * one of them only (the highest at or above its threshold), which a
+ * per-class histogram cannot tell; the joint table keeps those pixels, as
+ * their defect bytes and label bits counted by distinct combination (few:
+ * maps are smooth), so the histogram counts are corrected exactly at any
+ * threshold of at least JOINT_FLOOR's probability (0.002, below which the
+ * linear maps of earlier versions held nothing either) and at 0. Between
+ * the two, a class under the floor counts as not firing in the confusion
+ * matrix and the corrections.
  *
  * MPA/MIoU at any threshold: the table also counts the other pixels by the
  * defect class that is non-zero there (if any), its byte and the pixel's
@@ -25,7 +29,11 @@
  */
 import type { ConfusionMatrix } from '../arcd/metrics'
 import { defectAt, extractMaskFromPlanes, type PostClass } from '../arcd/postprocess'
-import { BINS, BYTE_SCALE, countsAt, thresholdByte, type PixelCounts } from './histogram'
+import { BINS, countsAt, type PixelCounts } from './histogram'
+import { thresholdByte } from './mapCode'
+
+/** Bytes below this (probability under 1/510) do not compete in the joint table. */
+export const JOINT_FLOOR = thresholdByte(0.5 / 255)
 
 export interface MapClass extends PostClass {
   id: number
@@ -43,7 +51,13 @@ export function predictedMasks(planes: readonly (ArrayLike<number> | null)[], cl
   const n = subPlanes[0]?.length ?? 0
   for (const p of subPlanes) if (p.length !== n) throw new RangeError('the class maps differ in size')
   const out: (Uint8Array | null)[] = classes.map(() => null)
-  have.forEach((i, k) => (out[i] = extractMaskFromPlanes(subPlanes, k, sub, thresholds, BYTE_SCALE)))
+  // A missing or non-finite threshold is left out, for the post-processor to name.
+  const bytes: Record<string, number> = {}
+  for (const c of sub) {
+    const t = thresholds[c.name]
+    if (t !== undefined && Number.isFinite(t)) bytes[c.name] = thresholdByte(t)
+  }
+  have.forEach((i, k) => (out[i] = extractMaskFromPlanes(subPlanes, k, sub, bytes)))
   return out
 }
 
@@ -54,12 +68,12 @@ export interface JointTable {
   bytes: Uint8Array
   counts: Uint32Array
   /**
-   * Pixels where exactly one defect map is non-zero: index
-   * ((j * (k + 1)) + truth) * 256 + byte, j the non-zero class, truth 0 for
+   * Pixels where exactly one defect map is at or above JOINT_FLOOR: index
+   * ((j * (k + 1)) + truth) * 256 + byte, j that class, truth 0 for
    * background or 1 + the highest-index class labelled there.
    */
   single: Uint32Array
-  /** Pixels where every defect map is 0, by truth. */
+  /** Pixels where every defect map is below JOINT_FLOOR, by truth. */
   zero: Uint32Array
 }
 
@@ -79,7 +93,7 @@ export function buildJoint(classIds: readonly number[], probs: readonly ArrayLik
     let only = -1
     let truth = 0
     for (let j = 0; j < k; j++) {
-      if (probs[j]![i]! > 0) {
+      if (probs[j]![i]! >= JOINT_FLOOR) {
         nonzero++
         only = j
       }
@@ -143,7 +157,7 @@ export function addConfusion(cm: ConfusionMatrix, joint: JointTable, classes: re
   if (cm.size !== k + 1) throw new RangeError(`a confusion matrix of ${k + 1} classes is needed, got ${cm.size}`)
   const thr = jointThresholds(joint, classes, thresholds)
   const tb = thr.map(thresholdByte)
-  // A byte-0 pixel is predicted by a class only at threshold 0, and then the first such class takes it.
+  // A class below the floor is taken to fire only at threshold 0 (everything), and then the first such class takes the pixel.
   const firstZero = (except: number): number => tb.findIndex((b, j) => b === 0 && j !== except)
   const zeroPred = firstZero(-1) + 1
   for (let truth = 0; truth <= k; truth++) if (joint.zero[truth]) cm.add(truth, zeroPred, joint.zero[truth]!)
@@ -151,7 +165,7 @@ export function addConfusion(cm: ConfusionMatrix, joint: JointTable, classes: re
     const below = firstZero(j) + 1
     for (let truth = 0; truth <= k; truth++) {
       const base = (j * (k + 1) + truth) * BINS
-      for (let b = 1; b < BINS; b++) {
+      for (let b = JOINT_FLOOR; b < BINS; b++) {
         const n = joint.single[base + b]!
         if (n) cm.add(truth, b >= tb[j]! ? j + 1 : below, n)
       }
@@ -161,10 +175,10 @@ export function addConfusion(cm: ConfusionMatrix, joint: JointTable, classes: re
   const probs = new Float64Array(k)
   for (let e = 0; e < joint.counts.length; e++) {
     const o = e * (k + 1)
-    for (let j = 0; j < k; j++) probs[j] = joint.bytes[o + j]! * BYTE_SCALE
+    for (let j = 0; j < k; j++) probs[j] = joint.bytes[o + j]!
     const bits = joint.bytes[o + k]!
     const truth = bits === 0 ? 0 : 32 - Math.clz32(bits)
-    cm.add(truth, defectAt(probs, 0, channels, thr) + 1, joint.counts[e]!)
+    cm.add(truth, defectAt(probs, 0, channels, tb) + 1, joint.counts[e]!)
   }
 }
 
@@ -186,15 +200,14 @@ export function ruleCounts(
   const own = joint.classIds.indexOf(cls.id)
   if (own < 0) return out
   const k = joint.classIds.length
-  const thr = jointThresholds(joint, classes, thresholds)
+  const tb = jointThresholds(joint, classes, thresholds).map(thresholdByte)
   const channels = joint.classIds.map((_, j) => j)
   const probs = new Float64Array(k)
   for (let e = 0; e < joint.counts.length; e++) {
     const o = e * (k + 1)
-    const b = joint.bytes[o + own]! * BYTE_SCALE
-    if (b < t) continue // not predicted by the histogram either
-    for (let j = 0; j < k; j++) probs[j] = joint.bytes[o + j]! * BYTE_SCALE
-    if (defectAt(probs, 0, channels, thr) === own) continue
+    if (joint.bytes[o + own]! < tb[own]!) continue // not predicted by the histogram either
+    for (let j = 0; j < k; j++) probs[j] = joint.bytes[o + j]!
+    if (defectAt(probs, 0, channels, tb) === own) continue
     // Counted as predicted by the histogram, but another defect class takes the pixel.
     const n = joint.counts[e]!
     if ((joint.bytes[o + k]! >> own) & 1) {

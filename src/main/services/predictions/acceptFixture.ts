@@ -1,14 +1,17 @@
 /**
  * Test fixture of the accept service and the verdicts: a real workspace
  * (imported PNG frames, SQLite file) with a model and prediction maps
- * written as the ML engine writes them (prob-<class>.png, probability x 255),
- * and an oracle that reads those PNGs back and applies the threshold rule
- * and 8-connected components itself, without the code under test.
+ * written as the ML engine writes them (logit-<class>.png, the probability's
+ * logit in a byte: src/shared/review/mapCode.ts), and an oracle that reads
+ * those PNGs back, decodes them from the code's definition, and applies the
+ * threshold rule and 8-connected components itself, without the code under
+ * test.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Split } from '../../../shared/domain'
+import { encodeProbability } from '../../../shared/review/mapCode'
 import { tempDir } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { importFolder } from '../import/runImport'
@@ -18,8 +21,14 @@ import { Workspace } from '../workspace'
 export const W = 48
 export const H = 32
 
+/** Maps below hold probability x 255; the engine's bytes are their code. */
+const coded = (linear: Uint8Array): Uint8Array => Uint8Array.from(linear, (v) => encodeProbability(v / 255))
+
+/** What a stored byte stands for, from the code's definition: logit -16 + 32 b / 255, ends 0 and 1. */
+const probOf = (b: number): number => (b === 0 ? 0 : b === 255 ? 1 : 1 / (1 + Math.exp(16 - (32 * b) / 255)))
+
 /**
- * fold: piece A (a 8x6 rectangle at 0.78), piece B (x 20..33, y 12..25,
+ * fold (probability x 255): piece A (a 8x6 rectangle at 0.78), piece B (x 20..33, y 12..25,
  * rising from 0.63 at the left to 0.96 at the right), piece C (a disc at
  * 0.82); edge_crack: x 30..33 of B at 0.98, so the threshold rule gives those
  * columns to edge_crack.
@@ -84,9 +93,9 @@ export async function makeAcceptFixture(splits: Record<string, Split>): Promise<
     const dir = mapsDir(frames[n]!)
     mkdirSync(dir, { recursive: true })
     const grey = (data: Uint8Array, file: string) => sharp(data, { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(dir, file))
-    await grey(foldMap(), 'prob-fold.png')
-    await grey(edgeMap(), 'prob-edge_crack.png')
-    await grey(new Uint8Array(W * H).fill(10), 'prob-lathe.png')
+    await grey(coded(foldMap()), 'logit-fold.png')
+    await grey(coded(edgeMap()), 'logit-edge_crack.png')
+    await grey(coded(new Uint8Array(W * H).fill(10)), 'logit-lathe.png')
     ws.db
       .prepare("INSERT INTO predictions (model_id, image_id, score, class_scores, maps_path, run_id, created_at) VALUES (?, ?, 0.9, '{}', ?, 1, ?)")
       .run(modelId, frames[n], dir, `t-${n}`)
@@ -117,12 +126,12 @@ async function readPng(file: string): Promise<Uint8Array> {
  * components of at least 4 pixels, each as a 0/1 mask.
  */
 export async function oracleFoldPieces(dir: string, t: { fold: number; edge_crack: number }): Promise<Uint8Array[]> {
-  const fold = await readPng(join(dir, 'prob-fold.png'))
-  const edge = await readPng(join(dir, 'prob-edge_crack.png'))
+  const fold = await readPng(join(dir, 'logit-fold.png'))
+  const edge = await readPng(join(dir, 'logit-edge_crack.png'))
   const on = new Uint8Array(W * H)
   for (let i = 0; i < W * H; i++) {
-    const f = fold[i]! / 255
-    const e = edge[i]! / 255
+    const f = probOf(fold[i]!)
+    const e = probOf(edge[i]!)
     on[i] = f >= t.fold && !(e >= t.edge_crack && e > f) ? 1 : 0
   }
   const seen = new Uint8Array(W * H)

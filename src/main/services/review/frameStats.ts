@@ -76,7 +76,7 @@ export async function computeFrameStats(ws: Workspace, ref: PredictionRef, class
 // ------------------------------------------------------------ SQLite
 
 /** Bumped when the stored layout changes: rows of another version are counted again. */
-const STATS_FORMAT = 2
+const STATS_FORMAT = 3
 
 /**
  * class_ids holds {v, ids, joint, entries}; the blob, all uint32 LE except

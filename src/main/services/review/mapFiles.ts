@@ -1,12 +1,16 @@
 /**
  * Where a model's cached prediction maps for a frame are, and reading them:
- * the ML engine writes outDir/<id>/recon.png, prob-<class>.png (probability
- * x 255, grey) and mask-<class>.png (0/255) at frame size.
+ * the ML engine writes outDir/<id>/recon.png, logit-<class>.png (the
+ * probability in the bytes of src/shared/review/mapCode.ts, grey) and
+ * mask-<class>.png (0/255) at frame size. Maps from earlier versions hold
+ * prob-<class>.png (probability x 255) instead; they are read into the same
+ * bytes.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { StudioError, type ClassDef } from '../../../shared/contract'
+import { CODE_OF_LINEAR, remapBytes } from '../../../shared/review/mapCode'
 import type { Workspace } from '../workspace'
 
 /** A file-name-safe form of an id or class name; matches the ML engine's naming of its PNGs. */
@@ -38,15 +42,26 @@ export function reconFile(ref: PredictionRef): string | null {
   return existsSync(f) ? f : null
 }
 
+/** How a map file holds probabilities: the stored code, probability x 255 (earlier versions), or a 0/255 mask. */
+export type MapEncoding = 'code' | 'linear' | 'mask'
+
+export interface ProbSource {
+  file: string
+  encoding: MapEncoding
+}
+
 /**
- * The class's probability map, or (maps written before the engine kept
- * probabilities) its thresholded mask, read as probabilities 0 or 1.
+ * The class's probability map: the coded map, a linear one from an earlier
+ * version, or (maps written before the engine kept probabilities) its
+ * thresholded mask, read as probabilities 0 or 1.
  */
-export function probFile(ref: PredictionRef, cls: Pick<ClassDef, 'name'>): { file: string; binary: boolean } | null {
-  const prob = join(ref.mapsPath, `prob-${safeName(cls.name)}.png`)
-  if (existsSync(prob)) return { file: prob, binary: false }
-  const mask = join(ref.mapsPath, `mask-${safeName(cls.name)}.png`)
-  return existsSync(mask) ? { file: mask, binary: true } : null
+export function probFile(ref: Pick<PredictionRef, 'mapsPath'>, cls: Pick<ClassDef, 'name'>): ProbSource | null {
+  const name = safeName(cls.name)
+  for (const [prefix, encoding] of [['logit', 'code'], ['prob', 'linear'], ['mask', 'mask']] as const) {
+    const file = join(ref.mapsPath, `${prefix}-${name}.png`)
+    if (existsSync(file)) return { file, encoding }
+  }
+  return null
 }
 
 export interface GreyMap {
@@ -65,10 +80,11 @@ export async function readGrey(file: string, size?: { width: number; height: num
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
 }
 
-/** A probability map as bytes; a mask fallback becomes 0/255. */
-export async function readProb(src: { file: string; binary: boolean }, size?: { width: number; height: number }): Promise<GreyMap> {
+/** A probability map in the stored code's bytes, whatever the file holds; a mask becomes bytes 0 and 255 (probabilities 0 and 1). */
+export async function readProb(src: ProbSource, size?: { width: number; height: number }): Promise<GreyMap> {
   const m = await readGrey(src.file, size)
-  if (src.binary) for (let i = 0; i < m.data.length; i++) m.data[i] = m.data[i]! > 127 ? 255 : 0
+  if (src.encoding === 'mask') for (let i = 0; i < m.data.length; i++) m.data[i] = m.data[i]! > 127 ? 255 : 0
+  else if (src.encoding === 'linear') remapBytes(m.data, CODE_OF_LINEAR)
   return m
 }
 

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp, { type Sharp } from 'sharp'
 import type { ClassDef, FrameCounts, ReviewGroupMetrics, ReviewItem, ReviewMetrics, ReviewQueue, ReviewReport } from '../../../shared/contract'
-import { heatLut, hex, OUTCOME_COLOURS } from '../../../shared/review/colors'
+import { heatColour, heatLut, hex, OUTCOME_COLOURS } from '../../../shared/review/colors'
 import { curveSvg, escapeXml } from '../../../shared/review/svg'
 import { predictedMasks } from '../../../shared/review/predicted'
 import { getImage } from '../images'
@@ -189,11 +189,7 @@ export async function writeReviewReport(input: ReportInput): Promise<ReviewRepor
     .slice(0, worst)
   const fpStrips = await Promise.all(fpFrames.map((i) => stripOf(ws, model.id, i, classes, thresholds)))
   const fnStrips = await Promise.all(fnFrames.map((i) => stripOf(ws, model.id, i, classes, thresholds)))
-  const ramp = Array.from({ length: 11 }, (_, k) => {
-    const lut = heatLut()
-    const b = Math.round((k / 10) * 255)
-    return `${hex([lut[b * 3]!, lut[b * 3 + 1]!, lut[b * 3 + 2]!])} ${k * 10}%`
-  }).join(',')
+  const ramp = Array.from({ length: 11 }, (_, k) => `${hex(heatColour(k / 10))} ${k * 10}%`).join(',')
   const curves = metrics.curves
     .map((c) => {
       const colour = classes.find((k) => k.id === c.classId)?.color ?? '#333'

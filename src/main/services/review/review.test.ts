@@ -10,6 +10,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Events } from '../../../shared/contract'
 import { rasterizePolygon } from '../../../shared/geometry/raster'
+import { encodeProbability } from '../../../shared/review/mapCode'
 import { tempDir } from '../../test/fixtures'
 import { listClasses } from '../classes'
 import { EventHub } from '../events'
@@ -34,9 +35,10 @@ let fold: number
 let modelId: number
 let mapsRoot: string
 
+/** A fold map as the engine stores it (src/shared/review/mapCode.ts) from the probability at each pixel. */
 function probMap(fill: (x: number, y: number) => number): Uint8Array {
   const m = new Uint8Array(W * H)
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) m[y * W + x] = fill(x, y)
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) m[y * W + x] = encodeProbability(fill(x, y))
   return m
 }
 const inRect = (x: number, y: number, x0: number, y0: number, x1: number, y1: number): boolean => x >= x0 && x < x1 && y >= y0 && y < y1
@@ -45,9 +47,9 @@ async function writeMaps(imageId: number, foldProb: Uint8Array): Promise<void> {
   const dir = join(mapsRoot, String(imageId))
   mkdirSync(dir, { recursive: true })
   const grey = (data: Uint8Array, name: string) => sharp(data, { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(dir, name))
-  await grey(foldProb, 'prob-fold.png')
-  await grey(new Uint8Array(W * H), 'prob-edge_crack.png')
-  await grey(new Uint8Array(W * H).fill(10), 'prob-lathe.png')
+  await grey(foldProb, 'logit-fold.png')
+  await grey(new Uint8Array(W * H), 'logit-edge_crack.png')
+  await grey(new Uint8Array(W * H).fill(encodeProbability(0.04)), 'logit-lathe.png')
   await sharp(new Uint8Array(W * H * 3).fill(120), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(dir, 'recon.png'))
   ws.db
     .prepare("INSERT INTO predictions (model_id, image_id, score, class_scores, maps_path, run_id, created_at) VALUES (?, ?, 0, '{}', ?, 1, ?)")
@@ -82,11 +84,11 @@ beforeAll(async () => {
       .run(JSON.stringify({ fold: 0.5, edge_crack: 0.5, lathe: 0.5 })).lastInsertRowid
   )
   mapsRoot = join(ws.paths.cache, 'predictions', `model-${modelId}`)
-  await writeMaps(ids.normalFp, probMap((x, y) => (inRect(x, y, 20, 10, 30, 20) ? 200 : 0))) // normal frame firing at 0.78
-  await writeMaps(ids.tp, probMap((x, y) => (inRect(x, y, 5, 5, 15, 15) ? 220 : 0))) // exactly the label
+  await writeMaps(ids.normalFp, probMap((x, y) => (inRect(x, y, 20, 10, 30, 20) ? 0.78 : 0))) // normal frame firing at 0.78
+  await writeMaps(ids.tp, probMap((x, y) => (inRect(x, y, 5, 5, 15, 15) ? 0.86 : 0))) // exactly the label
   await writeMaps(ids.missed, probMap(() => 0)) // nothing found
-  await writeMaps(ids.uncertain, probMap((x, y) => (inRect(x, y, 0, 0, 4, 4) ? 120 : 0))) // 0.47, just under 0.5
-  await writeMaps(ids.fp, probMap((x, y) => (inRect(x, y, 10, 20, 30, 25) ? 230 : 0))) // 100 px on an unlabelled frame
+  await writeMaps(ids.uncertain, probMap((x, y) => (inRect(x, y, 0, 0, 4, 4) ? 0.47 : 0))) // just under 0.5
+  await writeMaps(ids.fp, probMap((x, y) => (inRect(x, y, 10, 20, 30, 25) ? 0.95 : 0))) // 100 px on an unlabelled frame
   review = new ReviewService(ws, events)
 })
 
@@ -114,7 +116,7 @@ describe('review queue', () => {
     renameSync(mapsRoot, `${mapsRoot}.away`)
     try {
       const fresh = new ReviewService(ws, events)
-      const q = await fresh.queue({ thresholds: { fold: 0.9 } }) // byte 230: only the 230 blob stays predicted
+      const q = await fresh.queue({ thresholds: { fold: 0.9 } }) // only the 0.95 blob stays predicted
       expect(q.counts[String(fold)]).toEqual({ tp: 0, fp: 1, fn: 2, tn: 2 })
       expect(q.items[0]!.imageId).toBe(ids.fp)
       const low = await fresh.queue({ thresholds: { fold: 0.4 } })
@@ -126,7 +128,7 @@ describe('review queue', () => {
 
   it('filters by view, class and verdict, and counts frames without predictions', async () => {
     expect((await review.queue({ filter: { views: ['D02'] } })).items.map((i) => i.imageId).sort()).toEqual([ids.uncertain, ids.fp].sort())
-    // The lathe map is flat 10/255: with a class filter on lathe nothing is predicted or labelled.
+    // The lathe map is flat at 0.04: with a class filter on lathe nothing is predicted or labelled.
     const lathe = listClasses(ws).find((c) => c.name === 'lathe')!.id
     expect((await review.queue({ filter: { classIds: [lathe] } })).items).toEqual([])
     expect((await review.queue({ filter: { verdicts: ['none'] } })).items).toHaveLength(5)
@@ -221,7 +223,7 @@ describe('maps and report', () => {
     const probFold = maps.probs.find((p) => p.classId === fold)!
     const { data, info } = await sharp(Buffer.from(probFold.data)).extractChannel(0).raw().toBuffer({ resolveWithObject: true })
     expect([info.width, info.height]).toEqual([W, H])
-    expect(data[7 * W + 7]).toBe(220)
+    expect(data[7 * W + 7]).toBe(encodeProbability(0.86)) // the stored bytes, as they are
     await expect(review.maps(modelId, 999)).rejects.toThrow(/no prediction for frame 999/)
   })
 
@@ -241,8 +243,8 @@ describe('maps and report', () => {
   })
 })
 
-describe('a frame larger than the panes need', () => {
-  it('counts at full resolution and serves reduced copies of its maps, made by the statistics pass', async () => {
+describe('a frame larger than the panes need, with a map from an earlier version', () => {
+  it('counts at full resolution and serves reduced copies of its maps in the stored code, made by the statistics pass', async () => {
     const tmp = tempDir()
     const [w, h] = [1200, 60]
     const frames = join(tmp.dir, 'frames')
@@ -257,7 +259,8 @@ describe('a frame larger than the panes need', () => {
       const dir = join(big.paths.cache, 'predictions', 'model-1', String(imageId))
       mkdirSync(dir, { recursive: true })
       const prob = new Uint8Array(w * h)
-      for (let y = 10; y < 30; y++) for (let x = 100; x < 700; x++) prob[y * w + x] = 200 // 12000 px
+      for (let y = 10; y < 30; y++) for (let x = 100; x < 700; x++) prob[y * w + x] = 200 // 12000 px at 0.78
+      // Probability x 255, as versions before the logit code wrote their maps.
       await sharp(prob, { raw: { width: w, height: h, channels: 1 } }).png().toFile(join(dir, 'prob-fold.png'))
       await sharp(new Uint8Array(w * h * 3).fill(90), { raw: { width: w, height: h, channels: 3 } }).png().toFile(join(dir, 'recon.png'))
       big.db.prepare("INSERT INTO predictions (model_id, image_id, score, maps_path, created_at) VALUES (1, ?, 0.8, ?, 't')").run(imageId, dir)
@@ -266,7 +269,7 @@ describe('a frame larger than the panes need', () => {
       expect(q.items[0]!.classes[0]).toMatchObject({ predicted: 12000, outside: 12000 })
       const reduced = join(big.paths.cache, 'review', 'model-1', String(imageId))
       // The statistics pass made the copies already.
-      expect(existsSync(join(reduced, 'prob-fold.png'))).toBe(true)
+      expect(existsSync(join(reduced, 'prob-fold.code.png'))).toBe(true)
       expect(existsSync(join(reduced, 'recon.jpg'))).toBe(true)
       const maps = await service.maps(1, imageId)
       expect(maps.recon).toMatchObject({ mime: 'image/jpeg', width: 1024, height: 51 })
@@ -275,7 +278,10 @@ describe('a frame larger than the panes need', () => {
       const meta = await sharp(Buffer.from(p.data)).metadata()
       expect(meta.channels).toBe(1)
       const { data } = await sharp(Buffer.from(p.data)).extractChannel(0).raw().toBuffer({ resolveWithObject: true })
-      expect(data[Math.round(20 * (51 / 60)) * 1024 + 350]).toBe(200)
+      // 200 / 255 in the code, from its definition: the byte nearest (logit + 16) x 255 / 32.
+      expect(data[Math.round(20 * (51 / 60)) * 1024 + 350]).toBe(Math.round(((Math.log(200 / 55) + 16) * 255) / 32))
+      const low = await service.queue({ thresholds: { fold: 0.8 } })
+      expect(low.items[0]!.classes[0]).toMatchObject({ predicted: 0 })
     } finally {
       big.close()
       tmp.cleanup()

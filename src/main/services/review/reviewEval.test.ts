@@ -5,19 +5,21 @@
  * ARCD trained in a real ML process, the ML eval job's report (the oracle:
  * computed by the engine on its float maps, not by the review), inference
  * through MlService as "Run the model on these frames" does it, and the
- * review service's metrics from the stored 8-bit maps.
+ * review service's metrics from the stored maps (one byte a pixel,
+ * src/shared/review/mapCode.ts).
  *
- * Where the two could differ only through 8-bit storage, the setup keeps them
- * apart from that, and says so:
+ * Where the two could differ only through storing a byte, the setup keeps
+ * them apart from that, and says so:
  * - Frames are at most 1024 px on the short side, so the evaluation's
  *   analysis resolution is native, as are the stored maps the review counts
  *   (and longer than 256 px, where the review once reduced its maps). Above
  *   1024 the engine scores at the analysis scale and stores maps resampled
  *   to frame size: there the two differ by that resampling.
- * - Thresholds sit half a grey level below a byte value: there "p >= t" on
- *   the engine's float and "byte * (1/255) >= t" on the stored PNG (byte =
- *   round(255 p)) agree on every pixel. At other thresholds a pixel within
- *   half a grey level of t may fall on either side.
+ * - Thresholds sit half a byte below a byte's level (byte b stands for logit
+ *   -16 + 32 b / 255): there "p >= t" on the engine's float and the review's
+ *   comparison of the stored byte (the logit rounded to the nearest level)
+ *   agree on every pixel. At other thresholds a pixel within half a byte
+ *   (1/16 logit) of t may fall on either side.
  * - One defect class is trained (edge_crack has labels only on test frames,
  *   so the model has no output for it; both sides must ignore those labels).
  *   With two defect classes both above threshold on one pixel with the same
@@ -83,10 +85,10 @@ afterAll(async () => {
   cleanup?.()
 })
 
-/** Half a grey level below the byte nearest t. */
+/** Half a byte below the byte nearest t, from the code's definition: byte b at logit -16 + 32 b / 255. */
 function halfGrey(t: number): number {
-  const k = Math.min(255, Math.max(1, Math.round(t * 255)))
-  return (k - 0.5) / 255
+  const k = Math.min(255, Math.max(1, Math.round(((Math.log(t / (1 - t)) + 16) * 255) / 32)))
+  return 1 / (1 + Math.exp(16 - (32 * (k - 0.5)) / 255))
 }
 
 const waitDone = (runId: number, timeoutMs = 120_000): Promise<void> => waitRunDone(ws, runId, timeoutMs)

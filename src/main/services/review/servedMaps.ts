@@ -3,7 +3,9 @@
  * inference wrote, as they are. A frame larger than SERVED_MAX_SIDE a side
  * gets reduced copies, made once under cache/review/model-<id>/<image>/
  * (probabilities as grey PNG, the reconstruction as JPEG), so switching
- * frames never moves megabytes of maps the panes cannot show.
+ * frames never moves megabytes of maps the panes cannot show. A linear map
+ * from an earlier version is served as a copy in the stored code
+ * (src/shared/review/mapCode.ts), the bytes the panes read.
  */
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -12,7 +14,8 @@ import sharp from 'sharp'
 import type { ReviewMapImage, ReviewMaps } from '../../../shared/contract'
 import { listClasses } from '../classes'
 import type { Workspace } from '../workspace'
-import { predictionRef, probFile, reconFile, reducedSize } from './mapFiles'
+import { CODE_OF_LINEAR, remapBytes } from '../../../shared/review/mapCode'
+import { predictionRef, probFile, readGrey, reconFile, reducedSize, type MapEncoding } from './mapFiles'
 
 export const SERVED_MAX_SIDE = 1024
 
@@ -27,17 +30,22 @@ interface ServedFile {
   height: number
 }
 
-/** The file to serve for a map: the engine's PNG, or for a large frame its reduced copy (made on first need). */
-async function servedFile(file: string, frame: { width: number; height: number }, reducedDir: string, grey: boolean): Promise<ServedFile> {
+/** What a served file holds: the reconstruction, or a probability map in a MapEncoding. */
+type ServedKind = 'recon' | MapEncoding
+
+/** The file to serve for a map: the engine's PNG, or its reduced or recoded copy (made on first need). */
+async function servedFile(file: string, frame: { width: number; height: number }, reducedDir: string, kind: ServedKind): Promise<ServedFile> {
   const size = reducedSize(frame.width, frame.height, SERVED_MAX_SIDE)
-  if (size.width === frame.width && size.height === frame.height) return { path: file, mime: 'image/png', ...frame }
+  const grey = kind !== 'recon'
+  if (size.width === frame.width && size.height === frame.height && kind !== 'linear') return { path: file, mime: 'image/png', ...frame }
   // Probability maps stay exact PNG grey levels; the reconstruction is a picture and goes as JPEG (a tenth of the bytes).
-  const out = join(reducedDir, basename(file).replace(/\.png$/, grey ? '.png' : '.jpg'))
+  // A recoded linear map gets its own name, apart from reduced copies made before maps were coded.
+  const out = join(reducedDir, basename(file).replace(/\.png$/, kind === 'linear' ? '.code.png' : grey ? '.png' : '.jpg'))
   if (!(existsSync(out) && statSync(out).mtimeMs >= statSync(file).mtimeMs)) {
     // The statistics pass and a page asking for the frame may want the same copy at once: make it once.
     let making = inFlight.get(out)
     if (!making) {
-      making = reduce(file, out, size, grey).finally(() => inFlight.delete(out))
+      making = reduce(file, out, size, kind).finally(() => inFlight.delete(out))
       inFlight.set(out, making)
     }
     await making
@@ -47,14 +55,17 @@ async function servedFile(file: string, frame: { width: number; height: number }
 
 const inFlight = new Map<string, Promise<void>>()
 
-async function reduce(file: string, out: string, size: { width: number; height: number }, grey: boolean): Promise<void> {
+async function reduce(file: string, out: string, size: { width: number; height: number }, kind: ServedKind): Promise<void> {
   mkdirSync(dirname(out), { recursive: true })
-  const resized = sharp(file).resize({ width: size.width, height: size.height, fit: 'fill', kernel: 'linear' })
-  // One channel for probabilities (the engine writes them as RGB with three equal channels); taken after the
-  // resize, which would turn a single channel back into sRGB.
-  const img = grey ? resized.extractChannel(0).toColourspace('b-w') : resized
   const tmp = `${out}.tmp-${process.pid}`
-  await (grey ? img.png({ compressionLevel: 3 }) : img.jpeg({ quality: 90 })).toFile(tmp)
+  if (kind === 'recon') {
+    await sharp(file).resize({ width: size.width, height: size.height, fit: 'fill', kernel: 'linear' }).jpeg({ quality: 90 }).toFile(tmp)
+  } else {
+    // One channel for probabilities (the engine writes them as RGB with three equal channels).
+    const m = await readGrey(file, size)
+    if (kind === 'linear') remapBytes(m.data, CODE_OF_LINEAR)
+    await sharp(m.data, { raw: { width: m.width, height: m.height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 3 }).toFile(tmp)
+  }
   renameSync(tmp, out)
 }
 
@@ -72,9 +83,9 @@ async function servedFiles(ws: Workspace, modelId: number, imageId: number): Pro
   for (const c of listClasses(ws)) {
     const src = probFile(ref, c)
     // A mask fallback (0/255) reads as probabilities 0 and 1 without change.
-    if (src) probs.push({ classId: c.id, ...(await servedFile(src.file, frame, reducedDir, true)) })
+    if (src) probs.push({ classId: c.id, ...(await servedFile(src.file, frame, reducedDir, src.encoding)) })
   }
-  return { recon: recon ? await servedFile(recon, frame, reducedDir, false) : null, probs }
+  return { recon: recon ? await servedFile(recon, frame, reducedDir, 'recon') : null, probs }
 }
 
 /** Makes the reduced copies a large frame's panes will ask for (the statistics pass calls it, so a first visit is as quick as the next). */

@@ -14,6 +14,7 @@ import { ensureClass, listClasses } from '../classes'
 import { EventHub } from '../events'
 import { importFolder } from '../import/runImport'
 import { queryImages } from '../images'
+import { encodeProbability } from '../../../shared/review/mapCode'
 import { saveFrameLabels } from '../labels'
 import { Workspace } from '../workspace'
 import { ReviewService } from './reviewService'
@@ -69,10 +70,10 @@ beforeAll(async () => {
   const dir = join(ws.paths.cache, 'predictions', 'model-1', String(imageId))
   mkdirSync(dir, { recursive: true })
   const grey = (data: Uint8Array, name: string) => sharp(data, { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(dir, name))
-  // fold 200 over columns 0-9, edge_crack 240 over columns 5-14: edge_crack takes columns 5-9.
-  await grey(columns(0, 10, 200), 'prob-fold.png')
-  await grey(columns(5, 15, 240), 'prob-edge_crack.png')
-  await grey(new Uint8Array(W * H), 'prob-lathe.png')
+  // fold 0.78 over columns 0-9, edge_crack 0.94 over columns 5-14, stored as the engine does: edge_crack takes columns 5-9.
+  await grey(columns(0, 10, encodeProbability(0.78)), 'logit-fold.png')
+  await grey(columns(5, 15, encodeProbability(0.94)), 'logit-edge_crack.png')
+  await grey(new Uint8Array(W * H), 'logit-lathe.png')
   ws.db.prepare("INSERT INTO predictions (model_id, image_id, score, class_scores, maps_path, run_id, created_at) VALUES (1, ?, 0.9, '{}', ?, 1, 't')").run(imageId, dir)
   review = new ReviewService(ws, new EventHub())
 })

@@ -1,20 +1,16 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import sharp from 'sharp'
 import type { FramePredictions, PredictionMap } from '../../../shared/contract'
 import type { InferResult } from '../../../shared/arcd/protocol'
+import { LINEAR_OF_CODE, remapBytes } from '../../../shared/review/mapCode'
 import { predictedMasks } from '../../../shared/review/predicted'
 import { nowIso } from '../../db/connection'
 import { listClasses } from '../classes'
+import { probFile, readGrey, readProb, reducedSize, safeName } from '../review/mapFiles'
 import type { Workspace } from '../workspace'
 
 /** Heatmaps go to the UI at most this long a side: an overlay needs no more. */
 const HEATMAP_MAX_SIDE = 640
-
-/** A file-name-safe form of an id or class name; matches the ML engine's naming of its PNGs. */
-function safeName(value: string | number): string {
-  return String(value).replace(/[^A-Za-z0-9._-]+/g, '_')
-}
 
 /** Records an inference run's results; the PNG maps stay where the ML process wrote them. */
 export function storePredictions(ws: Workspace, modelId: number, runId: number, result: InferResult, outDir: string): void {
@@ -31,18 +27,11 @@ export function storePredictions(ws: Workspace, modelId: number, runId: number, 
   })()
 }
 
-async function readGrey(file: string, maxSide?: number): Promise<{ width: number; height: number; data: Uint8Array }> {
-  let img = sharp(file).extractChannel(0)
-  if (maxSide) img = img.resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true })
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
-}
-
 /**
  * The active model's prediction for a frame, for the editor's overlays:
  * per-class heatmaps (reduced) and, for the classes that have any, the
  * predicted masks at map size (the frame's). The masks are made here from
- * prob-<class>.png by the one post-processor at the model's current
+ * the class's probability map (../review/mapFiles.ts) by the one post-processor at the model's current
  * thresholds (saved from the review), not read from mask-<class>.png, which
  * hold the thresholds of the inference time; so the editor, the review and
  * the evaluation agree on every pixel. Classes the model has no output for
@@ -59,21 +48,23 @@ export async function readPredictions(ws: Workspace, imageId: number): Promise<F
   const saved = JSON.parse(row.thresholds) as Record<string, number>
   // Maps written before the engine kept probabilities have only the mask: it reads as probabilities 0 and 1.
   const sources = listClasses(ws).flatMap((c) => {
-    const prob = join(row.maps_path!, `prob-${safeName(c.name)}.png`)
-    if (existsSync(prob)) return [{ cls: c, file: prob, binary: false }]
-    const mask = join(row.maps_path!, `mask-${safeName(c.name)}.png`)
-    return existsSync(mask) ? [{ cls: c, file: mask, binary: true }] : []
+    const src = probFile({ mapsPath: row.maps_path! }, c)
+    return src ? [{ cls: c, src }] : []
   })
   const classes = sources.map((s) => s.cls)
   const heatmaps: PredictionMap[] = []
   const full: Uint8Array[] = []
   let size: { width: number; height: number } | null = null
-  for (const src of sources) {
-    const m = await readGrey(src.file)
+  for (const { cls, src } of sources) {
+    const m = await readProb(src)
     if (size && (size.width !== m.width || size.height !== m.height)) throw new Error(`frame ${imageId}: the class maps differ in size`)
     size ??= { width: m.width, height: m.height }
-    if (src.binary) for (let i = 0; i < m.data.length; i++) m.data[i] = m.data[i]! > 127 ? 255 : 0
-    else heatmaps.push({ classId: src.cls.id, ...(await readGrey(src.file, HEATMAP_MAX_SIDE)) })
+    if (src.encoding !== 'mask') {
+      // The editor's heatmap shows probability x 255.
+      const h = await readGrey(src.file, reducedSize(m.width, m.height, HEATMAP_MAX_SIDE))
+      if (src.encoding === 'code') remapBytes(h.data, LINEAR_OF_CODE)
+      heatmaps.push({ classId: cls.id, ...h })
+    }
     full.push(m.data)
   }
   const masks: PredictionMap[] = []

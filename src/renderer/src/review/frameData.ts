@@ -22,7 +22,7 @@ export interface FrameData {
   /** Size of the maps (the frame's, or reduced for a large frame). */
   mapWidth: number
   mapHeight: number
-  /** Probability x 255 per class id, at map size. */
+  /** The stored bytes (shared/review/mapCode.ts) per class id, at map size. */
   probs: Map<number, Uint8Array>
   labels: Label[]
   /** 0/1 labels per class id at map size. */

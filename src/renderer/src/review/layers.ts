@@ -14,7 +14,7 @@ export interface LayerClass {
   classId: number
   name: string
   kind: 'defect' | 'region'
-  /** Probability x 255 at map size, or null when the model has no map for it (not trained). */
+  /** The stored bytes (shared/review/mapCode.ts) at map size, or null when the model has no map for it (not trained). */
   prob: Uint8Array | null
   /** 0/1 labels of the class at map size. */
   truth: Uint8Array
