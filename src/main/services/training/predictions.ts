@@ -31,8 +31,9 @@ export function storePredictions(ws: Workspace, modelId: number, runId: number, 
  * The active model's prediction for a frame, for the editor's overlays:
  * per-class heatmaps (reduced) and, for the classes that have any, the
  * predicted masks at map size (the frame's). The masks are made here from
- * the class's probability map (../review/mapFiles.ts) by the one post-processor at the model's current
- * thresholds (saved from the review), not read from mask-<class>.png, which
+ * the class's probability map (../review/mapFiles.ts) by the one
+ * post-processor at the model's current thresholds (saved from the
+ * review), not read from mask-<class>.png, which
  * hold the thresholds of the inference time; so the editor, the review and
  * the evaluation agree on every pixel. Classes the model has no output for
  * have no map. Null when there is no prediction.
