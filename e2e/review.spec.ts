@@ -15,6 +15,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ImageDetail, Label, ReviewQueue, StudioApi } from '../src/shared/contract'
 import { rasterizePolygon } from '../src/shared/geometry/raster'
+import { PROB_OF_BYTE, thresholdByte } from '../src/shared/review/mapCode'
 import { compareEvidence, REVIEW_TIERS } from '../src/shared/review/order'
 import { launchChromium, startStudio, type Studio } from './support/studio'
 
@@ -230,9 +231,11 @@ describe('review workspace', () => {
 
   it('moving a threshold changes the counts live', async () => {
     const slider = page.locator('[data-testid="threshold-fold"]')
+    // The slider stops at the stored maps' levels (shared/review/mapCode.ts): stop s is the threshold PROB_OF_BYTE[s].
     const countsAt = async (t: number) => {
-      await slider.fill(String(t))
-      await until(`the counts at ${t}`, () => snap(page), (s) => s.queueThresholds?.['fold'] === t && s.pending === 0)
+      const stop = thresholdByte(t)
+      await slider.fill(String(stop))
+      await until(`the counts at ${t}`, () => snap(page), (s) => s.queueThresholds?.['fold'] === PROB_OF_BYTE[stop] && s.pending === 0)
       return countCell(page, 'fold')
     }
     const high = await countsAt(0.99)
@@ -240,6 +243,9 @@ describe('review workspace', () => {
     // Nearly every pixel is predicted at 0.01: more frames fire than at 0.99.
     expect(low.fp + low.tp).toBeGreaterThan(high.fp + high.tp)
     expect(await page.locator('[data-testid="threshold-value-fold"]').textContent()).toBe('0.01')
+    // Stops between 0.99 and 1, where confident models put their thresholds: the one nearest 0.9999 is shown with its digits.
+    await countsAt(0.9999)
+    expect(await page.locator('[data-testid="threshold-value-fold"]').textContent()).toMatch(/^0\.9999\d+$/)
     expect(await page.locator('[data-testid="threshold-revision"]').textContent()).toContain('unsaved')
     await page.click('[data-testid="reset-thresholds"]')
     await until('the saved thresholds back', () => page.locator('[data-testid="threshold-revision"]').textContent(), (t) => !t?.includes('unsaved'))

@@ -10,7 +10,7 @@ import { heatColour, heatLut, hex, OUTCOME_COLOURS } from '../../../shared/revie
 import { fitView, panBy, wheelFactor, zoomAt, type View } from '../editor/geometry/viewport'
 import { pixelsOf, type FrameData } from './frameData'
 import { diffRgba, heatRgba, maxOf, outcomeRgba } from './layers'
-import { thresholdText } from './thresholdText'
+import { thresholdText } from './thresholdSlider'
 
 export type Focus = number | 'all'
 

@@ -3,7 +3,7 @@ import type { ClassDef, FrameCounts, ReviewMetrics, ReviewQueue, Thresholds } fr
 import type { Split } from '../../../shared/domain'
 import { ClassCurves } from './Curves'
 import { testInTuning, type TuneOn } from './tuning'
-import { thresholdText } from './thresholdText'
+import { SLIDER_MAX, sliderStop, stopThreshold, thresholdText } from './thresholdSlider'
 
 interface Props {
   classes: ClassDef[]
@@ -167,11 +167,12 @@ export function SidePanel(p: Props) {
               <input
                 type="range"
                 min={0}
-                max={1}
-                step={0.01}
-                value={t}
+                max={SLIDER_MAX}
+                step={1}
+                value={sliderStop(t)}
+                title="One stop per level of the stored maps: 1/8 logit, so finer near 0 and 1"
                 data-testid={`threshold-${c.name}`}
-                onChange={(e) => p.onThreshold(c.name, Number(e.currentTarget.value))}
+                onChange={(e) => p.onThreshold(c.name, stopThreshold(Number(e.currentTarget.value)))}
               />
               <span className="review-threshold-value" data-testid={`threshold-value-${c.name}`}>
                 {thresholdText(t)}

@@ -1,0 +1,35 @@
+/**
+ * The review's threshold slider: one stop per level of the stored maps
+ * (shared/review/mapCode.ts), from 0 (every pixel) to 1, so a stop is a
+ * step of 1/8 logit and every stop changes what the review can count. A
+ * slider in steps of 0.01 had no stop between 0.99 and 1, where the
+ * thresholds of confident models sit (the demo's fold: 0.9971).
+ */
+import { PROB_OF_BYTE, thresholdByte } from '../../../shared/review/mapCode'
+
+export const SLIDER_MAX = 255
+
+/** The stop a threshold sits on: the level the review cuts it at. */
+export function sliderStop(t: number): number {
+  return Math.min(SLIDER_MAX, thresholdByte(t))
+}
+
+/** The threshold of a stop: the probability its level stands for (0 and 1 at the ends). */
+export function stopThreshold(stop: number): number {
+  const s = Math.round(stop)
+  return PROB_OF_BYTE[s < 0 ? 0 : s > SLIDER_MAX ? SLIDER_MAX : s]!
+}
+
+/**
+ * A threshold as the review writes it: two decimals in the middle, and
+ * enough digits near 0 or 1 to tell it apart from them; "1.00" would say
+ * the class predicts nothing.
+ */
+export function thresholdText(t: number): string {
+  if (!(t > 0 && t < 1) || (t >= 0.01 && t <= 0.99)) return t.toFixed(2)
+  if (t < 1e-4) return t.toExponential(1)
+  const tail = t < 0.5 ? t : 1 - t
+  // The first significant digit of the distance to 0 or 1, and one more.
+  const digits = Math.min(10, Math.ceil(-Math.log10(tail)) + 1)
+  return t.toFixed(digits)
+}
