@@ -21,11 +21,11 @@
  * the two, a class under the floor counts as not firing in the confusion
  * matrix and the corrections.
  *
- * MPA/MIoU at any threshold: the table also counts the other pixels by the
- * defect class that is non-zero there (if any), its byte and the pixel's
- * truth (the highest-index defect label, as the evaluation takes it), so the
- * confusion matrix of background plus the defect classes follows exactly, at
- * the maps' full resolution, without reading a map.
+ * MPA/MIoU at the same thresholds: the table also counts the other pixels
+ * by the defect class at or above the floor there (if any), its byte and the
+ * pixel's truth (the highest-index defect label, as the evaluation takes
+ * it), so the confusion matrix of background plus the defect classes follows
+ * exactly, at the maps' full resolution, without reading a map.
  */
 import type { ConfusionMatrix } from '../arcd/metrics'
 import { defectAt, extractMaskFromPlanes, type PostClass } from '../arcd/postprocess'
