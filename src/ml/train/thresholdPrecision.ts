@@ -8,7 +8,7 @@
  * over-confident even for float32) is cut at the range's end, and the run
  * says so rather than let the two pages disagree silently.
  */
-import { LOGIT_STEP, PROB_OF_BYTE, thresholdByte } from '../../shared/review/mapCode'
+import { levelLogit, LOGIT_STEP, thresholdByte } from '../../shared/review/mapCode'
 
 /** How far (in logits) the stored maps' cut may sit from the threshold before the run warns: a factor e in the odds. */
 const MAX_LOGIT_GAP = 1
@@ -20,9 +20,7 @@ function storedCut(t: number): number {
   const b = thresholdByte(t)
   if (b === 0) return 0
   if (b > 255) return 1
-  // Bytes 1..254 stand for their logit; 255 for every logit from its own less half a step.
-  const z = b === 255 ? logit(PROB_OF_BYTE[254]!) + LOGIT_STEP : logit(PROB_OF_BYTE[b]!)
-  return 1 / (1 + Math.exp(-(z - LOGIT_STEP / 2)))
+  return 1 / (1 + Math.exp(-(levelLogit(b) - LOGIT_STEP / 2)))
 }
 
 export function mapPrecisionWarnings(thresholds: Record<string, number>): string[] {

@@ -30,10 +30,15 @@ export function encodeProbability(p: number): number {
   return b < 0 ? 0 : b > 255 ? 255 : b
 }
 
+/** The logit byte b stands for (bytes 0 and 255 are read as probabilities 0 and 1, beyond it). */
+export function levelLogit(b: number): number {
+  return -LOGIT_RANGE + b * LOGIT_STEP
+}
+
 /** The probability each byte stands for; strictly increasing, 0 and 1 at the ends. */
 export const PROB_OF_BYTE: Float64Array = (() => {
   const out = new Float64Array(LEVELS)
-  for (let b = 1; b < 255; b++) out[b] = 1 / (1 + Math.exp(LOGIT_RANGE - b * LOGIT_STEP))
+  for (let b = 1; b < 255; b++) out[b] = 1 / (1 + Math.exp(-levelLogit(b)))
   out[255] = 1
   return out
 })()
