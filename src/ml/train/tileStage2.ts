@@ -7,6 +7,7 @@ import { logitsOf } from '../models'
 import { badInput, log } from '../jobs/context'
 import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
+import { contextSide, cropReconstructions, type CropSource } from './cropRecon'
 import { buildReconCache } from './reconCache'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
@@ -20,6 +21,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   const disc = nets.disc!
   const discLogits = logitsOf(disc)
   const size = c.model.size
+  const reconSide = contextSide(c.model)
   const K = classes.length
   const trainF = frames.filter((f) => f.item.split === 'train')
   const byClass = classes.map((_, ci) => trainF.filter((f) => f.centres[ci]!.length > 0))
@@ -40,6 +42,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     const rng = streamRng(train.seed, 4, epoch, step)
     const imgs: Float32Array[] = []
     const tgts: Float32Array[] = []
+    const sources: CropSource[] = []
     for (let b = 0; b < train.batchSize; b++) {
       let f: TileFrame
       let win: CropWindow
@@ -58,12 +61,13 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
         f = trainF[rng.int(0, trainF.length - 1)]!
         win = randomWindow(rng, f.frame, size, train.rotate90)
       }
+      sources.push({ rgb: f.frame.rgb, width: f.frame.width, height: f.frame.height, win })
       imgs.push(extractCrop(f.frame.rgb, f.frame.width, f.frame.height, 3, win))
       tgts.push(extractCrop(f.targets, f.frame.width, f.frame.height, K, win, false))
     }
     const img = stack(imgs, size, 3)
     // The frozen reconstruction is an input, computed outside the gradient tape.
-    const x = spec.arch === 'arcd' ? tf.tidy(() => discInput('arcd', img, nets.recon!.apply(img, { training: false }) as tf.Tensor4D)) : img
+    const x = spec.arch === 'arcd' ? tf.tidy(() => discInput('arcd', img, cropReconstructions(nets.recon!, sources, size, reconSide))) : img
     const y = stack(tgts, size, K)
     return {
       images: imgs.length,

@@ -1,0 +1,153 @@
+/**
+ * Stage 2's crop reconstructions against the frame's: a net whose output at
+ * a pixel depends on its 5x5 neighbourhood (two 3x3 convolutions, zero
+ * padded), run by tf on the whole frame, is the oracle. Cut from a context
+ * window, the crop's reconstruction equals the oracle at every pixel of the
+ * frame, through every flip and turn, at the frame's corners and in frames
+ * smaller than the window; reconstructed on its own, it does not.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { extractCrop, type Dihedral } from '../data/crops'
+import { CONTEXT_MARGIN, contextSide, contextWindow, cropReconstructions, type CropSource } from './cropRecon'
+
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+})
+
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n)
+  let s = seed
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0
+    out[i] = s >>> 24
+  }
+  return out
+}
+
+function weights(shape: [number, number, number, number], seed: number): tf.Tensor4D {
+  return tf.tensor4d(Float32Array.from(noise(shape.reduce((a, b) => a * b), seed), (v) => (v - 128) / 512), shape)
+}
+
+/** Two zero-padded 3x3 convolutions with biases: a 5x5 receptive field, like a small reconstruction net's edge effects. */
+function twoConvNet(): { net: tf.LayersModel; oracle: (x: tf.Tensor4D) => tf.Tensor4D } {
+  const k1 = weights([3, 3, 3, 4], 1)
+  const b1 = tf.tensor1d([0.1, -0.2, 0.3, 0.05])
+  const k2 = weights([3, 3, 4, 3], 2)
+  const b2 = tf.tensor1d([0.2, 0.1, -0.1])
+  const input = tf.input({ shape: [null, null, 3] as unknown as number[] })
+  const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', weights: [k1, b1] }).apply(input) as tf.SymbolicTensor
+  const c2 = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', weights: [k2, b2] }).apply(c1) as tf.SymbolicTensor
+  const net = tf.model({ inputs: input, outputs: c2 })
+  const oracle = (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => tf.add(tf.conv2d(tf.relu(tf.add(tf.conv2d(x, k1, 1, 'same'), b1)) as tf.Tensor4D, k2, 1, 'same'), b2))
+  return { net, oracle }
+}
+
+const TURNS: Dihedral[] = [
+  { transpose: false, flipX: false, flipY: false },
+  { transpose: true, flipX: true, flipY: false },
+  { transpose: false, flipX: true, flipY: true },
+  { transpose: true, flipX: false, flipY: true }
+]
+
+describe('context windows', () => {
+  it('are the crop plus the margin, in the net\'s pooling multiple; MFLM nets keep their crop size', () => {
+    expect(contextSide({ size: 64, reconDepth: 4, mflm: false })).toBe(80)
+    expect(contextSide({ size: 256, reconDepth: 4, mflm: false })).toBe(272)
+    expect(contextSide({ size: 64, reconDepth: 3, mflm: false })).toBe(80)
+    expect(contextSide({ size: 60, reconDepth: 2, mflm: false })).toBe(76)
+    expect(contextSide({ size: 256, reconDepth: 4, mflm: true })).toBe(256)
+  })
+
+  it('hold the crop, lie inside frames at least as wide, and centre on narrower frames', () => {
+    const size = 16
+    const side = 32
+    for (const [W, H] of [[100, 60], [32, 40], [20, 90], [10, 12]] as const) {
+      const xs = W >= size ? [0, 1, Math.floor((W - size) / 2), W - size] : [Math.floor((W - size) / 2)]
+      const ys = H >= size ? [0, 3, H - size] : [Math.floor((H - size) / 2)]
+      for (const x0 of xs) {
+        for (const y0 of ys) {
+          const c = contextWindow({ x0, y0, size }, W, H, side)
+          expect(c.x0).toBeLessThanOrEqual(x0)
+          expect(c.y0).toBeLessThanOrEqual(y0)
+          expect(c.x0 + side).toBeGreaterThanOrEqual(x0 + size)
+          expect(c.y0 + side).toBeGreaterThanOrEqual(y0 + size)
+          if (W >= side) expect(c.x0 >= 0 && c.x0 + side <= W).toBe(true)
+          else expect(c.x0).toBe(Math.floor((W - side) / 2))
+          if (H >= side) expect(c.y0 >= 0 && c.y0 + side <= H).toBe(true)
+          else expect(c.y0).toBe(Math.floor((H - side) / 2))
+        }
+      }
+    }
+    // Away from the frame's edges the crop sits in the middle, margin on every side.
+    expect(contextWindow({ x0: 40, y0: 20, size }, 100, 60, side)).toEqual({ x0: 32, y0: 12 })
+  })
+})
+
+describe('crop reconstructions', () => {
+  const size = 16
+  const side = size + 2 * CONTEXT_MARGIN
+
+  /** Largest differences from the oracle over crop pixels inside the frame and at least `edge` px from its sides. */
+  async function compare(W: number, H: number, windows: { x0: number; y0: number; t: Dihedral }[], edge = 0): Promise<{ context: number; alone: number }> {
+    const { net, oracle } = twoConvNet()
+    const rgb = noise(W * H * 3, W * 7 + H)
+    const whole = oracle(tf.tensor4d(Float32Array.from(rgb, (v) => v / 255), [1, H, W, 3]))
+    const wholeData = (await whole.data()) as Float32Array
+    whole.dispose()
+    const inner = new Float32Array(W * H * 3)
+    for (let y = edge; y < H - edge; y++) for (let x = edge; x < W - edge; x++) inner.fill(1, (y * W + x) * 3, (y * W + x + 1) * 3)
+    const inFrame = (win: { x0: number; y0: number; t: Dihedral }): Float32Array => extractCrop(inner, W, H, 3, { ...win, size }, false)
+    const sources: CropSource[] = windows.map((w) => ({ rgb, width: W, height: H, win: { ...w, size } }))
+    const got = cropReconstructions(net, sources, size, side)
+    const gotData = (await got.data()) as Float32Array
+    got.dispose()
+    const alone = tf.tidy(() => {
+      const crops = sources.map((s) => extractCrop(rgb, W, H, 3, s.win))
+      const buf = new Float32Array(crops.length * size * size * 3)
+      crops.forEach((c, i) => buf.set(c, i * c.length))
+      return net.predict(tf.tensor4d(buf, [crops.length, size, size, 3])) as tf.Tensor4D
+    })
+    const aloneData = (await alone.data()) as Float32Array
+    alone.dispose()
+    net.dispose()
+    let context = 0
+    let aloneErr = 0
+    windows.forEach((w, i) => {
+      const want = extractCrop(wholeData, W, H, 3, { ...w, size }, false)
+      const mask = inFrame(w)
+      for (let j = 0; j < want.length; j++) {
+        if (!mask[j]) continue
+        context = Math.max(context, Math.abs(gotData[i * want.length + j]! - want[j]!))
+        aloneErr = Math.max(aloneErr, Math.abs(aloneData[i * want.length + j]! - want[j]!))
+      }
+    })
+    return { context, alone: aloneErr }
+  }
+
+  it('equal the whole frame\'s at every pixel, through every turn, in the middle and at the corners', async () => {
+    const W = 70
+    const H = 50
+    const windows = [
+      { x0: 27, y0: 17 },
+      { x0: 0, y0: 0 },
+      { x0: W - size, y0: H - size },
+      { x0: 3, y0: H - size - 2 }
+    ].flatMap((p) => TURNS.map((t) => ({ ...p, t })))
+    const { context, alone } = await compare(W, H, windows)
+    expect(context).toBeLessThan(1e-5)
+    // The same crops reconstructed on their own see black past their edges.
+    expect(alone).toBeGreaterThan(0.01)
+  })
+
+  it('equal the whole frame\'s inside frames narrower than the window, and smaller than the crop, away from the frame\'s sides', async () => {
+    // Such a frame is padded with black to the window, as inference pads a
+    // frame narrower than a tile: within the net's reach (2 px here) of the
+    // frame's sides the black differs from zero padding inside the net.
+    for (const [W, H] of [[24, 40], [10, 12]] as const) {
+      const windows = TURNS.map((t) => ({ x0: W >= size ? 0 : Math.floor((W - size) / 2), y0: H > size ? 9 : Math.floor((H - size) / 2), t }))
+      expect((await compare(W, H, windows, 2)).context).toBeLessThan(1e-5)
+      expect((await compare(W, H, windows, 0)).context).toBeGreaterThan(1e-3)
+    }
+  })
+})

@@ -1,0 +1,76 @@
+/**
+ * The reconstruction a stage-2 crop is trained with. Inference reconstructs
+ * the whole frame from large tiles inside it, blended, so almost no pixel
+ * the discriminative net reads lies near a tile's edge. A 64 px crop
+ * reconstructed on its own is all edge: its outer 4 px differed from the
+ * frame by 7.8 grey levels against 1.8 for the whole-frame reconstruction
+ * at the same pixels, and ARCD trained on such crops found half of what it
+ * found with no reconstruction at all (docs/experiments.md, sixteenth
+ * measurement). So each crop is reconstructed inside a context window at
+ * least CONTEXT_MARGIN px larger on every side (where the frame allows),
+ * unturned, as inference sees the frame, and cut out with the crop's own
+ * flip or turn, exactly as the crop's pixels are.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { ModelConfig } from '../../shared/arcd/config'
+import { extractCrop, IDENTITY, type CropWindow } from '../data/crops'
+
+/** Pixels of context on each side: 4-7 px from a crop's edge its own reconstruction already matches the frame's (1.63 against 1.61 grey levels). */
+export const CONTEXT_MARGIN = 8
+
+/**
+ * Side of the window a crop of `size` is reconstructed in: the crop plus the
+ * margin, rounded up to the reconstruction net's pooling multiple. A net
+ * with MFLM works on a fixed token grid and only takes its crop size (its
+ * inference tiles are that size too).
+ */
+export function contextSide(model: Pick<ModelConfig, 'size' | 'reconDepth' | 'mflm'>): number {
+  if (model.mflm) return model.size
+  const multiple = 2 ** model.reconDepth
+  return Math.ceil((model.size + 2 * CONTEXT_MARGIN) / multiple) * multiple
+}
+
+/**
+ * Top-left corner of the context window of `side` around a crop at
+ * (x0, y0): centred on the crop, moved inside the frame where the frame is
+ * at least `side` wide (so the frame's own edges are where inference's
+ * tiles have them), centred on the frame where it is narrower. It always
+ * holds the crop.
+ */
+export function contextWindow(win: Pick<CropWindow, 'x0' | 'y0' | 'size'>, width: number, height: number, side: number): { x0: number; y0: number } {
+  const place = (c0: number, frameSide: number): number => {
+    if (frameSide <= side) return Math.floor((frameSide - side) / 2)
+    return Math.min(frameSide - side, Math.max(0, c0 - Math.floor((side - win.size) / 2)))
+  }
+  return { x0: place(win.x0, width), y0: place(win.y0, height) }
+}
+
+export interface CropSource {
+  rgb: Uint8Array
+  width: number
+  height: number
+  win: CropWindow
+}
+
+/**
+ * [n, size, size, 3] reconstructions of the crops, each cut from its
+ * context window's reconstruction with the crop's transform. `recon` runs
+ * in inference mode; nothing here is on a gradient tape.
+ */
+export function cropReconstructions(recon: tf.LayersModel, crops: CropSource[], size: number, side: number): tf.Tensor4D {
+  const per = side * side * 3
+  const windows = crops.map((c) => contextWindow(c.win, c.width, c.height, side))
+  const input = new Float32Array(crops.length * per)
+  crops.forEach((c, i) => input.set(extractCrop(c.rgb, c.width, c.height, 3, { ...windows[i]!, size: side, t: IDENTITY }), i * per))
+  const out = tf.tidy(() => recon.apply(tf.tensor4d(input, [crops.length, side, side, 3]), { training: false }) as tf.Tensor4D)
+  const data = out.dataSync() as Float32Array
+  out.dispose()
+  const cropPer = size * size * 3
+  const cut = new Float32Array(crops.length * cropPer)
+  crops.forEach((c, i) => {
+    const w = windows[i]!
+    const one = data.subarray(i * per, (i + 1) * per)
+    cut.set(extractCrop(one, side, side, 3, { x0: c.win.x0 - w.x0, y0: c.win.y0 - w.y0, size, t: c.win.t }, false), i * cropPer)
+  })
+  return tf.tensor4d(cut, [crops.length, size, size, 3])
+}
