@@ -70,6 +70,26 @@ describe('network shapes', () => {
     base.dispose()
   })
 
+  it('reconResidual: the discriminative net given [image, reconstruction] computes what the plain one does on [image, image - reconstruction]', () => {
+    const cfg = { ...TINY, calm: false }
+    const residual = buildDiscriminative({ ...cfg, reconResidual: true }, 2, { seed: 8 })
+    const plain = buildDiscriminative(cfg, 2, { seed: 8 })
+    expect(residual.inputs[0]!.shape).toEqual([null, 32, 32, 6])
+    expect(residual.layers.filter((l) => l.getClassName() === 'ResidualInput').length).toBe(1)
+    expect(plain.layers.some((l) => l.getClassName() === 'ResidualInput')).toBe(false)
+    expect(countParams(residual)).toBe(countParams(plain))
+    const image = input(2, 3, 9)
+    const recon = input(2, 3, 10)
+    const a = residual.predict(tf.concat([image, recon], 3)) as tf.Tensor
+    const b = plain.predict(tf.concat([image, tf.sub(image, recon)], 3)) as tf.Tensor
+    const c = plain.predict(tf.concat([image, recon], 3)) as tf.Tensor
+    expect(tf.max(tf.abs(tf.sub(a, b))).arraySync() as number).toBeLessThan(1e-6)
+    expect(tf.max(tf.abs(tf.sub(a, c))).arraySync() as number).toBeGreaterThan(1e-3)
+    tf.dispose([image, recon, a, b, c])
+    residual.dispose()
+    plain.dispose()
+  })
+
   it('rejects sizes the depth cannot halve and bad class counts', () => {
     expect(() => buildReconstruction({ ...TINY, size: 36 })).toThrow(/not divisible by 2\^depth = 8/)
     expect(() => buildDiscriminative(TINY, 0)).toThrow(/numClasses/)
@@ -171,8 +191,8 @@ describe('gradients', () => {
 })
 
 describe('serialisation', () => {
-  it('round-trips models with MFLM and CALM through tf.io with identical outputs', async () => {
-    for (const model of [buildReconstruction(TINY, { seed: 5 }), buildDiscriminative(TINY, 3, { seed: 6 })]) {
+  it('round-trips models with MFLM, CALM and the residual input through tf.io with identical outputs', async () => {
+    for (const model of [buildReconstruction(TINY, { seed: 5 }), buildDiscriminative(TINY, 3, { seed: 6 }), buildDiscriminative({ ...TINY, reconResidual: true }, 3, { seed: 6 })]) {
       let saved: tf.io.ModelArtifacts | null = null
       await model.save(
         tf.io.withSaveHandler(async (artifacts) => {

@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { ModelConfig } from '../../shared/arcd/config'
 import { BuildContext, calm, convBnRelu, encoder, mflm, upsample, widthAt, type BuildOptions } from './blocks'
+import { ResidualInput } from './residualInput'
 
 type ST = tf.SymbolicTensor
 
@@ -73,13 +74,14 @@ export function buildReconstruction(cfg: ModelConfig, opts: BuildOptions = {}): 
   return tf.model({ name, inputs: input, outputs: out })
 }
 
-function buildUnet(cfg: ModelConfig, inChannels: number, numClasses: number, name: string, seed: number | undefined): tf.LayersModel {
+function buildUnet(cfg: ModelConfig, inChannels: number, numClasses: number, name: string, seed: number | undefined, residual = false): tf.LayersModel {
   validateModelConfig(cfg, 'disc')
   if (!(Number.isInteger(numClasses) && numClasses >= 1)) throw new Error(`numClasses must be a positive integer, got ${numClasses}`)
   const ctx = new BuildContext(name, seed)
   const input = tf.input({ name: ctx.name('input'), shape: [cfg.size, cfg.size, inChannels] })
+  const first = residual ? (new ResidualInput({ name: ctx.name('residual') }).apply(input) as ST) : input
   const depth = cfg.discDepth
-  const levels = encoder(ctx, input, cfg.discBase, depth)
+  const levels = encoder(ctx, first, cfg.discBase, depth)
   let x = levels[depth]!
   for (let l = depth - 1; l >= 0; l--) {
     const w = widthAt(cfg.discBase, l)
@@ -121,9 +123,14 @@ export function logitsOf(net: tf.LayersModel): tf.LayersModel {
   return tf.model({ name: `${net.name}_logits`, inputs: net.inputs, outputs: outputConv(net).output as ST })
 }
 
-/** Input: [image, reconstruction] concatenated on channels (2*cfg.channels). Output: one sigmoid map per class. */
+/**
+ * Input: [image, reconstruction] concatenated on channels (2*cfg.channels),
+ * read as [image, image - reconstruction] when cfg.reconResidual (the
+ * model's own first layer does it, so callers always pass the
+ * reconstruction). Output: one sigmoid map per class.
+ */
 export function buildDiscriminative(cfg: ModelConfig, numClasses: number, opts: BuildOptions = {}): tf.LayersModel {
-  return buildUnet(cfg, 2 * cfg.channels, numClasses, opts.name ?? 'discriminative', opts.seed)
+  return buildUnet(cfg, 2 * cfg.channels, numClasses, opts.name ?? 'discriminative', opts.seed, cfg.reconResidual === true)
 }
 
 /** The supervised baseline: the same U-Net (cfg.calm honoured) on the image alone. */

@@ -128,6 +128,11 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
         const dir = path.join(spec.warmStartFrom, net)
         if (!m || !warm.nets[net] || !(await exists(dir))) continue
         if (warm.arch !== spec.arch && net === 'disc') continue // different input channels
+        if (net === 'disc' && spec.arch === 'arcd' && (warm.model.reconResidual ?? false) !== (model.reconResidual ?? false)) {
+          // Same shapes, another input: its first convolution read the reconstruction where this one reads the residual, or the reverse.
+          log(ctx, 'info', 'warm start disc: skipped, the warm-start model reads the reconstruction differently (residual or not); the discriminative net starts fresh')
+          continue
+        }
         const r = await warmStartWeights(m, dir)
         warmStarted.loaded += r.loaded
         warmStarted.skipped += r.skipped

@@ -40,6 +40,14 @@ export interface ModelConfig {
    * from the frame (docs/experiments.md, ninth measurement).
    */
   reconSkips?: boolean
+  /**
+   * ARCD: the discriminative net reads [image, image - reconstruction]
+   * instead of [image, reconstruction] (its first layer takes the
+   * difference; the same information, a better start for training). Missing
+   * (models saved before it existed) means the thesis's [image,
+   * reconstruction].
+   */
+  reconResidual?: boolean
   /** Missing in models saved before tiles existed: those are 'letterbox'. */
   input?: InputMode
   /** 'tiles': frames whose short side exceeds this are shrunk so it fits (default 1024). */
@@ -105,6 +113,7 @@ export const CPU_PRESET: ModelConfig = {
   mflm: false,
   calm: false,
   reconSkips: true,
+  reconResidual: true,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
   tileOverlap: DEFAULT_TILE_OVERLAP
@@ -121,6 +130,7 @@ export const GPU_PRESET: ModelConfig = {
   mflm: true,
   calm: true,
   reconSkips: false,
+  reconResidual: false,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
   tileOverlap: DEFAULT_TILE_OVERLAP

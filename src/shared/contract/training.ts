@@ -156,6 +156,8 @@ export interface RunSetup {
   discDepth: number
   /** The reconstruction net has skip connections (false for runs recorded before they existed). */
   reconSkips: boolean
+  /** ARCD's segmentation net reads image - reconstruction (false for runs recorded before it existed). */
+  reconResidual: boolean
   budgetMinutes: number | null
   steps1: number | null
   steps2: number | null

@@ -113,6 +113,7 @@ export function setupOf(kind: RunSummary['kind'], config: unknown): RunSetup | n
     reconDepth: num(m['reconDepth']) ?? 0,
     discDepth: num(m['discDepth']) ?? 0,
     reconSkips: m['reconSkips'] === true,
+    reconResidual: m['reconResidual'] === true,
     budgetMinutes: num(t['budgetMinutes']),
     steps1: num(t['stage1Steps']),
     steps2: num(t['stage2Steps']),

@@ -112,6 +112,7 @@ describe('training settings and what a run did', () => {
       maxShortSide: 1024,
       seed: 3,
       reconSkips: true,
+      reconResidual: true,
       skipStage1: false
     }
     expect(Object.fromEntries(setupRows(setup, 'arcd'))).toEqual({
@@ -119,7 +120,7 @@ describe('training settings and what a run did', () => {
       Input: '256 px crops, tiles up to 256 px, short side up to 1024 px',
       Length: '20 min, 12 validation rounds per stage',
       'Reconstruction net': 'width 8, depth 4, skip connections',
-      'Segmentation net': 'width 8, depth 4',
+      'Segmentation net': 'width 8, depth 4, reads image and residual',
       Optimiser: 'batch 8, lr 0.002, seed 3',
       Loss: 'focal + Dice; stage 1 SSIM weight 1',
       Augmentation: 'flips and 90° turns'
@@ -127,6 +128,7 @@ describe('training settings and what a run did', () => {
     // A run recorded before these settings existed: letterboxed, the rest unknown.
     const old: RunSetup = { ...setup, preset: null, input: 'letterbox', maxShortSide: null, budgetMinutes: null, steps1: null, steps2: null, evalRounds: null, loss: null, ssimWeight: null, rotate90: null }
     expect(Object.fromEntries(setupRows({ ...old, reconSkips: false }, 'arcd'))['Reconstruction net']).toBe('width 8, depth 4, no skips')
+    expect(Object.fromEntries(setupRows({ ...old, reconResidual: false }, 'arcd'))['Segmentation net']).toBe('width 8, depth 4, reads image and reconstruction')
     expect(Object.fromEntries(setupRows(old, 'unet'))).toEqual({
       Preset: 'not recorded',
       Input: 'whole frame letterboxed to 256 px',

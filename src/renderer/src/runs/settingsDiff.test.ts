@@ -12,6 +12,7 @@ const setup: RunSetup = {
   reconDepth: 2,
   discDepth: 2,
   reconSkips: true,
+  reconResidual: true,
   budgetMinutes: 0,
   steps1: 6,
   steps2: 24,

@@ -1,0 +1,38 @@
+/**
+ * The first layer of a discriminative net that reads the reconstruction as
+ * a residual: [image, reconstruction] in, [image, image - reconstruction]
+ * out, no weights. The convolution after it could form the same sums from
+ * [image, reconstruction] itself; what differs is where training starts.
+ * Two near-copies of the frame give the first convolution a pair of large,
+ * nearly equal inputs whose small difference it must learn to pull out;
+ * on magnetic-tile ARCD trained that way fitted its training crops worse than
+ * the same net given the frame twice and found a third as much
+ * (docs/experiments.md, sixteenth measurement). The residual starts small
+ * (a few grey levels) everywhere but where the reconstruction took
+ * something out, so the net begins as a U-Net on the image and learns how
+ * far to trust what the reconstruction removed.
+ */
+import * as tf from '@tensorflow/tfjs'
+
+type Shape = (number | null)[]
+
+export class ResidualInput extends tf.layers.Layer {
+  static className = 'ResidualInput'
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape
+    const channels = shape[shape.length - 1]
+    if (shape.length !== 4 || channels == null || channels % 2 !== 0) throw new Error(`ResidualInput needs NHWC [image, reconstruction] with an even channel count, got [${shape.join(', ')}]`)
+    return shape
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D
+      const [image, recon] = tf.split(x, 2, 3)
+      return tf.concat([image!, tf.sub(image!, recon!)], 3)
+    })
+  }
+}
+
+tf.serialization.registerClass(ResidualInput)
