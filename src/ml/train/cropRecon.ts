@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { ModelConfig } from '../../shared/arcd/config'
 import { extractCrop, IDENTITY, type CropWindow } from '../data/crops'
+import { stack } from './batches'
 
 /** Pixels of context on each side: 4-7 px from a crop's edge its own reconstruction already matches the frame's (1.63 against 1.61 grey levels). */
 export const CONTEXT_MARGIN = 8
@@ -58,19 +59,15 @@ export interface CropSource {
  * in inference mode; nothing here is on a gradient tape.
  */
 export function cropReconstructions(recon: tf.LayersModel, crops: CropSource[], size: number, side: number): tf.Tensor4D {
-  const per = side * side * 3
   const windows = crops.map((c) => contextWindow(c.win, c.width, c.height, side))
-  const input = new Float32Array(crops.length * per)
-  crops.forEach((c, i) => input.set(extractCrop(c.rgb, c.width, c.height, 3, { ...windows[i]!, size: side, t: IDENTITY }), i * per))
-  const out = tf.tidy(() => recon.apply(tf.tensor4d(input, [crops.length, side, side, 3]), { training: false }) as tf.Tensor4D)
+  const contexts = crops.map((c, i) => extractCrop(c.rgb, c.width, c.height, 3, { ...windows[i]!, size: side, t: IDENTITY }))
+  const out = tf.tidy(() => recon.apply(stack(contexts, side, 3), { training: false }) as tf.Tensor4D)
   const data = out.dataSync() as Float32Array
   out.dispose()
-  const cropPer = size * size * 3
-  const cut = new Float32Array(crops.length * cropPer)
-  crops.forEach((c, i) => {
+  const per = side * side * 3
+  const cuts = crops.map((c, i) => {
     const w = windows[i]!
-    const one = data.subarray(i * per, (i + 1) * per)
-    cut.set(extractCrop(one, side, side, 3, { x0: c.win.x0 - w.x0, y0: c.win.y0 - w.y0, size, t: c.win.t }, false), i * cropPer)
+    return extractCrop(data.subarray(i * per, (i + 1) * per), side, side, 3, { x0: c.win.x0 - w.x0, y0: c.win.y0 - w.y0, size, t: c.win.t }, false)
   })
-  return tf.tensor4d(cut, [crops.length, size, size, 3])
+  return stack(cuts, size, 3)
 }

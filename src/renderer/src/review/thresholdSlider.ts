@@ -16,8 +16,7 @@ export function sliderStop(t: number): number {
 
 /** The threshold of a stop: the probability its level stands for (0 and 1 at the ends). */
 export function stopThreshold(stop: number): number {
-  const s = Math.round(stop)
-  return PROB_OF_BYTE[s < 0 ? 0 : s > SLIDER_MAX ? SLIDER_MAX : s]!
+  return PROB_OF_BYTE[Math.min(SLIDER_MAX, Math.max(0, Math.round(stop)))]!
 }
 
 /**
