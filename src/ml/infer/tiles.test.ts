@@ -164,6 +164,37 @@ describe("ARCD's tiled inference reads one reconstruction of the whole frame", (
     disc.dispose()
   })
 
+  it('the reconstruction net reads a mirror-extended frame on tiles of its training crop, so the frame\'s edges are no worse than its middle', async () => {
+    // A 3x3 mean with zero padding: on a flat frame every tile's edge darkens
+    // by a third. Blending hides that inside the frame; at the frame's own
+    // edges only mirroring does (a corner would come out at 4/9 of the grey).
+    const input = tf.input({ shape: [null, null, 3] as unknown as number[] })
+    const mean = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', useBias: false, weights: [tf.tidy(() => tf.mul(tf.oneHot([0, 1, 2], 3).reshape([1, 1, 3, 3]).tile([3, 3, 1, 1]), 1 / 9))] })
+    const model = tf.model({ inputs: input, outputs: mean.apply(input) as tf.SymbolicTensor })
+    const seen: number[][] = []
+    const recon = { apply: (x: tf.Tensor, a?: object) => (seen.push(x.shape.slice(1, 3)), model.apply(x, a)) } as unknown as tf.LayersModel
+    const W = 70
+    const H = 50
+    const grey = 200
+    const frame = { rgb: new Uint8Array(W * H * 3).fill(grey), width: W, height: H }
+    const got = await reconstructFrame({ arch: 'arcd', nets: { recon, disc: perPixelNet(6, 2, 1) }, classes: CLASSES, ...geometry }, frame)
+    let edge = 0
+    let inner = 0
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const err = Math.abs(got[(y * W + x) * 3]! - grey)
+        if (Math.min(x, y, W - 1 - x, H - 1 - y) === 0) edge = Math.max(edge, err)
+        else inner = Math.max(inner, err)
+      }
+    }
+    expect(edge).toBeLessThanOrEqual(inner)
+    expect(inner).toBeLessThan(grey * 0.15)
+    for (const corner of [0, W - 1, (H - 1) * W, H * W - 1]) expect(Math.abs(got[corner * 3]! - grey)).toBeLessThan(grey * 0.1)
+    expect(seen.length).toBeGreaterThan(0)
+    for (const shape of seen) expect(shape).toEqual([geometry.size, geometry.size])
+    model.dispose()
+  })
+
   it('the discriminative net reads [image, the given reconstruction] at every pixel, and inference without one makes the same', async () => {
     const recon = perPixelNet(3, 3, 23)
     const disc = perPixelNet(6, CLASSES.length, 24)

@@ -7,13 +7,16 @@
  * at the same pixels, and ARCD trained on such crops found half of what it
  * found with no reconstruction at all (docs/experiments.md, sixteenth
  * measurement). So each crop is reconstructed inside a context window at
- * least CONTEXT_MARGIN px larger on every side (where the frame allows),
- * unturned, as inference sees the frame, and cut out with the crop's own
- * flip or turn, exactly as the crop's pixels are.
+ * least CONTEXT_MARGIN px larger on every side, unturned, as inference sees
+ * the frame, and cut out with the crop's own flip or turn, exactly as the
+ * crop's pixels are. Past the frame's edges the window reads the frame's
+ * mirror image, as inference reconstructs the frame mirror-extended
+ * (src/ml/infer/tiles.ts, reconstructFrame).
  */
 import * as tf from '@tensorflow/tfjs'
 import type { ModelConfig } from '../../shared/arcd/config'
-import { extractCrop, IDENTITY, type CropWindow } from '../data/crops'
+import { extractCrop, type CropWindow } from '../data/crops'
+import { extractMirrored } from '../data/mirror'
 import { stack } from './batches'
 
 /** Pixels of context on each side: 4-7 px from a crop's edge its own reconstruction already matches the frame's (1.63 against 1.61 grey levels). */
@@ -33,17 +36,12 @@ export function contextSide(model: Pick<ModelConfig, 'size' | 'reconDepth' | 'mf
 
 /**
  * Top-left corner of the context window of `side` around a crop at
- * (x0, y0): centred on the crop, moved inside the frame where the frame is
- * at least `side` wide (so the frame's own edges are where inference's
- * tiles have them), centred on the frame where it is narrower. It always
- * holds the crop.
+ * (x0, y0): centred on the crop, wherever it lies; past the frame's edges
+ * the window is read mirrored.
  */
-export function contextWindow(win: Pick<CropWindow, 'x0' | 'y0' | 'size'>, width: number, height: number, side: number): { x0: number; y0: number } {
-  const place = (c0: number, frameSide: number): number => {
-    if (frameSide <= side) return Math.floor((frameSide - side) / 2)
-    return Math.min(frameSide - side, Math.max(0, c0 - Math.floor((side - win.size) / 2)))
-  }
-  return { x0: place(win.x0, width), y0: place(win.y0, height) }
+export function contextWindow(win: Pick<CropWindow, 'x0' | 'y0' | 'size'>, side: number): { x0: number; y0: number } {
+  const before = Math.floor((side - win.size) / 2)
+  return { x0: win.x0 - before, y0: win.y0 - before }
 }
 
 export interface CropSource {
@@ -59,15 +57,29 @@ export interface CropSource {
  * in inference mode; nothing here is on a gradient tape.
  */
 export function cropReconstructions(recon: tf.LayersModel, crops: CropSource[], size: number, side: number): tf.Tensor4D {
-  const windows = crops.map((c) => contextWindow(c.win, c.width, c.height, side))
-  const contexts = crops.map((c, i) => extractCrop(c.rgb, c.width, c.height, 3, { ...windows[i]!, size: side, t: IDENTITY }))
+  const windows = crops.map((c) => contextWindow(c.win, side))
+  const contexts = crops.map((c, i) => extractMirrored(c.rgb, c.width, c.height, 3, windows[i]!.x0, windows[i]!.y0, side))
   const out = tf.tidy(() => recon.apply(stack(contexts, side, 3), { training: false }) as tf.Tensor4D)
   const data = out.dataSync() as Float32Array
   out.dispose()
   const per = side * side * 3
   const cuts = crops.map((c, i) => {
     const w = windows[i]!
-    return extractCrop(data.subarray(i * per, (i + 1) * per), side, side, 3, { x0: c.win.x0 - w.x0, y0: c.win.y0 - w.y0, size, t: c.win.t }, false)
+    const cut = extractCrop(data.subarray(i * per, (i + 1) * per), side, side, 3, { x0: c.win.x0 - w.x0, y0: c.win.y0 - w.y0, size, t: c.win.t }, false)
+    blackOutsideFrame(cut, c)
+    return cut
   })
   return stack(cuts, size, 3)
+}
+
+/**
+ * A crop larger than its frame reads black past the frame (extractCrop), as
+ * inference's tiles do in the image and the reconstruction alike; its
+ * reconstruction is black there too, not the mirror image's.
+ */
+function blackOutsideFrame(cut: Float32Array, c: CropSource): void {
+  const { x0, y0, size } = c.win
+  if (x0 >= 0 && y0 >= 0 && x0 + size <= c.width && y0 + size <= c.height) return
+  const inside = extractCrop(new Uint8Array(c.width * c.height * 3).fill(255), c.width, c.height, 3, c.win)
+  for (let i = 0; i < cut.length; i++) if (!inside[i]) cut[i] = 0
 }
