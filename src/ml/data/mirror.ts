@@ -21,29 +21,24 @@ export function reflectIndex(i: number, n: number): number {
 export function mirrorPad(src: Uint8Array, width: number, height: number, channels: number, margin: number): { rgb: Uint8Array; width: number; height: number } {
   const w = width + 2 * margin
   const h = height + 2 * margin
-  const out = new Uint8Array(w * h * channels)
-  const xs = Int32Array.from({ length: w }, (_, x) => reflectIndex(x - margin, width))
-  for (let y = 0; y < h; y++) {
-    const row = reflectIndex(y - margin, height) * width
-    for (let x = 0; x < w; x++) {
-      const s = (row + xs[x]!) * channels
-      const o = (y * w + x) * channels
-      for (let c = 0; c < channels; c++) out[o + c] = src[s + c]!
-    }
-  }
-  return { rgb: out, width: w, height: h }
+  const rgb = mirroredRect(src, width, height, channels, -margin, -margin, w, h, new Uint8Array(w * h * channels), 1)
+  return { rgb, width: w, height: h }
 }
 
 /** side*side*channels floats (scaled by 1/255) of the square at (x0, y0) of the mirror-extended frame. */
 export function extractMirrored(src: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number, side: number): Float32Array {
-  const out = new Float32Array(side * side * channels)
-  const xs = Int32Array.from({ length: side }, (_, u) => reflectIndex(x0 + u, width))
-  for (let v = 0; v < side; v++) {
+  return mirroredRect(src, width, height, channels, x0, y0, side, side, new Float32Array(side * side * channels), 1 / 255)
+}
+
+/** The w*h rectangle at (x0, y0) of the mirror-extended frame, each value times `scale`, written into `out`. */
+function mirroredRect<T extends Uint8Array | Float32Array>(src: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number, w: number, h: number, out: T, scale: number): T {
+  const xs = Int32Array.from({ length: w }, (_, u) => reflectIndex(x0 + u, width))
+  for (let v = 0; v < h; v++) {
     const row = reflectIndex(y0 + v, height) * width
-    for (let u = 0; u < side; u++) {
+    for (let u = 0; u < w; u++) {
       const s = (row + xs[u]!) * channels
-      const o = (v * side + u) * channels
-      for (let c = 0; c < channels; c++) out[o + c] = src[s + c]! / 255
+      const o = (v * w + u) * channels
+      for (let c = 0; c < channels; c++) out[o + c] = src[s + c]! * scale
     }
   }
   return out

@@ -134,7 +134,8 @@ export function setupRows(setup: RunSetup, arch: string): [string, string][] {
     ['Length', lengthText(setup) + (setup.input === 'tiles' && setup.evalRounds !== null ? `, ${setup.evalRounds} validation rounds per stage` : '')]
   ]
   if (arch !== 'unet') rows.push(['Reconstruction net', `width ${setup.reconBase}, depth ${setup.reconDepth}, ${setup.reconSkips ? 'skip connections' : 'no skips'}`])
-  rows.push([arch === 'unet' ? 'U-Net' : 'Segmentation net', `width ${setup.discBase}, depth ${setup.discDepth}` + (arch !== 'unet' ? (setup.reconResidual ? ', reads image and residual' : ', reads image and reconstruction') : '')])
+  const reads = setup.reconResidual ? 'residual' : 'reconstruction'
+  rows.push(arch === 'unet' ? ['U-Net', `width ${setup.discBase}, depth ${setup.discDepth}`] : ['Segmentation net', `width ${setup.discBase}, depth ${setup.discDepth}, reads image and ${reads}`])
   rows.push(['Optimiser', `batch ${setup.batchSize}, lr ${setup.lr}, seed ${setup.seed}`])
   rows.push(['Loss', lossName(setup.loss) + (arch !== 'unet' && setup.ssimWeight !== null ? `; stage 1 SSIM weight ${setup.ssimWeight}` : '')])
   if (setup.rotate90 !== null) rows.push(['Augmentation', setup.rotate90 ? 'flips and 90° turns' : 'flips only'])
