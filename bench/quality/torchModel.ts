@@ -4,7 +4,7 @@
  * with the app's evaluator:
  * - targets: rasterised from the same polygons the app's eval job uses
  *   (classTargets, the one rasteriser at native resolution);
- * - image score: postprocess.ts's imageScore with its default kernel;
+ * - image score: postprocess.ts's imageScore, as the app scores its own;
  * - thresholds: best F1 per class on its validation maps
  *   (SegmentationEvaluator.chooseThresholds), as the app picks its own.
  */

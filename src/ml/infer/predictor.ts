@@ -2,22 +2,17 @@
  * Forward passes shared by validation, evaluation and inference: the
  * reconstruction, the per-class probability maps and the image score.
  *
- * Image score: the defect-class maps are smoothed with a mean filter about
- * 21/256 of the input side (21 px at 256, as DRAEM does for its image
- * score), and the score is the largest smoothed value over the defect
- * classes. Smoothing keeps a single hot pixel from flagging a frame. Region
- * classes (the lathe bed) never count towards it.
+ * Image score: the post-processor's rule (src/shared/arcd/postprocess.ts),
+ * a box mean of IMAGE_SCORE_BOX px over the defect-class maps and its
+ * largest value; tf's 'same' average pool divides by the pixels inside the
+ * image at its edges, as imageScore does. Region classes never count.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { Arch, ClassSpec } from '../../shared/arcd/protocol'
+import { IMAGE_SCORE_BOX } from '../../shared/arcd/postprocess'
 import { ssim } from '../losses/ssim'
 import type { Nets } from '../io/modelDir'
 import { stack } from '../train/batches'
-
-export function smoothingKernel(size: number): number {
-  const k = Math.max(3, Math.round((size * 21) / 256))
-  return k % 2 === 1 ? k : k + 1
-}
 
 /** The discriminative net's input: [image, reconstruction] for ARCD, the image alone for the U-Net. */
 export function discInput(arch: Arch, image: tf.Tensor4D, recon: tf.Tensor4D | null): tf.Tensor4D {
@@ -27,12 +22,11 @@ export function discInput(arch: Arch, image: tf.Tensor4D, recon: tf.Tensor4D | n
 }
 
 /** [B] image scores from [B, S, S, K] probabilities. */
-export function imageScores(probs: tf.Tensor4D, defectChannels: number[], size: number): tf.Tensor1D {
+export function imageScores(probs: tf.Tensor4D, defectChannels: number[]): tf.Tensor1D {
   return tf.tidy(() => {
     if (defectChannels.length === 0) return tf.zeros([probs.shape[0]]) as tf.Tensor1D
     const picked = tf.gather(probs, defectChannels, 3) as tf.Tensor4D
-    const k = smoothingKernel(size)
-    const smooth = tf.avgPool(picked, k, 1, 'same')
+    const smooth = tf.avgPool(picked, IMAGE_SCORE_BOX, 1, 'same')
     return tf.max(smooth, [1, 2, 3]) as tf.Tensor1D
   })
 }
@@ -98,7 +92,7 @@ export async function predictBatch(
       else throw new Error('this ARCD model has no reconstruction network')
     }
     const probs = tf.tidy(() => nets.disc!.apply(discInput(arch, x, r), { training: false }) as tf.Tensor4D)
-    const scores = imageScores(probs, defects, size)
+    const scores = imageScores(probs, defects)
     const maxes = tf.max(probs, [1, 2])
     const [probData, scoreData, maxData] = await Promise.all([probs.data(), scores.data(), maxes.data()])
     const reconData = r && !recons ? await r.data() : null

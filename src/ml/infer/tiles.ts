@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { inferTileFor, type ModelConfig } from '../../shared/arcd/config'
 import type { Arch, ClassSpec } from '../../shared/arcd/protocol'
-import { imageScore, smoothingKernel } from '../../shared/arcd/postprocess'
+import { imageScore } from '../../shared/arcd/postprocess'
 import { ssim } from '../losses/ssim'
 import type { Nets } from '../io/modelDir'
 import { extractRect, tileStarts } from '../data/crops'
@@ -205,7 +205,7 @@ export async function reconstructFrame(setup: TileSetup, frame: FrameForInferenc
  * given, else the reconstruction is made here first.
  */
 export async function predictFrameTiled(setup: TileSetup, frame: FrameForInference, recon?: Uint8Array): Promise<TiledPrediction> {
-  const { arch, nets, classes, size } = setup
+  const { arch, nets, classes } = setup
   const disc = nets.disc
   if (!disc) throw new Error('this model has no discriminative network (was stage 2 trained?)')
   if (arch === 'arcd' && !nets.recon && !recon) throw new Error('this ARCD model has no reconstruction network')
@@ -223,7 +223,7 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
   })
   const classMax = new Array<number>(K).fill(0)
   for (let o = 0; o < W * H; o++) for (let c = 0; c < K; c++) if (probs[o * K + c]! > classMax[c]!) classMax[c] = probs[o * K + c]!
-  const score = imageScore(probs, W, H, classes, { kernel: smoothingKernel(size) })
+  const score = imageScore(probs, W, H, classes)
   const reconF = r8 ? Float32Array.from(r8, (v) => v / 255) : null
   const reconError = reconF ? await frameReconError(rgb, reconF, W, H) : null
   return { width: W, height: H, probs, recon: reconF, score, classMax, reconError }
