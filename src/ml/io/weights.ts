@@ -133,25 +133,25 @@ export async function loadModelWeights(model: tf.LayersModel, dir: string): Prom
  * name of the model is found there, else by position. Returns counts so the
  * caller can report a partial warm start.
  */
-export async function warmStartWeights(model: tf.LayersModel, dir: string): Promise<{ loaded: number; skipped: number }> {
+export async function warmStartWeights(model: tf.LayersModel, dir: string): Promise<{ loaded: number; skipped: number; loadedNames: string[] }> {
   const named = await readTensorFiles(dir, 'model')
   try {
     const byName = new Map(named.map((n) => [n.name, n.tensor]))
     const useNames = model.weights.every((w) => byName.has(w.originalName))
     const values: tf.Tensor[] = []
-    let loaded = 0
+    const loadedNames: string[] = []
     model.weights.forEach((w, i) => {
       const src = useNames ? byName.get(w.originalName) : named[i]?.tensor
       const current = w.read()
       if (src && src.shape.length === w.shape.length && src.shape.every((d, k) => d === w.shape[k])) {
         values.push(src)
-        loaded++
+        loadedNames.push(w.originalName)
       } else {
         values.push(current)
       }
     })
     model.setWeights(values)
-    return { loaded, skipped: model.weights.length - loaded }
+    return { loaded: loadedNames.length, skipped: model.weights.length - loadedNames.length, loadedNames }
   } finally {
     tf.dispose(named.map((n) => n.tensor))
   }

@@ -4,7 +4,19 @@ import type { ModelConfig } from '../../shared/arcd/config'
 import { CPU_PRESET } from '../../shared/arcd/config'
 import { focalLoss } from '../losses/focal'
 import { reconstructionLoss } from '../losses/reconstruction'
-import { MaxPool2x, Upsample2x, buildBaselineUnet, buildDiscriminative, buildReconstruction, countParams, estimateFlops, logitsOf, outputConv, setOutputPrior } from './index'
+import {
+  MaxPool2x,
+  Upsample2x,
+  buildBaselineUnet,
+  buildDiscriminative,
+  buildReconstruction,
+  convertResidualReading,
+  countParams,
+  estimateFlops,
+  logitsOf,
+  outputConv,
+  setOutputPrior
+} from './index'
 
 const TINY: ModelConfig = { size: 32, channels: 3, reconBase: 4, reconDepth: 3, discBase: 4, discDepth: 3, mflm: true, calm: true }
 
@@ -88,6 +100,31 @@ describe('network shapes', () => {
     tf.dispose([image, recon, a, b, c])
     residual.dispose()
     plain.dispose()
+  })
+
+  it('convertResidualReading: a net loaded from one that read the reconstruction the other way computes what that one did', () => {
+    const cfg = { ...TINY, calm: false }
+    const image = input(2, 3, 12)
+    const recon = input(2, 3, 13)
+    const x = tf.concat([image, recon], 3)
+    for (const [fromResidual, toResidual] of [
+      [false, true],
+      [true, false]
+    ]) {
+      const from = buildDiscriminative({ ...cfg, reconResidual: fromResidual }, 2, { seed: 14 })
+      const to = buildDiscriminative({ ...cfg, reconResidual: toResidual }, 2, { seed: 15 })
+      to.setWeights(from.getWeights())
+      const expected = from.predict(x) as tf.Tensor
+      const unconverted = to.predict(x) as tf.Tensor
+      convertResidualReading(to)
+      const converted = to.predict(x) as tf.Tensor
+      expect(tf.max(tf.abs(tf.sub(unconverted, expected))).arraySync() as number).toBeGreaterThan(1e-3)
+      expect(tf.max(tf.abs(tf.sub(converted, expected))).arraySync() as number).toBeLessThan(1e-5)
+      tf.dispose([expected, unconverted, converted])
+      from.dispose()
+      to.dispose()
+    }
+    tf.dispose([image, recon, x])
   })
 
   it('rejects sizes the depth cannot halve and bad class counts', () => {

@@ -36,3 +36,29 @@ export class ResidualInput extends tf.layers.Layer {
 }
 
 tf.serialization.registerClass(ResidualInput)
+
+/** The convolution that reads the discriminative net's input (after ResidualInput, if any). */
+export function firstConv(disc: tf.LayersModel): tf.layers.Layer {
+  return disc.getLayer(`${disc.name}_enc0_a_conv`)
+}
+
+/**
+ * Turns a discriminative net's first convolution, just loaded from a net that
+ * read its second half of input channels the other way, into one that
+ * computes the same function. Reading [I, R] with kernel (W_I, W_R) equals
+ * reading [I, I - R] with (W_I + W_R, -W_R), and the same formula maps the
+ * residual reader back, so a retrain keeps what the older net learnt.
+ */
+export function convertResidualReading(disc: tf.LayersModel): void {
+  const conv = firstConv(disc)
+  const [kernel, ...rest] = conv.getWeights()
+  if (!kernel || kernel.rank !== 4 || kernel.shape[2]! % 2 !== 0) {
+    throw new Error(`convertResidualReading: ${conv.name} has no [kh, kw, 2C, F] kernel (got [${kernel?.shape.join(', ') ?? ''}])`)
+  }
+  const converted = tf.tidy(() => {
+    const [wImage, wSecond] = tf.split(kernel as tf.Tensor4D, 2, 2)
+    return tf.concat([tf.add(wImage!, wSecond!), tf.neg(wSecond!)], 2)
+  })
+  conv.setWeights([converted, ...rest])
+  converted.dispose()
+}

@@ -28,7 +28,7 @@ import type { EvalReport } from '../../shared/arcd/metrics'
 import type { DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
 import { exists } from '../io/files'
 import { buildNets, disposeNets, readModelConfig } from '../io/modelDir'
-import { setOutputPrior } from '../models'
+import { convertResidualReading, firstConv, setOutputPrior } from '../models'
 import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { finishModel } from './finishModel'
@@ -128,17 +128,17 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
         const dir = path.join(spec.warmStartFrom, net)
         if (!m || !warm.nets[net] || !(await exists(dir))) continue
         if (warm.arch !== spec.arch && net === 'disc') continue // different input channels
-        if (net === 'disc' && spec.arch === 'arcd' && (warm.model.reconResidual ?? false) !== (model.reconResidual ?? false)) {
-          // Same shapes, another input: its first convolution read the reconstruction where this one reads the residual, or the reverse.
-          log(ctx, 'info', 'warm start disc: skipped, the warm-start model reads the reconstruction differently (residual or not); the discriminative net starts fresh')
-          continue
-        }
         const r = await warmStartWeights(m, dir)
         warmStarted.loaded += r.loaded
         warmStarted.skipped += r.skipped
         if (net === 'recon' && r.loaded > 0) reconLoaded = true
         if (net === 'recon') reconMisfit = r.skipped
         log(ctx, 'info', `warm start ${net}: ${r.loaded} weights loaded, ${r.skipped} kept fresh (shape mismatch)`)
+        if (net === 'disc' && spec.arch === 'arcd' && (warm.model.reconResidual ?? false) !== (model.reconResidual ?? false) && firstConv(m).weights.every((w) => r.loadedNames.includes(w.originalName))) {
+          // Same shapes, another reading of the reconstruction: the first convolution is rewritten to compute what it computed.
+          convertResidualReading(m)
+          log(ctx, 'info', `warm start disc: its first convolution converted to read the reconstruction ${model.reconResidual ? 'as a residual' : 'as it is'}, as the warm-start model's did the other way`)
+        }
       }
       if (sameRecon && train.reuseRecon && reconLoaded && spec.stages.includes('recon')) {
         plan.reconReused = true
