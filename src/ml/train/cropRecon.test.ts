@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { extractCrop, type Dihedral } from '../data/crops'
-import { CONTEXT_MARGIN, contextSide, contextWindow, cropReconstructions, type CropSource } from './cropRecon'
+import { CONTEXT_MARGIN, contextSide, contextWindow, cropReconstructions, dropReconstructions, type CropSource } from './cropRecon'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -151,5 +151,21 @@ describe('crop reconstructions', () => {
       // Inference's tiles read black past such a frame, in the image and its reconstruction.
       expect(outside).toBe(0)
     }
+  })
+})
+
+describe('dropReconstructions (reconDropout)', () => {
+  it('gives the dropped crops their own image as reconstruction and leaves the others', () => {
+    const img = tf.tensor4d(Float32Array.from(noise(3 * 4 * 4 * 3, 21), (v) => v / 255), [3, 4, 4, 3])
+    const recon = tf.tensor4d(Float32Array.from(noise(3 * 4 * 4 * 3, 22), (v) => v / 255), [3, 4, 4, 3])
+    const out = dropReconstructions(img, recon, [1, 0, 1])
+    const [o, i, r] = [out.arraySync(), img.arraySync(), recon.arraySync()]
+    expect(o[0]).toEqual(r[0])
+    expect(o[1]).toEqual(i[1])
+    expect(o[2]).toEqual(r[2])
+    expect(o[1]).not.toEqual(r[1])
+    expect(dropReconstructions(img, recon, [1, 1, 1])).toBe(recon)
+    expect(() => dropReconstructions(img, recon, [1, 0])).toThrow(/2 flags for 3 crops/)
+    tf.dispose([img, recon, out])
   })
 })

@@ -83,3 +83,16 @@ function blackOutsideFrame(cut: Float32Array, c: CropSource): void {
   const inside = extractCrop(new Uint8Array(c.width * c.height * 3).fill(255), c.width, c.height, 3, c.win)
   for (let i = 0; i < cut.length; i++) if (!inside[i]) cut[i] = 0
 }
+
+/**
+ * reconDropout: the reconstruction of every crop whose `keep` is 0 becomes
+ * the crop itself, a reconstruction that took nothing out (zero residual).
+ */
+export function dropReconstructions(img: tf.Tensor4D, recon: tf.Tensor4D, keep: readonly number[]): tf.Tensor4D {
+  if (keep.length !== img.shape[0]) throw new Error(`dropReconstructions: ${keep.length} flags for ${img.shape[0]} crops`)
+  if (keep.every((k) => k === 1)) return recon
+  return tf.tidy(() => {
+    const m = tf.tensor4d(keep as number[], [keep.length, 1, 1, 1])
+    return tf.add(tf.mul(recon, m), tf.mul(img, tf.sub(1, m)))
+  })
+}

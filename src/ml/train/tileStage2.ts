@@ -7,7 +7,7 @@ import { logitsOf } from '../models'
 import { badInput, log } from '../jobs/context'
 import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
-import { contextSide, cropReconstructions, type CropSource } from './cropRecon'
+import { contextSide, cropReconstructions, dropReconstructions, type CropSource } from './cropRecon'
 import { buildReconCache } from './reconCache'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
@@ -37,6 +37,13 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   // A run recorded before the setting existed resumes with the loss it started with.
   const hardNegativeWeight = (train as Partial<typeof train>).hardNegativeWeight ?? 0
   const lossOpts = { kind: train.loss, gamma: train.focalGamma, alpha: train.focalAlpha, diceWeight: train.diceWeight, hardNegativeWeight }
+  const reconDropout = (train as Partial<typeof train>).reconDropout ?? 0
+  if (!(reconDropout >= 0 && reconDropout < 1)) throw badInput(`reconDropout must be at least 0 and below 1, got ${reconDropout}`)
+  /** Which crops keep their reconstruction; a stream of its own keeps the crops those of a run without reconDropout. */
+  const keptReconstructions = (epoch: number, step: number): number[] => {
+    const rng = streamRng(train.seed, 6, epoch, step)
+    return Array.from({ length: train.batchSize }, () => (reconDropout > 0 && rng.next() < reconDropout ? 0 : 1))
+  }
 
   const prepare = (epoch: number, step: number): PreparedBatch => {
     const rng = streamRng(train.seed, 4, epoch, step)
@@ -67,7 +74,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     }
     const img = stack(imgs, size, 3)
     // The frozen reconstruction is an input, computed outside the gradient tape.
-    const x = spec.arch === 'arcd' ? tf.tidy(() => discInput('arcd', img, cropReconstructions(nets.recon!, sources, size, reconSide))) : img
+    const x = spec.arch === 'arcd' ? tf.tidy(() => discInput('arcd', img, dropReconstructions(img, cropReconstructions(nets.recon!, sources, size, reconSide), keptReconstructions(epoch, step)))) : img
     const y = stack(tgts, size, K)
     return {
       images: imgs.length,

@@ -200,6 +200,14 @@ export interface TrainConfig {
   rotate90: boolean
   /** Reuse the reconstruction net of the warm-start model when the normal frames did not change. */
   reuseRecon: boolean
+  /**
+   * ARCD stage 2: share of training crops whose reconstruction is replaced
+   * by the crop itself (nothing taken out, a zero residual), so the net also
+   * learns every class from the image alone, as the U-Net does, for the
+   * classes the reconstruction does not take out (docs/experiments.md,
+   * eighteenth measurement). Inference always reads the reconstruction.
+   */
+  reconDropout: number
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -225,5 +233,6 @@ export const DEFAULT_TRAIN: TrainConfig = {
   ssimWeight: 1,
   defectCropShare: 0.5,
   rotate90: true,
-  reuseRecon: true
+  reuseRecon: true,
+  reconDropout: 0
 }
