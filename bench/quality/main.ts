@@ -17,6 +17,7 @@ import path from 'node:path'
 import type { ModelConfig, TrainConfig } from '../../src/shared/arcd/config'
 import { meanDefined, type EvalReport } from '../../src/shared/arcd/metrics'
 import type { Arch } from '../../src/shared/arcd/protocol'
+import { ensureTorch } from '../ml/torchRunner'
 import { runAppModel, type AppRun } from './appModels'
 import { DEFAULT_DATA, loadTileData, splitCounts, trainingItems, type SplitCounts, type TileData } from './dataset'
 import { crossCheck, sklearnAvailable, type SklearnCheck } from './sklearnCheck'
@@ -167,6 +168,9 @@ export async function runQualityBench(o: QualityOptions): Promise<QualityResult>
         thresholds: null
       }
       try {
+        // As `npm run bench -- --only ml` does: Debian's python3-torch is installed when missing.
+        const missing = ensureTorch(true, log)
+        if (missing) throw new Error(missing)
         const r = await runTorchModel({
           workDir: path.join(work, 'torch'),
           classes: data.classes,

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { EvalReport, SegmentationEvaluator } from '../../src/shared/arcd/metrics'
-import { PYTHON } from './torchModel'
+import { PYTHON } from '../ml/torchRunner'
 
 export interface SklearnRow {
   what: string

@@ -16,9 +16,9 @@ import { SegmentationEvaluator, type EvalReport } from '../../src/shared/arcd/me
 import { imageScore } from '../../src/shared/arcd/postprocess'
 import type { ClassSpec } from '../../src/shared/arcd/protocol'
 import { classIndexMask, classTargets, type TileItem } from './dataset'
+import { PYTHON } from '../ml/torchRunner'
 import { readClassMaps } from './npy'
 
-export const PYTHON = '/usr/bin/python3'
 const SCRIPT = path.join(__dirname, 'torch_quality.py')
 
 export interface TorchSummary {
