@@ -10,6 +10,7 @@ import {
   buildBaselineUnet,
   buildDiscriminative,
   buildReconstruction,
+  alignResidualReading,
   convertResidualReading,
   countParams,
   estimateFlops,
@@ -125,6 +126,21 @@ describe('network shapes', () => {
       to.dispose()
     }
     tf.dispose([image, recon, x])
+  })
+
+  it('alignResidualReading converts only a first convolution that was loaded from a net reading the other way', () => {
+    const cfg = { ...TINY, calm: false }
+    const disc = buildDiscriminative({ ...cfg, reconResidual: true }, 2, { seed: 16 })
+    const all = disc.weights.map((w) => w.originalName)
+    const first = disc.getLayer(`${disc.name}_enc0_a_conv`)
+    const before = (first.getWeights()[0]!.arraySync() as number[][][][]).flat(3)
+    const kernelNow = (): number[] => (first.getWeights()[0]!.arraySync() as number[][][][]).flat(3)
+    expect(alignResidualReading(disc, true, true, all)).toBe(false)
+    expect(alignResidualReading(disc, false, true, all.filter((n) => !n.includes('enc0_a_conv')))).toBe(false)
+    expect(kernelNow()).toEqual(before)
+    expect(alignResidualReading(disc, false, true, all)).toBe(true)
+    expect(kernelNow()).not.toEqual(before)
+    disc.dispose()
   })
 
   it('rejects sizes the depth cannot halve and bad class counts', () => {

@@ -62,3 +62,15 @@ export function convertResidualReading(disc: tf.LayersModel): void {
   conv.setWeights([converted, ...rest])
   converted.dispose()
 }
+
+/**
+ * After a warm start: converts the first convolution when the warm-start net
+ * read the reconstruction the other way (residual or not) and that
+ * convolution was loaded from it. Returns whether it did.
+ */
+export function alignResidualReading(disc: tf.LayersModel, warmResidual: boolean, residual: boolean, loadedNames: readonly string[]): boolean {
+  if (warmResidual === residual || !firstConv(disc).weights.every((w) => loadedNames.includes(w.originalName))) return false
+  convertResidualReading(disc)
+  return true
+}
+

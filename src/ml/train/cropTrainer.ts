@@ -28,7 +28,7 @@ import type { EvalReport } from '../../shared/arcd/metrics'
 import type { DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
 import { exists } from '../io/files'
 import { buildNets, disposeNets, readModelConfig } from '../io/modelDir'
-import { convertResidualReading, firstConv, setOutputPrior } from '../models'
+import { alignResidualReading, setOutputPrior } from '../models'
 import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { finishModel } from './finishModel'
@@ -134,9 +134,7 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
         if (net === 'recon' && r.loaded > 0) reconLoaded = true
         if (net === 'recon') reconMisfit = r.skipped
         log(ctx, 'info', `warm start ${net}: ${r.loaded} weights loaded, ${r.skipped} kept fresh (shape mismatch)`)
-        if (net === 'disc' && spec.arch === 'arcd' && (warm.model.reconResidual ?? false) !== (model.reconResidual ?? false) && firstConv(m).weights.every((w) => r.loadedNames.includes(w.originalName))) {
-          // Same shapes, another reading of the reconstruction: the first convolution is rewritten to compute what it computed.
-          convertResidualReading(m)
+        if (net === 'disc' && spec.arch === 'arcd' && alignResidualReading(m, warm.model.reconResidual ?? false, model.reconResidual ?? false, r.loadedNames)) {
           log(ctx, 'info', `warm start disc: its first convolution converted to read the reconstruction ${model.reconResidual ? 'as a residual' : 'as it is'}, as the warm-start model's did the other way`)
         }
       }

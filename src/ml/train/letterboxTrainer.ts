@@ -32,6 +32,7 @@ import { reconstructionLoss } from '../losses/reconstruction'
 import { exists } from '../io/files'
 import { buildNets, disposeNets, readModelConfig, type Nets } from '../io/modelDir'
 import { loadModelWeights, warmStartWeights } from '../io/weights'
+import { alignResidualReading } from '../models'
 import { discInput, predictBatch, type Prediction } from '../infer/predictor'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { batchesOf, flipMap, stack } from './batches'
@@ -104,6 +105,9 @@ export async function trainLetterbox(spec: TrainJobSpec, ctx: JobContext, backen
         warmStarted.loaded += r.loaded
         warmStarted.skipped += r.skipped
         log(ctx, 'info', `warm start ${net}: ${r.loaded} weights loaded, ${r.skipped} kept fresh (shape mismatch)`)
+        if (net === 'disc' && spec.arch === 'arcd' && alignResidualReading(model, warm.model.reconResidual ?? false, spec.model.reconResidual ?? false, r.loadedNames)) {
+          log(ctx, 'info', `warm start disc: its first convolution converted to read the reconstruction ${spec.model.reconResidual ? 'as a residual' : 'as it is'}, as the warm-start model's did the other way`)
+        }
       }
     }
     if (spec.arch === 'arcd' && runDisc && !runRecon) {
