@@ -33,7 +33,7 @@ export interface Region {
  * Side of the image score's box mean, in pixels of the map. DRAEM's 21 px at
  * 256 suits its downscaled images; at the analysis scale a blowhole is a few
  * pixels wide, and on magnetic-tile a 3 px box ranked defect frames best in
- * every model measured (5, 11 and 21 px lost 1-25 points of image AUROC),
+ * every model measured (5, 11 and 21 px lost 2-24 points of image AUROC),
  * while the demo's frames separated at every side (docs/experiments.md,
  * eighteenth measurement). 3 px still needs nine hot pixels for a full score.
  */
