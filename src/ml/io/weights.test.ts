@@ -96,6 +96,7 @@ describe('model files', () => {
     const r = await warmStartWeights(dst, dir)
     expect(r.skipped).toBe(2) // output kernel and bias
     expect(r.loaded).toBe(dst.weights.length - 2)
+    expect(r.loadedNames).toEqual(dst.weights.map((w) => w.originalName).filter((n) => !n.startsWith('discriminative_out/')))
     const firstConv = (m: tf.LayersModel) => m.weights[0]!.read().dataSync()
     expect(Array.from(firstConv(dst))).toEqual(Array.from(firstConv(src)))
     const outKernelAfter = dst.getLayer('discriminative_out').getWeights()[0]!
@@ -124,7 +125,7 @@ describe('models saved with the stock batch-norm layer', () => {
     const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 4)
     const want = Array.from((old.predict(x) as tf.Tensor).dataSync())
     const warm = net(false, 2)
-    expect(await warmStartWeights(warm, dir)).toEqual({ loaded: 5, skipped: 0 })
+    expect(await warmStartWeights(warm, dir)).toEqual({ loaded: 5, skipped: 0, loadedNames: warm.weights.map((w) => w.originalName) })
     expect(Array.from((warm.predict(x) as tf.Tensor).dataSync())).toEqual(want)
     const whole = net(false, 3)
     await loadModelWeights(whole, dir)
