@@ -38,7 +38,7 @@ export class ResidualInput extends tf.layers.Layer {
 tf.serialization.registerClass(ResidualInput)
 
 /** The convolution that reads the discriminative net's input (after ResidualInput, if any). */
-export function firstConv(disc: tf.LayersModel): tf.layers.Layer {
+function firstConv(disc: tf.LayersModel): tf.layers.Layer {
   return disc.getLayer(`${disc.name}_enc0_a_conv`)
 }
 
@@ -66,11 +66,12 @@ export function convertResidualReading(disc: tf.LayersModel): void {
 /**
  * After a warm start: converts the first convolution when the warm-start net
  * read the reconstruction the other way (residual or not) and that
- * convolution was loaded from it. Returns whether it did.
+ * convolution was loaded from it. Returns the line for the run's log, or
+ * null when nothing changed.
  */
-export function alignResidualReading(disc: tf.LayersModel, warmResidual: boolean, residual: boolean, loadedNames: readonly string[]): boolean {
-  if (warmResidual === residual || !firstConv(disc).weights.every((w) => loadedNames.includes(w.originalName))) return false
+export function alignResidualReading(disc: tf.LayersModel, warmResidual: boolean, residual: boolean, loadedNames: readonly string[]): string | null {
+  if (warmResidual === residual || !firstConv(disc).weights.every((w) => loadedNames.includes(w.originalName))) return null
   convertResidualReading(disc)
-  return true
+  return `warm start disc: its first convolution converted to read the reconstruction ${residual ? 'as a residual' : 'as it is'}, as the warm-start model's did the other way`
 }
 

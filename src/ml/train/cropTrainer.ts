@@ -134,9 +134,8 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
         if (net === 'recon' && r.loaded > 0) reconLoaded = true
         if (net === 'recon') reconMisfit = r.skipped
         log(ctx, 'info', `warm start ${net}: ${r.loaded} weights loaded, ${r.skipped} kept fresh (shape mismatch)`)
-        if (net === 'disc' && spec.arch === 'arcd' && alignResidualReading(m, warm.model.reconResidual ?? false, model.reconResidual ?? false, r.loadedNames)) {
-          log(ctx, 'info', `warm start disc: its first convolution converted to read the reconstruction ${model.reconResidual ? 'as a residual' : 'as it is'}, as the warm-start model's did the other way`)
-        }
+        const converted = net === 'disc' && spec.arch === 'arcd' ? alignResidualReading(m, warm.model.reconResidual ?? false, model.reconResidual ?? false, r.loadedNames) : null
+        if (converted) log(ctx, 'info', converted)
       }
       if (sameRecon && train.reuseRecon && reconLoaded && spec.stages.includes('recon')) {
         plan.reconReused = true

@@ -105,9 +105,8 @@ export async function trainLetterbox(spec: TrainJobSpec, ctx: JobContext, backen
         warmStarted.loaded += r.loaded
         warmStarted.skipped += r.skipped
         log(ctx, 'info', `warm start ${net}: ${r.loaded} weights loaded, ${r.skipped} kept fresh (shape mismatch)`)
-        if (net === 'disc' && spec.arch === 'arcd' && alignResidualReading(model, warm.model.reconResidual ?? false, spec.model.reconResidual ?? false, r.loadedNames)) {
-          log(ctx, 'info', `warm start disc: its first convolution converted to read the reconstruction ${spec.model.reconResidual ? 'as a residual' : 'as it is'}, as the warm-start model's did the other way`)
-        }
+        const converted = net === 'disc' && spec.arch === 'arcd' ? alignResidualReading(model, warm.model.reconResidual ?? false, spec.model.reconResidual ?? false, r.loadedNames) : null
+        if (converted) log(ctx, 'info', converted)
       }
     }
     if (spec.arch === 'arcd' && runDisc && !runRecon) {
