@@ -54,6 +54,21 @@ async function waitCellsLoaded(page: Page): Promise<void> {
   })
 }
 
+/** Waits until the rendered rows reach from the grid's top edge to its bottom edge (or the last row). */
+async function waitRowsCoverViewport(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const grid = document.querySelector<HTMLElement>('[data-testid="grid"]')
+    const cells = [...document.querySelectorAll('[data-testid="grid-cell"]')]
+    if (!grid || cells.length === 0) return false
+    const g = grid.getBoundingClientRect()
+    const boxes = cells.map((c) => c.getBoundingClientRect())
+    const top = Math.min(...boxes.map((b) => b.top))
+    const bottom = Math.max(...boxes.map((b) => b.bottom))
+    const lastRendered = Number(grid.getAttribute('data-end-index')) >= Number(grid.getAttribute('data-total'))
+    return top <= g.top + 1 && (bottom >= g.bottom - 1 || lastRendered)
+  })
+}
+
 async function selectedIndex(page: Page): Promise<number> {
   const cell = page.locator('[data-testid="grid-cell"][aria-selected="true"]')
   await cell.waitFor()
@@ -132,6 +147,10 @@ describe('renderer shell: thumbnail grid', () => {
         return false
       })
       if (atEnd) break
+      // The scroll event and React's render come after scrollTop is set: until
+      // the rendered rows cover the new viewport, the old (loaded) cells would
+      // be read again and the last screen missed.
+      await waitRowsCoverViewport(page)
     }
     expect(seen.size).toBe(total)
   })
