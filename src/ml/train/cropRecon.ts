@@ -59,9 +59,7 @@ export interface CropSource {
 export function cropReconstructions(recon: tf.LayersModel, crops: CropSource[], size: number, side: number): tf.Tensor4D {
   const windows = crops.map((c) => contextWindow(c.win, side))
   const contexts = crops.map((c, i) => extractMirrored(c.rgb, c.width, c.height, 3, windows[i]!.x0, windows[i]!.y0, side))
-  const out = tf.tidy(() => recon.apply(stack(contexts, side, 3), { training: false }) as tf.Tensor4D)
-  const data = out.dataSync() as Float32Array
-  out.dispose()
+  const data = reconstructWindows(recon, contexts, side)
   const per = side * side * 3
   const cuts = crops.map((c, i) => {
     const w = windows[i]!
@@ -70,6 +68,14 @@ export function cropReconstructions(recon: tf.LayersModel, crops: CropSource[], 
     return cut
   })
   return stack(cuts, size, 3)
+}
+
+/** The reconstructions of `side` x `side` x 3 windows, one after another in one array (inference mode). */
+export function reconstructWindows(recon: tf.LayersModel, windows: Float32Array[], side: number): Float32Array {
+  const out = tf.tidy(() => recon.apply(stack(windows, side, 3), { training: false }) as tf.Tensor4D)
+  const data = out.dataSync() as Float32Array
+  out.dispose()
+  return data
 }
 
 /**

@@ -9,6 +9,7 @@ import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
 import { contextSide, cropReconstructions, dropReconstructions, type CropSource } from './cropRecon'
 import { buildReconCache } from './reconCache'
+import { simulatedBatch } from './simulatedCrops'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
 import { budgetLeft, noteOutOfTime, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
@@ -44,8 +45,33 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     const rng = streamRng(train.seed, 6, epoch, step)
     return Array.from({ length: train.batchSize }, () => (reconDropout > 0 && rng.next() < reconDropout ? 0 : 1))
   }
+  const discPretrainShare = (train as Partial<typeof train>).discPretrainShare ?? 0
+  if (!(discPretrainShare >= 0 && discPretrainShare < 1)) throw badInput(`discPretrainShare must be at least 0 and below 1, got ${discPretrainShare}`)
+  const normals = trainF.filter((f) => f.item.normal)
+  const defects = defectChannels(classes)
+  /** Steps [0, pretrainSteps) of the stage learn simulated anomalies; set once the stage's steps are known. */
+  let pretrainSteps = 0
+  let stepsPerEpoch = 1
+  const pretraining = (epoch: number, step: number): boolean => epoch >= 0 && epoch * stepsPerEpoch + step < pretrainSteps
+
+  const prepareSimulated = (epoch: number, step: number): PreparedBatch => {
+    const b = simulatedBatch(nets.recon!, normals, streamRng(train.seed, 7, epoch, step), {
+      size,
+      side: reconSide,
+      defectClasses: defects.length,
+      batchSize: train.batchSize,
+      probability: train.anomalyProbability,
+      rotate90: train.rotate90
+    })
+    return {
+      images: train.batchSize,
+      loss: () => segmentationLossFromLogits(b.target, tf.gather(discLogits.apply(b.input, { training: true }) as tf.Tensor4D, defects, 3) as tf.Tensor4D, lossOpts),
+      dispose: () => tf.dispose([b.input, b.target])
+    }
+  }
 
   const prepare = (epoch: number, step: number): PreparedBatch => {
+    if (pretraining(epoch, step)) return prepareSimulated(epoch, step)
     const rng = streamRng(train.seed, 4, epoch, step)
     const imgs: Float32Array[] = []
     const tgts: Float32Array[] = []
@@ -121,6 +147,12 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     }
     c.plan.stage2Steps = steps
     c.plan.stage2Rounds = rounds
+  }
+  if (spec.arch === 'arcd' && discPretrainShare > 0) {
+    stepsPerEpoch = Math.ceil(steps / Math.max(1, Math.min(rounds, steps)))
+    pretrainSteps = normals.length > 0 ? Math.round(discPretrainShare * steps) : 0
+    if (normals.length === 0) c.warnings.push('discPretrainShare: no normal training frames to simulate anomalies on; stage 2 trained on the labels alone')
+    else log(ctx, 'info', `stage 2: the first ${pretrainSteps} steps learn simulated anomalies on ${normals.length} normal frames (discPretrainShare ${discPretrainShare})`)
   }
   const labelled = trainF.filter((f) => f.centres.some((cs) => cs.length > 0)).length
   log(ctx, 'info', `stage 2: ${labelled} labelled and ${trainF.length - labelled} other training frames, ${valFrames.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)

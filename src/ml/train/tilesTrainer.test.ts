@@ -161,6 +161,18 @@ describe('tiles recipe', () => {
     expect(r.plan.stage2Steps).toBeGreaterThanOrEqual(train.evalRounds)
   })
 
+  it('spends the first share of stage 2 on simulated anomalies when asked, and refuses a share of 1', async () => {
+    const steps = { ...train, stage2Steps: 8, evalRounds: 2 }
+    const plain = await trainModel(spec('pre-0', { train: steps }), recordingContext('p0'), 'test')
+    const ctx = recordingContext('p1')
+    const pre = await trainModel(spec('pre-1', { train: { ...steps, discPretrainShare: 0.5 }, warmStartFrom: plain.modelDir, stages: ['disc'] }), ctx, 'test')
+    expect(ctx.events.some((e) => e.type === 'log' && /stage 2: the first 4 steps learn simulated anomalies on \d+ normal frames/.test(e.message))).toBe(true)
+    // Same start, same labelled crops at steps 4-7: only the first four steps differ, and they move the net elsewhere.
+    const again = await trainModel(spec('pre-2', { train: steps, warmStartFrom: plain.modelDir, stages: ['disc'] }), recordingContext('p2'), 'test')
+    expect(await weightsOf(path.join(pre.modelDir, 'disc'))).not.toEqual(await weightsOf(path.join(again.modelDir, 'disc')))
+    await expect(trainModel(spec('pre-bad', { train: { ...steps, discPretrainShare: 1 } }), recordingContext('pb'), 'test')).rejects.toThrow(/discPretrainShare must be at least 0 and below 1, got 1/)
+  })
+
   it('refuses stage 2 without labels and bad settings with clear messages', async () => {
     const unlabelled = items.map((it) => ({ ...it, polygons: [] }))
     await expect(trainModel(spec('nolabels', { images: unlabelled }), recordingContext('x'), 'test')).rejects.toThrow(/needs labelled frames/)

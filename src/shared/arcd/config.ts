@@ -208,6 +208,14 @@ export interface TrainConfig {
    * eighteenth measurement). Inference always reads the reconstruction.
    */
   reconDropout: number
+  /**
+   * ARCD stage 2: share of its steps, at the start, spent on anomalies
+   * simulated on normal crops (every defect class learns them; region
+   * classes are left out), before the labelled crops. The thesis lets the
+   * discriminative net train on stage 1's simulated anomalies (3.3.2), as
+   * DRAEM does; measured in docs/experiments.md (nineteenth measurement).
+   */
+  discPretrainShare: number
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -234,5 +242,6 @@ export const DEFAULT_TRAIN: TrainConfig = {
   defectCropShare: 0.5,
   rotate90: true,
   reuseRecon: true,
-  reconDropout: 0
+  reconDropout: 0,
+  discPretrainShare: 0
 }
