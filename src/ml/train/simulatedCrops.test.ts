@@ -57,7 +57,7 @@ describe('simulated-anomaly batches', () => {
           for (let k = 0; k < 3; k++) expect(px[3 + k]).toBeCloseTo(0.5 * px[k]! + 0.1, 5)
         }
       }
-      // Probability 1: each crop holds an anomaly, inside the crop (the window's margin gets none).
+      // Probability 1: every crop holds an anomaly (it is simulated inside the crop's part of the window).
       expect(masked).toBeGreaterThan(0)
     }
     let changedInMask = 0

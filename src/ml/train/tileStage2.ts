@@ -49,7 +49,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   if (!(discPretrainShare >= 0 && discPretrainShare < 1)) throw badInput(`discPretrainShare must be at least 0 and below 1, got ${discPretrainShare}`)
   const normals = trainF.filter((f) => f.item.normal)
   const defects = defectChannels(classes)
-  /** Steps [0, pretrainSteps) of the stage learn simulated anomalies; set once the stage's steps are known. */
+  /** Steps [0, pretrainSteps) of the stage, counted by the planned steps a round, learn simulated anomalies; set once the steps are known. */
   let pretrainSteps = 0
   let stepsPerEpoch = 1
   const pretraining = (epoch: number, step: number): boolean => epoch >= 0 && epoch * stepsPerEpoch + step < pretrainSteps
