@@ -85,6 +85,12 @@ export function budgetLeft(c: TileRun): number {
  * `rounds` validation rounds (an "epoch" is one round's steps), warm-up as a
  * share of all steps.
  */
+/** Rounds (epochs) and planned steps per round of a stage of `steps` steps with `rounds` validation rounds. */
+export function roundsOf(steps: number, rounds: number): { epochs: number; stepsPerEpoch: number } {
+  const epochs = Math.max(1, Math.min(rounds, steps))
+  return { epochs, stepsPerEpoch: Math.max(1, Math.ceil(steps / epochs)) }
+}
+
 export function cropStagePlan(
   c: TileRun,
   o: {
@@ -99,8 +105,7 @@ export function cropStagePlan(
   }
 ): StagePlan {
   const { train } = c
-  const epochs = Math.max(1, Math.min(o.rounds, o.steps))
-  const stepsPerEpoch = Math.max(1, Math.ceil(o.steps / epochs))
+  const { epochs, stepsPerEpoch } = roundsOf(o.steps, o.rounds)
   const trainImages = stepsPerEpoch * train.batchSize
   return {
     stage: o.stage,

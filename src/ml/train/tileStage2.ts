@@ -12,7 +12,7 @@ import { buildReconCache } from './reconCache'
 import { simulatedBatch } from './simulatedCrops'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
-import { budgetLeft, noteOutOfTime, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
+import { budgetLeft, noteOutOfTime, roundsOf, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import type { TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
 import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, pickValFrames, predictFrames } from './tileValidation'
@@ -149,7 +149,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     c.plan.stage2Rounds = rounds
   }
   if (spec.arch === 'arcd' && discPretrainShare > 0) {
-    stepsPerEpoch = Math.ceil(steps / Math.max(1, Math.min(rounds, steps)))
+    ;({ stepsPerEpoch } = roundsOf(steps, rounds))
     pretrainSteps = normals.length > 0 ? Math.round(discPretrainShare * steps) : 0
     if (normals.length === 0) c.warnings.push('discPretrainShare: no normal training frames to simulate anomalies on; stage 2 trained on the labels alone')
     else log(ctx, 'info', `stage 2: the first ${pretrainSteps} steps learn simulated anomalies on ${normals.length} normal frames (discPretrainShare ${discPretrainShare})`)
