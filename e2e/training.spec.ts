@@ -41,7 +41,8 @@ const FIELD: Partial<Record<keyof TrainingSettings, string>> = {
   steps1: 'ts-steps1',
   steps2: 'ts-steps2',
   evalRounds: 'ts-eval-rounds',
-  batchSize: 'ts-batch'
+  batchSize: 'ts-batch',
+  pretrainShare: 'ts-pretrain'
 }
 
 const fields = (values: Partial<TrainingSettings>): Record<string, number> =>
@@ -301,6 +302,11 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
   })
 
   it('retrains both networks when asked, accepts, and the new active model pre-annotates anew', async () => {
+    // This retrain also spends the first half of stage 2 on simulated anomalies (Advanced settings).
+    await page.click('[data-testid="nav-runs"]')
+    await fillSettings(page, fields({ pretrainShare: 0.5 }))
+    await page.locator('[data-testid="ts-saved"]').waitFor()
+    expect(await page.textContent('[data-testid="ts-summary"]')).toContain('simulated anomalies in the first 50% of stage 2')
     await page.click('[data-testid="retrain-button"]')
     await phase(page, 'start')
     await page.check('[data-testid="retrain-stage1"]')
@@ -355,6 +361,10 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     expect(await page.textContent(`${detailOf} [data-testid="run-settings"]`)).toContain('32 px crops, tiles up to 64 px')
     expect(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-recon-reused')).toBe('false')
     expect(Number(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-steps2'))).toBeGreaterThan(0)
+    // Half of its stage 2 learnt simulated anomalies, as set before it.
+    expect(await page.textContent(`${detailOf} .run-fact[data-name="Simulated anomalies"] dd`)).toBe('the first 50% of stage 2')
+    expect(Number(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-simulated-steps'))).toBe(TINY.steps2 / 2)
+    expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toContain(`the first ${TINY.steps2 / 2} on simulated anomalies`)
     await page.locator(`${detailOf} [data-testid="run-recon-quality"]`).waitFor()
     expect(await page.textContent(`${detailOf} [data-testid="run-recon-quality"]`)).toMatch(/RA \d\.\d{3}, SSIM -?\d\.\d{3}/)
     // The declined retrain skipped stage 1: it says the reconstruction net was reused.
@@ -362,6 +372,8 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     await page.locator(`[data-testid="run-detail"][data-run-id="${await rows.nth(2).getAttribute('data-run-id')}"][data-loaded="true"]`).waitFor()
     expect(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-recon-reused')).toBe('true')
     expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toMatch(/reconstruction net reused/)
+    expect(await page.textContent(`${detailOf} .run-fact[data-name="Simulated anomalies"] dd`)).toBe('none')
+    expect(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-simulated-steps')).toBe('0')
     await rows.nth(1).click()
     await page.locator(`[data-testid="run-detail"][data-run-id="${active}"][data-loaded="true"]`).waitFor()
     await page.selectOption('[data-testid="compare-with"]', String(firstRun))

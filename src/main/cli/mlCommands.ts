@@ -86,7 +86,7 @@ export async function trainCmd(args: ParsedArgs): Promise<number> {
       throw err
     }
     process.stderr.write(`settings: ${settingsLine(effective, arch)}\n`)
-    for (const note of ignoredFlagNotes(args, effective)) process.stderr.write(`note: ${note}\n`)
+    for (const note of ignoredFlagNotes(args, effective, arch)) process.stderr.write(`note: ${note}\n`)
   }
   const events = new EventHub()
   const ml = new MlService(ws, events, () => MlHost.fork())

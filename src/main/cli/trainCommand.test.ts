@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RunOutcome } from '../../shared/contract'
-import { DEFAULT_TRAINING, getTrainingSettings, mergeTrainingSettings, setTrainingSettings } from '../services/training/trainingSettings'
+import { DEFAULT_TRAINING, getTrainingSettings, mergeTrainingSettings, setTrainingSettings, toConfigs } from '../services/training/trainingSettings'
 import { Workspace } from '../services/workspace'
 import { tempDir } from '../test/fixtures'
 import { usageRefusal } from '../test/usageRefusal'
@@ -26,7 +26,7 @@ describe('studio train flags', () => {
     expect(trainRequest(argv('train --workspace w'))).toEqual({ arch: 'arcd', settings: {}, seed: null, resume: null, activate: false })
     const r = trainRequest(
       argv(
-        'train --arch unet --input letterbox --crop 128 --max-short-side 512 --width 16 --depth 3 --budget 7.5 --batch 12 --lr 3e-3 --loss bce-dice --ssim-weight 0.5 --no-rotate --steps1 10 --steps2 20 --eval-rounds 3 --epochs1 2 --epochs2 5 --seed 9 --activate'
+        'train --arch unet --input letterbox --crop 128 --max-short-side 512 --width 16 --depth 3 --budget 7.5 --batch 12 --lr 3e-3 --loss bce-dice --ssim-weight 0.5 --pretrain-share 0.3 --no-rotate --steps1 10 --steps2 20 --eval-rounds 3 --epochs1 2 --epochs2 5 --seed 9 --activate'
       )
     )
     expect(r).toEqual({
@@ -47,6 +47,7 @@ describe('studio train flags', () => {
         lr: 3e-3,
         loss: 'bce-dice',
         ssimWeight: 0.5,
+        pretrainShare: 0.3,
         rotate90: false,
         steps1: 10,
         steps2: 20,
@@ -84,6 +85,8 @@ describe('studio train flags', () => {
     expect(refused('train --lr 2')).toBe('--lr must be a learning rate between 0 and 1, like 0.002, got "2"')
     expect(refused('train --lr fast')).toBe('--lr must be a learning rate like 2e-3, got "fast"')
     expect(refused('train --ssim-weight 1000')).toBe('--ssim-weight must be a weight from 0 to 100, got "1000"')
+    expect(refused('train --pretrain-share 1')).toBe('--pretrain-share must be a share from 0 to 0.9 (0: none), got "1"')
+    expect(refused('train --pretrain-share some')).toBe('--pretrain-share must be a share like 0.3, got "some"')
     expect(refused('train --width 1')).toBe('--width must be a whole number from 2 to 256, got "1"')
     expect(refused('train --depth 9')).toBe('--depth must be a whole number from 1 to 6, got "9"')
     expect(refused('train --batch 100')).toBe('--batch must be a whole number from 1 to 64, got "100"')
@@ -108,9 +111,14 @@ describe('studio train flags', () => {
     ])
     const letterbox = mergeTrainingSettings(DEFAULT_TRAINING, { input: 'letterbox', size: 128 })
     expect(ignoredFlagNotes(argv('train --epochs1 3'), letterbox)).toEqual([])
+    expect(ignoredFlagNotes(argv('train --pretrain-share 0.3'), tiles, 'unet')).toEqual(['--pretrain-share applies to ARCD with --input tiles only'])
+    expect(ignoredFlagNotes(argv('train --pretrain-share 0.3'), letterbox)).toEqual(['--pretrain-share applies to ARCD with --input tiles only'])
+    expect(ignoredFlagNotes(argv('train --pretrain-share 0.3'), tiles, 'arcd')).toEqual([])
     expect(settingsLine(tiles, 'arcd')).toBe(
       'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, bce-dice, ssim weight 1'
     )
+    expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'arcd')).toContain('ssim weight 1, simulated anomalies in the first 30% of stage 2')
+    expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'unet')).not.toContain('simulated')
     expect(settingsLine({ ...letterbox, rotate90: false }, 'unet')).toBe(
       'cpu preset, letterbox 128 px, width 8, depth 4, 20 + 30 epochs, batch 8, lr 0.002, bce-dice, ssim weight 1, no 90° turns'
     )
@@ -156,9 +164,19 @@ describe('workspace training settings', () => {
     expect(getTrainingSettings(ws)).toEqual(DEFAULT_TRAINING)
   })
 
+  it('hands the simulated-anomaly share to the ML engine as its stage-2 pretraining share', () => {
+    const ws = workspace()
+    expect(DEFAULT_TRAINING.pretrainShare).toBe(0)
+    const s = setTrainingSettings(ws, { pretrainShare: 0.3 })
+    expect(getTrainingSettings(ws).pretrainShare).toBe(0.3)
+    expect(toConfigs(s).train.discPretrainShare).toBe(0.3)
+    expect(toConfigs(DEFAULT_TRAINING).train.discPretrainShare).toBe(0)
+  })
+
   it('refuses a patch out of range or with fields that disagree, and stores nothing', () => {
     const ws = workspace()
     expect(() => setTrainingSettings(ws, { batchSize: 0 })).toThrow(/batchSize: a whole number from 1 to 64/)
+    expect(() => setTrainingSettings(ws, { pretrainShare: 0.95 })).toThrow(/pretrainShare: a share from 0 to 0.9/)
     expect(() => setTrainingSettings(ws, { size: 40 })).toThrow(/size: a multiple of 16/)
     expect(() => setTrainingSettings(ws, { discDepth: 5, size: 208 })).toThrow(/size: a multiple of 32 for networks 5 levels deep, got 208/)
     expect(() => setTrainingSettings(ws, { maxShortSide: 128, size: 256 })).toThrow(/does not fit frames shrunk to a short side of 128 px/)
@@ -180,7 +198,7 @@ describe('studio train on the command line', () => {
 
   it('lists the new flags in its usage and refuses a bad value before opening anything', async () => {
     const help = await studio(['--help'])
-    for (const flag of ['--width', '--depth', '--budget', '--loss focal-dice|bce-dice|focal-batch', '--ssim-weight', '--input tiles|letterbox', '--max-short-side', '--crop', '--batch', '--lr', '--no-rotate']) {
+    for (const flag of ['--width', '--depth', '--budget', '--loss focal-dice|bce-dice|focal-batch', '--ssim-weight', '--pretrain-share', '--input tiles|letterbox', '--max-short-side', '--crop', '--batch', '--lr', '--no-rotate']) {
       expect(help.stdout).toContain(flag)
     }
     const bad = await studio(['train', '--workspace', '/nonexistent', '--loss', 'hinge'])

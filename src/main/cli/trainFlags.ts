@@ -12,14 +12,15 @@ export const TRAIN_BOOLEANS = ['no-rotate', 'activate'] as const
 
 export const TRAIN_USAGE = `  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--budget <minutes>]
         [--input tiles|letterbox] [--crop <px>] [--max-short-side <px>] [--width <n>] [--depth <n>]
-        [--batch <n>] [--lr <rate>] [--loss focal-dice|bce-dice|focal-batch] [--ssim-weight <w>] [--no-rotate]
+        [--batch <n>] [--lr <rate>] [--loss focal-dice|bce-dice|focal-batch] [--ssim-weight <w>] [--pretrain-share <0-0.9>] [--no-rotate]
         [--steps1 <n>] [--steps2 <n>] [--eval-rounds <n>] [--epochs1 <n>] [--epochs2 <n>] [--seed <n>]
         [--resume <run id>] [--activate]
       Train on the labelled and normal frames (stage 1, then stage 2) and record a run, as the app does.
       Flags override the workspace's training settings (Runs page) for this run only. --budget is the
       whole run's training time in minutes with tiles (0: --steps1/--steps2 instead); letterbox runs
       --epochs1/--epochs2. --crop is the side of a training crop (tiles: inference tiles are twice that, at most
-      256 px) or of the letterboxed square (256 suits it); --width and --depth set both networks. --preset sets the sizes first, other flags win.
+      256 px) or of the letterboxed square (256 suits it); --width and --depth set both networks. --pretrain-share is the share of
+      ARCD's stage 2 (tiles) spent first on anomalies simulated on normal frames. --preset sets the sizes first, other flags win.
 `
 
 /** Which flag sets each setting, for messages. */
@@ -42,10 +43,11 @@ const FLAG_OF: Partial<Record<keyof TrainingSettings, string>> = {
   lr: '--lr',
   loss: '--loss',
   ssimWeight: '--ssim-weight',
+  pretrainShare: '--pretrain-share',
   rotate90: '--no-rotate'
 }
 
-const SETTING_FLAGS = ['preset', 'input', 'crop', 'size', 'max-short-side', 'width', 'depth', 'budget', 'steps1', 'steps2', 'eval-rounds', 'epochs1', 'epochs2', 'batch', 'lr', 'loss', 'ssim-weight', 'no-rotate', 'seed']
+const SETTING_FLAGS = ['preset', 'input', 'crop', 'size', 'max-short-side', 'width', 'depth', 'budget', 'steps1', 'steps2', 'eval-rounds', 'epochs1', 'epochs2', 'batch', 'lr', 'loss', 'ssim-weight', 'pretrain-share', 'no-rotate', 'seed']
 
 export interface TrainRequest {
   arch: 'arcd' | 'unet'
@@ -104,6 +106,7 @@ export function trainRequest(args: ParsedArgs): TrainRequest {
     lr: numberFlag(args, 'lr', 'a learning rate like 2e-3'),
     loss: stringFlag(args, 'loss'),
     ssimWeight: numberFlag(args, 'ssim-weight', 'a number'),
+    pretrainShare: numberFlag(args, 'pretrain-share', 'a share like 0.3'),
     rotate90: args.flags['no-rotate'] === true ? false : undefined
   }
   const given = {
@@ -134,13 +137,14 @@ export function trainRequest(args: ParsedArgs): TrainRequest {
 }
 
 /** Flags that do nothing with the effective settings: said, not refused, since the workspace may set the mode. */
-export function ignoredFlagNotes(args: ParsedArgs, effective: TrainingSettings): string[] {
+export function ignoredFlagNotes(args: ParsedArgs, effective: TrainingSettings, arch: 'arcd' | 'unet' = 'arcd'): string[] {
   const notes: string[] = []
   const has = (f: string): boolean => args.flags[f] !== undefined
   if (effective.input === 'tiles' && (has('epochs1') || has('epochs2'))) notes.push('--epochs1/--epochs2 apply to --input letterbox only; tiles train for --budget minutes or --steps1/--steps2')
   if (effective.input === 'tiles' && effective.budgetMinutes > 0 && (has('steps1') || has('steps2'))) notes.push('--steps1/--steps2 apply with --budget 0 only; the budget sets the steps')
   if (effective.input === 'letterbox' && (has('steps1') || has('steps2'))) notes.push('--steps1/--steps2 apply to --input tiles only')
   if (effective.input === 'letterbox' && has('max-short-side')) notes.push('--max-short-side applies to --input tiles only')
+  if (has('pretrain-share') && (arch === 'unet' || effective.input === 'letterbox')) notes.push('--pretrain-share applies to ARCD with --input tiles only')
   return notes
 }
 
@@ -149,5 +153,6 @@ export function settingsLine(s: TrainingSettings, arch: 'arcd' | 'unet'): string
   const widths = arch === 'unet' ? `width ${s.discBase}, depth ${s.discDepth}` : `widths ${s.reconBase}/${s.discBase}, depths ${s.reconDepth}/${s.discDepth}`
   const input = s.input === 'tiles' ? `tiles: ${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, at short side <= ${s.maxShortSide} px` : `letterbox ${s.size} px`
   const length = s.input === 'letterbox' ? `${s.epochs1} + ${s.epochs2} epochs` : s.budgetMinutes > 0 ? `budget ${s.budgetMinutes} min` : `${s.steps1} + ${s.steps2} steps`
-  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${s.rotate90 ? '' : ', no 90° turns'}`
+  const pretrain = arch === 'arcd' && s.input === 'tiles' && s.pretrainShare > 0 ? `, simulated anomalies in the first ${Math.round(s.pretrainShare * 100)}% of stage 2` : ''
+  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}`
 }

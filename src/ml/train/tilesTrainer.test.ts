@@ -167,6 +167,9 @@ describe('tiles recipe', () => {
     const ctx = recordingContext('p1')
     const pre = await trainModel(spec('pre-1', { train: { ...steps, discPretrainShare: 0.5 }, warmStartFrom: plain.modelDir, stages: ['disc'] }), ctx, 'test')
     expect(ctx.events.some((e) => e.type === 'log' && /stage 2: the first 4 steps learn simulated anomalies on \d+ normal frames/.test(e.message))).toBe(true)
+    // The run's plan says so, for the Runs page.
+    expect(pre.plan.stage2SimulatedSteps).toBe(4)
+    expect(plain.plan.stage2SimulatedSteps).toBeUndefined()
     // Same start, same labelled crops at steps 4-7: only the first four steps differ, and they move the net elsewhere.
     const again = await trainModel(spec('pre-2', { train: steps, warmStartFrom: plain.modelDir, stages: ['disc'] }), recordingContext('p2'), 'test')
     expect(await weightsOf(path.join(pre.modelDir, 'disc'))).not.toEqual(await weightsOf(path.join(again.modelDir, 'disc')))

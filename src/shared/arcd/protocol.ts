@@ -162,6 +162,8 @@ export interface TrainPlan {
   /** Validation rounds per stage, when thinned to fit the budget. */
   stage1Rounds?: number
   stage2Rounds?: number
+  /** ARCD: the first stage-2 steps, planned, that learn simulated anomalies (discPretrainShare); absent for none. */
+  stage2SimulatedSteps?: number
   /** Seconds per step measured before training ('tiles' with a budget), per stage. */
   secondsPerStep: { recon: number | null; disc: number | null }
   /** Stage 1 was skipped because the warm-start model's reconstruction net was reused. */

@@ -44,6 +44,11 @@ export interface TrainingSettings {
   loss: TrainingLoss
   /** Stage-1 loss: L2 + ssimWeight x (1 - SSIM). */
   ssimWeight: number
+  /**
+   * ARCD with tiles: the share of stage 2's steps, at its start, that learn
+   * anomalies simulated on normal frames before the labels (0: none).
+   */
+  pretrainShare: number
   /** Augment with 90-degree turns (flips always). */
   rotate90: boolean
   /** Promote a retrained model by itself when its test MIoU does not drop. */
@@ -168,6 +173,8 @@ export interface RunSetup {
   lr: number
   loss: TrainingLoss | null
   ssimWeight: number | null
+  /** Null for runs recorded before the setting existed (they had none). */
+  pretrainShare: number | null
   rotate90: boolean | null
   seed: number
   /** Stage 1 left out on purpose: a retrain reusing the active model's reconstruction net. */

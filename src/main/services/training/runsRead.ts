@@ -124,6 +124,7 @@ export function setupOf(kind: RunSummary['kind'], config: unknown): RunSetup | n
     lr: num(t['lr']) ?? 0,
     loss: loss === 'focal-dice' || loss === 'bce-dice' || loss === 'focal-batch' ? loss : null,
     ssimWeight: num(t['ssimWeight']),
+    pretrainShare: num(t['discPretrainShare']),
     rotate90: typeof t['rotate90'] === 'boolean' ? t['rotate90'] : null,
     seed: num(t['seed']) ?? 0,
     skipStage1: c['skipStage1'] === true

@@ -23,6 +23,7 @@ export const DEFAULT_TRAINING: TrainingSettings = {
   lr: DEFAULT_TRAIN.lr,
   loss: DEFAULT_TRAIN.loss,
   ssimWeight: DEFAULT_TRAIN.ssimWeight,
+  pretrainShare: DEFAULT_TRAIN.discPretrainShare,
   rotate90: DEFAULT_TRAIN.rotate90,
   autoPromote: false,
   // Two points of MIoU or AP: above the jitter of re-running the same training, below the drops that matter.
@@ -104,6 +105,7 @@ export function toConfigs(s: TrainingSettings): { model: ModelConfig; train: Tra
       lr: s.lr,
       loss: s.loss,
       ssimWeight: s.ssimWeight,
+      discPretrainShare: s.pretrainShare,
       rotate90: s.rotate90
     }
   }

@@ -24,7 +24,7 @@ export function RunSetupView({ run }: { run: RunDetail }) {
       {outcome && (
         <div className="run-outcome" data-testid="run-outcome">
           {outcome.plan && (
-            <p data-testid="run-plan" data-recon-reused={String(outcome.plan.reconReused)} data-steps1={outcome.plan.stage1Steps} data-steps2={outcome.plan.stage2Steps}>
+            <p data-testid="run-plan" data-recon-reused={String(outcome.plan.reconReused)} data-steps1={outcome.plan.stage1Steps} data-steps2={outcome.plan.stage2Steps} data-simulated-steps={outcome.plan.stage2SimulatedSteps ?? 0}>
               <span className="muted">Plan: </span>
               {planText(outcome.plan, run.arch)}
             </p>

@@ -21,6 +21,7 @@ type NumberKey =
   | 'batchSize'
   | 'lr'
   | 'ssimWeight'
+  | 'pretrainShare'
   | 'steps1'
   | 'steps2'
   | 'evalRounds'
@@ -64,6 +65,14 @@ const ADVANCED: { title: string; fields: NumberField[] }[] = [
       { key: 'batchSize', label: 'Batch size', hint: 'crops (or frames) per step', testId: 'ts-batch' },
       { key: 'lr', label: 'Learning rate', hint: 'peak rate of Adam, after warm-up', testId: 'ts-lr', decimal: true },
       { key: 'ssimWeight', label: 'SSIM weight', hint: 'stage-1 loss: L2 + weight x (1 - SSIM)', testId: 'ts-ssim', decimal: true },
+      {
+        key: 'pretrainShare',
+        label: 'Simulated-anomaly share',
+        hint: 'ARCD: this share of stage 2, at its start, learns anomalies simulated on normal frames before the labels (0: none, at most 0.9). With few labels it lifts what each step learns; on a CPU in a fixed time it costs labelled steps (docs/experiments.md)',
+        testId: 'ts-pretrain',
+        decimal: true,
+        only: 'tiles'
+      },
       { key: 'evalRounds', label: 'Validation rounds', hint: 'per stage: each is a checkpoint and a point on the curves', testId: 'ts-eval-rounds', only: 'tiles' },
       { key: 'steps1', label: 'Stage 1 steps', hint: 'with a training time of 0', testId: 'ts-steps1', only: 'tiles' },
       { key: 'steps2', label: 'Stage 2 steps', hint: 'with a training time of 0', testId: 'ts-steps2', only: 'tiles' },

@@ -89,6 +89,7 @@ describe('training settings and what a run did', () => {
     lr: 0.002,
     loss: 'focal-dice',
     ssimWeight: 1,
+    pretrainShare: 0,
     rotate90: true,
     autoPromote: false,
     regressionMargin: 0.02
@@ -99,6 +100,9 @@ describe('training settings and what a run did', () => {
       'CPU preset · 20 min · 256 px crops, tiles up to 256 px, short side up to 1024 px · widths 8/8, depths 4/4 · batch 8, lr 0.002 · focal + Dice · auto-promote off'
     )
     expect(trainingSettingsLine({ ...settings, budgetMinutes: 0 })).toContain('· 600 + 1200 steps ·')
+    expect(trainingSettingsLine({ ...settings, pretrainShare: 0.3 })).toContain('· focal + Dice · simulated anomalies in the first 30% of stage 2 · auto-promote off')
+    // Letterbox training has no simulated-anomaly steps, so the line does not claim any.
+    expect(trainingSettingsLine({ ...settings, input: 'letterbox', pretrainShare: 0.3 })).not.toContain('simulated')
     expect(trainingSettingsLine({ ...settings, input: 'letterbox' })).toContain('· 20 + 30 epochs · whole frame letterboxed to 256 px ·')
   })
 
@@ -123,10 +127,13 @@ describe('training settings and what a run did', () => {
       'Segmentation net': 'width 8, depth 4, reads image and residual',
       Optimiser: 'batch 8, lr 0.002, seed 3',
       Loss: 'focal + Dice; stage 1 SSIM weight 1',
+      'Simulated anomalies': 'none',
       Augmentation: 'flips and 90° turns'
     })
+    expect(Object.fromEntries(setupRows({ ...setup, pretrainShare: 0.25 }, 'arcd'))['Simulated anomalies']).toBe('the first 25% of stage 2')
+    expect(Object.fromEntries(setupRows({ ...setup, pretrainShare: 0.25 }, 'unet'))['Simulated anomalies']).toBeUndefined()
     // A run recorded before these settings existed: letterboxed, the rest unknown.
-    const old: RunSetup = { ...setup, preset: null, input: 'letterbox', maxShortSide: null, budgetMinutes: null, steps1: null, steps2: null, evalRounds: null, loss: null, ssimWeight: null, rotate90: null }
+    const old: RunSetup = { ...setup, preset: null, input: 'letterbox', maxShortSide: null, budgetMinutes: null, steps1: null, steps2: null, evalRounds: null, loss: null, ssimWeight: null, pretrainShare: null, rotate90: null }
     expect(Object.fromEntries(setupRows({ ...old, reconSkips: false }, 'arcd'))['Reconstruction net']).toBe('width 8, depth 4, no skips')
     expect(Object.fromEntries(setupRows({ ...old, reconResidual: false }, 'arcd'))['Segmentation net']).toBe('width 8, depth 4, reads image and reconstruction')
     expect(Object.fromEntries(setupRows(old, 'unet'))).toEqual({
@@ -146,5 +153,6 @@ describe('training settings and what a run did', () => {
       'stage 1: reconstruction net reused from the warm-start model, not retrained · stage 2: 1200 steps'
     )
     expect(planText(plan, 'unet')).toBe('training: 1200 steps (1.5 s each)')
+    expect(planText({ ...plan, stage2SimulatedSteps: 360 }, 'arcd')).toBe('stage 1: 600 steps (0.21 s each) · stage 2: 1200 steps (1.5 s each), the first 360 on simulated anomalies')
   })
 })

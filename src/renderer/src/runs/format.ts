@@ -107,6 +107,11 @@ function lengthText(s: { input: string; budgetMinutes: number | null; steps1: nu
   return `${s.steps1 ?? '?'} + ${s.steps2 ?? '?'} steps`
 }
 
+/** "the first 30% of stage 2", or "none". */
+function pretrainText(share: number): string {
+  return share > 0 ? `the first ${Math.round(share * 100)}% of stage 2` : 'none'
+}
+
 function inputText(s: { input: string; size: number; maxShortSide: number | null }): string {
   return s.input === 'tiles'
     ? `${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, short side up to ${s.maxShortSide ?? '?'} px`
@@ -122,6 +127,7 @@ export function trainingSettingsLine(s: TrainingSettings): string {
     `widths ${s.reconBase}/${s.discBase}, depths ${s.reconDepth}/${s.discDepth}`,
     `batch ${s.batchSize}, lr ${s.lr}`,
     lossName(s.loss),
+    ...(s.input === 'tiles' && s.pretrainShare > 0 ? [`simulated anomalies in ${pretrainText(s.pretrainShare)}`] : []),
     `auto-promote ${s.autoPromote ? 'on' : 'off'}`
   ].join(' · ')
 }
@@ -138,6 +144,8 @@ export function setupRows(setup: RunSetup, arch: string): [string, string][] {
   rows.push(arch === 'unet' ? ['U-Net', `width ${setup.discBase}, depth ${setup.discDepth}`] : ['Segmentation net', `width ${setup.discBase}, depth ${setup.discDepth}, reads image and ${reads}`])
   rows.push(['Optimiser', `batch ${setup.batchSize}, lr ${setup.lr}, seed ${setup.seed}`])
   rows.push(['Loss', lossName(setup.loss) + (arch !== 'unet' && setup.ssimWeight !== null ? `; stage 1 SSIM weight ${setup.ssimWeight}` : '')])
+  // Stage 2's simulated anomalies exist for ARCD with tiles; runs recorded before the setting had none.
+  if (arch !== 'unet' && setup.input === 'tiles' && setup.pretrainShare !== null) rows.push(['Simulated anomalies', pretrainText(setup.pretrainShare)])
   if (setup.rotate90 !== null) rows.push(['Augmentation', setup.rotate90 ? 'flips and 90° turns' : 'flips only'])
   return rows
 }
@@ -150,6 +158,7 @@ export function planText(plan: NonNullable<RunOutcome['plan']>, arch: string): s
   if (arch !== 'unet') {
     parts.push(plan.reconReused ? 'stage 1: reconstruction net reused from the warm-start model, not retrained' : `stage 1: ${plan.stage1Steps} ${unit}${each(plan.secondsPerStep.recon)}`)
   }
-  parts.push(`${arch === 'unet' ? 'training' : 'stage 2'}: ${plan.stage2Steps} ${unit}${each(plan.secondsPerStep.disc)}`)
+  const simulated = arch !== 'unet' && plan.stage2SimulatedSteps ? `, the first ${plan.stage2SimulatedSteps} on simulated anomalies` : ''
+  parts.push(`${arch === 'unet' ? 'training' : 'stage 2'}: ${plan.stage2Steps} ${unit}${each(plan.secondsPerStep.disc)}${simulated}`)
   return parts.join(' · ')
 }

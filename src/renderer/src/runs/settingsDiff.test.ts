@@ -23,6 +23,7 @@ const setup: RunSetup = {
   lr: 0.002,
   loss: 'focal-dice',
   ssimWeight: 1,
+  pretrainShare: 0,
   rotate90: true,
   seed: 1,
   skipStage1: false
@@ -57,13 +58,13 @@ describe('run settings side by side', () => {
     const a = runSettingsRows({ arch: 'arcd', setup, backend: 'wasm', snapshot, warmStartModelId: null })
     const b = runSettingsRows({
       arch: 'arcd',
-      setup: { ...setup, steps2: 2, lr: 0.01, skipStage1: true },
+      setup: { ...setup, steps2: 2, lr: 0.01, pretrainShare: 0.3, skipStage1: true },
       backend: 'wasm',
       snapshot: { ...snapshot, counts: { ...snapshot.counts, byClass: { edge_crack: 5, scratch: 1 } } },
       warmStartModelId: 3
     })
     const diff = settingsDiff(a, b)
-    expect(diff.filter((r) => r.differs).map((r) => r.label)).toEqual(['Length', 'Optimiser', 'Stage 1', 'Warm start', 'Frames with fold', 'Frames with scratch'])
+    expect(diff.filter((r) => r.differs).map((r) => r.label)).toEqual(['Length', 'Optimiser', 'Simulated anomalies', 'Stage 1', 'Warm start', 'Frames with fold', 'Frames with scratch'])
     expect(diff.find((r) => r.label === 'Frames with fold')).toEqual({ label: 'Frames with fold', a: '7', b: null, differs: true })
     expect(diff.find((r) => r.label === 'Backend')).toEqual({ label: 'Backend', a: 'wasm', b: 'wasm', differs: false })
   })
