@@ -174,6 +174,11 @@ describe('tiles recipe', () => {
     const again = await trainModel(spec('pre-2', { train: steps, warmStartFrom: plain.modelDir, stages: ['disc'] }), recordingContext('p2'), 'test')
     expect(await weightsOf(path.join(pre.modelDir, 'disc'))).not.toEqual(await weightsOf(path.join(again.modelDir, 'disc')))
     await expect(trainModel(spec('pre-bad', { train: { ...steps, discPretrainShare: 1 } }), recordingContext('pb'), 'test')).rejects.toThrow(/discPretrainShare must be at least 0 and below 1, got 1/)
+    // No normal training frame to simulate on: the labels alone, and the run says why.
+    const labelledOnly = items.filter((it) => !(it.split === 'train' && it.normal))
+    const none = await trainModel(spec('pre-none', { images: labelledOnly, train: { ...steps, discPretrainShare: 0.5 }, warmStartFrom: plain.modelDir, stages: ['disc'] }), recordingContext('pn'), 'test')
+    expect(none.warnings).toContain('simulated anomalies: no normal training frames to simulate them on; stage 2 trained on the labels alone')
+    expect(none.plan.stage2SimulatedSteps).toBeUndefined()
   })
 
   it('refuses stage 2 without labels and bad settings with clear messages', async () => {
