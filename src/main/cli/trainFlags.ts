@@ -3,7 +3,7 @@
  * workspace's own settings (the Runs page's) fill the rest. Ranges come from
  * the contract's schema, the same the app's form is held to.
  */
-import { trainingSettingsSchema, type TrainingSettings } from '../../shared/contract'
+import { simulatedShareText, trainingSettingsSchema, type TrainingSettings } from '../../shared/contract'
 import { inferTileFor } from '../../shared/arcd/config'
 import { presetSizes } from '../services/training/trainingSettings'
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args'
@@ -12,8 +12,8 @@ export const TRAIN_BOOLEANS = ['no-rotate', 'activate'] as const
 
 export const TRAIN_USAGE = `  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--budget <minutes>]
         [--input tiles|letterbox] [--crop <px>] [--max-short-side <px>] [--width <n>] [--depth <n>]
-        [--batch <n>] [--lr <rate>] [--loss focal-dice|bce-dice|focal-batch] [--ssim-weight <w>] [--pretrain-share <0-0.9>] [--no-rotate]
-        [--steps1 <n>] [--steps2 <n>] [--eval-rounds <n>] [--epochs1 <n>] [--epochs2 <n>] [--seed <n>]
+        [--batch <n>] [--lr <rate>] [--loss focal-dice|bce-dice|focal-batch] [--ssim-weight <w>] [--pretrain-share <0-0.9>]
+        [--no-rotate] [--steps1 <n>] [--steps2 <n>] [--eval-rounds <n>] [--epochs1 <n>] [--epochs2 <n>] [--seed <n>]
         [--resume <run id>] [--activate]
       Train on the labelled and normal frames (stage 1, then stage 2) and record a run, as the app does.
       Flags override the workspace's training settings (Runs page) for this run only. --budget is the
@@ -153,6 +153,6 @@ export function settingsLine(s: TrainingSettings, arch: 'arcd' | 'unet'): string
   const widths = arch === 'unet' ? `width ${s.discBase}, depth ${s.discDepth}` : `widths ${s.reconBase}/${s.discBase}, depths ${s.reconDepth}/${s.discDepth}`
   const input = s.input === 'tiles' ? `tiles: ${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, at short side <= ${s.maxShortSide} px` : `letterbox ${s.size} px`
   const length = s.input === 'letterbox' ? `${s.epochs1} + ${s.epochs2} epochs` : s.budgetMinutes > 0 ? `budget ${s.budgetMinutes} min` : `${s.steps1} + ${s.steps2} steps`
-  const pretrain = arch === 'arcd' && s.input === 'tiles' && s.pretrainShare > 0 ? `, simulated anomalies in the first ${Math.round(s.pretrainShare * 100)}% of stage 2` : ''
+  const pretrain = arch === 'arcd' && s.input === 'tiles' && s.pretrainShare > 0 ? `, simulated anomalies in ${simulatedShareText(s.pretrainShare)}` : ''
   return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}`
 }

@@ -62,6 +62,11 @@ export interface TrainingSettings {
   regressionMargin: number
 }
 
+/** The simulated-anomaly share in words, as the app and the CLI say it: "the first 30% of stage 2", or "none". */
+export function simulatedShareText(share: number): string {
+  return share > 0 ? `the first ${Math.round(share * 100)}% of stage 2` : 'none'
+}
+
 export interface SettingsProblem {
   path: keyof TrainingSettings
   message: string

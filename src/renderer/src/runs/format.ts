@@ -1,5 +1,6 @@
 /** How runs, stages and metrics read on screen. Pure, so the wording is unit-tested. */
 import type { RunOutcome, RunProgress, RunSetup, RunSummary, TrainingSettings } from '../../../shared/contract'
+import { simulatedShareText } from '../../../shared/contract/training'
 import { inferTileFor } from '../../../shared/arcd/config'
 
 const STAGE_NAMES: Record<string, string> = {
@@ -107,11 +108,6 @@ function lengthText(s: { input: string; budgetMinutes: number | null; steps1: nu
   return `${s.steps1 ?? '?'} + ${s.steps2 ?? '?'} steps`
 }
 
-/** "the first 30% of stage 2", or "none". */
-function pretrainText(share: number): string {
-  return share > 0 ? `the first ${Math.round(share * 100)}% of stage 2` : 'none'
-}
-
 function inputText(s: { input: string; size: number; maxShortSide: number | null }): string {
   return s.input === 'tiles'
     ? `${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, short side up to ${s.maxShortSide ?? '?'} px`
@@ -127,7 +123,7 @@ export function trainingSettingsLine(s: TrainingSettings): string {
     `widths ${s.reconBase}/${s.discBase}, depths ${s.reconDepth}/${s.discDepth}`,
     `batch ${s.batchSize}, lr ${s.lr}`,
     lossName(s.loss),
-    ...(s.input === 'tiles' && s.pretrainShare > 0 ? [`simulated anomalies in ${pretrainText(s.pretrainShare)}`] : []),
+    ...(s.input === 'tiles' && s.pretrainShare > 0 ? [`simulated anomalies in ${simulatedShareText(s.pretrainShare)}`] : []),
     `auto-promote ${s.autoPromote ? 'on' : 'off'}`
   ].join(' · ')
 }
@@ -145,7 +141,7 @@ export function setupRows(setup: RunSetup, arch: string): [string, string][] {
   rows.push(['Optimiser', `batch ${setup.batchSize}, lr ${setup.lr}, seed ${setup.seed}`])
   rows.push(['Loss', lossName(setup.loss) + (arch !== 'unet' && setup.ssimWeight !== null ? `; stage 1 SSIM weight ${setup.ssimWeight}` : '')])
   // Stage 2's simulated anomalies exist for ARCD with tiles; runs recorded before the setting had none.
-  if (arch !== 'unet' && setup.input === 'tiles' && setup.pretrainShare !== null) rows.push(['Simulated anomalies', pretrainText(setup.pretrainShare)])
+  if (arch !== 'unet' && setup.input === 'tiles' && setup.pretrainShare !== null) rows.push(['Simulated anomalies', simulatedShareText(setup.pretrainShare)])
   if (setup.rotate90 !== null) rows.push(['Augmentation', setup.rotate90 ? 'flips and 90° turns' : 'flips only'])
   return rows
 }
