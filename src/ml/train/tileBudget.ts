@@ -80,17 +80,17 @@ export function budgetLeft(c: TileRun): number {
   return c.train.budgetMinutes * 60 - (performance.now() - c.started) / 1000
 }
 
-/**
- * A crop stage's plan for runStage: `steps` optimiser steps split into
- * `rounds` validation rounds (an "epoch" is one round's steps), warm-up as a
- * share of all steps.
- */
 /** Rounds (epochs) and planned steps per round of a stage of `steps` steps with `rounds` validation rounds. */
 export function roundsOf(steps: number, rounds: number): { epochs: number; stepsPerEpoch: number } {
   const epochs = Math.max(1, Math.min(rounds, steps))
   return { epochs, stepsPerEpoch: Math.max(1, Math.ceil(steps / epochs)) }
 }
 
+/**
+ * A crop stage's plan for runStage: `steps` optimiser steps split into
+ * `rounds` validation rounds (an "epoch" is one round's steps), warm-up as a
+ * share of all steps.
+ */
 export function cropStagePlan(
   c: TileRun,
   o: {

@@ -150,10 +150,12 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   }
   if (spec.arch === 'arcd' && discPretrainShare > 0) {
     ;({ stepsPerEpoch } = roundsOf(steps, rounds))
-    pretrainSteps = normals.length > 0 ? Math.round(discPretrainShare * steps) : 0
     if (normals.length === 0) c.warnings.push('simulated anomalies: no normal training frames to simulate them on; stage 2 trained on the labels alone')
-    else c.plan.stage2SimulatedSteps = pretrainSteps
-    if (pretrainSteps > 0) log(ctx, 'info', `stage 2: the first ${pretrainSteps} steps learn simulated anomalies on ${normals.length} normal frames (discPretrainShare ${discPretrainShare})`)
+    else pretrainSteps = Math.round(discPretrainShare * steps)
+    if (pretrainSteps > 0) {
+      c.plan.stage2SimulatedSteps = pretrainSteps
+      log(ctx, 'info', `stage 2: the first ${pretrainSteps} steps learn simulated anomalies on ${normals.length} normal frames (discPretrainShare ${discPretrainShare})`)
+    }
   }
   const labelled = trainF.filter((f) => f.centres.some((cs) => cs.length > 0)).length
   log(ctx, 'info', `stage 2: ${labelled} labelled and ${trainF.length - labelled} other training frames, ${valFrames.length} validation frames; ${steps} steps of ${train.batchSize} crops of ${size} px`)

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  backgroundCapSorted,
-  ConfusionMatrix,
-  SegmentationEvaluator,
-  auroc,
-  averagePrecision,
-  bestF1Threshold,
-  reconstructionAccuracyRA
-} from './metrics'
+import { ConfusionMatrix, SegmentationEvaluator, reconstructionAccuracyRA } from './metrics'
+import { auroc, averagePrecision, backgroundCapSorted, bestF1Threshold } from './ranking'
 
 describe('ranking metrics', () => {
   it('matches hand-computed AUROC and AP without ties', () => {

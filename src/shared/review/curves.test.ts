@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { auroc, averagePrecision } from '../arcd/metrics'
+import { auroc, averagePrecision } from '../arcd/ranking'
 import { createRng } from '../random'
 import { curvesFromHistogram } from './curves'
 import { buildHistogram } from './histogram'
