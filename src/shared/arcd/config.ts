@@ -232,7 +232,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   stage2Steps: 1200,
   evalRounds: 12,
   warmupShare: 0.03,
-  stage1Share: 0.35,
+  stage1Share: 0.2,
   loss: 'bce-dice',
   focalAlpha: 0.75,
   diceWeight: 1,
