@@ -62,7 +62,11 @@ async function section(name: Section): Promise<string> {
       const { runBackendBench } = await import('./ml/backendBench')
       // The pure-JS cpu backend needs minutes for one training step: opt in with --with-cpu.
       const backends: ('wasm' | 'cpu')[] = process.argv.includes('--with-cpu') ? ['wasm', 'cpu'] : ['wasm']
-      const rows = await runBackendBench({ backends, wasmThreads: [1, 2], log: (m) => process.stderr.write(`${m}\n`) })
+      // --reps N: more timed runs per row; PyTorch's 2-thread step swings by a third between runs on a shared VM.
+      const repsAt = process.argv.indexOf('--reps')
+      const reps = repsAt >= 0 ? Number(process.argv[repsAt + 1]) : undefined
+      if (reps !== undefined && !(Number.isInteger(reps) && reps > 0)) throw new Error('--reps takes a positive whole number of timed runs')
+      const rows = await runBackendBench({ backends, wasmThreads: [1, 2], reps, log: (m) => process.stderr.write(`${m}\n`) })
       const wasm2 = rows.find((r) => r.backend === 'wasm' && r.threads === 2)
       const torch2 = rows.find((r) => r.backend === 'pytorch' && r.threads === 2)
       const goal =

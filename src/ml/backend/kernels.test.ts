@@ -243,6 +243,85 @@ describe('slicing kernels on wasm match cpu', () => {
   })
 })
 
+describe('equal-part concat and split on wasm (one transpose) match cpu', () => {
+  it.each([
+    [[[2, 5, 4, 8], [2, 5, 4, 8]], 3],
+    [[[3, 4, 6], [3, 4, 6], [3, 4, 6]], 2],
+    [[[2, 3, 4], [2, 3, 4]], 1],
+    [[[4, 1], [4, 1]], 1],
+    [[[2, 3, 47], [2, 3, 47]], 2]
+  ] as [number[][], number][])('Concat of %j on axis %s, and its gradient\'s split', async (shapes, axis) => {
+    const r = await gradParity((...xs) => tf.concat(xs, axis), shapes.map((shape) => ({ shape })))
+    expect(r.perOutput.length).toBe(shapes.length + 1)
+    expect(r.relErr).toBe(0)
+  })
+  it.each([
+    [[2, 5, 4, 16], 2, 3],
+    [[4, 6, 6], 3, 2],
+    [[3, 8, 2], 4, 1]
+  ] as [number[], number, number][])('SplitV of [%s] into %s equal parts on axis %s', async (shape, parts, axis) => {
+    const r = await kernelParity(tf.SplitV, { x: { shape } }, { numOrSizeSplits: parts, axis })
+    expect(r.perOutput.length).toBe(parts)
+    expect(r.relErr).toBe(0)
+  })
+  it('concatenates the values in order (against a plain-JS interleave)', async () => {
+    await tf.setBackend('wasm')
+    const a = Array.from({ length: 24 }, (_, i) => i)
+    const b = Array.from({ length: 24 }, (_, i) => 100 + i)
+    const t = tf.tidy(() => tf.concat([tf.tensor4d(a, [1, 2, 3, 4]), tf.tensor4d(b, [1, 2, 3, 4])], 3))
+    const want: number[] = []
+    for (let p = 0; p < 6; p++) want.push(...a.slice(p * 4, p * 4 + 4), ...b.slice(p * 4, p * 4 + 4))
+    expect(Array.from(await t.data())).toEqual(want)
+    t.dispose()
+  })
+})
+
+describe('Sum and Mean on wasm match cpu', () => {
+  it.each([
+    [[2, 5, 4, 3], [0, 1, 2], false],
+    [[2, 5, 4, 3], [2, 0, 1], true],
+    [[3, 4, 5, 2], [1, 2], false],
+    [[3, 4, 5, 2], [1, 2], true],
+    [[2, 5, 4, 3], [0], false],
+    [[2, 5, 4, 3], [3], false],
+    [[2, 5, 4, 3], [0, 1, 2, 3], false],
+    [[2, 1, 1, 3], [0, 1, 2], false],
+    [[6, 5], [0], true]
+  ] as [number[], number[], boolean][])('over [%s] axes %s keepDims %s', async (shape, axis, keepDims) => {
+    for (const kernel of [tf.Sum, tf.Mean]) {
+      const r = await kernelParity(kernel, { x: { shape } }, { axis, keepDims })
+      expect(r.relErr).toBeLessThan(TOL)
+    }
+  })
+  it('int32 sums stay exact', async () => {
+    const r = await kernelParity(tf.Sum, { x: { shape: [2, 3, 4, 5], dtype: 'int32', min: -50, max: 50 } }, { axis: [0, 1, 2], keepDims: false })
+    expect(r.relErr).toBe(0)
+  })
+  it('a bias gradient\'s sum over 64k pixels stays within float32 rounding of a float64 sum', async () => {
+    await tf.setBackend('wasm')
+    const shape = [8, 64, 128, 4]
+    const rnd = seededRandom(3)
+    const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 0.3 + (rnd() - 0.5) * 2)
+    const want = new Float64Array(4)
+    let magnitude = 0
+    values.forEach((v, i) => {
+      want[i % 4] = want[i % 4]! + v
+      magnitude += Math.abs(v)
+    })
+    const t = tf.tensor4d(values, shape as [number, number, number, number])
+    const sum = tf.sum(t, [0, 1, 2])
+    const mean = tf.mean(t, [0, 1, 2])
+    const got = await sum.data()
+    const gotMean = await mean.data()
+    const n = values.length / 4
+    for (let c = 0; c < 4; c++) {
+      expect(Math.abs(got[c]! - want[c]!)).toBeLessThan(1e-6 * magnitude)
+      expect(Math.abs(gotMean[c]! - want[c]! / n)).toBeLessThan((1e-6 * magnitude) / n)
+    }
+    tf.dispose([t, sum, mean])
+  })
+})
+
 describe('Tile on wasm matches cpu', () => {
   it.each([
     [[1, 1, 1, 5], [2, 3, 4, 1]],
@@ -377,5 +456,27 @@ describe('kernel hygiene', () => {
     // One leftover per loop: the inline segment ids tensor.
     expect(tf.memory().numTensors).toBe(before + 2)
     tf.dispose([x, w, dw])
+  })
+
+  it('frees the heap buffers of its intermediate steps (equal-part concat and split, spatial sums)', async () => {
+    await tf.setBackend('wasm')
+    const x = tf.randomNormal([2, 6, 5, 4]) as tf.Tensor4D
+    const y = tf.randomNormal([2, 6, 5, 4]) as tf.Tensor4D
+    const backend = tf.engine().backend
+    const run = (): void => {
+      const out = [
+        tf.concat([x, y], 3),
+        ...tf.split(x, 2, 3),
+        tf.sum(x, [0, 1, 2]),
+        tf.mean(x, [1, 2], true),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.concat([a, b], 3), [0, 1, 2]))([x, y])
+      ]
+      tf.dispose(out)
+    }
+    run()
+    const before = backend.numDataIds()
+    run()
+    expect(backend.numDataIds()).toBe(before)
+    tf.dispose([x, y])
   })
 })

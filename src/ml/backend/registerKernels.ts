@@ -6,6 +6,7 @@ import { fastConcat, fastSlice, fastSplitV, fastUnpack } from './kernels/fastSli
 import { identityNoCopy } from './kernels/identity'
 import { avgPoolGrad, maxPoolGrad, resizeBilinearGrad, resizeNearestNeighborGrad } from './kernels/gradFixes'
 import { oneHotImpl } from './kernels/oneHot'
+import { spatialReduceKernel } from './kernels/spatialReduce'
 import { resizeBilinearGradWasm } from './kernels/resizeGrad2x'
 import { fastTile } from './kernels/tile'
 import { unsortedSegmentSumImpl } from './kernels/unsortedSegmentSum'
@@ -16,6 +17,7 @@ import { unsortedSegmentSumImpl } from './kernels/unsortedSegmentSum'
  * the heavy lifting stays in XNNPACK. Conv2DBackpropInput exists on wasm but
  * is a naive loop, OneHot ignores dtype float32, Slice/SplitV/Unpack copy
  * their whole input before slicing, Concat copies a few channels at a time,
+ * Sum and Mean transpose before a spatial reduction (kernels/spatialReduce.ts),
  * Identity copies what it could share (kernels/identity.ts), and the
  * pooling / resizing gradients are wrong in places (see kernels/gradFixes.ts);
  * ours replace them.
@@ -67,6 +69,22 @@ const oneHot: tf.KernelFunc = ({ inputs, attrs }) => {
   return oneHotImpl(asTensor(inputs.indices, 'indices'), a.depth, a.onValue, a.offValue, a.dtype)
 }
 
+/**
+ * The kernels ours replace, as the backend registered them (key
+ * 'backend/kernel'): Sum and Mean hand every reduction but the spatial one
+ * to the stock kernel, and a replaced kernel keeps the stock setup, where
+ * wasm binds its C functions.
+ */
+const stockKernels = new Map<string, tf.KernelConfig>()
+
+function stockKernel(name: string): tf.KernelFunc {
+  return (args) => {
+    const k = stockKernels.get(`${tf.getBackend()}/${name}`)
+    if (k === undefined) throw new Error(`backend '${tf.getBackend()}' has no stock ${name} kernel to fall back to`)
+    return k.kernelFunc(args)
+  }
+}
+
 /** Every kernel this module provides for wasm, by TF.js kernel name. */
 export const WASM_TRAINING_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> = [
   { name: tf.Conv2DBackpropFilter, kernelFunc: conv2dBackpropFilter },
@@ -84,7 +102,9 @@ export const WASM_TRAINING_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf
   { name: tf.AvgPoolGrad, kernelFunc: avgPoolGrad },
   { name: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGrad },
   { name: tf.ResizeBilinearGrad, kernelFunc: resizeBilinearGradWasm },
-  { name: tf.Tile, kernelFunc: fastTile }
+  { name: tf.Tile, kernelFunc: fastTile },
+  { name: tf.Sum, kernelFunc: spatialReduceKernel('sum', stockKernel(tf.Sum)) },
+  { name: tf.Mean, kernelFunc: spatialReduceKernel('mean', stockKernel(tf.Mean)) }
 ]
 
 /** Kernels replaced on the cpu backend because its own are wrong (see kernels/gradFixes.ts). */
@@ -96,9 +116,13 @@ export const CPU_FIXED_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.Ker
 
 function register(list: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }>, backendName: string): string[] {
   for (const { name, kernelFunc } of list) {
+    const key = `${backendName}/${name}`
+    const current = tf.getKernel(name, backendName)
+    if (current !== undefined && current.kernelFunc !== kernelFunc) stockKernels.set(key, current)
+    const stock = stockKernels.get(key)
     // Unregister first: registerKernel warns on every overwrite.
-    if (tf.getKernel(name, backendName) !== undefined) tf.unregisterKernel(name, backendName)
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc })
+    if (current !== undefined) tf.unregisterKernel(name, backendName)
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc, setupFunc: stock?.setupFunc, disposeFunc: stock?.disposeFunc })
   }
   return list.map((k) => k.name)
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { heapBackend } from './heap'
+import { interleaveConcat, interleaves, interleaveSplit } from './interleave'
 
 /**
  * Slice, SplitV, Unpack and Concat for wasm that copy straight on the wasm heap.
@@ -79,7 +80,9 @@ function copyRun(src: Elements, from: number, dst: Elements, to: number, n: numb
 /**
  * Concat for wasm straight on the heap. The stock kernel copies each
  * (outer index, input) run with subarray + set: for a channel concat of NHWC
- * tensors (U-Net skip connections) that is one tiny copy per pixel.
+ * tensors (U-Net skip connections) that is one tiny copy per pixel. Equal
+ * short parts go through one transpose (kernels/interleave.ts), as does
+ * SplitV's split into equal parts.
  */
 export const fastConcat: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const list = Object.keys(inputs)
@@ -93,9 +96,12 @@ export const fastConcat: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   tf.backend_util.assertParamsConsistent(shapes, axis)
   const outShape = tf.backend_util.computeOutShape(shapes, axis)
   const b = heapBackend(backend)
-  const out = b.makeOutput(outShape, first.dtype)
   const outer = tf.util.sizeFromShape(first.shape.slice(0, axis))
   const inner = list.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)))
+  if (inner.every((n) => n === inner[0]) && interleaves(list.length, outer, inner[0]!, first.dtype)) {
+    return interleaveConcat(backend, list, outer, inner[0]!, outShape)
+  }
+  const out = b.makeOutput(outShape, first.dtype)
   const total = inner.reduce((a, v) => a + v, 0)
   if (outer * total === 0) return out
   const dst = b.typedArrayFromHeap(out)
@@ -125,6 +131,13 @@ export const fastSplitV: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const a = attrs as unknown as tf.SplitVAttrs
   const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!
   const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, a.numOrSizeSplits, axis)
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis))
+  const run = sizes[0]! * tf.util.sizeFromShape(x.shape.slice(axis + 1))
+  if (sizes.every((s) => s === sizes[0]) && interleaves(sizes.length, outer, run, x.dtype)) {
+    const partShape = [...x.shape]
+    partShape[axis] = sizes[0]!
+    return interleaveSplit(backend, x, sizes.length, outer, run, partShape)
+  }
   const begin = new Array<number>(x.shape.length).fill(0)
   return sizes.map((s) => {
     const size = [...x.shape]
