@@ -286,7 +286,8 @@ describe('Sum and Mean on wasm match cpu', () => {
     [[2, 5, 4, 3], [3], false],
     [[2, 5, 4, 3], [0, 1, 2, 3], false],
     [[2, 1, 1, 3], [0, 1, 2], false],
-    [[6, 5], [0], true]
+    [[6, 5], [0], true],
+    [[1, 257, 256, 2], [1, 2], false]
   ] as [number[], number[], boolean][])('over [%s] axes %s keepDims %s', async (shape, axis, keepDims) => {
     for (const kernel of [tf.Sum, tf.Mean]) {
       const r = await kernelParity(kernel, { x: { shape } }, { axis, keepDims })

@@ -2,15 +2,23 @@ import * as tf from '@tensorflow/tfjs'
 import { heapBackend } from './heap'
 
 /**
+ * Largest window pooled. TF.js keeps one XNNPACK operator per window size
+ * for good, holding a pointer per window pixel: training's few fixed crop
+ * sizes cost nothing, but whole frames of every size would pile up, so
+ * larger windows take the stock path.
+ */
+export const MAX_POOLED_PIXELS = 256 * 256
+
+/**
  * Sum and Mean of an NHWC float32 tensor over its spatial axes, with or
  * without the batch axis: a bias's gradient, batch norm's moments and their
  * gradients, global pooling. The stock wasm kernels first transpose the
- * reduced axes to the end (a strided copy of the whole tensor, on one
- * thread) and then add up each channel's run in one float32 sum. XNNPACK's
- * average pooling over the whole image reads the tensor once, in place, on
- * the thread pool: at a U-Net's gradient shapes about 9x faster, and, adding
- * in partial sums, about 10x closer to a float64 sum. The images' results are
- * then added in float64. Every other reduction goes to `fallback`.
+ * reduced axes to the end (a strided copy of the whole tensor) and then add
+ * up each channel's run in one float32 sum. XNNPACK's average pooling over
+ * the whole image reads the tensor once, in place: at a U-Net's gradient
+ * shapes about 9x faster, and, adding in partial sums, about 10x closer to a
+ * float64 sum. The images' results are then added in float64. Every other
+ * reduction goes to `fallback`.
  */
 export function spatialReduceKernel(kind: 'sum' | 'mean', fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -26,7 +34,7 @@ export function spatialReduceKernel(kind: 'sum' | 'mean', fallback: tf.KernelFun
     if (!withBatch && axes !== '1,2') return fallback(args)
     const [n, h, w, c] = x.shape as [number, number, number, number]
     // XNNPACK has no 1x1 pooling, and an empty tensor has nothing to pool.
-    if (h * w < 2 || n * c === 0) return fallback(args)
+    if (h * w < 2 || h * w > MAX_POOLED_PIXELS || n * c === 0) return fallback(args)
     const backend = args.backend as tf.KernelBackend
     const pool = tf.getKernel(tf.AvgPool, tf.getBackend())
     if (pool === undefined) throw new Error(`no AvgPool kernel on backend '${tf.getBackend()}'`)
