@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs'
 export interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
+  disposeData(dataId: tf.DataId): boolean
 }
 
 export function heapBackend(backend: unknown): HeapBackend {

@@ -33,7 +33,7 @@ export function interleaveConcat(backend: unknown, list: tf.TensorInfo[], outer:
   const dst = b.typedArrayFromHeap(stacked)
   list.forEach((t, i) => dst.set(b.typedArrayFromHeap(t), i * outer * run))
   const out = transposeKernel()({ inputs: { x: stacked }, backend: backend as tf.KernelBackend, attrs: { perm: [1, 0, 2] } }) as tf.TensorInfo
-  ;(backend as tf.KernelBackend).disposeData(stacked.dataId)
+  b.disposeData(stacked.dataId)
   return { dataId: out.dataId, shape: outShape, dtype }
 }
 
@@ -47,6 +47,6 @@ export function interleaveSplit(backend: unknown, x: tf.TensorInfo, parts: numbe
   // Views after every allocation: a heap growth detaches views taken earlier.
   const src = b.typedArrayFromHeap(t)
   out.forEach((o, i) => b.typedArrayFromHeap(o).set(src.subarray(i * block, (i + 1) * block)))
-  ;(backend as tf.KernelBackend).disposeData(t.dataId)
+  b.disposeData(t.dataId)
   return out
 }

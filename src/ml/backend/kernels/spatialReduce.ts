@@ -59,7 +59,7 @@ export function spatialReduceKernel(kind: 'sum' | 'mean', fallback: tf.KernelFun
     for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) acc[j] = acc[j]! + m[i * c + j]!
     const dst = b.typedArrayFromHeap(out)
     for (let j = 0; j < c; j++) dst[j] = kind === 'sum' ? acc[j]! * scale : acc[j]! / n
-    backend.disposeData(means.dataId)
+    b.disposeData(means.dataId)
     return out
   }
 }
