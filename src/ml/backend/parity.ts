@@ -154,3 +154,14 @@ export async function kernelParity(
   const b = await onBackend(ref, run)
   return compare(a, b)
 }
+
+/**
+ * Starts wasm (asserting it started) and the cpu reference backend the
+ * parity helpers compare against, leaving wasm active; for a test file's beforeAll.
+ */
+export async function startWasmWithCpuReference(initBackend: (o: { prefer: 'wasm'; env: Record<string, string> }) => Promise<{ name: string }>): Promise<void> {
+  const report = await initBackend({ prefer: 'wasm', env: {} })
+  if (report.name !== 'wasm') throw new Error(`wasm did not start (got '${report.name}')`)
+  await tf.setBackend('cpu')
+  await tf.setBackend('wasm')
+}

@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../select'
-import { gradParity, kernelParity } from '../parity'
+import { gradParity, kernelParity, startWasmWithCpuReference } from '../parity'
 
 
-beforeAll(async () => {
-  const report = await initBackend({ prefer: 'wasm', env: {} })
-  expect(report.name).toBe('wasm')
-  // The reference backend must be initialised too.
-  await tf.setBackend('cpu')
-  await tf.setBackend('wasm')
-})
+beforeAll(() => startWasmWithCpuReference(initBackend))
 
 describe('equal-part concat and split on wasm (one transpose) match cpu', () => {
   it.each([

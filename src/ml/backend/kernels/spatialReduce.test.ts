@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../select'
-import { kernelParity, seededRandom } from '../parity'
+import { kernelParity, seededRandom, startWasmWithCpuReference } from '../parity'
 
 const TOL = 1e-4
 
-beforeAll(async () => {
-  const report = await initBackend({ prefer: 'wasm', env: {} })
-  expect(report.name).toBe('wasm')
-  // The reference backend must be initialised too.
-  await tf.setBackend('cpu')
-  await tf.setBackend('wasm')
-})
+beforeAll(() => startWasmWithCpuReference(initBackend))
 
 describe('Sum and Mean on wasm match cpu', () => {
   it.each([
