@@ -79,14 +79,17 @@ async function phase(page: Page, name: string, timeout = RUN_TIMEOUT): Promise<v
   await page.locator(`[data-testid="retrain-dialog"][data-phase="${name}"]`).waitFor({ timeout })
 }
 
-async function fillSettings(page: Page, values: Partial<Record<string, number>>): Promise<void> {
+/** Opens the Training settings form, and its Advanced part when `advanced`. */
+async function openSettings(page: Page, advanced: boolean): Promise<void> {
   if (!(await page.locator('[data-testid="training-settings"]').count())) await page.click('[data-testid="settings-toggle"]')
   await page.locator('[data-testid="training-settings"][data-loaded="true"]').waitFor()
+  const details = page.locator('[data-testid="ts-advanced"]')
+  if (advanced && !(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click()
+}
+
+async function fillSettings(page: Page, values: Partial<Record<string, number>>): Promise<void> {
   // Everything but the time budget sits under "Advanced".
-  const advanced = page.locator('[data-testid="ts-advanced"]')
-  if (Object.keys(values).some((k) => k !== 'ts-budget') && !(await advanced.evaluate((d) => (d as HTMLDetailsElement).open))) {
-    await advanced.locator('summary').click()
-  }
+  await openSettings(page, Object.keys(values).some((k) => k !== 'ts-budget'))
   for (const [testId, v] of Object.entries(values)) await page.fill(`[data-testid="${testId}"]`, String(v))
   await page.click('[data-testid="ts-save"]')
 }
@@ -302,11 +305,15 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
   })
 
   it('retrains both networks when asked, accepts, and the new active model pre-annotates anew', async () => {
-    // This retrain also spends the first half of stage 2 on simulated anomalies (Advanced settings).
+    // This retrain also spends the first half of stage 2 on simulated anomalies and makes its maps in one pass (Advanced settings).
     await page.click('[data-testid="nav-runs"]')
+    await openSettings(page, true)
+    expect(await page.isChecked('[data-testid="ts-infer-flips"]')).toBe(true)
+    await page.uncheck('[data-testid="ts-infer-flips"]')
     await fillSettings(page, fields({ pretrainShare: 0.5 }))
     await page.locator('[data-testid="ts-saved"]').waitFor()
-    expect(await page.textContent('[data-testid="ts-summary"]')).toContain('simulated anomalies in the first 50% of stage 2')
+    expect(await page.textContent('[data-testid="ts-summary"]')).toContain('simulated anomalies in the first 50% of stage 2 · maps in one pass')
+    expect(await page.evaluate(() => (window as unknown as StudioPage).api.settings.getTraining({}))).toMatchObject({ inferFlips: false, pretrainShare: 0.5 })
     await page.click('[data-testid="retrain-button"]')
     await phase(page, 'start')
     await page.check('[data-testid="retrain-stage1"]')
@@ -365,6 +372,7 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     expect(await page.textContent(`${detailOf} .run-fact[data-name="Simulated anomalies"] dd`)).toBe('the first 50% of stage 2')
     expect(Number(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-simulated-steps'))).toBe(TINY.steps2 / 2)
     expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toContain(`the first ${TINY.steps2 / 2} on simulated anomalies`)
+    expect(await page.textContent(`${detailOf} .run-fact[data-name="Inference"] dd`)).toBe('one pass a tile')
     await page.locator(`${detailOf} [data-testid="run-recon-quality"]`).waitFor()
     expect(await page.textContent(`${detailOf} [data-testid="run-recon-quality"]`)).toMatch(/RA \d\.\d{3}, SSIM -?\d\.\d{3}/)
     // The declined retrain skipped stage 1: it says the reconstruction net was reused.
@@ -374,6 +382,7 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toMatch(/reconstruction net reused/)
     expect(await page.textContent(`${detailOf} .run-fact[data-name="Simulated anomalies"] dd`)).toBe('none')
     expect(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-simulated-steps')).toBe('0')
+    expect(await page.textContent(`${detailOf} .run-fact[data-name="Inference"] dd`)).toBe('each tile and its three mirror images, averaged')
     await rows.nth(1).click()
     await page.locator(`[data-testid="run-detail"][data-run-id="${active}"][data-loaded="true"]`).waitFor()
     await page.selectOption('[data-testid="compare-with"]', String(firstRun))

@@ -26,7 +26,7 @@ describe('studio train flags', () => {
     expect(trainRequest(argv('train --workspace w'))).toEqual({ arch: 'arcd', settings: {}, seed: null, resume: null, activate: false })
     const r = trainRequest(
       argv(
-        'train --arch unet --input letterbox --crop 128 --max-short-side 512 --width 16 --depth 3 --budget 7.5 --batch 12 --lr 3e-3 --loss bce-dice --ssim-weight 0.5 --pretrain-share 0.3 --no-rotate --steps1 10 --steps2 20 --eval-rounds 3 --epochs1 2 --epochs2 5 --seed 9 --activate'
+        'train --arch unet --input letterbox --crop 128 --max-short-side 512 --width 16 --depth 3 --budget 7.5 --batch 12 --lr 3e-3 --loss bce-dice --ssim-weight 0.5 --pretrain-share 0.3 --no-rotate --no-flips --steps1 10 --steps2 20 --eval-rounds 3 --epochs1 2 --epochs2 5 --seed 9 --activate'
       )
     )
     expect(r).toEqual({
@@ -49,6 +49,7 @@ describe('studio train flags', () => {
         ssimWeight: 0.5,
         pretrainShare: 0.3,
         rotate90: false,
+        inferFlips: false,
         steps1: 10,
         steps2: 20,
         evalRounds: 3,
@@ -60,6 +61,7 @@ describe('studio train flags', () => {
     expect(trainRequest(argv('train --budget 0')).settings).toEqual({ budgetMinutes: 0 })
     // --no-rotate takes no value: the next word stays a flag or positional.
     expect(trainRequest(argv('train --no-rotate --crop 64')).settings).toEqual({ rotate90: false, size: 64 })
+    expect(trainRequest(argv('train --no-flips --budget 5')).settings).toEqual({ inferFlips: false, budgetMinutes: 5 })
   })
 
   it('a preset sets its sizes first and the other flags win', () => {
@@ -113,12 +115,15 @@ describe('studio train flags', () => {
     expect(ignoredFlagNotes(argv('train --epochs1 3'), letterbox)).toEqual([])
     expect(ignoredFlagNotes(argv('train --pretrain-share 0.3'), tiles, 'unet')).toEqual(['--pretrain-share applies to ARCD with --input tiles only'])
     expect(ignoredFlagNotes(argv('train --pretrain-share 0.3'), letterbox)).toEqual(['--pretrain-share applies to ARCD with --input tiles only'])
+    expect(ignoredFlagNotes(argv('train --no-flips'), letterbox)).toEqual(['--no-flips applies to --input tiles only (a letterboxed frame is one pass)'])
+    expect(ignoredFlagNotes(argv('train --no-flips'), tiles)).toEqual([])
     expect(ignoredFlagNotes(argv('train --pretrain-share 0.3'), tiles, 'arcd')).toEqual([])
     expect(settingsLine(tiles, 'arcd')).toBe(
       'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, bce-dice, ssim weight 1'
     )
     expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'arcd')).toContain('ssim weight 1, simulated anomalies in the first 30% of stage 2')
     expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'unet')).not.toContain('simulated')
+    expect(settingsLine({ ...tiles, inferFlips: false }, 'arcd')).toMatch(/ssim weight 1, maps in one pass$/)
     expect(settingsLine({ ...letterbox, rotate90: false }, 'unet')).toBe(
       'cpu preset, letterbox 128 px, width 8, depth 4, 20 + 30 epochs, batch 8, lr 0.002, bce-dice, ssim weight 1, no 90° turns'
     )
@@ -198,7 +203,7 @@ describe('studio train on the command line', () => {
 
   it('lists the new flags in its usage and refuses a bad value before opening anything', async () => {
     const help = await studio(['--help'])
-    for (const flag of ['--width', '--depth', '--budget', '--loss focal-dice|bce-dice|focal-batch', '--ssim-weight', '--pretrain-share', '--input tiles|letterbox', '--max-short-side', '--crop', '--batch', '--lr', '--no-rotate']) {
+    for (const flag of ['--width', '--depth', '--budget', '--loss focal-dice|bce-dice|focal-batch', '--ssim-weight', '--pretrain-share', '--input tiles|letterbox', '--max-short-side', '--crop', '--batch', '--lr', '--no-rotate', '--no-flips']) {
       expect(help.stdout).toContain(flag)
     }
     const bad = await studio(['train', '--workspace', '/nonexistent', '--loss', 'hinge'])

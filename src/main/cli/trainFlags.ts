@@ -8,19 +8,20 @@ import { inferTileFor } from '../../shared/arcd/config'
 import { presetSizes } from '../services/training/trainingSettings'
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args'
 
-export const TRAIN_BOOLEANS = ['no-rotate', 'activate'] as const
+export const TRAIN_BOOLEANS = ['no-rotate', 'no-flips', 'activate'] as const
 
 export const TRAIN_USAGE = `  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--budget <minutes>]
         [--input tiles|letterbox] [--crop <px>] [--max-short-side <px>] [--width <n>] [--depth <n>]
         [--batch <n>] [--lr <rate>] [--loss focal-dice|bce-dice|focal-batch] [--ssim-weight <w>] [--pretrain-share <0-0.9>]
-        [--no-rotate] [--steps1 <n>] [--steps2 <n>] [--eval-rounds <n>] [--epochs1 <n>] [--epochs2 <n>] [--seed <n>]
+        [--no-rotate] [--no-flips] [--steps1 <n>] [--steps2 <n>] [--eval-rounds <n>] [--epochs1 <n>] [--epochs2 <n>] [--seed <n>]
         [--resume <run id>] [--activate]
       Train on the labelled and normal frames (stage 1, then stage 2) and record a run, as the app does.
       Flags override the workspace's training settings (Runs page) for this run only. --budget is the
       whole run's training time in minutes with tiles (0: --steps1/--steps2 instead); letterbox runs
       --epochs1/--epochs2. --crop is the side of a training crop (tiles: inference tiles are twice that, at most
       256 px) or of the letterboxed square (256 suits it); --width and --depth set both networks. --pretrain-share is the share of
-      ARCD's stage 2 (tiles) spent first on anomalies simulated on normal frames. --preset sets the sizes first, other flags win.
+      ARCD's stage 2 (tiles) spent first on anomalies simulated on normal frames. --no-flips makes the
+      model's maps in one pass instead of averaging each tile's four mirror images (half the inference time). --preset sets the sizes first, other flags win.
 `
 
 /** Which flag sets each setting, for messages. */
@@ -44,10 +45,11 @@ const FLAG_OF: Partial<Record<keyof TrainingSettings, string>> = {
   loss: '--loss',
   ssimWeight: '--ssim-weight',
   pretrainShare: '--pretrain-share',
-  rotate90: '--no-rotate'
+  rotate90: '--no-rotate',
+  inferFlips: '--no-flips'
 }
 
-const SETTING_FLAGS = ['preset', 'input', 'crop', 'size', 'max-short-side', 'width', 'depth', 'budget', 'steps1', 'steps2', 'eval-rounds', 'epochs1', 'epochs2', 'batch', 'lr', 'loss', 'ssim-weight', 'pretrain-share', 'no-rotate', 'seed']
+const SETTING_FLAGS = ['preset', 'input', 'crop', 'size', 'max-short-side', 'width', 'depth', 'budget', 'steps1', 'steps2', 'eval-rounds', 'epochs1', 'epochs2', 'batch', 'lr', 'loss', 'ssim-weight', 'pretrain-share', 'no-rotate', 'no-flips', 'seed']
 
 export interface TrainRequest {
   arch: 'arcd' | 'unet'
@@ -107,7 +109,8 @@ export function trainRequest(args: ParsedArgs): TrainRequest {
     loss: stringFlag(args, 'loss'),
     ssimWeight: numberFlag(args, 'ssim-weight', 'a number'),
     pretrainShare: numberFlag(args, 'pretrain-share', 'a share like 0.3'),
-    rotate90: args.flags['no-rotate'] === true ? false : undefined
+    rotate90: args.flags['no-rotate'] === true ? false : undefined,
+    inferFlips: args.flags['no-flips'] === true ? false : undefined
   }
   const given = {
     ...(preset !== undefined ? { preset, ...presetSizes(preset) } : {}),
@@ -144,6 +147,7 @@ export function ignoredFlagNotes(args: ParsedArgs, effective: TrainingSettings, 
   if (effective.input === 'tiles' && effective.budgetMinutes > 0 && (has('steps1') || has('steps2'))) notes.push('--steps1/--steps2 apply with --budget 0 only; the budget sets the steps')
   if (effective.input === 'letterbox' && (has('steps1') || has('steps2'))) notes.push('--steps1/--steps2 apply to --input tiles only')
   if (effective.input === 'letterbox' && has('max-short-side')) notes.push('--max-short-side applies to --input tiles only')
+  if (effective.input === 'letterbox' && has('no-flips')) notes.push('--no-flips applies to --input tiles only (a letterboxed frame is one pass)')
   if (has('pretrain-share') && (arch === 'unet' || effective.input === 'letterbox')) notes.push('--pretrain-share applies to ARCD with --input tiles only')
   return notes
 }
@@ -154,5 +158,5 @@ export function settingsLine(s: TrainingSettings, arch: 'arcd' | 'unet'): string
   const input = s.input === 'tiles' ? `tiles: ${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, at short side <= ${s.maxShortSide} px` : `letterbox ${s.size} px`
   const length = s.input === 'letterbox' ? `${s.epochs1} + ${s.epochs2} epochs` : s.budgetMinutes > 0 ? `budget ${s.budgetMinutes} min` : `${s.steps1} + ${s.steps2} steps`
   const pretrain = arch === 'arcd' && s.input === 'tiles' && s.pretrainShare > 0 ? `, simulated anomalies in ${simulatedShareText(s.pretrainShare)}` : ''
-  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}`
+  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}${s.inferFlips || s.input !== 'tiles' ? '' : ', maps in one pass'}`
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { CPU_PRESET, GPU_PRESET, type ModelConfig } from '../../shared/arcd/config'
 import type { ClassSpec } from '../../shared/arcd/protocol'
 import { buildBaselineUnet } from '../models/networks'
-import { predictFrameTiled, reconstructFrame, tileGeometry, tileSide, type TileSetup } from './tiles'
+import { predictFrameTiled, reconstructFrame, tileGeometry, tileSetupFor, tileSide, type TileSetup } from './tiles'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -73,6 +73,47 @@ describe('tiled inference on larger tiles than the training crops', () => {
     let maxDiff = 0
     for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.probs[i]! - w[i]!))
     expect(maxDiff).toBeLessThan(1e-5)
+    net.dispose()
+  })
+
+  it('with inferFlips a one-tile frame is the mean of the net on its four mirror images, each mirrored back', async () => {
+    const net = buildBaselineUnet(cfg, CLASSES.length, { seed: 5 })
+    const W = 48
+    const H = 32
+    const frame = randomFrame(W, H, 11)
+    // Mirroring done on the pixel array, not with tf.reverse, so the oracle shares nothing with discForward.
+    const mirror = (src: Float32Array | Uint8Array, C: number, flipX: boolean, flipY: boolean): Float32Array => {
+      const out = new Float32Array(src.length)
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const from = ((flipY ? H - 1 - y : y) * W + (flipX ? W - 1 - x : x)) * C
+          for (let c = 0; c < C; c++) out[(y * W + x) * C + c] = src[from + c]!
+        }
+      }
+      return out
+    }
+    const K = CLASSES.length
+    const want = new Float32Array(W * H * K)
+    for (const [fx, fy] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const input = tf.tensor4d(mirror(frame.rgb, 3, fx, fy).map((v) => v / 255), [1, H, W, 3])
+      const out = tf.tidy(() => net.apply(input, { training: false }) as tf.Tensor4D)
+      const back = mirror((await out.data()) as Float32Array, K, fx, fy)
+      tf.dispose([input, out])
+      for (let i = 0; i < want.length; i++) want[i] = want[i]! + back[i]! / 4
+    }
+    const setup = tileSetupFor('unet', { ...cfg, inferFlips: true }, { recon: null, disc: net }, CLASSES, 4)
+    expect(setup.flips).toBe(true)
+    const got = await predictFrameTiled(setup, frame)
+    const plain = await predictFrameTiled(tileSetupFor('unet', { ...cfg, inferFlips: false }, { recon: null, disc: net }, CLASSES, 4), frame)
+    let maxDiff = 0
+    let plainDiff = 0
+    for (let i = 0; i < want.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(got.probs[i]! - want[i]!))
+      plainDiff = Math.max(plainDiff, Math.abs(plain.probs[i]! - want[i]!))
+    }
+    expect(maxDiff).toBeLessThan(1e-5)
+    // The net is not mirror-symmetric, so the check above could fail.
+    expect(plainDiff).toBeGreaterThan(1e-3)
     net.dispose()
   })
 

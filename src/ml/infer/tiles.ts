@@ -16,7 +16,7 @@
  * the inference tile, so a small frame is not centred in a field of black.
  */
 import * as tf from '@tensorflow/tfjs'
-import { inferTileFor, type ModelConfig } from '../../shared/arcd/config'
+import { DEFAULT_TILE_OVERLAP, inferTileFor, type ModelConfig } from '../../shared/arcd/config'
 import type { Arch, ClassSpec } from '../../shared/arcd/protocol'
 import { imageScore } from '../../shared/arcd/postprocess'
 import { ssim } from '../losses/ssim'
@@ -40,6 +40,8 @@ export interface TileSetup extends TileGeometry {
   classes: ClassSpec[]
   overlap: number
   batchSize: number
+  /** Average the discriminative net over the tile's four mirror images (ModelConfig.inferFlips). */
+  flips?: boolean
 }
 
 /**
@@ -52,6 +54,11 @@ export function tileGeometry(arch: Arch, model: ModelConfig): Required<TileGeome
   const multiple = 2 ** Math.max(model.discDepth, arch === 'arcd' ? model.reconDepth : 0)
   const wanted = fixed ? model.size : inferTileFor(model.size, model.inferTile)
   return { size: model.size, maxTile: Math.max(model.size, Math.floor(wanted / multiple) * multiple), multiple }
+}
+
+/** How a model's nets infer on frames: its tiling, its test-time flips and a batch size. */
+export function tileSetupFor(arch: Arch, model: ModelConfig, nets: Nets, classes: ClassSpec[], batchSize: number): TileSetup {
+  return { arch, nets, classes, ...tileGeometry(arch, model), overlap: model.tileOverlap ?? DEFAULT_TILE_OVERLAP, batchSize, flips: model.inferFlips ?? false }
 }
 
 /**
@@ -216,7 +223,7 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
   const probs = await blendTiles(setup, W, H, K, async (batch, tw, th) => {
     const x = tileTensor(rgb, W, H, 3, batch, tw, th)
     const r = r8 ? tileTensor(r8, W, H, 3, batch, tw, th) : null
-    const p = tf.tidy(() => disc.apply(discInput(arch, x, r), { training: false }) as tf.Tensor4D)
+    const p = tf.tidy(() => discForward(disc, discInput(arch, x, r), setup.flips ?? false))
     const data = (await p.data()) as Float32Array
     tf.dispose(r ? [x, r, p] : [x, p])
     return data
@@ -227,6 +234,27 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
   const reconF = r8 ? Float32Array.from(r8, (v) => v / 255) : null
   const reconError = reconF ? await frameReconError(rgb, reconF, W, H) : null
   return { width: W, height: H, probs, recon: reconF, score, classMax, reconError }
+}
+
+/**
+ * The discriminative net's maps of a batch of tiles; with `flips`, the mean
+ * of its maps of the tiles as they are and mirrored along W, H and both,
+ * each mirrored back. One batch of four times the tiles, so a GPU or the
+ * wasm threads see one larger call.
+ */
+export function discForward(disc: tf.LayersModel, input: tf.Tensor4D, flips: boolean): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (!flips) return disc.apply(input, { training: false }) as tf.Tensor4D
+    const n = input.shape[0]
+    const mirrors: number[][] = [[], [2], [1], [1, 2]]
+    const batch = tf.concat(mirrors.map((axes) => (axes.length > 0 ? tf.reverse(input, axes) : input)), 0)
+    const out = disc.apply(batch, { training: false }) as tf.Tensor4D
+    const back = mirrors.map((axes, i) => {
+      const part = tf.slice(out, [i * n, 0, 0, 0], [n, -1, -1, -1])
+      return axes.length > 0 ? tf.reverse(part, axes) : part
+    })
+    return tf.div(tf.addN(back), mirrors.length) as tf.Tensor4D
+  })
 }
 
 /** L2 and SSIM of a whole-frame reconstruction against the frame. */

@@ -12,9 +12,9 @@
 import type { Split } from '../../shared/domain'
 import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem, EvalJobSpec, EvalResult } from '../../shared/arcd/protocol'
-import { DEFAULT_MAX_SHORT_SIDE, DEFAULT_TILE_OVERLAP, inputModeOf } from '../../shared/arcd/config'
+import { DEFAULT_MAX_SHORT_SIDE, inputModeOf } from '../../shared/arcd/config'
 import { classMapper, loadAnalysisFrame, rasterizeLabels } from '../data/analysis'
-import { predictFrameTiled, tileGeometry } from '../infer/tiles'
+import { predictFrameTiled, tileSetupFor } from '../infer/tiles'
 import type { AnalysisCache } from '../train/tileData'
 import { addTiledToEvaluator } from '../train/tileValidation'
 import { disposeNets, loadModelDir, type LoadedModel } from '../io/modelDir'
@@ -45,7 +45,7 @@ export async function evaluateModel(
   const toModel = classMapper(from, classes)
   if (inputModeOf(config.model) === 'tiles') {
     const maxShortSide = config.model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE
-    const setup = { arch: config.arch, nets: model.nets, classes, ...tileGeometry(config.arch, config.model), overlap: config.model.tileOverlap ?? DEFAULT_TILE_OVERLAP, batchSize }
+    const setup = tileSetupFor(config.arch, config.model, model.nets, classes, batchSize)
     const started = performance.now()
     for (let i = 0; i < items.length; i++) {
       if (ctx.isCancelled()) throw new CancelledError()

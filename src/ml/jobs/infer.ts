@@ -9,13 +9,13 @@
  */
 import path from 'node:path'
 import type { InferItemResult, InferJobSpec, InferResult } from '../../shared/arcd/protocol'
-import { DEFAULT_MAX_SHORT_SIDE, DEFAULT_TILE_OVERLAP, inputModeOf } from '../../shared/arcd/config'
+import { DEFAULT_MAX_SHORT_SIDE, inputModeOf } from '../../shared/arcd/config'
 import { extractMasks } from '../../shared/arcd/postprocess'
 import { encodeProbability } from '../../shared/review/mapCode'
 import { loadAnalysisFrame } from '../data/analysis'
 import { modelToFrame } from '../data/letterbox'
 import { resizeInterleaved } from '../data/resize'
-import { predictFrameTiled, tileGeometry } from '../infer/tiles'
+import { predictFrameTiled, tileSetupFor } from '../infer/tiles'
 import { disposeNets, loadModelDir } from '../io/modelDir'
 import { writeGreyPng, writeHeatmapPng, writeRgbPng } from '../io/png'
 import { predictBatch } from '../infer/predictor'
@@ -59,7 +59,7 @@ export async function runInfer(spec: InferJobSpec, ctx: JobContext): Promise<Inf
     const frames = spec.images.map((it) => ({ ...it, polygons: [] }))
     const tiles = inputModeOf(config.model) === 'tiles'
     const maxShortSide = config.model.maxShortSide ?? DEFAULT_MAX_SHORT_SIDE
-    const tileSetup = { ...setup, ...tileGeometry(config.arch, config.model), overlap: config.model.tileOverlap ?? DEFAULT_TILE_OVERLAP, batchSize: spec.batchSize ?? DEFAULT_BATCH }
+    const tileSetup = tileSetupFor(config.arch, config.model, nets, classes, spec.batchSize ?? DEFAULT_BATCH)
     const progress = (): void => {
       const secs = (performance.now() - started) / 1000
       const ips = secs > 0 ? items.length / secs : 0

@@ -1,6 +1,6 @@
 import type { ModelConfig, TrainConfig } from '../../shared/arcd/config'
 import type { ClassSpec, TrainJobSpec, TrainPlan } from '../../shared/arcd/protocol'
-import { tileGeometry, type TileSetup } from '../infer/tiles'
+import { tileSetupFor, type TileSetup } from '../infer/tiles'
 import type { Nets } from '../io/modelDir'
 import type { JobContext } from '../jobs/context'
 import type { ReconCache } from './reconCache'
@@ -24,5 +24,5 @@ export interface TileRun {
 
 /** How the run's nets infer on a frame: its tiling, and its batch size. */
 export function tileSetupOf(c: TileRun): TileSetup {
-  return { arch: c.spec.arch, nets: c.nets, classes: c.classes, ...tileGeometry(c.spec.arch, c.model), overlap: c.model.tileOverlap, batchSize: c.train.batchSize }
+  return tileSetupFor(c.spec.arch, c.model, c.nets, c.classes, c.train.batchSize)
 }

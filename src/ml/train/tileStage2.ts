@@ -15,7 +15,7 @@ import { streamRng } from './streams'
 import { budgetLeft, noteOutOfTime, roundsOf, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import type { TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
-import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, pickValFrames, predictFrames } from './tileValidation'
+import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, modelFlips, pickValFrames, predictFrames } from './tileValidation'
 
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<TileFrame[]> {
   const { spec, ctx, nets, classes, train } = c
@@ -111,7 +111,10 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   const validate = async (): Promise<{ loss: number | null; score?: number | null; metrics?: Record<string, number | null> }> => {
     if (valFrames.length === 0) return { loss: null }
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
-    const preds = await predictFrames(c, valFrames)
+    // Rounds only rank one run's checkpoints, so they skip the mirrored
+    // tiles: four discriminative passes a tile left a 15-minute run on
+    // magnetic-tile one round (59 s a pass against about 17 s).
+    const preds = await predictFrames(c, valFrames, false)
     valFrames.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
     const report = ev.report()
     const metrics: Record<string, number | null> = { mpa: report.overall.mpa, miou: report.overall.miou, imageAuroc: report.overall.imageAuroc }
@@ -130,13 +133,14 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   if (!(resume && steps > 0)) {
     if (train.budgetMinutes > 0) {
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
-      const valSec = await estimateValSeconds(c, valFrames)
-      // Reserve one more validation pass for the thresholds and the report.
+      const valSec = await estimateValSeconds(c, valFrames, false)
+      const finalSec = modelFlips(c) ? await estimateValSeconds(c, valFrames) : valSec
+      // Reserve one more validation pass, as inference makes maps, for the thresholds and the report.
       // Stage 2 is what the user gets: when stage 1 overran its share it
       // keeps its own share anyway, and the run ends late rather than useless.
       // The reconstructions made above came out of the same share.
       const ownShare = c.train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - c.train.stage1Share : 1) * 0.9 - cacheSeconds
-      const seconds = Math.max(budgetLeft(c), ownShare) - valSec
+      const seconds = Math.max(budgetLeft(c), ownShare) - finalSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       deadline = stageDeadline(seconds, valSec)
       c.plan.secondsPerStep.disc = stepSec

@@ -28,7 +28,7 @@ export function defectChannels(classes: ClassSpec[]): number[] {
 }
 
 /** Seconds for one validation pass, from timing the tiles of its first frames (a full pass costs minutes on a CPU). */
-export async function estimateValSeconds(c: TileRun, frames: TileFrame[]): Promise<number> {
+export async function estimateValSeconds(c: TileRun, frames: TileFrame[], flips = modelFlips(c)): Promise<number> {
   if (frames.length === 0) return 0
   // Cost follows the tile pixels a frame needs.
   const g = tileGeometry(c.spec.arch, c.model)
@@ -38,16 +38,21 @@ export async function estimateValSeconds(c: TileRun, frames: TileFrame[]): Promi
     return tw * th * tileStarts(f.frame.width, tw, c.model.tileOverlap).length * tileStarts(f.frame.height, th, c.model.tileOverlap).length
   }
   const probe = frames.slice(0, 2)
-  const { seconds } = await timed(() => predictFrames(c, probe))
+  const { seconds } = await timed(() => predictFrames(c, probe, flips))
   const probeTiles = probe.reduce((n, f) => n + tilesOf(f), 0)
   const allTiles = frames.reduce((n, f) => n + tilesOf(f), 0)
   // Scoring (sorting every pixel's probability) costs about as much again on small frames.
   return (seconds / probeTiles) * allTiles * 1.3
 }
 
+/** Whether the model's maps average mirrored tiles (ModelConfig.inferFlips): thresholds and reports read maps made as inference makes them. */
+export function modelFlips(c: TileRun): boolean {
+  return c.model.inferFlips ?? false
+}
+
 /** Tiled predictions for frames (the model's current weights), reading the run's cached reconstructions where it has them. */
-export async function predictFrames(c: TileRun, frames: TileFrame[]): Promise<TiledPrediction[]> {
-  const setup = tileSetupOf(c)
+export async function predictFrames(c: TileRun, frames: TileFrame[], flips = modelFlips(c)): Promise<TiledPrediction[]> {
+  const setup = { ...tileSetupOf(c), flips }
   const out: TiledPrediction[] = []
   for (const f of frames) {
     if (c.ctx.isCancelled()) throw new CancelledError()

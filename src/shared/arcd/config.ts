@@ -65,6 +65,14 @@ export interface ModelConfig {
    * frames are not framed in black.
    */
   inferTile?: number
+  /**
+   * 'tiles': the discriminative net also reads every tile mirrored
+   * left-right, top-bottom and both (as training augments it), and the four
+   * maps, mirrored back, are averaged (test-time augmentation). Costs four
+   * discriminative passes a tile; the reconstruction is made once. Missing
+   * (models saved before it existed) means off.
+   */
+  inferFlips?: boolean
 }
 
 export const DEFAULT_MAX_SHORT_SIDE = 1024
@@ -116,7 +124,8 @@ export const CPU_PRESET: ModelConfig = {
   reconResidual: true,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
-  tileOverlap: DEFAULT_TILE_OVERLAP
+  tileOverlap: DEFAULT_TILE_OVERLAP,
+  inferFlips: true
 }
 
 /** Near the thesis's sizes; meant for a GPU through tfjs-node-gpu. */
@@ -133,7 +142,8 @@ export const GPU_PRESET: ModelConfig = {
   reconResidual: false,
   input: 'tiles',
   maxShortSide: DEFAULT_MAX_SHORT_SIDE,
-  tileOverlap: DEFAULT_TILE_OVERLAP
+  tileOverlap: DEFAULT_TILE_OVERLAP,
+  inferFlips: true
 }
 
 /**

@@ -51,6 +51,12 @@ export interface TrainingSettings {
   pretrainShare: number
   /** Augment with 90-degree turns (flips always). */
   rotate90: boolean
+  /**
+   * 'tiles': the model's maps average its segmentation net over each tile
+   * and the tile's three mirror images (about twice the inference time;
+   * thresholds are chosen on such maps).
+   */
+  inferFlips: boolean
   /** Promote a retrained model by itself when its test MIoU does not drop. */
   autoPromote: boolean
   /**
@@ -181,6 +187,8 @@ export interface RunSetup {
   /** Null for runs recorded before the setting existed (they had none). */
   pretrainShare: number | null
   rotate90: boolean | null
+  /** False for runs recorded before the setting existed (their maps had one pass). */
+  inferFlips: boolean
   seed: number
   /** Stage 1 left out on purpose: a retrain reusing the active model's reconstruction net. */
   skipStage1: boolean

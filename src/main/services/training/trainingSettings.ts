@@ -25,6 +25,7 @@ export const DEFAULT_TRAINING: TrainingSettings = {
   ssimWeight: DEFAULT_TRAIN.ssimWeight,
   pretrainShare: DEFAULT_TRAIN.discPretrainShare,
   rotate90: DEFAULT_TRAIN.rotate90,
+  inferFlips: CPU_PRESET.inferFlips ?? false,
   autoPromote: false,
   // Two points of MIoU or AP: above the jitter of re-running the same training, below the drops that matter.
   regressionMargin: 0.02
@@ -91,7 +92,8 @@ export function toConfigs(s: TrainingSettings): { model: ModelConfig; train: Tra
       reconBase: s.reconBase,
       discBase: s.discBase,
       reconDepth: s.reconDepth,
-      discDepth: s.discDepth
+      discDepth: s.discDepth,
+      inferFlips: s.inferFlips
     },
     train: {
       ...DEFAULT_TRAIN,

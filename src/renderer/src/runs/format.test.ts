@@ -91,6 +91,7 @@ describe('training settings and what a run did', () => {
     ssimWeight: 1,
     pretrainShare: 0,
     rotate90: true,
+    inferFlips: true,
     autoPromote: false,
     regressionMargin: 0.02
   }
@@ -104,6 +105,9 @@ describe('training settings and what a run did', () => {
     // Letterbox training has no simulated-anomaly steps, so the line does not claim any.
     expect(trainingSettingsLine({ ...settings, input: 'letterbox', pretrainShare: 0.3 })).not.toContain('simulated')
     expect(trainingSettingsLine({ ...settings, input: 'letterbox' })).toContain('· 20 + 30 epochs · whole frame letterboxed to 256 px ·')
+    expect(trainingSettingsLine({ ...settings, inferFlips: false })).toContain('· focal + Dice · maps in one pass · auto-promote off')
+    // Letterboxed models infer on one square: mirrored tiles do not apply.
+    expect(trainingSettingsLine({ ...settings, input: 'letterbox', inferFlips: false })).not.toContain('one pass')
   })
 
   it('lists a run setup, leaving out what its architecture does not have', () => {
@@ -128,8 +132,10 @@ describe('training settings and what a run did', () => {
       Optimiser: 'batch 8, lr 0.002, seed 3',
       Loss: 'focal + Dice; stage 1 SSIM weight 1',
       'Simulated anomalies': 'none',
-      Augmentation: 'flips and 90° turns'
+      Augmentation: 'flips and 90° turns',
+      Inference: 'each tile and its three mirror images, averaged'
     })
+    expect(Object.fromEntries(setupRows({ ...setup, inferFlips: false }, 'unet'))['Inference']).toBe('one pass a tile')
     expect(Object.fromEntries(setupRows({ ...setup, pretrainShare: 0.25 }, 'arcd'))['Simulated anomalies']).toBe('the first 25% of stage 2')
     expect(Object.fromEntries(setupRows({ ...setup, pretrainShare: 0.25 }, 'unet'))['Simulated anomalies']).toBeUndefined()
     // A run recorded before these settings existed: letterboxed, the rest unknown.

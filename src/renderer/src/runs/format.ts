@@ -124,6 +124,7 @@ export function trainingSettingsLine(s: TrainingSettings): string {
     `batch ${s.batchSize}, lr ${s.lr}`,
     lossName(s.loss),
     ...(s.input === 'tiles' && s.pretrainShare > 0 ? [`simulated anomalies in ${simulatedShareText(s.pretrainShare)}`] : []),
+    ...(s.input === 'tiles' && !s.inferFlips ? ['maps in one pass'] : []),
     `auto-promote ${s.autoPromote ? 'on' : 'off'}`
   ].join(' · ')
 }
@@ -143,6 +144,7 @@ export function setupRows(setup: RunSetup, arch: string): [string, string][] {
   // Stage 2's simulated anomalies exist for ARCD with tiles; runs recorded before the setting had none.
   if (arch !== 'unet' && setup.input === 'tiles' && setup.pretrainShare !== null) rows.push(['Simulated anomalies', simulatedShareText(setup.pretrainShare)])
   if (setup.rotate90 !== null) rows.push(['Augmentation', setup.rotate90 ? 'flips and 90° turns' : 'flips only'])
+  if (setup.input === 'tiles') rows.push(['Inference', setup.inferFlips ? 'each tile and its three mirror images, averaged' : 'one pass a tile'])
   return rows
 }
 

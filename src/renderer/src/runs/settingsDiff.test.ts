@@ -25,6 +25,7 @@ const setup: RunSetup = {
   ssimWeight: 1,
   pretrainShare: 0,
   rotate90: true,
+  inferFlips: false,
   seed: 1,
   skipStage1: false
 }

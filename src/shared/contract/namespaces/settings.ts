@@ -41,6 +41,7 @@ export const trainingSettingsSchema = z
     ssimWeight: z.number({ error: SSIM_RANGE }).min(0, SSIM_RANGE).max(100, SSIM_RANGE),
     pretrainShare: z.number({ error: SHARE_RANGE }).min(0, SHARE_RANGE).max(0.9, SHARE_RANGE),
     rotate90: z.boolean({ error: 'true or false' }),
+    inferFlips: z.boolean({ error: 'true or false' }),
     autoPromote: z.boolean({ error: 'true or false' }),
     regressionMargin: z.number({ error: MARGIN_RANGE }).min(0, MARGIN_RANGE).max(1, MARGIN_RANGE)
   })
