@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { CPU_PRESET, GPU_PRESET, type ModelConfig } from '../../shared/arcd/config'
 import type { ClassSpec } from '../../shared/arcd/protocol'
 import { buildBaselineUnet } from '../models/networks'
-import { predictFrameTiled, reconstructFrame, tileGeometry, tileSetupFor, tileSide, type TileSetup } from './tiles'
+import { discForward, predictFrameTiled, reconstructFrame, tileGeometry, tileSetupFor, tileSide, type TileSetup } from './tiles'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -103,7 +103,13 @@ describe('tiled inference on larger tiles than the training crops', () => {
     }
     const setup = tileSetupFor('unet', { ...cfg, inferFlips: true }, { recon: null, disc: net }, CLASSES, 4)
     expect(setup.flips).toBe(true)
+    const tensorsBefore = tf.memory().numTensors
     const got = await predictFrameTiled(setup, frame)
+    // Outside any tidy too: the four passes leave only the mean behind.
+    const x = frameTensor(frame)
+    discForward(net, x, true).dispose()
+    x.dispose()
+    expect(tf.memory().numTensors).toBe(tensorsBefore)
     const plain = await predictFrameTiled(tileSetupFor('unet', { ...cfg, inferFlips: false }, { recon: null, disc: net }, CLASSES, 4), frame)
     let maxDiff = 0
     let plainDiff = 0

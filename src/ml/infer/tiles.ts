@@ -239,22 +239,28 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
 /**
  * The discriminative net's maps of a batch of tiles; with `flips`, the mean
  * of its maps of the tiles as they are and mirrored along W, H and both,
- * each mirrored back. One batch of four times the tiles, so a GPU or the
- * wasm threads see one larger call.
+ * each mirrored back. The four passes run one after another rather than as
+ * one batch four times the size, so a GPU holds no more activations than
+ * without flips.
  */
 export function discForward(disc: tf.LayersModel, input: tf.Tensor4D, flips: boolean): tf.Tensor4D {
-  return tf.tidy(() => {
-    if (!flips) return disc.apply(input, { training: false }) as tf.Tensor4D
-    const n = input.shape[0]
-    const mirrors: number[][] = [[], [2], [1], [1, 2]]
-    const batch = tf.concat(mirrors.map((axes) => (axes.length > 0 ? tf.reverse(input, axes) : input)), 0)
-    const out = disc.apply(batch, { training: false }) as tf.Tensor4D
-    const back = mirrors.map((axes, i) => {
-      const part = tf.slice(out, [i * n, 0, 0, 0], [n, -1, -1, -1])
-      return axes.length > 0 ? tf.reverse(part, axes) : part
+  if (!flips) return tf.tidy(() => disc.apply(input, { training: false }) as tf.Tensor4D)
+  let sum: tf.Tensor4D | null = null
+  for (const axes of [[], [2], [1], [1, 2]]) {
+    const map = tf.tidy(() => {
+      if (axes.length === 0) return disc.apply(input, { training: false }) as tf.Tensor4D
+      return tf.reverse(disc.apply(tf.reverse(input, axes), { training: false }) as tf.Tensor4D, axes)
     })
-    return tf.div(tf.addN(back), mirrors.length) as tf.Tensor4D
-  })
+    if (sum === null) sum = map
+    else {
+      const next: tf.Tensor4D = tf.add(sum, map)
+      tf.dispose([sum, map])
+      sum = next
+    }
+  }
+  const mean = tf.div(sum!, 4) as tf.Tensor4D
+  sum!.dispose()
+  return mean
 }
 
 /** L2 and SSIM of a whole-frame reconstruction against the frame. */
