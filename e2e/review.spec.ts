@@ -152,10 +152,13 @@ describe('review workspace', () => {
     })
     await page.goto(studio.url)
     await page.locator('[data-testid="grid"], [data-testid="start-screen"]').first().waitFor()
-    // A short real training through the contract, then its model becomes the active one.
+    // A short real training through the contract, then its model becomes the active one. Its maps are made in one
+    // pass: at threshold 0 a class's pieces are wherever its stored map is above the lowest code, and this 12-step
+    // model's mirrored mean is above it nearly everywhere, so each class's piece would be the whole frame and no
+    // point would lie in one piece only (the click-to-accept test needs one).
     const runId = await page.evaluate(async () => {
       const api = (window as unknown as ReviewWindow).api
-      await api.settings.setTraining({ budgetMinutes: 0, size: 32, reconBase: 4, discBase: 4, reconDepth: 2, discDepth: 2, steps1: 6, steps2: 12, evalRounds: 2, batchSize: 2 })
+      await api.settings.setTraining({ budgetMinutes: 0, size: 32, reconBase: 4, discBase: 4, reconDepth: 2, discDepth: 2, steps1: 6, steps2: 12, evalRounds: 2, batchSize: 2, inferFlips: false })
       return (await api.runs.train({})).runId
     })
     const run = await until(
@@ -388,12 +391,16 @@ describe('review workspace', () => {
       const classes = await api.classes.list({})
       return (await Promise.all(classes.map((c) => api.predictions.previewAccept({ imageId: i, classId: c.id })))).flatMap((p) => p.pieces)
     }, frame.id)
-    const biggest = [...everyPiece].sort((a, b) => b.pixels - a.pixels)[0]!
-    const others = new Set(pixels(everyPiece.filter((p) => p !== biggest), frame).flat())
-    const area = new Set(pixels([biggest], frame)[0]!)
-    // A pixel whose four neighbours are in the piece too (its centre lies inside the outline, off its edge) and in no other piece.
-    const inside = [...area].find((i) => !others.has(i) && area.has(i - 1) && area.has(i + 1) && area.has(i - frame.width) && area.has(i + frame.width))
-    expect(inside, 'a point only the largest piece covers').toBeDefined()
+    // A pixel whose four neighbours are in the piece too (its centre lies inside the outline, off its edge) and in no
+    // other piece; pieces of two classes may overlap, so the largest piece that has one is clicked.
+    const onlyInside = (piece: (typeof everyPiece)[number]): number | undefined => {
+      const others = new Set(pixels(everyPiece.filter((p) => p !== piece), frame).flat())
+      const area = new Set(pixels([piece], frame)[0]!)
+      return [...area].find((i) => !others.has(i) && area.has(i - 1) && area.has(i + 1) && area.has(i - frame.width) && area.has(i + frame.width))
+    }
+    const biggest = [...everyPiece].sort((a, b) => b.pixels - a.pixels).find((p) => onlyInside(p) !== undefined)
+    expect(biggest, `a point only one piece covers, among ${everyPiece.length} pieces of ${everyPiece.map((p) => p.pixels).join(', ')} px`).toBeDefined()
+    const inside = onlyInside(biggest!)
     const at = { x: (inside! % frame.width) + 0.5, y: Math.floor(inside! / frame.width) + 0.5 }
     await page.keyboard.press('v')
     const [cx, cy] = await page.evaluate(
@@ -406,8 +413,8 @@ describe('review workspace', () => {
     await page.evaluate(() => (window as unknown as { __editorTest: { flush(): Promise<void> } }).__editorTest.flush())
     const clicked = await page.evaluate((i) => (window as unknown as ReviewWindow).api.labels.list({ imageId: i }), frame.id)
     expect(clicked).toHaveLength(1)
-    expect(pixels(clicked, frame)).toEqual(pixels([biggest], frame))
-    expect(clicked[0]!.classId).toBe(biggest.classId)
+    expect(pixels(clicked, frame)).toEqual(pixels([biggest!], frame))
+    expect(clicked[0]!.classId).toBe(biggest!.classId)
     await page.keyboard.press('Control+z')
     await until('no polygon', () => page.locator('[data-testid="polygon-count"]').textContent(), (t) => t === '0')
     await page.click('[data-testid="editor-close"]')
