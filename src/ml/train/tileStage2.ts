@@ -13,9 +13,9 @@ import { simulatedBatch } from './simulatedCrops'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
 import { budgetLeft, noteOutOfTime, roundsOf, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
-import type { TileRun } from './tileContext'
+import { tileSetupOf, type TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
-import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, modelFlips, pickValFrames, predictFrames } from './tileValidation'
+import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, pickValFrames, predictFrames } from './tileValidation'
 
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<TileFrame[]> {
   const { spec, ctx, nets, classes, train } = c
@@ -134,7 +134,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     if (train.budgetMinutes > 0) {
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
       const valSec = await estimateValSeconds(c, valFrames, false)
-      const finalSec = modelFlips(c) ? await estimateValSeconds(c, valFrames) : valSec
+      const finalSec = tileSetupOf(c).flips === true ? await estimateValSeconds(c, valFrames) : valSec
       // Reserve one more validation pass, as inference makes maps, for the thresholds and the report.
       // Stage 2 is what the user gets: when stage 1 overran its share it
       // keeps its own share anyway, and the run ends late rather than useless.

@@ -28,7 +28,7 @@ export function defectChannels(classes: ClassSpec[]): number[] {
 }
 
 /** Seconds for one validation pass, from timing the tiles of its first frames (a full pass costs minutes on a CPU). */
-export async function estimateValSeconds(c: TileRun, frames: TileFrame[], flips = modelFlips(c)): Promise<number> {
+export async function estimateValSeconds(c: TileRun, frames: TileFrame[], flips?: boolean): Promise<number> {
   if (frames.length === 0) return 0
   // Cost follows the tile pixels a frame needs.
   const g = tileGeometry(c.spec.arch, c.model)
@@ -45,14 +45,15 @@ export async function estimateValSeconds(c: TileRun, frames: TileFrame[], flips 
   return (seconds / probeTiles) * allTiles * 1.3
 }
 
-/** Whether the model's maps average mirrored tiles (ModelConfig.inferFlips): thresholds and reports read maps made as inference makes them. */
-export function modelFlips(c: TileRun): boolean {
-  return c.model.inferFlips ?? false
-}
-
-/** Tiled predictions for frames (the model's current weights), reading the run's cached reconstructions where it has them. */
-export async function predictFrames(c: TileRun, frames: TileFrame[], flips = modelFlips(c)): Promise<TiledPrediction[]> {
-  const setup = { ...tileSetupOf(c), flips }
+/**
+ * Tiled predictions for frames (the model's current weights), reading the
+ * run's cached reconstructions where it has them. By default the maps are
+ * made as inference makes them (mirrored or not), so thresholds and reports
+ * read the same maps; `flips` overrides it for quick validation rounds.
+ */
+export async function predictFrames(c: TileRun, frames: TileFrame[], flips?: boolean): Promise<TiledPrediction[]> {
+  const base = tileSetupOf(c)
+  const setup = flips === undefined ? base : { ...base, flips }
   const out: TiledPrediction[] = []
   for (const f of frames) {
     if (c.ctx.isCancelled()) throw new CancelledError()

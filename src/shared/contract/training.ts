@@ -53,7 +53,7 @@ export interface TrainingSettings {
   rotate90: boolean
   /**
    * 'tiles': the model's maps average its segmentation net over each tile
-   * and the tile's three mirror images (about twice the inference time;
+   * and the tile's three mirror images (two to three times the inference time;
    * thresholds are chosen on such maps).
    */
   inferFlips: boolean

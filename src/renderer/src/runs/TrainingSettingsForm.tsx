@@ -241,7 +241,7 @@ export function TrainingSettingsForm({ onSaved }: { onSaved?(s: TrainingSettings
             90° turns
           </label>
           {draft.input === 'tiles' && (
-            <label className="check ts-check" title="each tile is also read mirrored left-right, top-bottom and both, and the four maps averaged: steadier maps and fewer false alarms, about twice the inference time">
+            <label className="check ts-check" title="each tile is also read mirrored left-right, top-bottom and both, and the four maps averaged: steadier maps and fewer false alarms, two to three times the inference time">
               <input type="checkbox" data-testid="ts-infer-flips" checked={draft.inferFlips} onChange={(e) => change({ inferFlips: e.target.checked })} />
               Average mirrored tiles at inference
             </label>
