@@ -207,6 +207,19 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     await page.locator('[data-testid="retrain-first-model"]').waitFor()
     await page.locator('[data-testid="retrain-dialog"] [data-testid="run-metrics"]').waitFor()
     expect(await page.locator('[data-testid="retrain-dialog"] [data-testid="metric-class"]').count()).toBe(3)
+    // Frame counts per defect class, as the run's test report has them; a region has none.
+    const report = (await page.evaluate((id) => (window as unknown as StudioPage).api.runs.get({ runId: id }), firstRun))!.testMetrics!
+    const normals = report.overall.images - report.overall.anomalousImages
+    const shown = await page.$$eval('[data-testid="retrain-dialog"] [data-testid="metric-class"]', (rows) =>
+      rows.map((r) => [r.getAttribute('data-name'), r.querySelector('[data-testid="metric-frames-found"]')?.textContent, r.querySelector('[data-testid="metric-normals-marked"]')?.textContent])
+    )
+    const share = (n: number, of: number) => (of > 0 ? `${n} of ${of} (${Math.round((100 * n) / of)}%)` : '–')
+    expect(shown).toEqual(
+      report.overall.classes.map((c) =>
+        c.kind === 'region' ? [c.name, '–', '–'] : [c.name, share(c.framesFound!, c.frames!), share(c.normalsMarked!, normals)]
+      )
+    )
+    expect(report.overall.classes.filter((c) => c.kind === 'defect').every((c) => Number.isInteger(c.frames) && Number.isInteger(c.normalsMarked))).toBe(true)
     await page.locator(`${button}[data-mode="pending"]`).waitFor()
 
     await page.click('[data-testid="retrain-accept"]')

@@ -15,7 +15,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ModelConfig, TrainConfig } from '../../src/shared/arcd/config'
-import { meanDefined, type EvalReport } from '../../src/shared/arcd/metrics'
+import { meanDefined } from '../../src/shared/arcd/confusion'
+import type { EvalReport } from '../../src/shared/arcd/metrics'
 import type { Arch } from '../../src/shared/arcd/protocol'
 import { ensureTorch } from '../ml/torchRunner'
 import { runAppModel, type AppRun } from './appModels'
@@ -295,6 +296,24 @@ export function qualityTables(r: QualityResult): Table[] {
       ]
     })
   }
+  const counted = r.rows.filter((x) => x.report?.overall.classes.some((c) => c.frames !== undefined))
+  const frames: Table = {
+    title: 'Frames per defect class at the model\'s thresholds: found / labelled test frames, and the normal test frames its mask marks',
+    header: ['model', 'labels', ...classNames.map((n) => `${n} found / marked`)],
+    rows: counted.map((x) => {
+      const o = x.report!.overall
+      const normals = o.images - o.anomalousImages
+      const byName = new Map(o.classes.map((c) => [c.name, c]))
+      return [
+        x.model,
+        `${x.labelsPct}%`,
+        ...classNames.map((n) => {
+          const c = byName.get(n)
+          return c?.frames === undefined ? '-' : `${c.framesFound} / ${c.frames}; ${c.normalsMarked} of ${normals}`
+        })
+      ]
+    })
+  }
   const split: Table = {
     title: 'Split (images per class: train / val / test)',
     header: ['class', 'train', 'val', 'test'],
@@ -308,7 +327,7 @@ export function qualityTables(r: QualityResult): Table[] {
       ['after', r.loadAfter]
     ]
   }
-  const tables = [main, split, load]
+  const tables = counted.length > 0 ? [main, frames, split, load] : [main, split, load]
   if (r.sklearn && 'rows' in r.sklearn) {
     tables.push({
       title: `Metric cross-check against scikit-learn on the PyTorch model's test pixels (max |difference| ${r.sklearn.maxAbsDiff.toExponential(2)})`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfusionMatrix, SegmentationEvaluator, reconstructionAccuracyRA } from './metrics'
+import { ConfusionMatrix } from './confusion'
+import { SegmentationEvaluator, reconstructionAccuracyRA } from './metrics'
 import { auroc, averagePrecision, backgroundCapSorted, bestF1Threshold } from './ranking'
 
 describe('ranking metrics', () => {
@@ -182,5 +183,41 @@ describe('SegmentationEvaluator', () => {
     expect(o.classes[0]!.positives).toBe(1)
     expect(o.classes[0]!.pixelAuroc).toBeNull()
     expect(o.mpa).toBe(1)
+  })
+
+  it('counts frames per defect class as the masks show them: labelled, found, and normal frames marked', () => {
+    const three = [
+      { name: 'A', kind: 'defect' as const },
+      { name: 'B', kind: 'defect' as const },
+      { name: 'R', kind: 'region' as const }
+    ]
+    const ev = new SegmentationEvaluator(three, { A: 0.5, B: 0.4, R: 0.5 })
+    // 3x1 frames, interleaved [A, B, R] per pixel; worked by hand with the one threshold rule.
+    // 1: A labelled at 0 and marked there (found); B labelled at 1, A below its threshold there, so B is marked (found).
+    ev.addImage({ view: 'V1', probs: [0.8, 0.3, 0, 0.45, 0.42, 0, 0.1, 0.1, 0.9], targets: [1, 0, 0, 0, 1, 0, 0, 0, 1], width: 3, height: 1, anomalous: true, score: 1 })
+    // 2: A labelled at 0 but B outscores it there: A not found; B marked on a defect frame is no normal frame marked.
+    ev.addImage({ view: 'V1', probs: [0.3, 0.9, 0, 0.6, 0.7, 0, 0, 0, 0], targets: [1, 0, 0, 0, 0, 0, 0, 0, 0], width: 3, height: 1, anomalous: true, score: 1 })
+    // 3: normal; A and B both over their thresholds at 0, B higher: only B marks the frame; the region's pixel marks nothing.
+    ev.addImage({ view: 'V2', probs: [0.55, 0.6, 0, 0, 0, 0.9, 0, 0, 0], targets: [0, 0, 0, 0, 0, 1, 0, 0, 0], width: 3, height: 1, anomalous: false, score: 0.6 })
+    // 4: normal; A's only mark lies outside the scored region.
+    ev.addImage({ view: 'V2', probs: [0, 0, 0, 0.1, 0, 0, 0.99, 0, 0], targets: new Array(9).fill(0), width: 3, height: 1, region: { x0: 0, y0: 0, x1: 2, y1: 1 }, anomalous: false, score: 0 })
+    const r = ev.report()
+    const counts = (g: typeof r.overall): unknown[] => g.classes.map((c) => [c.name, c.frames, c.framesFound, c.normalsMarked])
+    expect(counts(r.overall)).toEqual([
+      ['A', 2, 1, 0],
+      ['B', 1, 1, 1],
+      ['R', undefined, undefined, undefined]
+    ])
+    expect(r.overall.images - r.overall.anomalousImages).toBe(2)
+    expect(counts(r.perView.V1!)).toEqual([
+      ['A', 2, 1, 0],
+      ['B', 1, 1, 0],
+      ['R', undefined, undefined, undefined]
+    ])
+    expect(counts(r.perView.V2!)).toEqual([
+      ['A', 0, 0, 0],
+      ['B', 0, 0, 1],
+      ['R', undefined, undefined, undefined]
+    ])
   })
 })

@@ -26,75 +26,23 @@
  *   e.g. 128x128 x 1000 images = 16M pixels = 64 MB per class.
  * - Image AUROC: an image is positive when it has any defect-class polygon;
  *   its score is the caller's image score.
+ * - Frames per defect class (frameHits.ts): labelled, found (the class's
+ *   mask covers one of its labelled pixels) and normal frames marked.
  * - RA = exp(-10000 * (L2 + 0.01 * (1 - SSIM))) per image (eq. 4-9), averaged.
  * - Thresholds: per class, the score t maximising F1 of "score >= t" on the
  *   validation pixels.
  */
+import { FrameHits, newFrameFlags } from './frameHits'
 import { defectAt } from './postprocess'
 import { auroc, aurocSorted, averagePrecisionSorted, backgroundCapSorted, bestF1ThresholdSorted } from './ranking'
 import { appendAll } from '../arrays'
+import { ConfusionMatrix } from './confusion'
 
 export type ClassKindName = 'defect' | 'region'
 
 export interface MetricClass {
   name: string
   kind: ClassKindName
-}
-
-// ------------------------------------------------------------ confusion
-
-/** Square confusion counts: rows = truth, columns = prediction. */
-export class ConfusionMatrix {
-  readonly counts: Float64Array
-  constructor(readonly size: number) {
-    this.counts = new Float64Array(size * size)
-  }
-  add(truth: number, pred: number, n = 1): void {
-    this.counts[truth * this.size + pred]! += n
-  }
-  merge(other: ConfusionMatrix): void {
-    for (let k = 0; k < this.counts.length; k++) this.counts[k]! += other.counts[k]!
-  }
-  /** p_ii / sum_j p_ij; null when the class has no true pixels. */
-  accuracy(i: number): number | null {
-    let row = 0
-    for (let j = 0; j < this.size; j++) row += this.counts[i * this.size + j]!
-    return row === 0 ? null : this.counts[i * this.size + i]! / row
-  }
-  /** p_ii / (row + column - p_ii); null when the class is absent from both truth and prediction. */
-  iou(i: number): number | null {
-    let row = 0
-    let col = 0
-    for (let j = 0; j < this.size; j++) {
-      row += this.counts[i * this.size + j]!
-      col += this.counts[j * this.size + i]!
-    }
-    const pii = this.counts[i * this.size + i]!
-    const union = row + col - pii
-    return union === 0 ? null : pii / union
-  }
-  mpa(): number | null {
-    return meanDefined(range(this.size).map((i) => this.accuracy(i)))
-  }
-  miou(): number | null {
-    return meanDefined(range(this.size).map((i) => this.iou(i)))
-  }
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i)
-}
-
-export function meanDefined(values: (number | null)[]): number | null {
-  let s = 0
-  let n = 0
-  for (const v of values) {
-    if (v !== null) {
-      s += v
-      n++
-    }
-  }
-  return n === 0 ? null : s / n
 }
 
 // ------------------------------------------------------------ reconstruction accuracy
@@ -153,6 +101,15 @@ export interface ClassMetrics {
   /** From the one-class-per-pixel confusion (defects) or the class's own 2x2 (regions). */
   iou: number | null
   accuracy: number | null
+  /**
+   * Defect classes (frameHits.ts); missing in reports saved before they
+   * existed. Frames with the class labelled, those of them where its mask
+   * covers at least one labelled pixel, and normal frames where its mask
+   * appears anywhere (out of the group's images - anomalousImages).
+   */
+  frames?: number
+  framesFound?: number
+  normalsMarked?: number
 }
 
 export interface RegionMetrics {
@@ -197,6 +154,7 @@ class GroupAccumulator {
   readonly neg: FloatList[]
   readonly imageScores: number[] = []
   readonly imageLabels: boolean[] = []
+  readonly frames: FrameHits
   raSum = 0
   l2Sum = 0
   ssimSum = 0
@@ -208,9 +166,10 @@ class GroupAccumulator {
     regionCount: number
   ) {
     this.defectConfusion = new ConfusionMatrix(defectCount + 1)
-    this.regionConfusion = range(regionCount).map(() => new ConfusionMatrix(2))
-    this.pos = range(classCount).map(() => new FloatList())
-    this.neg = range(classCount).map(() => new FloatList())
+    this.frames = new FrameHits(defectCount)
+    this.regionConfusion = Array.from({ length: regionCount }, () => new ConfusionMatrix(2))
+    this.pos = Array.from({ length: classCount }, () => new FloatList())
+    this.neg = Array.from({ length: classCount }, () => new FloatList())
   }
 }
 
@@ -271,6 +230,7 @@ export class SegmentationEvaluator {
     const defects = this.defects
     const regions = this.regions
     const thr = this.thresholdList
+    const flags = newFrameFlags(defects.length)
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         const base = (y * width + x) * K
@@ -281,10 +241,20 @@ export class SegmentationEvaluator {
           else g.neg[c]!.push(p)
         }
         let truth = 0
-        for (let d = 0; d < defects.length; d++) if (targets[base + defects[d]!]! > 0.5) truth = d + 1
+        for (let d = 0; d < defects.length; d++) {
+          if (targets[base + defects[d]!]! > 0.5) {
+            truth = d + 1
+            flags.labelled[d] = 1
+          }
+        }
         // The one threshold rule (postprocess.ts): the highest defect probability at or above its threshold.
         const predClass = defectAt(probs, base, defects, thr)
-        g.defectConfusion.add(truth, predClass < 0 ? 0 : defects.indexOf(predClass) + 1)
+        const predDefect = predClass < 0 ? -1 : defects.indexOf(predClass)
+        g.defectConfusion.add(truth, predDefect + 1)
+        if (predDefect >= 0) {
+          flags.marked[predDefect] = 1
+          if (targets[base + predClass]! > 0.5) flags.found[predDefect] = 1
+        }
         for (let q = 0; q < regions.length; q++) {
           const c = regions[q]!
           g.regionConfusion[q]!.add(targets[base + c]! > 0.5 ? 1 : 0, probs[base + c]! >= thr[c]! ? 1 : 0)
@@ -294,6 +264,7 @@ export class SegmentationEvaluator {
     if (Number.isNaN(input.score)) throw new Error('image score is NaN')
     g.imageScores.push(input.score)
     g.imageLabels.push(input.anomalous)
+    g.frames.add(flags, input.anomalous)
     if (input.recon) {
       g.raSum += reconstructionAccuracyRA(input.recon.l2, input.recon.ssim)
       g.l2Sum += input.recon.l2
@@ -360,6 +331,7 @@ export class SegmentationEvaluator {
   ): GroupMetrics {
     const conf = new ConfusionMatrix(this.defects.length + 1)
     const regionConf = this.regions.map(() => new ConfusionMatrix(2))
+    const frames = new FrameHits(this.defects.length)
     const scores: number[] = []
     const labels: boolean[] = []
     let raSum = 0
@@ -368,6 +340,7 @@ export class SegmentationEvaluator {
     let reconCount = 0
     for (const g of gs) {
       conf.merge(g.defectConfusion)
+      frames.merge(g.frames)
       g.regionConfusion.forEach((m, q) => regionConf[q]!.merge(m))
       appendAll(scores, g.imageScores)
       appendAll(labels, g.imageLabels)
@@ -390,7 +363,8 @@ export class SegmentationEvaluator {
         pixelAuroc: aurocSorted(pos, neg),
         pixelAp: averagePrecisionSorted(pos, neg),
         iou: m.iou(cell),
-        accuracy: m.accuracy(cell)
+        accuracy: m.accuracy(cell),
+        ...(d >= 0 ? { frames: frames.labelled[d]!, framesFound: frames.found[d]!, normalsMarked: frames.normalsMarked[d]! } : {})
       }
     })
     return {

@@ -33,6 +33,20 @@ describe('report rendering', () => {
     // one image: image AUROC undefined; no reconstruction: RA n/a
     expect(md).toMatch(/\| n\/a \| n\/a \|\n/)
     expect(md).toContain('| lathe | 100.00 | 100.00 |')
+    // frames: one fold frame, found; no normal frame to mark
+    expect(md).toContain('| Class | Labelled | Found | Normal frames marked |')
+    expect(md).toContain('| fold | 1 | 1 | n/a |')
+    expect(md).not.toContain('| lathe | 1 |')
+  })
+
+  it('counts the normal frames a defect class marks', () => {
+    const ev = new SegmentationEvaluator(classes, { fold: 0.5, lathe: 0.5 })
+    ev.addImage({ view: 'D01', probs: [0.4, 0.9, 0.1, 0.1], targets: [1, 1, 0, 0], width: 2, height: 1, anomalous: true, score: 0.4 })
+    ev.addImage({ view: 'D01', probs: [0.1, 0, 0.7, 0], targets: [0, 0, 0, 0], width: 2, height: 1, anomalous: false, score: 0.7 })
+    ev.addImage({ view: 'D02', probs: [0.1, 0, 0.2, 0], targets: [0, 0, 0, 0], width: 2, height: 1, anomalous: false, score: 0.2 })
+    const md = renderEvalMarkdown(ev.report())
+    expect(md).toContain('of the 2 normal frames')
+    expect(md).toContain('| fold | 1 | 0 | 1 (50.00%) |')
   })
 
   const experiment = (seed: number, unetPerfect: boolean, splitSeed = 1): ExperimentResult => ({

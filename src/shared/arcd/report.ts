@@ -27,7 +27,7 @@ function groupRow(name: string, g: GroupMetrics): string[] {
   ]
 }
 
-/** One table: overall then each view; columns MPA, MIoU, then AUROC/AP/IoU per class, image AUROC, RA. */
+/** One table: overall then each view; columns MPA, MIoU, then AUROC/AP/IoU per class, image AUROC, RA; then regions, and frames per defect class. */
 export function renderEvalMarkdown(report: EvalReport, title = 'Evaluation'): string {
   const header = [
     'Group',
@@ -48,6 +48,19 @@ export function renderEvalMarkdown(report: EvalReport, title = 'Evaluation'): st
       table(
         ['Region', 'MPA', 'MIoU'],
         report.overall.regions.map((r) => [r.name, pct(r.mpa), pct(r.miou)])
+      )
+    )
+  }
+  const counted = report.overall.classes.filter((c) => c.kind === 'defect' && c.frames !== undefined)
+  if (counted.length > 0) {
+    const normals = report.overall.images - report.overall.anomalousImages
+    parts.push(
+      '',
+      `Frames (overall): where each defect class is labelled, those where its mask covers a labelled pixel, and of the ${normals} normal frames those it marks anywhere:`,
+      '',
+      table(
+        ['Class', 'Labelled', 'Found', 'Normal frames marked'],
+        counted.map((c) => [c.name, String(c.frames), String(c.framesFound ?? 'n/a'), normals > 0 ? `${c.normalsMarked ?? 'n/a'} (${pct((c.normalsMarked ?? Number.NaN) / normals)}%)` : 'n/a'])
       )
     )
   }

@@ -18,7 +18,8 @@
  *   class's predicted pixels against its own labels: the same TP/FP/FN the
  *   review's fourth pane colours.
  */
-import { ConfusionMatrix, type MetricClass } from '../arcd/metrics'
+import { ConfusionMatrix } from '../arcd/confusion'
+import type { MetricClass } from '../arcd/metrics'
 import { prf } from './outcomes'
 import { addConfusion, ruleCounts, type JointTable, type MapClass } from './predicted'
 

@@ -27,7 +27,7 @@
  * it), so the confusion matrix of background plus the defect classes follows
  * exactly, at the maps' full resolution, without reading a map.
  */
-import type { ConfusionMatrix } from '../arcd/metrics'
+import type { ConfusionMatrix } from '../arcd/confusion'
 import { defectAt, extractMaskFromPlanes, type PostClass } from '../arcd/postprocess'
 import { BINS, countsAt, type PixelCounts } from './histogram'
 import { thresholdByte } from './mapCode'

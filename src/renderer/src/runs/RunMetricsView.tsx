@@ -1,6 +1,6 @@
 /** One run's test metrics: overall, per class and per view. */
 import type { EvalReport } from '../../../shared/arcd/metrics'
-import { formatMetric } from './format'
+import { formatFrames, formatMetric } from './format'
 
 export function RunMetricsView({ report, title = 'Test metrics' }: { report: EvalReport | null; title?: string }) {
   if (!report) {
@@ -12,6 +12,7 @@ export function RunMetricsView({ report, title = 'Test metrics' }: { report: Eva
   }
   const o = report.overall
   const views = Object.entries(report.perView).sort(([a], [b]) => a.localeCompare(b))
+  const normals = o.images - o.anomalousImages
   return (
     <div className="run-metrics" data-testid="run-metrics" data-miou={o.miou ?? ''}>
       <h4>
@@ -39,6 +40,12 @@ export function RunMetricsView({ report, title = 'Test metrics' }: { report: Eva
             <th className="num">Pixel AP</th>
             <th className="num">Pixel AUROC</th>
             <th className="num">Threshold</th>
+            <th className="num" title="frames where the class is labelled, and how many of them show its mask on at least one labelled pixel">
+              Frames found
+            </th>
+            <th className="num" title="frames with no defect labelled that show a mask of the class anywhere: the false alarms an inspector meets">
+              Normal frames marked
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -51,6 +58,12 @@ export function RunMetricsView({ report, title = 'Test metrics' }: { report: Eva
               <td className="num">{formatMetric(c.pixelAp)}</td>
               <td className="num">{formatMetric(c.pixelAuroc)}</td>
               <td className="num">{formatMetric(c.threshold)}</td>
+              <td className="num" data-testid="metric-frames-found">
+                {c.frames === undefined ? '–' : formatFrames(c.framesFound, c.frames)}
+              </td>
+              <td className="num" data-testid="metric-normals-marked">
+                {formatFrames(c.normalsMarked, normals)}
+              </td>
             </tr>
           ))}
         </tbody>

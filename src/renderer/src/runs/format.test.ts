@@ -4,6 +4,7 @@ import {
   deltaClass,
   formatDelta,
   formatDuration,
+  formatFrames,
   formatEta,
   formatLoss,
   formatMetric,
@@ -42,6 +43,13 @@ describe('run wording', () => {
     expect(formatEta(7260)).toBe('about 2 h 1 min left')
     expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:01:05Z')).toBe('1 min 5 s')
     expect(formatDuration(null, null)).toBe('')
+  })
+
+  it('counts frames out of a total, and a dash where a report has no count', () => {
+    expect(formatFrames(3, 11)).toBe('3 of 11 (27%)')
+    expect(formatFrames(0, 100)).toBe('0 of 100 (0%)')
+    expect(formatFrames(undefined, 100)).toBe('–')
+    expect(formatFrames(2, 0)).toBe('–')
   })
 
   it('signs deltas and marks which way they went', () => {

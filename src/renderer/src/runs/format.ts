@@ -48,6 +48,12 @@ export function formatTime(iso: string | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
+/** "3 of 11 (27%)": a count of frames out of a total; a dash when the report predates the count or there is nothing to count. */
+export function formatFrames(n: number | undefined, of: number): string {
+  if (n === undefined || !Number.isFinite(n) || !(of > 0)) return '–'
+  return `${n} of ${of} (${Math.round((100 * n) / of)}%)`
+}
+
 /** A metric in 0..1 shown with three decimals; a dash when there is none. */
 export function formatMetric(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3)
