@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SegmentationEvaluator } from '../../shared/arcd/metrics'
-import { cappedThresholds, MAX_BACKGROUND_SHARE } from './tileValidation'
+import { cappedThresholds, MAX_BACKGROUND_SHARE, normalFrameWarnings } from './tileValidation'
 
 /**
  * Two classes on 40x40 maps: "learnt" scores its defect pixels high and its
@@ -82,5 +82,35 @@ describe('thresholds capped to the background', () => {
     const warnings: string[] = []
     expect(cappedThresholds(ev, Number.NaN, warnings)).toEqual({ learnt: Number.NaN, unlearnt: Number.NaN })
     expect(warnings).toEqual([])
+  })
+})
+
+describe('warnings for classes that mark normal frames', () => {
+  const classes = [
+    { name: 'quiet', kind: 'defect' as const },
+    { name: 'noisy', kind: 'defect' as const },
+    { name: 'bed', kind: 'region' as const }
+  ]
+  /** `normals` normal 2x1 frames: "noisy" over its threshold at pixel 0 of the first `noisyOn`, "quiet" at pixel 1 of one, the region everywhere. */
+  function report(normals: number, noisyOn: number) {
+    const ev = new SegmentationEvaluator(classes, { quiet: 0.5, noisy: 0.6, bed: 0.5 })
+    for (let f = 0; f < normals; f++) {
+      const noisy = f < noisyOn ? 0.7 : 0.1
+      const quiet = f === 0 ? 0.9 : 0.1
+      ev.addImage({ view: 'D01', probs: [0.1, noisy, 0.9, quiet, 0, 0.9], targets: [0, 0, 1, 0, 0, 1], width: 2, height: 1, anomalous: false, score: 0 })
+    }
+    return ev.report()
+  }
+
+  it('names the class that marks more than a quarter of the normal frames, with its threshold and counts', () => {
+    // 3 of 8 is over a quarter; quiet's 1 of 8 is not; the region is never warned about.
+    expect(normalFrameWarnings(report(8, 3))).toEqual([
+      'noisy: at its threshold 0.60 its mask shows on 3 of the 8 validation normal frames, so expect false alarms; raise its threshold on the Review page, or label more noisy and normal frames and retrain'
+    ])
+    expect(normalFrameWarnings(report(8, 2))).toEqual([])
+  })
+
+  it('says nothing when there are too few normal frames to tell', () => {
+    expect(normalFrameWarnings(report(3, 3))).toEqual([])
   })
 })

@@ -107,6 +107,30 @@ export function cappedThresholds(ev: SegmentationEvaluator, fallback: number, wa
   return out
 }
 
+/**
+ * A class whose mask shows on more than this share of the validation normal
+ * frames gets a warning in the run: pixel figures hide it, and an inspector
+ * meets it on most frames (magnetic-tile's Uneven marked 70% of the normal
+ * test frames at a best-F1 threshold; docs/experiments.md, twenty-fourth
+ * measurement).
+ */
+export const MAX_NORMAL_FRAMES_MARKED = 0.25
+/** Fewer normal frames than this say too little to warn about. */
+const MIN_NORMAL_FRAMES_TO_WARN = 4
+
+/** A warning per defect class that marks more than MAX_NORMAL_FRAMES_MARKED of the report's normal frames. */
+export function normalFrameWarnings(report: EvalReport): string[] {
+  const normals = report.overall.images - report.overall.anomalousImages
+  if (normals < MIN_NORMAL_FRAMES_TO_WARN) return []
+  return report.overall.classes.flatMap((m) =>
+    m.kind === 'defect' && m.normalsMarked !== undefined && m.normalsMarked > MAX_NORMAL_FRAMES_MARKED * normals
+      ? [
+          `${m.name}: at its threshold ${m.threshold.toFixed(2)} its mask shows on ${m.normalsMarked} of the ${normals} validation normal frames, so expect false alarms; raise its threshold on the Review page, or label more ${m.name} and normal frames and retrain`
+        ]
+      : []
+  )
+}
+
 /** Best-F1 thresholds per class on validation; training frames for classes validation lacks. */
 export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrames: TileFrame[]): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null; method: string }> {
   const { classes, ctx } = c
@@ -138,6 +162,10 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
     const ev = new SegmentationEvaluator(classes, thresholds)
     valFrames.forEach((f, i) => addTiledToEvaluator(ev, f, valPreds[i]!, isAnomalousFrame(f, classes)))
     valReport = ev.report()
+    for (const w of normalFrameWarnings(valReport)) {
+      c.warnings.push(w)
+      log(ctx, 'warn', w)
+    }
   }
   log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
   return { thresholds, valReport, method }
