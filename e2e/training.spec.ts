@@ -299,6 +299,10 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
       'edge_crack',
       'lathe'
     ])
+    // Normal frames marked, in points, for the defect classes (the demo's test split has normal frames); none for the region.
+    expect(
+      await page.locator(`${cmp} [data-testid="cmp-class"]`).evaluateAll((rows) => rows.map((r) => r.querySelector('[data-testid="cmp-marked-delta"]')?.textContent))
+    ).toEqual([expect.stringMatching(/^([+−]\d+|±0) pts$/), expect.stringMatching(/^([+−]\d+|±0) pts$/), '–'])
     expect(await page.locator(`${cmp} [data-testid="cmp-view"]`).count()).toBeGreaterThan(0)
     const miouDelta = await page.locator(`${cmp} [data-testid="cmp-metric"][data-name="MIoU"] .delta`).getAttribute('data-delta')
     expect(Number.isFinite(Number(miouDelta)) && miouDelta !== '').toBe(true)

@@ -283,7 +283,11 @@ export interface RunComparison {
   /** B judged against A (A the active model in a retrain); null without figures for both. */
   regression: RegressionCheck | null
   overall: { mpa: MetricDelta; miou: MetricDelta; imageAuroc: MetricDelta }
-  classes: { name: string; iou: MetricDelta; pixelAuroc: MetricDelta; pixelAp: MetricDelta }[]
+  /**
+   * normalsMarked: the share of normal test frames the class's mask marks
+   * (lower is better); null for regions and for reports saved before frame counts.
+   */
+  classes: { name: string; iou: MetricDelta; pixelAuroc: MetricDelta; pixelAp: MetricDelta; normalsMarked: MetricDelta }[]
   views: { view: string; mpa: MetricDelta; miou: MetricDelta }[]
   data: {
     onlyA: number

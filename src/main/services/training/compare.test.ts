@@ -49,6 +49,9 @@ function expectFigures(cmp: RunComparison, side: 'a' | 'b', report: EvalReport):
     const row = cmp.classes.find((r) => r.name === c.name)!
     if (c.pixelAp === null) expect(row.pixelAp[side]).toBeNull()
     else expect(row.pixelAp[side], `${c.name} AP of ${side}`).toBeCloseTo(c.pixelAp, 10)
+    const normals = report.overall.images - report.overall.anomalousImages
+    if (c.kind === 'region' || normals === 0) expect(row.normalsMarked[side], `${c.name} normal frames marked of ${side}`).toBeNull()
+    else expect(row.normalsMarked[side], `${c.name} normal frames marked of ${side}`).toBeCloseTo(c.normalsMarked! / normals, 10)
   }
   for (const [view, g] of Object.entries(report.perView)) {
     expect(cmp.views.find((v) => v.view === view)!.miou[side], `MIoU of ${view}, ${side}`).toBeCloseTo(g.miou!, 10)

@@ -161,6 +161,13 @@ export function getRun(ws: Workspace, runId: number): RunDetail {
   }
 }
 
+/** The share of a report's normal frames that a defect class's mask marks; null without the count or normal frames. */
+function normalsMarkedShare(r: EvalReport | null, name: string): number | null {
+  const c = r?.overall.classes.find((m) => m.name === name)
+  const normals = r ? r.overall.images - r.overall.anomalousImages : 0
+  return c?.normalsMarked === undefined || normals <= 0 ? null : c.normalsMarked / normals
+}
+
 function delta(a: number | null | undefined, b: number | null | undefined): MetricDelta {
   const x = a ?? null
   const y = b ?? null
@@ -205,7 +212,8 @@ export function compareRuns(
       name,
       iou: delta(cls(ta, name)?.iou, cls(tb, name)?.iou),
       pixelAuroc: delta(cls(ta, name)?.pixelAuroc, cls(tb, name)?.pixelAuroc),
-      pixelAp: delta(cls(ta, name)?.pixelAp, cls(tb, name)?.pixelAp)
+      pixelAp: delta(cls(ta, name)?.pixelAp, cls(tb, name)?.pixelAp),
+      normalsMarked: delta(normalsMarkedShare(ta, name), normalsMarkedShare(tb, name))
     })),
     views: views.map((view) => ({
       view,

@@ -4,13 +4,30 @@
  * differences marked, and how their data differ.
  */
 import type { DataSnapshot, MetricDelta, RunComparison } from '../../../shared/contract'
-import { deltaClass, formatDelta, formatMetric } from './format'
+import { deltaClass, formatDelta, formatMetric, formatPoints, formatShare } from './format'
 import { RunSettingsDiff } from './RunSettingsDiff'
 
 function Pair({ d }: { d: MetricDelta }) {
   return (
     <td className="num">
       {formatMetric(d.a)} <span className="muted">→</span> {formatMetric(d.b)}
+    </td>
+  )
+}
+
+/** Normal frames marked: shares, where fewer is better (the colour follows the drop). */
+function MarkedPair({ d }: { d: MetricDelta }) {
+  return (
+    <td className="num">
+      {formatShare(d.a)} <span className="muted">→</span> {formatShare(d.b)}
+    </td>
+  )
+}
+
+function MarkedDelta({ d }: { d: MetricDelta }) {
+  return (
+    <td className={`num delta delta-${deltaClass(d.delta === null ? null : -d.delta)}`} data-testid="cmp-marked-delta" data-delta={d.delta ?? ''}>
+      {formatPoints(d.delta)}
     </td>
   )
 }
@@ -144,6 +161,10 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
                   <th className="num">Δ</th>
                   <th className="num">Pixel AUROC</th>
                   <th className="num">Δ</th>
+                  <th className="num" title="the share of normal test frames where the class's mask appears: fewer is better">
+                    Normal frames marked
+                  </th>
+                  <th className="num">Δ</th>
                 </tr>
               </thead>
               <tbody>
@@ -156,6 +177,8 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
                     <Delta d={c.pixelAp} />
                     <Pair d={c.pixelAuroc} />
                     <Delta d={c.pixelAuroc} />
+                    <MarkedPair d={c.normalsMarked} />
+                    <MarkedDelta d={c.normalsMarked} />
                   </tr>
                 ))}
               </tbody>

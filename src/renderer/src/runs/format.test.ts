@@ -5,6 +5,8 @@ import {
   formatDelta,
   formatDuration,
   formatFrames,
+  formatPoints,
+  formatShare,
   formatEta,
   formatLoss,
   formatMetric,
@@ -43,6 +45,15 @@ describe('run wording', () => {
     expect(formatEta(7260)).toBe('about 2 h 1 min left')
     expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:01:05Z')).toBe('1 min 5 s')
     expect(formatDuration(null, null)).toBe('')
+  })
+
+  it('shows shares as whole percents and their differences in points', () => {
+    expect(formatShare(0.7)).toBe('70%')
+    expect(formatShare(null)).toBe('–')
+    expect(formatPoints(0.26 - 0.7)).toBe('−44 pts')
+    expect(formatPoints(0.1)).toBe('+10 pts')
+    expect(formatPoints(0.001)).toBe('±0 pts')
+    expect(formatPoints(null)).toBe('–')
   })
 
   it('counts frames out of a total, and a dash where a report has no count', () => {

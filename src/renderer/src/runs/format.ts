@@ -66,6 +66,18 @@ export function formatDelta(d: number | null | undefined): string {
   return `${d > 0 ? '+' : '−'}${Math.abs(d).toFixed(3)}`
 }
 
+/** A share in 0..1 as a whole percent; a dash when there is none. */
+export function formatShare(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${Math.round(100 * v)}%`
+}
+
+/** A difference of two shares in percentage points, signed. */
+export function formatPoints(d: number | null | undefined): string {
+  if (d === null || d === undefined || !Number.isFinite(d)) return '–'
+  const p = Math.round(100 * d)
+  return p === 0 ? '±0 pts' : `${p > 0 ? '+' : '−'}${Math.abs(p)} pts`
+}
+
 export function deltaClass(d: number | null | undefined): 'up' | 'down' | 'same' {
   if (d === null || d === undefined || !Number.isFinite(d) || Math.abs(d) < 0.0005) return 'same'
   return d > 0 ? 'up' : 'down'
