@@ -303,6 +303,11 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     expect(
       await page.locator(`${cmp} [data-testid="cmp-class"]`).evaluateAll((rows) => rows.map((r) => r.querySelector('[data-testid="cmp-marked-delta"]')?.textContent))
     ).toEqual([expect.stringMatching(/^([+−]\d+|±0) pts$/), expect.stringMatching(/^([+−]\d+|±0) pts$/), '–'])
+    // Fewer marked frames is the gain: coloured by the points shown.
+    for (const [text, cls] of await page.locator(`${cmp} [data-testid="cmp-marked-delta"]`).evaluateAll((cells) => cells.map((c) => [c.textContent, c.className]))) {
+      const want = text === '±0 pts' || text === '–' ? 'delta-same' : text!.startsWith('−') ? 'delta-up' : 'delta-down'
+      expect(cls, String(text)).toContain(want)
+    }
     expect(await page.locator(`${cmp} [data-testid="cmp-view"]`).count()).toBeGreaterThan(0)
     const miouDelta = await page.locator(`${cmp} [data-testid="cmp-metric"][data-name="MIoU"] .delta`).getAttribute('data-delta')
     expect(Number.isFinite(Number(miouDelta)) && miouDelta !== '').toBe(true)

@@ -25,8 +25,10 @@ function MarkedPair({ d }: { d: MetricDelta }) {
 }
 
 function MarkedDelta({ d }: { d: MetricDelta }) {
+  // Coloured by the whole points it shows, so "±0 pts" is never red or green.
+  const shown = d.delta === null ? null : -Math.round(100 * d.delta) / 100
   return (
-    <td className={`num delta delta-${deltaClass(d.delta === null ? null : -d.delta)}`} data-testid="cmp-marked-delta" data-delta={d.delta ?? ''}>
+    <td className={`num delta delta-${deltaClass(shown)}`} data-testid="cmp-marked-delta" data-delta={d.delta ?? ''}>
       {formatPoints(d.delta)}
     </td>
   )
