@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ModelConfig, TrainConfig } from '../../src/shared/arcd/config'
 import { meanDefined } from '../../src/shared/arcd/confusion'
-import type { EvalReport } from '../../src/shared/arcd/metrics'
+import { normalImages, type EvalReport } from '../../src/shared/arcd/metrics'
 import type { Arch } from '../../src/shared/arcd/protocol'
 import { ensureTorch } from '../ml/torchRunner'
 import { runAppModel, type AppRun } from './appModels'
@@ -302,7 +302,7 @@ export function qualityTables(r: QualityResult): Table[] {
     header: ['model', 'labels', ...classNames.map((n) => `${n} found / marked`)],
     rows: counted.map((x) => {
       const o = x.report!.overall
-      const normals = o.images - o.anomalousImages
+      const normals = normalImages(o)
       const byName = new Map(o.classes.map((c) => [c.name, c]))
       return [
         x.model,

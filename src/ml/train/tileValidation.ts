@@ -1,5 +1,5 @@
 /** Scoring a model on frames during training: tiled predictions, the evaluator, validation frames and thresholds. */
-import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
+import { SegmentationEvaluator, normalImages, type EvalReport } from '../../shared/arcd/metrics'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
 import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
@@ -120,7 +120,7 @@ const MIN_NORMAL_FRAMES_TO_WARN = 4
 
 /** A warning per defect class that marks more than MAX_NORMAL_FRAMES_MARKED of the report's normal frames. */
 export function normalFrameWarnings(report: EvalReport): string[] {
-  const normals = report.overall.images - report.overall.anomalousImages
+  const normals = normalImages(report.overall)
   if (normals < MIN_NORMAL_FRAMES_TO_WARN) return []
   return report.overall.classes.flatMap((m) =>
     m.kind === 'defect' && m.normalsMarked !== undefined && m.normalsMarked > MAX_NORMAL_FRAMES_MARKED * normals

@@ -105,7 +105,7 @@ export interface ClassMetrics {
    * Defect classes (frameHits.ts); missing in reports saved before they
    * existed. Frames with the class labelled, those of them where its mask
    * covers at least one labelled pixel, and normal frames where its mask
-   * appears anywhere (out of the group's images - anomalousImages).
+   * appears anywhere (out of normalImages(group)).
    */
   frames?: number
   framesFound?: number
@@ -132,6 +132,11 @@ export interface GroupMetrics {
   ra: number | null
   l2: number | null
   ssim: number | null
+}
+
+/** Images of the group with no defect labelled: what ClassMetrics.normalsMarked counts out of. */
+export function normalImages(group: GroupMetrics): number {
+  return group.images - group.anomalousImages
 }
 
 /** Mean pixel AP over the defect classes with labelled pixels in the group: what checkpoints are picked by and experiments compare. */

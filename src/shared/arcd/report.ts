@@ -3,7 +3,7 @@
  * for reports. Figures are percentages with two decimals; an undefined
  * metric (e.g. AUROC of a class absent from the test set) shows as "n/a".
  */
-import { meanDefectAp, type EvalReport, type GroupMetrics } from './metrics'
+import { meanDefectAp, normalImages, type EvalReport, type GroupMetrics } from './metrics'
 import type { ExperimentResult, ExperimentRow } from './protocol'
 
 export function pct(v: number | null | undefined): string {
@@ -53,7 +53,7 @@ export function renderEvalMarkdown(report: EvalReport, title = 'Evaluation'): st
   }
   const counted = report.overall.classes.filter((c) => c.kind === 'defect' && c.frames !== undefined)
   if (counted.length > 0) {
-    const normals = report.overall.images - report.overall.anomalousImages
+    const normals = normalImages(report.overall)
     parts.push(
       '',
       `Frames (overall): where each defect class is labelled, those where its mask covers a labelled pixel, and of the ${normals} normal frames those it marks anywhere:`,

@@ -11,7 +11,7 @@ import {
   type RunSummary
 } from '../../../shared/contract'
 import { DEFAULT_MAX_SHORT_SIDE } from '../../../shared/arcd/config'
-import type { EvalReport } from '../../../shared/arcd/metrics'
+import { normalImages, type ClassMetrics, type EvalReport } from '../../../shared/arcd/metrics'
 import type { Workspace } from '../workspace'
 
 interface Row {
@@ -161,10 +161,9 @@ export function getRun(ws: Workspace, runId: number): RunDetail {
   }
 }
 
-/** The share of a report's normal frames that a defect class's mask marks; null without the count or normal frames. */
-function normalsMarkedShare(r: EvalReport | null, name: string): number | null {
-  const c = r?.overall.classes.find((m) => m.name === name)
-  const normals = r ? r.overall.images - r.overall.anomalousImages : 0
+/** The share of a report's normal frames that a defect class's mask (`c`, of that report) marks; null without the count or normal frames. */
+function normalsMarkedShare(r: EvalReport | null, c: ClassMetrics | undefined): number | null {
+  const normals = r ? normalImages(r.overall) : 0
   return c?.normalsMarked === undefined || normals <= 0 ? null : c.normalsMarked / normals
 }
 
@@ -213,7 +212,7 @@ export function compareRuns(
       iou: delta(cls(ta, name)?.iou, cls(tb, name)?.iou),
       pixelAuroc: delta(cls(ta, name)?.pixelAuroc, cls(tb, name)?.pixelAuroc),
       pixelAp: delta(cls(ta, name)?.pixelAp, cls(tb, name)?.pixelAp),
-      normalsMarked: delta(normalsMarkedShare(ta, name), normalsMarkedShare(tb, name))
+      normalsMarked: delta(normalsMarkedShare(ta, cls(ta, name)), normalsMarkedShare(tb, cls(tb, name)))
     })),
     views: views.map((view) => ({
       view,

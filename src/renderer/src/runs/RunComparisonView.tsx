@@ -7,23 +7,15 @@ import type { DataSnapshot, MetricDelta, RunComparison } from '../../../shared/c
 import { deltaClass, formatDelta, formatMetric, formatPoints, formatShare } from './format'
 import { RunSettingsDiff } from './RunSettingsDiff'
 
-function Pair({ d }: { d: MetricDelta }) {
+function Pair({ d, format = formatMetric }: { d: MetricDelta; format?: (v: number | null) => string }) {
   return (
     <td className="num">
-      {formatMetric(d.a)} <span className="muted">→</span> {formatMetric(d.b)}
+      {format(d.a)} <span className="muted">→</span> {format(d.b)}
     </td>
   )
 }
 
-/** Normal frames marked: shares, where fewer is better (the colour follows the drop). */
-function MarkedPair({ d }: { d: MetricDelta }) {
-  return (
-    <td className="num">
-      {formatShare(d.a)} <span className="muted">→</span> {formatShare(d.b)}
-    </td>
-  )
-}
-
+/** Normal frames marked: a change in shares, where fewer is better (the colour follows the drop). */
 function MarkedDelta({ d }: { d: MetricDelta }) {
   // Coloured by the whole points it shows, so "±0 pts" is never red or green.
   const shown = d.delta === null ? null : -Math.round(100 * d.delta) / 100
@@ -179,7 +171,7 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
                     <Delta d={c.pixelAp} />
                     <Pair d={c.pixelAuroc} />
                     <Delta d={c.pixelAuroc} />
-                    <MarkedPair d={c.normalsMarked} />
+                    <Pair d={c.normalsMarked} format={formatShare} />
                     <MarkedDelta d={c.normalsMarked} />
                   </tr>
                 ))}

@@ -1,5 +1,5 @@
 /** One run's test metrics: overall, per class and per view. */
-import type { EvalReport } from '../../../shared/arcd/metrics'
+import { normalImages, type EvalReport } from '../../../shared/arcd/metrics'
 import { formatFrames, formatMetric } from './format'
 
 export function RunMetricsView({ report, title = 'Test metrics' }: { report: EvalReport | null; title?: string }) {
@@ -12,7 +12,7 @@ export function RunMetricsView({ report, title = 'Test metrics' }: { report: Eva
   }
   const o = report.overall
   const views = Object.entries(report.perView).sort(([a], [b]) => a.localeCompare(b))
-  const normals = o.images - o.anomalousImages
+  const normals = normalImages(o)
   return (
     <div className="run-metrics" data-testid="run-metrics" data-miou={o.miou ?? ''}>
       <h4>
