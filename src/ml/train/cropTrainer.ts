@@ -37,7 +37,7 @@ import type { TileRun } from './tileContext'
 import { loadTileFrames, type AnalysisCache } from './tileData'
 import { stageRecon } from './tileStage1'
 import { stageDisc } from './tileStage2'
-import { chooseThresholds, pickValFrames } from './tileValidation'
+import { chooseThresholds, extraThresholdNormals, pickValFrames } from './tileValidation'
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
@@ -187,7 +187,7 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
         const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
         valFrames = await stageDisc(c, frames, resume)
       }
-      ;({ thresholds, valReport, method } = await chooseThresholds(c, frames, valFrames))
+      ;({ thresholds, valReport, method } = await chooseThresholds(c, frames, [...valFrames, ...extraThresholdNormals(frames, train.seed, valFrames)]))
     }
 
     return await finishModel({

@@ -15,7 +15,7 @@ import { streamRng } from './streams'
 import { budgetLeft, noteOutOfTime, roundsOf, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
-import { addTiledToEvaluator, defectChannels, estimateValSeconds, isAnomalousFrame, pickValFrames, predictFrames } from './tileValidation'
+import { addTiledToEvaluator, defectChannels, estimateValSeconds, extraThresholdNormals, isAnomalousFrame, pickValFrames, predictFrames } from './tileValidation'
 
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<TileFrame[]> {
   const { spec, ctx, nets, classes, train } = c
@@ -134,8 +134,10 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
     if (train.budgetMinutes > 0) {
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
       const valSec = await estimateValSeconds(c, valFrames, false)
-      const finalSec = tileSetupOf(c).flips === true ? await estimateValSeconds(c, valFrames) : valSec
-      // Reserve one more validation pass, as inference makes maps, for the thresholds and the report.
+      const extra = extraThresholdNormals(frames, train.seed, valFrames)
+      const finalSec = (tileSetupOf(c).flips === true ? await estimateValSeconds(c, valFrames) : valSec) + (await estimateValSeconds(c, extra))
+      // Reserve one more validation pass, as inference makes maps, and its
+      // extra normal frames (no cached reconstructions), for the thresholds and the report.
       // Stage 2 is what the user gets: when stage 1 overran its share it
       // keeps its own share anyway, and the run ends late rather than useless.
       // The reconstructions made above came out of the same share.

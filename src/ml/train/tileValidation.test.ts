@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SegmentationEvaluator } from '../../shared/arcd/metrics'
-import { cappedThresholds, MAX_BACKGROUND_SHARE, normalFrameWarnings } from './tileValidation'
+import { cappedThresholds, frameCappedThresholds, MAX_BACKGROUND_SHARE, MIN_NORMAL_FRAMES_TO_CAP, normalFrameWarnings } from './tileValidation'
 
 /**
  * Two classes on 40x40 maps: "learnt" scores its defect pixels high and its
@@ -112,5 +112,68 @@ describe('warnings for classes that mark normal frames', () => {
 
   it('says nothing when there are too few normal frames to tell', () => {
     expect(normalFrameWarnings(report(3, 3))).toEqual([])
+  })
+})
+
+describe('thresholds capped by the normal frames they mark', () => {
+  const classes = [
+    { name: 'spotty', kind: 'defect' as const },
+    { name: 'clean', kind: 'defect' as const },
+    { name: 'bed', kind: 'region' as const }
+  ]
+  /**
+   * 20 normal 3x1 frames: spotty peaks at 0.30 + 0.03 f on frame f (pixel f % 3),
+   * clean never passes 0.05, the region is high everywhere; and one defect
+   * frame with spotty labelled at pixel 0.
+   */
+  function frames(): { probs: number[]; anomalous: boolean; targets: number[] }[] {
+    const out = []
+    for (let f = 0; f < 20; f++) {
+      const probs = new Array<number>(9).fill(0)
+      probs[(f % 3) * 3] = 0.3 + 0.03 * f
+      probs[1] = 0.05
+      for (let x = 0; x < 3; x++) probs[x * 3 + 2] = 0.95
+      out.push({ probs, anomalous: false, targets: new Array<number>(9).fill(0) })
+    }
+    out.push({ probs: [0.97, 0, 0, 0.2, 0, 0, 0.1, 0, 0], anomalous: true, targets: [1, 0, 0, 0, 0, 0, 0, 0, 0] })
+    return out
+  }
+  function evaluator(thresholds: Record<string, number>): SegmentationEvaluator {
+    const ev = new SegmentationEvaluator(classes, thresholds)
+    for (const f of frames()) ev.addImage({ view: 'D01', probs: f.probs, targets: f.targets, width: 3, height: 1, anomalous: f.anomalous, score: 0 })
+    return ev
+  }
+  /** Normal frames where a class reaches t on some pixel, counted apart from the evaluator. */
+  const normalsReaching = (c: number, t: number): number => frames().filter((f) => !f.anomalous && [0, 1, 2].some((x) => f.probs[x * 3 + c]! >= t)).length
+
+  it('raises a threshold that marks more than the share of normal frames to the lowest level that marks no more, and says so', () => {
+    const given = { spotty: 0.4, clean: 0.5, bed: 0.5 }
+    expect(normalsReaching(0, 0.4)).toBe(16)
+    const warnings: string[] = []
+    const capped = frameCappedThresholds(evaluator(given), given, 0.2, warnings)
+    // 20% of 20 frames: 4. Frame 15's peak (0.75) must stay under the threshold; frame 16's (0.78) may reach it.
+    expect(normalsReaching(0, capped.spotty!)).toBe(4)
+    expect(capped.spotty).toBeGreaterThan(0.3 + 0.03 * 15)
+    expect(capped.spotty).toBeLessThanOrEqual(0.3 + 0.03 * 16)
+    expect(capped.clean).toBe(0.5)
+    expect(capped.bed).toBe(0.5)
+    expect(warnings).toEqual([
+      'spotty: its best-F1 threshold 0.40 would show its mask on 16 of the 20 validation normal frames; raised to 0.75, where it shows on at most 4 (the "normal frames marked" setting, 20%)'
+    ])
+    // The frames the masks show (the evaluator's one threshold rule) agree, and the defect frame is still found.
+    const spotty = evaluator(capped).report().overall.classes[0]!
+    expect([spotty.normalsMarked, spotty.framesFound]).toEqual([4, 1])
+  })
+
+  it('leaves thresholds alone when the share is 1, when they already mark few enough, or with too few normal frames', () => {
+    const given = { spotty: 0.4, clean: 0.5, bed: 0.5 }
+    const warnings: string[] = []
+    expect(frameCappedThresholds(evaluator(given), given, 1, warnings)).toEqual(given)
+    expect(frameCappedThresholds(evaluator({ ...given, spotty: 0.8 }), { ...given, spotty: 0.8 }, 0.2, warnings)).toEqual({ ...given, spotty: 0.8 })
+    const few = new SegmentationEvaluator(classes, given)
+    for (const f of frames().slice(0, MIN_NORMAL_FRAMES_TO_CAP - 1)) few.addImage({ view: 'D01', probs: f.probs, targets: f.targets, width: 3, height: 1, anomalous: false, score: 0 })
+    expect(frameCappedThresholds(few, given, 0.2, warnings)).toEqual(given)
+    expect(warnings).toEqual([])
+    expect(() => frameCappedThresholds(evaluator(given), given, 1.5, warnings)).toThrow(/maxNormalFramesMarked must be between 0 and 1/)
   })
 })

@@ -1,5 +1,6 @@
 /** Scoring a model on frames during training: tiled predictions, the evaluator, validation frames and thresholds. */
 import { SegmentationEvaluator, normalImages, type EvalReport } from '../../shared/arcd/metrics'
+import { frameCapSorted } from '../../shared/arcd/ranking'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
 import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
@@ -12,6 +13,15 @@ import type { TileFrame } from './tileData'
 /** Validation frames scored per round: enough for a stable AP, few enough to keep rounds cheap. */
 const MAX_VAL_LABELLED = 24
 const MAX_VAL_NORMAL = 8
+/**
+ * Normal frames the final threshold pass reads (the rounds' and more): a
+ * share of 8 frames moves in steps of 12%; at 40 the capped thresholds of
+ * magnetic-tile's models did as well on the test split as with all 100
+ * (docs/experiments.md, twenty-fifth measurement).
+ */
+const MAX_THRESHOLD_NORMAL = 40
+/** Fewer validation normal frames than this say too little to cap a threshold by. */
+export const MIN_NORMAL_FRAMES_TO_CAP = 10
 /** Training frames used per class when validation has no positives of it. */
 const MAX_FALLBACK_FRAMES = 24
 /**
@@ -90,6 +100,56 @@ export function pickValFrames(frames: TileFrame[], seed: number): TileFrame[] {
 }
 
 /**
+ * Validation normal frames beyond the rounds' `valFrames`, for the final
+ * threshold pass; their own stream, so the rounds' frames stay as they were.
+ */
+export function extraThresholdNormals(frames: TileFrame[], seed: number, valFrames: TileFrame[]): TileFrame[] {
+  const taken = new Set(valFrames)
+  const have = valFrames.filter((f) => f.item.normal).length
+  const rest = frames.filter((f) => f.item.split === 'val' && f.item.normal && !taken.has(f))
+  return streamRng(seed, 32).sample(rest, Math.max(0, Math.min(MAX_THRESHOLD_NORMAL - have, rest.length)))
+}
+
+/**
+ * Raises each defect class's threshold, where needed, to the level at which
+ * its mask shows on at most `share` of `ev`'s normal frames, with a warning
+ * per class raised. A frame counts as marked when the class's probability
+ * reaches the threshold anywhere, whatever the other classes say there, so
+ * the masks drawn (one class a pixel) mark no more frames than that.
+ */
+export function frameCappedThresholds(ev: SegmentationEvaluator, thresholds: Record<string, number>, share: number, warnings: string[]): Record<string, number> {
+  const out = { ...thresholds }
+  if (!(share >= 0 && share <= 1)) throw new Error(`maxNormalFramesMarked must be between 0 and 1, got ${share}`)
+  if (share >= 1) return out
+  ev.classes.forEach((cl, i) => {
+    const peaks = ev.normalFramePeaks(i)
+    const was = out[cl.name]
+    if (cl.kind !== 'defect' || was === undefined || peaks.length < MIN_NORMAL_FRAMES_TO_CAP) return
+    const level = frameCapSorted(peaks, share)
+    if (level <= was) return
+    out[cl.name] = level
+    const reached = peaks.length - lowerBound(peaks, was)
+    const allowed = Math.floor(share * peaks.length)
+    warnings.push(
+      `${cl.name}: its best-F1 threshold ${was.toFixed(2)} would show its mask on ${reached} of the ${peaks.length} validation normal frames; raised to ${level.toFixed(2)}, where it shows on at most ${allowed} (the "normal frames marked" setting, ${Math.round(share * 100)}%)`
+    )
+  })
+  return out
+}
+
+/** Index of the first value at or above v in ascending values. */
+function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid]! < v) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
  * Best-F1 thresholds of `ev`'s classes (`only`: just these), each capped to
  * MAX_BACKGROUND_SHARE of its background, with a warning per class raised.
  * Classes without positives get `fallback`.
@@ -114,16 +174,16 @@ export function cappedThresholds(ev: SegmentationEvaluator, fallback: number, wa
  * test frames at a best-F1 threshold; docs/experiments.md, twenty-fourth
  * measurement).
  */
-export const MAX_NORMAL_FRAMES_MARKED = 0.25
+export const WARN_NORMAL_FRAMES_MARKED = 0.25
 /** Fewer normal frames than this say too little to warn about. */
 const MIN_NORMAL_FRAMES_TO_WARN = 4
 
-/** A warning per defect class that marks more than MAX_NORMAL_FRAMES_MARKED of the report's normal frames. */
+/** A warning per defect class that marks more than WARN_NORMAL_FRAMES_MARKED of the report's normal frames. */
 export function normalFrameWarnings(report: EvalReport): string[] {
   const normals = normalImages(report.overall)
   if (normals < MIN_NORMAL_FRAMES_TO_WARN) return []
   return report.overall.classes.flatMap((m) =>
-    m.kind === 'defect' && m.normalsMarked !== undefined && m.normalsMarked > MAX_NORMAL_FRAMES_MARKED * normals
+    m.kind === 'defect' && m.normalsMarked !== undefined && m.normalsMarked > WARN_NORMAL_FRAMES_MARKED * normals
       ? [
           `${m.name}: at its threshold ${m.threshold.toFixed(2)} its mask shows on ${m.normalsMarked} of the ${normals} validation normal frames, so expect false alarms; raise its threshold on the Review page, or label more ${m.name} and normal frames and retrain`
         ]
@@ -131,7 +191,11 @@ export function normalFrameWarnings(report: EvalReport): string[] {
   )
 }
 
-/** Best-F1 thresholds per class on validation; training frames for classes validation lacks. */
+/**
+ * Best-F1 thresholds per class on validation (`valFrames`: the rounds'
+ * frames and extraThresholdNormals), training frames for classes
+ * validation lacks, then capped by the normal frames they would mark.
+ */
 export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrames: TileFrame[]): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null; method: string }> {
   const { classes, ctx } = c
   const thresholds: Record<string, number> = {}
@@ -157,6 +221,9 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
     log(ctx, 'warn', msg)
     if (valFrames.length === 0) method = 'best-f1-train'
   }
+  // A run recorded before the setting existed keeps its best-F1 thresholds.
+  const share = (c.train as Partial<typeof c.train>).maxNormalFramesMarked ?? 1
+  Object.assign(thresholds, frameCappedThresholds(probe, thresholds, share, c.warnings))
   let valReport: EvalReport | null = null
   if (valFrames.length > 0) {
     const ev = new SegmentationEvaluator(classes, thresholds)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfusionMatrix } from './confusion'
 import { SegmentationEvaluator, reconstructionAccuracyRA } from './metrics'
-import { auroc, averagePrecision, backgroundCapSorted, bestF1Threshold } from './ranking'
+import { auroc, averagePrecision, backgroundCapSorted, bestF1Threshold, frameCapSorted, nextAbove } from './ranking'
 
 describe('ranking metrics', () => {
   it('matches hand-computed AUROC and AP without ties', () => {
@@ -67,6 +67,37 @@ describe('background cap', () => {
       expect(neg.filter((v) => v >= t).length).toBeLessThanOrEqual(share * n)
     }
     expect(backgroundCapSorted(new Float64Array(), 0.1)).toBe(0)
+  })
+})
+
+describe('frame cap', () => {
+  it('marks at most the share of frames, ties included, and any lower peak as threshold would mark more', () => {
+    let seed = 11
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const marked = (peaks: number[], t: number) => peaks.filter((v) => v >= t).length
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(rand() * 50)
+      const peaks = Array.from({ length: n }, () => Math.round(rand() * 20) / 20)
+      const share = [0, 0.1, 0.2, 0.5, 0.99, 1][trial % 6]!
+      const t = frameCapSorted(Float64Array.from(peaks).sort(), share)
+      const allowed = Math.floor(share * n)
+      expect(marked(peaks, t)).toBeLessThanOrEqual(allowed)
+      // Lowest such threshold: every peak below it, taken as the threshold, marks too many frames.
+      for (const v of peaks.filter((p) => p < t)) expect(marked(peaks, v)).toBeGreaterThan(allowed)
+      if (allowed >= n) expect(t).toBe(-Infinity)
+    }
+  })
+
+  it('steps just past a value: the value is left out, nothing above it is', () => {
+    for (const v of [0, 0.2, 0.5, 1, -0.3, Math.fround(0.7), 1e-300]) {
+      const up = nextAbove(v)
+      expect(up).toBeGreaterThan(v)
+      expect((up + v) / 2 === v || (up + v) / 2 === up).toBe(true)
+    }
+    // A float32 probability just above a float32 peak is still marked.
+    const peak = Math.fround(0.8)
+    const nextFloat32 = new Float32Array(new Int32Array([new Int32Array(Float32Array.of(peak).buffer)[0]! + 1]).buffer)[0]!
+    expect(nextFloat32).toBeGreaterThanOrEqual(nextAbove(peak))
   })
 })
 
@@ -219,5 +250,7 @@ describe('SegmentationEvaluator', () => {
       ['B', 0, 0, 1],
       ['R', undefined, undefined, undefined]
     ])
+    // Each normal frame's highest probability per class over its scored pixels, whatever outscores it: frames 3 and 4.
+    expect([0, 1, 2].map((c) => [...ev.normalFramePeaks(c)])).toEqual([[0.1, 0.55], [0, 0.6], []])
   })
 })

@@ -245,6 +245,12 @@ export class SegmentationEvaluator {
           if (targets[base + c]! > 0.5) g.pos[c]!.push(p)
           else g.neg[c]!.push(p)
         }
+        if (!input.anomalous) {
+          for (let d = 0; d < defects.length; d++) {
+            const p = probs[base + defects[d]!]!
+            if (p > flags.peak[d]!) flags.peak[d] = p
+          }
+        }
         let truth = 0
         for (let d = 0; d < defects.length; d++) {
           if (targets[base + defects[d]!]! > 0.5) {
@@ -285,6 +291,18 @@ export class SegmentationEvaluator {
       pos: concatSorted(gs.map((g) => g.pos[classIndex]!.view())),
       neg: concatSorted(gs.map((g) => g.neg[classIndex]!.view()))
     }
+  }
+
+  /**
+   * Each normal image's highest probability of a class over its scored
+   * pixels, every view, ascending; empty for a region class. A threshold
+   * above a frame's peak keeps the class off that frame.
+   */
+  normalFramePeaks(classIndex: number): Float64Array {
+    const d = this.defects.indexOf(classIndex)
+    if (d < 0) return new Float64Array(0)
+    const out = Float64Array.from([...this.groups.values()].flatMap((g) => g.frames.normalPeaks[d]!))
+    return out.sort()
   }
 
   /** Best-F1 threshold per class over every image added; classes without positives keep `fallback`. */

@@ -130,6 +130,28 @@ export function backgroundCapSorted(neg: Sorted, share: number): number {
   return neg[j]!
 }
 
+/**
+ * The lowest threshold at which at most floor(share x n) of n frames reach
+ * it, from their ascending peaks (a frame is marked where some pixel's
+ * probability is at or above the threshold): just above the peak of the
+ * next frame in line. -Infinity when the share allows every frame.
+ */
+export function frameCapSorted(peaks: Sorted, share: number): number {
+  const n = peaks.length
+  const allowed = Math.floor(share * n)
+  if (allowed >= n) return -Infinity
+  return nextAbove(peaks[n - 1 - allowed]!)
+}
+
+/** The smallest double above a finite v: a threshold that leaves v itself out and nothing else. */
+export function nextAbove(v: number): number {
+  if (v === -Infinity) return -Number.MAX_VALUE
+  if (v === 0) return Number.MIN_VALUE
+  const bits = new BigInt64Array(Float64Array.of(v).buffer)
+  bits[0]! += v > 0 ? 1n : -1n
+  return new Float64Array(bits.buffer)[0]!
+}
+
 function splitByLabel(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): [Float64Array, Float64Array] {
   if (scores.length !== labels.length) {
     throw new Error(`scores (${scores.length}) and labels (${labels.length}) differ in length`)
