@@ -42,7 +42,8 @@ const FIELD: Partial<Record<keyof TrainingSettings, string>> = {
   steps2: 'ts-steps2',
   evalRounds: 'ts-eval-rounds',
   batchSize: 'ts-batch',
-  pretrainShare: 'ts-pretrain'
+  pretrainShare: 'ts-pretrain',
+  maxNormalMarked: 'ts-max-normal'
 }
 
 const fields = (values: Partial<TrainingSettings>): Record<string, number> =>
@@ -327,15 +328,15 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
   })
 
   it('retrains both networks when asked, accepts, and the new active model pre-annotates anew', async () => {
-    // This retrain also spends the first half of stage 2 on simulated anomalies and makes its maps in one pass (Advanced settings).
+    // This retrain also spends the first half of stage 2 on simulated anomalies, makes its maps in one pass and lets a class mark half the normal frames (Advanced settings).
     await page.click('[data-testid="nav-runs"]')
     await openSettings(page, true)
     expect(await page.isChecked('[data-testid="ts-infer-flips"]')).toBe(true)
     await page.uncheck('[data-testid="ts-infer-flips"]')
-    await fillSettings(page, fields({ pretrainShare: 0.5 }))
+    await fillSettings(page, fields({ pretrainShare: 0.5, maxNormalMarked: 0.5 }))
     await page.locator('[data-testid="ts-saved"]').waitFor()
-    expect(await page.textContent('[data-testid="ts-summary"]')).toContain('simulated anomalies in the first 50% of stage 2 · maps in one pass')
-    expect(await page.evaluate(() => (window as unknown as StudioPage).api.settings.getTraining({}))).toMatchObject({ inferFlips: false, pretrainShare: 0.5 })
+    expect(await page.textContent('[data-testid="ts-summary"]')).toContain('simulated anomalies in the first 50% of stage 2 · maps in one pass · best F1, each class on at most 50% of normal frames')
+    expect(await page.evaluate(() => (window as unknown as StudioPage).api.settings.getTraining({}))).toMatchObject({ inferFlips: false, pretrainShare: 0.5, maxNormalMarked: 0.5 })
     await page.click('[data-testid="retrain-button"]')
     await phase(page, 'start')
     await page.check('[data-testid="retrain-stage1"]')
@@ -395,6 +396,7 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     expect(Number(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-simulated-steps'))).toBe(TINY.steps2 / 2)
     expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toContain(`the first ${TINY.steps2 / 2} on simulated anomalies`)
     expect(await page.textContent(`${detailOf} .run-fact[data-name="Inference"] dd`)).toBe('one pass a tile')
+    expect(await page.textContent(`${detailOf} .run-fact[data-name="Thresholds"] dd`)).toBe('best F1, each class on at most 50% of normal frames')
     await page.locator(`${detailOf} [data-testid="run-recon-quality"]`).waitFor()
     expect(await page.textContent(`${detailOf} [data-testid="run-recon-quality"]`)).toMatch(/RA \d\.\d{3}, SSIM -?\d\.\d{3}/)
     // The declined retrain skipped stage 1: it says the reconstruction net was reused.

@@ -26,7 +26,7 @@ describe('studio train flags', () => {
     expect(trainRequest(argv('train --workspace w'))).toEqual({ arch: 'arcd', settings: {}, seed: null, resume: null, activate: false })
     const r = trainRequest(
       argv(
-        'train --arch unet --input letterbox --crop 128 --max-short-side 512 --width 16 --depth 3 --budget 7.5 --batch 12 --lr 3e-3 --loss bce-dice --ssim-weight 0.5 --pretrain-share 0.3 --no-rotate --no-flips --steps1 10 --steps2 20 --eval-rounds 3 --epochs1 2 --epochs2 5 --seed 9 --activate'
+        'train --arch unet --input letterbox --crop 128 --max-short-side 512 --width 16 --depth 3 --budget 7.5 --batch 12 --lr 3e-3 --loss bce-dice --ssim-weight 0.5 --pretrain-share 0.3 --max-normal-marked 0.1 --no-rotate --no-flips --steps1 10 --steps2 20 --eval-rounds 3 --epochs1 2 --epochs2 5 --seed 9 --activate'
       )
     )
     expect(r).toEqual({
@@ -48,6 +48,7 @@ describe('studio train flags', () => {
         loss: 'bce-dice',
         ssimWeight: 0.5,
         pretrainShare: 0.3,
+        maxNormalMarked: 0.1,
         rotate90: false,
         inferFlips: false,
         steps1: 10,
@@ -89,6 +90,8 @@ describe('studio train flags', () => {
     expect(refused('train --ssim-weight 1000')).toBe('--ssim-weight must be a weight from 0 to 100, got "1000"')
     expect(refused('train --pretrain-share 1')).toBe('--pretrain-share must be a share from 0 to 0.9 (0: none), got "1"')
     expect(refused('train --pretrain-share some')).toBe('--pretrain-share must be a share like 0.3, got "some"')
+    expect(refused('train --max-normal-marked 20')).toBe('--max-normal-marked must be a share from 0 to 1 (1: best-F1 thresholds as they are), got "20"')
+    expect(refused('train --max-normal-marked few')).toBe('--max-normal-marked must be a share like 0.2, got "few"')
     expect(refused('train --width 1')).toBe('--width must be a whole number from 2 to 256, got "1"')
     expect(refused('train --depth 9')).toBe('--depth must be a whole number from 1 to 6, got "9"')
     expect(refused('train --batch 100')).toBe('--batch must be a whole number from 1 to 64, got "100"')
@@ -118,12 +121,15 @@ describe('studio train flags', () => {
     expect(ignoredFlagNotes(argv('train --no-flips'), letterbox)).toEqual(['--no-flips applies to --input tiles only (a letterboxed frame is one pass)'])
     expect(ignoredFlagNotes(argv('train --no-flips'), tiles)).toEqual([])
     expect(ignoredFlagNotes(argv('train --pretrain-share 0.3'), tiles, 'arcd')).toEqual([])
+    expect(ignoredFlagNotes(argv('train --max-normal-marked 0.1'), letterbox)).toEqual(['--max-normal-marked applies to --input tiles only (letterbox runs keep best-F1 thresholds)'])
+    expect(ignoredFlagNotes(argv('train --max-normal-marked 0.1'), tiles, 'unet')).toEqual([])
     expect(settingsLine(tiles, 'arcd')).toBe(
-      'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, bce-dice, ssim weight 1'
+      'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, bce-dice, ssim weight 1, thresholds on at most 20% of normal frames'
     )
+    expect(settingsLine({ ...tiles, maxNormalMarked: 1 }, 'unet')).toMatch(/, best-F1 thresholds$/)
     expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'arcd')).toContain('ssim weight 1, simulated anomalies in the first 30% of stage 2')
     expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'unet')).not.toContain('simulated')
-    expect(settingsLine({ ...tiles, inferFlips: false }, 'arcd')).toMatch(/ssim weight 1, maps in one pass$/)
+    expect(settingsLine({ ...tiles, inferFlips: false }, 'arcd')).toMatch(/ssim weight 1, maps in one pass, thresholds on at most 20% of normal frames$/)
     expect(settingsLine({ ...letterbox, rotate90: false }, 'unet')).toBe(
       'cpu preset, letterbox 128 px, width 8, depth 4, 20 + 30 epochs, batch 8, lr 0.002, bce-dice, ssim weight 1, no 90° turns'
     )
@@ -178,6 +184,14 @@ describe('workspace training settings', () => {
     expect(toConfigs(DEFAULT_TRAINING).train.discPretrainShare).toBe(0)
   })
 
+  it('hands the normal-frame share to the ML engine, 20% unless set', () => {
+    const ws = workspace()
+    expect(toConfigs(getTrainingSettings(ws)).train.maxNormalFramesMarked).toBe(0.2)
+    const s = setTrainingSettings(ws, { maxNormalMarked: 1 })
+    expect(toConfigs(s).train.maxNormalFramesMarked).toBe(1)
+    expect(() => setTrainingSettings(ws, { maxNormalMarked: -0.1 })).toThrow(/maxNormalMarked: a share from 0 to 1/)
+  })
+
   it('refuses a patch out of range or with fields that disagree, and stores nothing', () => {
     const ws = workspace()
     expect(() => setTrainingSettings(ws, { batchSize: 0 })).toThrow(/batchSize: a whole number from 1 to 64/)
@@ -203,7 +217,7 @@ describe('studio train on the command line', () => {
 
   it('lists the new flags in its usage and refuses a bad value before opening anything', async () => {
     const help = await studio(['--help'])
-    for (const flag of ['--width', '--depth', '--budget', '--loss focal-dice|bce-dice|focal-batch', '--ssim-weight', '--pretrain-share', '--input tiles|letterbox', '--max-short-side', '--crop', '--batch', '--lr', '--no-rotate', '--no-flips']) {
+    for (const flag of ['--width', '--depth', '--budget', '--loss focal-dice|bce-dice|focal-batch', '--ssim-weight', '--pretrain-share', '--max-normal-marked', '--input tiles|letterbox', '--max-short-side', '--crop', '--batch', '--lr', '--no-rotate', '--no-flips']) {
       expect(help.stdout).toContain(flag)
     }
     const bad = await studio(['train', '--workspace', '/nonexistent', '--loss', 'hinge'])

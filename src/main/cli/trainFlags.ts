@@ -13,7 +13,7 @@ export const TRAIN_BOOLEANS = ['no-rotate', 'no-flips', 'activate'] as const
 export const TRAIN_USAGE = `  train --workspace <dir> [--arch arcd|unet] [--preset cpu|gpu] [--budget <minutes>]
         [--input tiles|letterbox] [--crop <px>] [--max-short-side <px>] [--width <n>] [--depth <n>]
         [--batch <n>] [--lr <rate>] [--loss focal-dice|bce-dice|focal-batch] [--ssim-weight <w>] [--pretrain-share <0-0.9>]
-        [--no-rotate] [--no-flips] [--steps1 <n>] [--steps2 <n>] [--eval-rounds <n>] [--epochs1 <n>] [--epochs2 <n>] [--seed <n>]
+        [--max-normal-marked <0-1>] [--no-rotate] [--no-flips] [--steps1 <n>] [--steps2 <n>] [--eval-rounds <n>] [--epochs1 <n>] [--epochs2 <n>] [--seed <n>]
         [--resume <run id>] [--activate]
       Train on the labelled and normal frames (stage 1, then stage 2) and record a run, as the app does.
       Flags override the workspace's training settings (Runs page) for this run only. --budget is the
@@ -21,7 +21,9 @@ export const TRAIN_USAGE = `  train --workspace <dir> [--arch arcd|unet] [--pres
       --epochs1/--epochs2. --crop is the side of a training crop (tiles: inference tiles are twice that, at most
       256 px) or of the letterboxed square (256 suits it); --width and --depth set both networks. --pretrain-share is the share of
       ARCD's stage 2 (tiles) spent first on anomalies simulated on normal frames. --no-flips makes the
-      model's maps in one pass instead of averaging each tile's four mirror images (half the inference time). --preset sets the sizes first, other flags win.
+      model's maps in one pass instead of averaging each tile's four mirror images (half the inference time).
+      --max-normal-marked is the share of validation normal frames a defect class's mask may show on (tiles; default 0.2,
+      1: best-F1 thresholds as they are). --preset sets the sizes first, other flags win.
 `
 
 /** Which flag sets each setting, for messages. */
@@ -45,11 +47,12 @@ const FLAG_OF: Partial<Record<keyof TrainingSettings, string>> = {
   loss: '--loss',
   ssimWeight: '--ssim-weight',
   pretrainShare: '--pretrain-share',
+  maxNormalMarked: '--max-normal-marked',
   rotate90: '--no-rotate',
   inferFlips: '--no-flips'
 }
 
-const SETTING_FLAGS = ['preset', 'input', 'crop', 'size', 'max-short-side', 'width', 'depth', 'budget', 'steps1', 'steps2', 'eval-rounds', 'epochs1', 'epochs2', 'batch', 'lr', 'loss', 'ssim-weight', 'pretrain-share', 'no-rotate', 'no-flips', 'seed']
+const SETTING_FLAGS = ['preset', 'input', 'crop', 'size', 'max-short-side', 'width', 'depth', 'budget', 'steps1', 'steps2', 'eval-rounds', 'epochs1', 'epochs2', 'batch', 'lr', 'loss', 'ssim-weight', 'pretrain-share', 'max-normal-marked', 'no-rotate', 'no-flips', 'seed']
 
 export interface TrainRequest {
   arch: 'arcd' | 'unet'
@@ -109,6 +112,7 @@ export function trainRequest(args: ParsedArgs): TrainRequest {
     loss: stringFlag(args, 'loss'),
     ssimWeight: numberFlag(args, 'ssim-weight', 'a number'),
     pretrainShare: numberFlag(args, 'pretrain-share', 'a share like 0.3'),
+    maxNormalMarked: numberFlag(args, 'max-normal-marked', 'a share like 0.2'),
     rotate90: args.flags['no-rotate'] === true ? false : undefined,
     inferFlips: args.flags['no-flips'] === true ? false : undefined
   }
@@ -148,8 +152,13 @@ export function ignoredFlagNotes(args: ParsedArgs, effective: TrainingSettings, 
   if (effective.input === 'letterbox' && (has('steps1') || has('steps2'))) notes.push('--steps1/--steps2 apply to --input tiles only')
   if (effective.input === 'letterbox' && has('max-short-side')) notes.push('--max-short-side applies to --input tiles only')
   if (effective.input === 'letterbox' && has('no-flips')) notes.push('--no-flips applies to --input tiles only (a letterboxed frame is one pass)')
+  if (effective.input === 'letterbox' && has('max-normal-marked')) notes.push('--max-normal-marked applies to --input tiles only (letterbox runs keep best-F1 thresholds)')
   if (has('pretrain-share') && (arch === 'unet' || effective.input === 'letterbox')) notes.push('--pretrain-share applies to ARCD with --input tiles only')
   return notes
+}
+
+function normalMarked(share: number): string {
+  return share >= 1 ? ', best-F1 thresholds' : `, thresholds on at most ${Math.round(share * 100)}% of normal frames`
 }
 
 /** One line of what a run will use. */
@@ -158,5 +167,5 @@ export function settingsLine(s: TrainingSettings, arch: 'arcd' | 'unet'): string
   const input = s.input === 'tiles' ? `tiles: ${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, at short side <= ${s.maxShortSide} px` : `letterbox ${s.size} px`
   const length = s.input === 'letterbox' ? `${s.epochs1} + ${s.epochs2} epochs` : s.budgetMinutes > 0 ? `budget ${s.budgetMinutes} min` : `${s.steps1} + ${s.steps2} steps`
   const pretrain = arch === 'arcd' && s.input === 'tiles' && s.pretrainShare > 0 ? `, simulated anomalies in ${simulatedShareText(s.pretrainShare)}` : ''
-  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}${s.inferFlips || s.input !== 'tiles' ? '' : ', maps in one pass'}`
+  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}${s.inferFlips || s.input !== 'tiles' ? '' : ', maps in one pass'}${s.input === 'tiles' ? normalMarked(s.maxNormalMarked) : ''}`
 }

@@ -1,6 +1,7 @@
 /** Scoring a model on frames during training: tiled predictions, the evaluator, validation frames and thresholds. */
 import { SegmentationEvaluator, normalImages, type EvalReport } from '../../shared/arcd/metrics'
 import { frameCapSorted } from '../../shared/arcd/ranking'
+import { thresholdText } from '../../shared/arcd/thresholdText'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
 import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
@@ -131,7 +132,7 @@ export function frameCappedThresholds(ev: SegmentationEvaluator, thresholds: Rec
     const reached = peaks.length - lowerBound(peaks, was)
     const allowed = Math.floor(share * peaks.length)
     warnings.push(
-      `${cl.name}: its best-F1 threshold ${was.toFixed(2)} would show its mask on ${reached} of the ${peaks.length} validation normal frames; raised to ${level.toFixed(2)}, where it shows on at most ${allowed} (the "normal frames marked" setting, ${Math.round(share * 100)}%)`
+      `${cl.name}: its best-F1 threshold ${thresholdText(was)} would show its mask on ${reached} of the ${peaks.length} validation normal frames; raised to ${thresholdText(level)}, where it shows on at most ${allowed} (the "normal frames marked" setting, ${Math.round(share * 100)}%)`
     )
   })
   return out
@@ -161,7 +162,7 @@ export function cappedThresholds(ev: SegmentationEvaluator, fallback: number, wa
     out[name] = choice.threshold
     if (choice.uncapped === undefined) continue
     warnings.push(
-      `${name}: its best-F1 threshold ${choice.uncapped.toFixed(2)} would mark more than ${MAX_BACKGROUND_SHARE * 100}% of the background as ${name} (the model has barely learnt it); raised to ${choice.threshold.toFixed(2)}`
+      `${name}: its best-F1 threshold ${thresholdText(choice.uncapped)} would mark more than ${MAX_BACKGROUND_SHARE * 100}% of the background as ${name} (the model has barely learnt it); raised to ${thresholdText(choice.threshold)}`
     )
   }
   return out
@@ -185,7 +186,7 @@ export function normalFrameWarnings(report: EvalReport): string[] {
   return report.overall.classes.flatMap((m) =>
     m.kind === 'defect' && m.normalsMarked !== undefined && m.normalsMarked > WARN_NORMAL_FRAMES_MARKED * normals
       ? [
-          `${m.name}: at its threshold ${m.threshold.toFixed(2)} its mask shows on ${m.normalsMarked} of the ${normals} validation normal frames, so expect false alarms; raise its threshold on the Review page, or label more ${m.name} and normal frames and retrain`
+          `${m.name}: at its threshold ${thresholdText(m.threshold)} its mask shows on ${m.normalsMarked} of the ${normals} validation normal frames, so expect false alarms; raise its threshold on the Review page, or label more ${m.name} and normal frames and retrain`
         ]
       : []
   )
@@ -234,6 +235,6 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
       log(ctx, 'warn', w)
     }
   }
-  log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
+  log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${thresholdText(v)}`).join(', ')}`)
   return { thresholds, valReport, method }
 }

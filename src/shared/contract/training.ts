@@ -52,6 +52,12 @@ export interface TrainingSettings {
   /** Augment with 90-degree turns (flips always). */
   rotate90: boolean
   /**
+   * 'tiles': most of the validation normal frames a defect class's mask may
+   * show on; a best-F1 threshold that marks more is raised (1: best-F1
+   * thresholds as they are).
+   */
+  maxNormalMarked: number
+  /**
    * 'tiles': the model's maps average its segmentation net over each tile
    * and the tile's three mirror images (two to three times the inference time;
    * thresholds are chosen on such maps).
@@ -187,6 +193,8 @@ export interface RunSetup {
   /** Null for runs recorded before the setting existed (they had none). */
   pretrainShare: number | null
   rotate90: boolean | null
+  /** Null for runs recorded before the setting existed (their thresholds were best F1 as it was). */
+  maxNormalMarked: number | null
   /** False for runs recorded before the setting existed (their maps had one pass). */
   inferFlips: boolean
   seed: number

@@ -126,6 +126,7 @@ export function setupOf(kind: RunSummary['kind'], config: unknown): RunSetup | n
     ssimWeight: num(t['ssimWeight']),
     pretrainShare: num(t['discPretrainShare']),
     rotate90: typeof t['rotate90'] === 'boolean' ? t['rotate90'] : null,
+    maxNormalMarked: num(t['maxNormalFramesMarked']),
     inferFlips: m['inferFlips'] === true,
     seed: num(t['seed']) ?? 0,
     skipStage1: c['skipStage1'] === true

@@ -25,6 +25,7 @@ export const DEFAULT_TRAINING: TrainingSettings = {
   ssimWeight: DEFAULT_TRAIN.ssimWeight,
   pretrainShare: DEFAULT_TRAIN.discPretrainShare,
   rotate90: DEFAULT_TRAIN.rotate90,
+  maxNormalMarked: DEFAULT_TRAIN.maxNormalFramesMarked,
   inferFlips: CPU_PRESET.inferFlips ?? false,
   autoPromote: false,
   // Two points of MIoU or AP: above the jitter of re-running the same training, below the drops that matter.
@@ -108,7 +109,8 @@ export function toConfigs(s: TrainingSettings): { model: ModelConfig; train: Tra
       loss: s.loss,
       ssimWeight: s.ssimWeight,
       discPretrainShare: s.pretrainShare,
-      rotate90: s.rotate90
+      rotate90: s.rotate90,
+      maxNormalFramesMarked: s.maxNormalMarked
     }
   }
 }

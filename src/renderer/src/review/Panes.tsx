@@ -10,7 +10,7 @@ import { heatColour, heatLut, hex, OUTCOME_COLOURS } from '../../../shared/revie
 import { fitView, panBy, wheelFactor, zoomAt, type View } from '../editor/geometry/viewport'
 import { pixelsOf, type FrameData } from './frameData'
 import { diffRgba, heatRgba, maxOf, outcomeRgba } from './layers'
-import { thresholdText } from './thresholdSlider'
+import { thresholdText } from '../../../shared/arcd/thresholdText'
 
 export type Focus = number | 'all'
 

@@ -3,7 +3,8 @@ import type { ClassDef, FrameCounts, ReviewMetrics, ReviewQueue, Thresholds } fr
 import type { Split } from '../../../shared/domain'
 import { ClassCurves } from './Curves'
 import { testInTuning, type TuneOn } from './tuning'
-import { SLIDER_MAX, sliderStop, stopThreshold, thresholdText } from './thresholdSlider'
+import { SLIDER_MAX, sliderStop, stopThreshold } from './thresholdSlider'
+import { thresholdText } from '../../../shared/arcd/thresholdText'
 
 interface Props {
   classes: ClassDef[]

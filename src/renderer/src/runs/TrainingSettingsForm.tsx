@@ -22,6 +22,7 @@ type NumberKey =
   | 'lr'
   | 'ssimWeight'
   | 'pretrainShare'
+  | 'maxNormalMarked'
   | 'steps1'
   | 'steps2'
   | 'evalRounds'
@@ -70,6 +71,14 @@ const ADVANCED: { title: string; fields: NumberField[] }[] = [
         label: 'Simulated-anomaly share',
         hint: "ARCD: this share of stage 2, at its start, learns anomalies simulated on normal frames before the labels (0: none, at most 0.9; the thesis's option). On magnetic-tile with 30% of the labels it made no clear difference over two seeds, and in a fixed time it costs labelled steps: compare runs on your own frames",
         testId: 'ts-pretrain',
+        decimal: true,
+        only: 'tiles'
+      },
+      {
+        key: 'maxNormalMarked',
+        label: 'Normal frames a class may mark',
+        hint: 'share of the validation normal frames (up to 40) a defect class’s mask may show on: a best-F1 threshold that marks more is raised until it does not, which trades a few found defects for far fewer false alarms (1: best-F1 thresholds as they are)',
+        testId: 'ts-max-normal',
         decimal: true,
         only: 'tiles'
       },

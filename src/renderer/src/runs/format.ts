@@ -132,6 +132,11 @@ function inputText(s: { input: string; size: number; maxShortSide: number | null
     : `whole frame letterboxed to ${s.size} px`
 }
 
+/** How thresholds were capped by the normal frames they mark, in words. */
+export function normalMarkedText(share: number): string {
+  return share >= 1 ? 'best-F1 thresholds' : `best F1, each class on at most ${formatShare(share)} of normal frames`
+}
+
 /** The workspace's settings in one line (the form and the Retrain dialog). */
 export function trainingSettingsLine(s: TrainingSettings): string {
   return [
@@ -143,6 +148,7 @@ export function trainingSettingsLine(s: TrainingSettings): string {
     lossName(s.loss),
     ...(s.input === 'tiles' && s.pretrainShare > 0 ? [`simulated anomalies in ${simulatedShareText(s.pretrainShare)}`] : []),
     ...(s.input === 'tiles' && !s.inferFlips ? ['maps in one pass'] : []),
+    ...(s.input === 'tiles' ? [normalMarkedText(s.maxNormalMarked)] : []),
     `auto-promote ${s.autoPromote ? 'on' : 'off'}`
   ].join(' · ')
 }
@@ -162,6 +168,7 @@ export function setupRows(setup: RunSetup, arch: string): [string, string][] {
   // Stage 2's simulated anomalies exist for ARCD with tiles; runs recorded before the setting had none.
   if (arch !== 'unet' && setup.input === 'tiles' && setup.pretrainShare !== null) rows.push(['Simulated anomalies', simulatedShareText(setup.pretrainShare)])
   if (setup.rotate90 !== null) rows.push(['Augmentation', setup.rotate90 ? 'flips and 90° turns' : 'flips only'])
+  if (setup.input === 'tiles' && setup.maxNormalMarked !== null) rows.push(['Thresholds', normalMarkedText(setup.maxNormalMarked)])
   if (setup.input === 'tiles') rows.push(['Inference', setup.inferFlips ? 'each tile and its three mirror images, averaged' : 'one pass a tile'])
   return rows
 }

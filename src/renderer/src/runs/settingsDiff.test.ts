@@ -25,6 +25,7 @@ const setup: RunSetup = {
   ssimWeight: 1,
   pretrainShare: 0,
   rotate90: true,
+  maxNormalMarked: 0.2,
   inferFlips: false,
   seed: 1,
   skipStage1: false

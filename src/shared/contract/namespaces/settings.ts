@@ -12,6 +12,7 @@ const LR_RANGE = 'a learning rate between 0 and 1, like 0.002'
 const BUDGET_RANGE = 'minutes from 0 to 1440 (0: fixed step counts)'
 const SSIM_RANGE = 'a weight from 0 to 100'
 const SHARE_RANGE = 'a share from 0 to 0.9 (0: none)'
+const NORMAL_MARKED_RANGE = 'a share from 0 to 1 (1: best-F1 thresholds as they are)'
 const MARGIN_RANGE = 'an absolute margin from 0 to 1 (0.02 is two points of MIoU or AP)'
 
 /**
@@ -41,6 +42,7 @@ export const trainingSettingsSchema = z
     ssimWeight: z.number({ error: SSIM_RANGE }).min(0, SSIM_RANGE).max(100, SSIM_RANGE),
     pretrainShare: z.number({ error: SHARE_RANGE }).min(0, SHARE_RANGE).max(0.9, SHARE_RANGE),
     rotate90: z.boolean({ error: 'true or false' }),
+    maxNormalMarked: z.number({ error: NORMAL_MARKED_RANGE }).min(0, NORMAL_MARKED_RANGE).max(1, NORMAL_MARKED_RANGE),
     inferFlips: z.boolean({ error: 'true or false' }),
     autoPromote: z.boolean({ error: 'true or false' }),
     regressionMargin: z.number({ error: MARGIN_RANGE }).min(0, MARGIN_RANGE).max(1, MARGIN_RANGE)
