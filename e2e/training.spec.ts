@@ -335,7 +335,7 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     await page.uncheck('[data-testid="ts-infer-flips"]')
     await fillSettings(page, fields({ pretrainShare: 0.5, maxNormalMarked: 0.5 }))
     await page.locator('[data-testid="ts-saved"]').waitFor()
-    expect(await page.textContent('[data-testid="ts-summary"]')).toContain('simulated anomalies in the first 50% of stage 2 · maps in one pass · best F1, each class on at most 50% of normal frames')
+    expect(await page.textContent('[data-testid="ts-summary"]')).toContain('simulated anomalies in the first 50% of stage 2 · maps in one pass · thresholds: best F1, each class on at most 50% of normal frames')
     expect(await page.evaluate(() => (window as unknown as StudioPage).api.settings.getTraining({}))).toMatchObject({ inferFlips: false, pretrainShare: 0.5, maxNormalMarked: 0.5 })
     await page.click('[data-testid="retrain-button"]')
     await phase(page, 'start')

@@ -124,12 +124,12 @@ describe('studio train flags', () => {
     expect(ignoredFlagNotes(argv('train --max-normal-marked 0.1'), letterbox)).toEqual(['--max-normal-marked applies to --input tiles only (letterbox runs keep best-F1 thresholds)'])
     expect(ignoredFlagNotes(argv('train --max-normal-marked 0.1'), tiles, 'unet')).toEqual([])
     expect(settingsLine(tiles, 'arcd')).toBe(
-      'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, bce-dice, ssim weight 1, thresholds on at most 20% of normal frames'
+      'cpu preset, tiles: 64 px crops, tiles up to 128 px, at short side <= 1024 px, widths 8/8, depths 4/4, budget 20 min, batch 8, lr 0.002, bce-dice, ssim weight 1, thresholds: best F1, each class on at most 20% of normal frames'
     )
-    expect(settingsLine({ ...tiles, maxNormalMarked: 1 }, 'unet')).toMatch(/, best-F1 thresholds$/)
+    expect(settingsLine({ ...tiles, maxNormalMarked: 1 }, 'unet')).toMatch(/, thresholds: best F1$/)
     expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'arcd')).toContain('ssim weight 1, simulated anomalies in the first 30% of stage 2')
     expect(settingsLine({ ...tiles, pretrainShare: 0.3 }, 'unet')).not.toContain('simulated')
-    expect(settingsLine({ ...tiles, inferFlips: false }, 'arcd')).toMatch(/ssim weight 1, maps in one pass, thresholds on at most 20% of normal frames$/)
+    expect(settingsLine({ ...tiles, inferFlips: false }, 'arcd')).toMatch(/ssim weight 1, maps in one pass, thresholds: best F1, each class on at most 20% of normal frames$/)
     expect(settingsLine({ ...letterbox, rotate90: false }, 'unet')).toBe(
       'cpu preset, letterbox 128 px, width 8, depth 4, 20 + 30 epochs, batch 8, lr 0.002, bce-dice, ssim weight 1, no 90° turns'
     )

@@ -3,7 +3,7 @@
  * workspace's own settings (the Runs page's) fill the rest. Ranges come from
  * the contract's schema, the same the app's form is held to.
  */
-import { simulatedShareText, trainingSettingsSchema, type TrainingSettings } from '../../shared/contract'
+import { normalMarkedText, simulatedShareText, trainingSettingsSchema, type TrainingSettings } from '../../shared/contract'
 import { inferTileFor } from '../../shared/arcd/config'
 import { presetSizes } from '../services/training/trainingSettings'
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args'
@@ -157,15 +157,11 @@ export function ignoredFlagNotes(args: ParsedArgs, effective: TrainingSettings, 
   return notes
 }
 
-function normalMarked(share: number): string {
-  return share >= 1 ? ', best-F1 thresholds' : `, thresholds on at most ${Math.round(share * 100)}% of normal frames`
-}
-
 /** One line of what a run will use. */
 export function settingsLine(s: TrainingSettings, arch: 'arcd' | 'unet'): string {
   const widths = arch === 'unet' ? `width ${s.discBase}, depth ${s.discDepth}` : `widths ${s.reconBase}/${s.discBase}, depths ${s.reconDepth}/${s.discDepth}`
   const input = s.input === 'tiles' ? `tiles: ${s.size} px crops, tiles up to ${inferTileFor(s.size)} px, at short side <= ${s.maxShortSide} px` : `letterbox ${s.size} px`
   const length = s.input === 'letterbox' ? `${s.epochs1} + ${s.epochs2} epochs` : s.budgetMinutes > 0 ? `budget ${s.budgetMinutes} min` : `${s.steps1} + ${s.steps2} steps`
   const pretrain = arch === 'arcd' && s.input === 'tiles' && s.pretrainShare > 0 ? `, simulated anomalies in ${simulatedShareText(s.pretrainShare)}` : ''
-  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}${s.inferFlips || s.input !== 'tiles' ? '' : ', maps in one pass'}${s.input === 'tiles' ? normalMarked(s.maxNormalMarked) : ''}`
+  return `${s.preset} preset, ${input}, ${widths}, ${length}, batch ${s.batchSize}, lr ${s.lr}, ${s.loss}, ssim weight ${s.ssimWeight}${pretrain}${s.rotate90 ? '' : ', no 90° turns'}${s.inferFlips || s.input !== 'tiles' ? '' : ', maps in one pass'}${s.input === 'tiles' ? `, thresholds: ${normalMarkedText(s.maxNormalMarked)}` : ''}`
 }

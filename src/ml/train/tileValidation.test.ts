@@ -158,7 +158,7 @@ describe('thresholds capped by the normal frames they mark', () => {
     expect(capped.clean).toBe(0.5)
     expect(capped.bed).toBe(0.5)
     expect(warnings).toEqual([
-      'spotty: its best-F1 threshold 0.40 would show its mask on 16 of the 20 validation normal frames; raised to 0.75, where it shows on at most 4 (the "normal frames marked" setting, 20%)'
+      'spotty: its best-F1 threshold 0.40 would show its mask on 16 of the 20 validation normal frames; raised to 0.75, where it shows on at most 4 (the "Normal frames a class may mark" setting, 20%)'
     ])
     // The frames the masks show (the evaluator's one threshold rule) agree, and the defect frame is still found.
     const spotty = evaluator(capped).report().overall.classes[0]!

@@ -5,7 +5,7 @@ import { thresholdText } from '../../shared/arcd/thresholdText'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
 import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
-import { CancelledError, log, yieldToEventLoop } from '../jobs/context'
+import { CancelledError, badInput, log, yieldToEventLoop } from '../jobs/context'
 import { streamRng } from './streams'
 import { timed } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
@@ -120,7 +120,7 @@ export function extraThresholdNormals(frames: TileFrame[], seed: number, valFram
  */
 export function frameCappedThresholds(ev: SegmentationEvaluator, thresholds: Record<string, number>, share: number, warnings: string[]): Record<string, number> {
   const out = { ...thresholds }
-  if (!(share >= 0 && share <= 1)) throw new Error(`maxNormalFramesMarked must be between 0 and 1, got ${share}`)
+  if (!(share >= 0 && share <= 1)) throw badInput(`maxNormalFramesMarked must be between 0 and 1, got ${share}`)
   if (share >= 1) return out
   ev.classes.forEach((cl, i) => {
     const peaks = ev.normalFramePeaks(i)
@@ -132,7 +132,7 @@ export function frameCappedThresholds(ev: SegmentationEvaluator, thresholds: Rec
     const reached = peaks.length - lowerBound(peaks, was)
     const allowed = Math.floor(share * peaks.length)
     warnings.push(
-      `${cl.name}: its best-F1 threshold ${thresholdText(was)} would show its mask on ${reached} of the ${peaks.length} validation normal frames; raised to ${thresholdText(level)}, where it shows on at most ${allowed} (the "normal frames marked" setting, ${Math.round(share * 100)}%)`
+      `${cl.name}: its best-F1 threshold ${thresholdText(was)} would show its mask on ${reached} of the ${peaks.length} validation normal frames; raised to ${thresholdText(level)}, where it shows on at most ${allowed} (the "Normal frames a class may mark" setting, ${Math.round(share * 100)}%)`
     )
   })
   return out

@@ -79,6 +79,11 @@ export function simulatedShareText(share: number): string {
   return share > 0 ? `the first ${Math.round(share * 100)}% of stage 2` : 'none'
 }
 
+/** The threshold rule in words, as the app and the CLI say it: "best F1, each class on at most 20% of normal frames", or "best F1". */
+export function normalMarkedText(share: number): string {
+  return share >= 1 ? 'best F1' : `best F1, each class on at most ${Math.round(share * 100)}% of normal frames`
+}
+
 export interface SettingsProblem {
   path: keyof TrainingSettings
   message: string

@@ -118,17 +118,17 @@ describe('training settings and what a run did', () => {
 
   it('says the settings in one line, the length in the unit that applies', () => {
     expect(trainingSettingsLine(settings)).toBe(
-      'CPU preset · 20 min · 256 px crops, tiles up to 256 px, short side up to 1024 px · widths 8/8, depths 4/4 · batch 8, lr 0.002 · focal + Dice · best F1, each class on at most 20% of normal frames · auto-promote off'
+      'CPU preset · 20 min · 256 px crops, tiles up to 256 px, short side up to 1024 px · widths 8/8, depths 4/4 · batch 8, lr 0.002 · focal + Dice · thresholds: best F1, each class on at most 20% of normal frames · auto-promote off'
     )
     expect(trainingSettingsLine({ ...settings, budgetMinutes: 0 })).toContain('· 600 + 1200 steps ·')
-    expect(trainingSettingsLine({ ...settings, pretrainShare: 0.3 })).toContain('· focal + Dice · simulated anomalies in the first 30% of stage 2 · best F1')
-    expect(trainingSettingsLine({ ...settings, maxNormalMarked: 1 })).toContain('· focal + Dice · best-F1 thresholds · auto-promote off')
+    expect(trainingSettingsLine({ ...settings, pretrainShare: 0.3 })).toContain('· focal + Dice · simulated anomalies in the first 30% of stage 2 · thresholds: best F1, each')
+    expect(trainingSettingsLine({ ...settings, maxNormalMarked: 1 })).toContain('· focal + Dice · thresholds: best F1 · auto-promote off')
     // Letterbox training keeps best-F1 thresholds: the line does not claim a cap.
-    expect(trainingSettingsLine({ ...settings, input: 'letterbox' })).not.toContain('normal frames')
+    expect(trainingSettingsLine({ ...settings, input: 'letterbox' })).not.toContain('thresholds')
     // Letterbox training has no simulated-anomaly steps, so the line does not claim any.
     expect(trainingSettingsLine({ ...settings, input: 'letterbox', pretrainShare: 0.3 })).not.toContain('simulated')
     expect(trainingSettingsLine({ ...settings, input: 'letterbox' })).toContain('· 20 + 30 epochs · whole frame letterboxed to 256 px ·')
-    expect(trainingSettingsLine({ ...settings, inferFlips: false })).toContain('· focal + Dice · maps in one pass · best F1')
+    expect(trainingSettingsLine({ ...settings, inferFlips: false })).toContain('· focal + Dice · maps in one pass · thresholds: best F1, each')
     // Letterboxed models infer on one square: mirrored tiles do not apply.
     expect(trainingSettingsLine({ ...settings, input: 'letterbox', inferFlips: false })).not.toContain('one pass')
   })
@@ -159,7 +159,7 @@ describe('training settings and what a run did', () => {
       Thresholds: 'best F1, each class on at most 20% of normal frames',
       Inference: 'each tile and its three mirror images, averaged'
     })
-    expect(Object.fromEntries(setupRows({ ...setup, maxNormalMarked: 1 }, 'unet'))['Thresholds']).toBe('best-F1 thresholds')
+    expect(Object.fromEntries(setupRows({ ...setup, maxNormalMarked: 1 }, 'unet'))['Thresholds']).toBe('best F1')
     expect(Object.fromEntries(setupRows({ ...setup, inferFlips: false }, 'unet'))['Inference']).toBe('one pass a tile')
     expect(Object.fromEntries(setupRows({ ...setup, pretrainShare: 0.25 }, 'arcd'))['Simulated anomalies']).toBe('the first 25% of stage 2')
     expect(Object.fromEntries(setupRows({ ...setup, pretrainShare: 0.25 }, 'unet'))['Simulated anomalies']).toBeUndefined()

@@ -1,6 +1,6 @@
 /** How runs, stages and metrics read on screen. Pure, so the wording is unit-tested. */
 import type { RunOutcome, RunProgress, RunSetup, RunSummary, TrainingSettings } from '../../../shared/contract'
-import { simulatedShareText } from '../../../shared/contract/training'
+import { normalMarkedText, simulatedShareText } from '../../../shared/contract/training'
 import { inferTileFor } from '../../../shared/arcd/config'
 
 const STAGE_NAMES: Record<string, string> = {
@@ -132,11 +132,6 @@ function inputText(s: { input: string; size: number; maxShortSide: number | null
     : `whole frame letterboxed to ${s.size} px`
 }
 
-/** How thresholds were capped by the normal frames they mark, in words. */
-export function normalMarkedText(share: number): string {
-  return share >= 1 ? 'best-F1 thresholds' : `best F1, each class on at most ${formatShare(share)} of normal frames`
-}
-
 /** The workspace's settings in one line (the form and the Retrain dialog). */
 export function trainingSettingsLine(s: TrainingSettings): string {
   return [
@@ -148,7 +143,7 @@ export function trainingSettingsLine(s: TrainingSettings): string {
     lossName(s.loss),
     ...(s.input === 'tiles' && s.pretrainShare > 0 ? [`simulated anomalies in ${simulatedShareText(s.pretrainShare)}`] : []),
     ...(s.input === 'tiles' && !s.inferFlips ? ['maps in one pass'] : []),
-    ...(s.input === 'tiles' ? [normalMarkedText(s.maxNormalMarked)] : []),
+    ...(s.input === 'tiles' ? [`thresholds: ${normalMarkedText(s.maxNormalMarked)}`] : []),
     `auto-promote ${s.autoPromote ? 'on' : 'off'}`
   ].join(' · ')
 }
