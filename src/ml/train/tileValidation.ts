@@ -123,31 +123,20 @@ export function frameCappedThresholds(ev: SegmentationEvaluator, thresholds: Rec
   if (!(share >= 0 && share <= 1)) throw badInput(`maxNormalFramesMarked must be between 0 and 1, got ${share}`)
   if (share >= 1) return out
   ev.classes.forEach((cl, i) => {
-    const peaks = ev.normalFramePeaks(i)
     const was = out[cl.name]
-    if (cl.kind !== 'defect' || was === undefined || peaks.length < MIN_NORMAL_FRAMES_TO_CAP) return
+    if (cl.kind !== 'defect' || was === undefined) return
+    const peaks = ev.normalFramePeaks(i)
+    if (peaks.length < MIN_NORMAL_FRAMES_TO_CAP) return
     const level = frameCapSorted(peaks, share)
     if (level <= was) return
     out[cl.name] = level
-    const reached = peaks.length - lowerBound(peaks, was)
+    const reached = peaks.filter((p) => p >= was).length
     const allowed = Math.floor(share * peaks.length)
     warnings.push(
       `${cl.name}: its best-F1 threshold ${thresholdText(was)} would show its mask on ${reached} of the ${peaks.length} validation normal frames; raised to ${thresholdText(level)}, where it shows on at most ${allowed} (the "Normal frames a class may mark" setting, ${Math.round(share * 100)}%)`
     )
   })
   return out
-}
-
-/** Index of the first value at or above v in ascending values. */
-function lowerBound(sorted: Float64Array, v: number): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid]! < v) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 /**
