@@ -28,7 +28,7 @@ import type { EvalReport } from '../../shared/arcd/metrics'
 import type { DatasetItem, EpochRecord, StageSummary, TrainJobSpec, TrainPlan, TrainResult } from '../../shared/arcd/protocol'
 import { exists } from '../io/files'
 import { buildNets, disposeNets, readModelConfig } from '../io/modelDir'
-import { alignResidualReading, seedEncoderFromRecon, setOutputPrior } from '../models'
+import { alignResidualReading, setOutputPrior } from '../models'
 import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { finishModel } from './finishModel'
@@ -108,7 +108,6 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
   let reconLoaded = false
   // Weights of the warm-start reconstruction that did not fit this net (another shape): such a net is half fresh.
   let reconMisfit = 0
-  let discWarm = false
 
   try {
     if (nets.disc) setOutputPrior(nets.disc, train.outputPrior)
@@ -134,7 +133,6 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
         warmStarted.skipped += r.skipped
         if (net === 'recon' && r.loaded > 0) reconLoaded = true
         if (net === 'recon') reconMisfit = r.skipped
-        if (net === 'disc' && r.loaded > 0) discWarm = true
         log(ctx, 'info', `warm start ${net}: ${r.loaded} weights loaded, ${r.skipped} kept fresh (shape mismatch)`)
         const converted = net === 'disc' && spec.arch === 'arcd' ? alignResidualReading(m, warm.model.reconResidual ?? false, model.reconResidual ?? false, r.loadedNames) : null
         if (converted) log(ctx, 'info', converted)
@@ -186,11 +184,6 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
     if (runDiscWanted) {
       let valFrames = pickValFrames(frames, train.seed)
       if (!(ck && ck.stage === 'disc' && ck.stageDone)) {
-        // Seeding happens once, before the first stage-2 step: a resumed stage 2 or a warm-started net has weights of its own.
-        if (train.discFromRecon === true && nets.recon && nets.disc && !discWarm && !(ck && ck.stage === 'disc')) {
-          const t = seedEncoderFromRecon(nets.disc, nets.recon)
-          log(ctx, 'info', `stage 2 starts from the reconstruction's encoder: ${t.copied + t.partial} weights copied (${t.partial} in part), ${t.kept} fresh`)
-        }
         const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
         valFrames = await stageDisc(c, frames, resume)
       }

@@ -227,13 +227,6 @@ export interface TrainConfig {
    */
   discPretrainShare: number
   /**
-   * ARCD stage 2 starts its encoder from the reconstruction net's (same
-   * widths and depth), which stage 1 trained on every normal frame, rather
-   * than from random weights. Missing (runs recorded before it existed)
-   * means off.
-   */
-  discFromRecon?: boolean
-  /**
    * Most of the validation normal frames a defect class's mask may show on:
    * a best-F1 threshold below that level is raised to it (1: off). Pixel
    * F1 ignores how many frames a few false pixels spread over; a texture
