@@ -68,7 +68,9 @@ export interface TrainingSettings {
   /**
    * Regression guard: a retrain whose MIoU or any defect class's pixel AP is
    * lower than the active model's by more than this (absolute, 0..1, both
-   * evaluated on the current labels of the same test frames) is a regression:
+   * evaluated on the current labels of the same test frames), or whose mask
+   * of a defect class shows on a share of the normal test frames higher by
+   * more than this (and on at least two more of them), is a regression:
    * Decline becomes the primary action and auto-promote refuses it.
    */
   regressionMargin: number
@@ -253,13 +255,15 @@ export interface MetricDelta {
 
 /** A metric on which B is worse than A by more than the regression margin. */
 export interface MetricDrop {
-  /** "MIoU" or "<class> pixel AP". */
+  /** "MIoU", "<class> pixel AP" or "<class> normal frames marked". */
   metric: string
   a: number
   /** Null: B has no output for the class. */
   b: number | null
-  /** a - b (positive), or a when B has no output. */
+  /** How much worse B is: a - b (positive), or a when B has no output; b - a for a figure that is worse higher (`rise`). */
   drop: number
+  /** The figure is a share of normal frames that is worse when it rises; missing for figures worse when they fall. */
+  rise?: true
 }
 
 export interface RegressionCheck {

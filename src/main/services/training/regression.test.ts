@@ -7,9 +7,14 @@ function cls(name: string, pixelAp: number | null, kind: 'defect' | 'region' = '
   return { name, kind, threshold: 0.5, positives: 100, pixelAuroc: null, pixelAp, iou: null, accuracy: null }
 }
 
-function report(miou: number | null, classes: ClassMetrics[]): EvalReport {
+function marking(c: ClassMetrics, normalsMarked: number): ClassMetrics {
+  return { ...c, frames: 5, framesFound: 5, normalsMarked }
+}
+
+/** Five defect frames and `normals` normal ones. */
+function report(miou: number | null, classes: ClassMetrics[], normals = 5): EvalReport {
   const overall: GroupMetrics = {
-    images: 10,
+    images: 5 + normals,
     anomalousImages: 5,
     mpa: null,
     miou,
@@ -58,6 +63,25 @@ describe('the regression guard', () => {
     expect(check.regressed).toBe(false)
     const noMiou = findRegressions(report(0.5, [cls('fold', 0.5)]), report(null, [cls('fold', 0.5)]), 0.02)
     expect(noMiou.regressed).toBe(false)
+  })
+
+  it('flags a defect class whose mask shows on a larger share of the normal frames, by two frames or more', () => {
+    const base = report(0.3, [marking(cls('fold', 0.4), 1), marking(cls('edge_crack', 0.3), 3)], 20)
+    // fold: 1 -> 4 of 20 normal frames (5% -> 20%); edge_crack: 3 -> 2, fewer.
+    const check = findRegressions(base, report(0.3, [marking(cls('fold', 0.4), 4), marking(cls('edge_crack', 0.3), 2)], 20), 0.02)
+    expect(check.drops).toEqual([{ metric: 'fold normal frames marked', a: 0.05, b: 0.2, drop: expect.closeTo(0.15, 12), rise: true }])
+    expect(describeDrops(check.drops)).toBe('fold normal frames marked rose by 0.150 (0.050 -> 0.200)')
+    // One more frame (5% -> 10%, past the margin) is not enough; nor is a rise of two frames within the margin.
+    expect(findRegressions(base, report(0.3, [marking(cls('fold', 0.4), 2), marking(cls('edge_crack', 0.3), 3)], 20), 0.02).regressed).toBe(false)
+    expect(findRegressions(base, report(0.3, [marking(cls('fold', 0.4), 3), marking(cls('edge_crack', 0.3), 3)], 20), 0.2).regressed).toBe(false)
+    // Shares, not counts: the same 4 frames of 80 normal frames are 5%, no rise over 1 of 20.
+    expect(findRegressions(base, report(0.3, [marking(cls('fold', 0.4), 4), marking(cls('edge_crack', 0.3), 3)], 80), 0.02).regressed).toBe(false)
+  })
+
+  it('does not compare normal frames a report does not count (saved before frame counts, or no normal frame)', () => {
+    const old = report(0.3, [cls('fold', 0.4)], 20)
+    expect(findRegressions(old, report(0.3, [marking(cls('fold', 0.4), 20)], 20), 0.02).regressed).toBe(false)
+    expect(findRegressions(report(0.3, [marking(cls('fold', 0.4), 0)], 0), report(0.3, [marking(cls('fold', 0.4), 0)], 0), 0.02).regressed).toBe(false)
   })
 
   it('refuses a margin that is not a number from 0 up', () => {

@@ -37,5 +37,5 @@ export async function judgeRetrain(
   if (a !== null && b < a) {
     return { promoted: false, reason: `refused: MIoU ${b.toFixed(3)} is below the active model's ${a.toFixed(3)} on the same labels (within the margin, so not flagged as a regression)`, drops: [] }
   }
-  return { promoted: true, reason: `promoted: MIoU ${b.toFixed(3)} against the active model's ${a === null ? 'n/a' : a.toFixed(3)} on the same labels, no metric fell by more than ${check.margin}`, drops: [] }
+  return { promoted: true, reason: `promoted: MIoU ${b.toFixed(3)} against the active model's ${a === null ? 'n/a' : a.toFixed(3)} on the same labels, no metric worsened by more than ${check.margin}`, drops: [] }
 }

@@ -4,7 +4,7 @@
  * differences marked, and how their data differ.
  */
 import type { DataSnapshot, MetricDelta, RunComparison } from '../../../shared/contract'
-import { deltaClass, formatDelta, formatMetric, formatPoints, formatShare } from './format'
+import { deltaClass, formatDelta, formatDrop, formatMetric, formatPoints, formatShare } from './format'
 import { RunSettingsDiff } from './RunSettingsDiff'
 
 function Pair({ d, format = formatMetric }: { d: MetricDelta; format?: (v: number | null) => string }) {
@@ -110,7 +110,7 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
             {regression.drops.map((d) => (
               <li key={d.metric} data-testid="cmp-drop" data-metric={d.metric} data-drop={d.drop}>
                 {d.metric}
-                {d.b === null ? `: no output for the class (was ${formatMetric(d.a)})` : ` fell by ${formatMetric(d.drop)} (${formatMetric(d.a)} → ${formatMetric(d.b)})`}
+                {formatDrop(d)}
               </li>
             ))}
           </ul>
@@ -163,7 +163,7 @@ export function RunComparisonView({ cmp, labelA = 'A', labelB = 'B' }: { cmp: Ru
               </thead>
               <tbody>
                 {classes.map((c) => (
-                  <tr key={c.name} data-testid="cmp-class" data-name={c.name} className={dropped.has(`${c.name} pixel AP`) ? 'regressed' : undefined}>
+                  <tr key={c.name} data-testid="cmp-class" data-name={c.name} className={dropped.has(`${c.name} pixel AP`) || dropped.has(`${c.name} normal frames marked`) ? 'regressed' : undefined}>
                     <td>{c.name}</td>
                     <Pair d={c.iou} />
                     <Delta d={c.iou} />

@@ -94,7 +94,7 @@ const ADVANCED: { title: string; fields: NumberField[] }[] = [
 const MARGIN: NumberField = {
   key: 'regressionMargin',
   label: 'Regression margin',
-  hint: 'a retrain whose MIoU or any defect class’s pixel AP is lower than the active model’s by more than this is a regression: Decline comes first and auto-promote refuses it',
+  hint: 'a retrain whose MIoU or any defect class’s pixel AP is lower than the active model’s by more than this, or whose mask of a class shows on a share of normal test frames higher by more than this, is a regression: Decline comes first and auto-promote refuses it',
   testId: 'ts-regression-margin',
   decimal: true
 }

@@ -3,6 +3,7 @@ import type { RunSetup, TrainingSettings } from '../../../shared/contract'
 import {
   deltaClass,
   formatDelta,
+  formatDrop,
   formatDuration,
   formatFrames,
   formatPoints,
@@ -185,5 +186,13 @@ describe('training settings and what a run did', () => {
     )
     expect(planText(plan, 'unet')).toBe('training: 1200 steps (1.5 s each)')
     expect(planText({ ...plan, stage2SimulatedSteps: 360 }, 'arcd')).toBe('stage 1: 600 steps (0.21 s each) · stage 2: 1200 steps (1.5 s each), the first 360 on simulated anomalies')
+  })
+})
+
+describe('formatDrop', () => {
+  it('says how a regression reads after its metric name', () => {
+    expect(formatDrop({ metric: 'fold pixel AP', a: 0.4, b: 0.37, drop: 0.03 })).toBe(' fell by 0.030 (0.400 → 0.370)')
+    expect(formatDrop({ metric: 'fold pixel AP', a: 0.4, b: null, drop: 0.4 })).toBe(': no output for the class (was 0.400)')
+    expect(formatDrop({ metric: 'fold normal frames marked', a: 0.05, b: 0.2, drop: 0.15, rise: true })).toBe(' rose from 5% to 20% of the normal test frames')
   })
 })

@@ -1,5 +1,5 @@
 /** How runs, stages and metrics read on screen. Pure, so the wording is unit-tested. */
-import type { RunOutcome, RunProgress, RunSetup, RunSummary, TrainingSettings } from '../../../shared/contract'
+import type { MetricDrop, RunOutcome, RunProgress, RunSetup, RunSummary, TrainingSettings } from '../../../shared/contract'
 import { normalMarkedText, simulatedShareText } from '../../../shared/contract/training'
 import { inferTileFor } from '../../../shared/arcd/config'
 
@@ -69,6 +69,13 @@ export function formatDelta(d: number | null | undefined): string {
 /** A share in 0..1 as a whole percent; a dash when there is none. */
 export function formatShare(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${Math.round(100 * v)}%`
+}
+
+/** What follows a regression's metric name: " fell by 0.030 (0.400 → 0.370)", " rose from 5% to 20% of the normal test frames". */
+export function formatDrop(d: MetricDrop): string {
+  if (d.b === null) return `: no output for the class (was ${formatMetric(d.a)})`
+  if (d.rise) return ` rose from ${formatShare(d.a)} to ${formatShare(d.b)} of the normal test frames`
+  return ` fell by ${formatMetric(d.drop)} (${formatMetric(d.a)} → ${formatMetric(d.b)})`
 }
 
 /** A difference of two shares in percentage points, signed. */
