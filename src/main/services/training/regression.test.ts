@@ -70,7 +70,7 @@ describe('the regression guard', () => {
     // fold: 1 -> 4 of 20 normal frames (5% -> 20%); edge_crack: 3 -> 2, fewer.
     const check = findRegressions(base, report(0.3, [marking(cls('fold', 0.4), 4), marking(cls('edge_crack', 0.3), 2)], 20), 0.02)
     expect(check.drops).toEqual([{ metric: 'fold normal frames marked', a: 0.05, b: 0.2, drop: expect.closeTo(0.15, 12), rise: true }])
-    expect(describeDrops(check.drops)).toBe('fold normal frames marked rose by 0.150 (0.050 -> 0.200)')
+    expect(describeDrops(check.drops)).toBe('fold normal frames marked rose from 5% to 20% of the normal test frames')
     // One more frame (5% -> 10%, past the margin) is not enough; nor is a rise of two frames within the margin.
     expect(findRegressions(base, report(0.3, [marking(cls('fold', 0.4), 2), marking(cls('edge_crack', 0.3), 3)], 20), 0.02).regressed).toBe(false)
     expect(findRegressions(base, report(0.3, [marking(cls('fold', 0.4), 3), marking(cls('edge_crack', 0.3), 3)], 20), 0.2).regressed).toBe(false)
