@@ -86,6 +86,11 @@ export function normalMarkedText(share: number): string {
   return share >= 1 ? 'best F1' : `best F1, each class on at most ${Math.round(share * 100)}% of normal frames`
 }
 
+/** A regression's rise in the share of normal frames a class marks, as main's reason and the comparison both say it: "rose from 5% to 20% of the normal test frames". */
+export function normalsRiseText(a: number, b: number): string {
+  return `rose from ${Math.round(a * 100)}% to ${Math.round(b * 100)}% of the normal test frames`
+}
+
 export interface SettingsProblem {
   path: keyof TrainingSettings
   message: string

@@ -1,4 +1,5 @@
 import type { MetricDrop, RegressionCheck } from '../../../shared/contract'
+import { normalsRiseText } from '../../../shared/contract/training'
 import type { ClassMetrics, EvalReport, GroupMetrics } from '../../../shared/arcd/metrics'
 
 /**
@@ -53,16 +54,12 @@ function normalsRise(base: GroupMetrics, a: ClassMetrics, cand: GroupMetrics, b:
 
 const MIN_MORE_FRAMES = 2
 
-function percent(share: number): string {
-  return `${Math.round(100 * share)}%`
-}
-
 /** "MIoU fell by 0.051 (0.235 -> 0.184); fold pixel AP: no output (was 0.412); edge_crack normal frames marked rose from 5% to 20% of the normal test frames", as the comparison says it. */
 export function describeDrops(drops: MetricDrop[]): string {
   return drops
     .map((d) => {
       if (d.b === null) return `${d.metric}: the new model has no output for the class (was ${d.a.toFixed(3)})`
-      if (d.rise) return `${d.metric} rose from ${percent(d.a)} to ${percent(d.b)} of the normal test frames`
+      if (d.rise) return `${d.metric} ${normalsRiseText(d.a, d.b)}`
       return `${d.metric} fell by ${d.drop.toFixed(3)} (${d.a.toFixed(3)} -> ${d.b.toFixed(3)})`
     })
     .join('; ')

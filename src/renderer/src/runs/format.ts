@@ -1,6 +1,6 @@
 /** How runs, stages and metrics read on screen. Pure, so the wording is unit-tested. */
 import type { MetricDrop, RunOutcome, RunProgress, RunSetup, RunSummary, TrainingSettings } from '../../../shared/contract'
-import { normalMarkedText, simulatedShareText } from '../../../shared/contract/training'
+import { normalMarkedText, normalsRiseText, simulatedShareText } from '../../../shared/contract/training'
 import { inferTileFor } from '../../../shared/arcd/config'
 
 const STAGE_NAMES: Record<string, string> = {
@@ -74,7 +74,7 @@ export function formatShare(v: number | null | undefined): string {
 /** What follows a regression's metric name: " fell by 0.030 (0.400 → 0.370)", " rose from 5% to 20% of the normal test frames". */
 export function formatDrop(d: MetricDrop): string {
   if (d.b === null) return `: no output for the class (was ${formatMetric(d.a)})`
-  if (d.rise) return ` rose from ${formatShare(d.a)} to ${formatShare(d.b)} of the normal test frames`
+  if (d.rise) return ` ${normalsRiseText(d.a, d.b)}`
   return ` fell by ${formatMetric(d.drop)} (${formatMetric(d.a)} → ${formatMetric(d.b)})`
 }
 
