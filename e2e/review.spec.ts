@@ -25,7 +25,10 @@ interface ReviewSnap {
   currentId: number | null
   loading: boolean
   drawnId: number | null
+  /** The queue as listed (held while the pointer is on it). */
   order: number[]
+  /** The queue as the service ranks it now. */
+  ranked: number[]
   tiers: string[]
   view: { scale: number; x: number; y: number } | null
   thresholds: Record<string, number>
@@ -271,6 +274,27 @@ describe('review workspace', () => {
     await countsAt(0.9999)
     expect(await page.locator('[data-testid="threshold-value-fold"]').textContent()).toMatch(/^0\.9999\d+$/)
     expect(await page.locator('[data-testid="threshold-revision"]').textContent()).toContain('unsaved')
+    await page.click('[data-testid="reset-thresholds"]')
+    await until('the saved thresholds back', () => page.locator('[data-testid="threshold-revision"]').textContent(), (t) => !t?.includes('unsaved'))
+  })
+
+  it('holds the queue still under the pointer while thresholds re-rank it, and re-ranks once the pointer leaves', async () => {
+    const listed = () => page.locator('[data-testid="review-item"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-image-id'))))
+    const before = await settled(page, frames)
+    await page.hover(`[data-testid="review-item"][data-image-id="${before.order[1]}"]`)
+    const shown = await listed()
+    expect(shown).toEqual(before.ranked)
+    // Thresholds from the keyboard: the pointer stays on the list, as a user's hand stays on the mouse.
+    await lowThresholds()
+    const s = await until('the service to re-rank the queue at threshold 0', () => snap(page), (v) => v.pending === 0 && v.ranked.join() !== shown.join(), 30_000)
+    expect(await listed()).toEqual(shown)
+    expect(s.order).toEqual(shown)
+    await page.locator('[data-testid="review-queue-held"]').waitFor()
+    // Off the list: the queue takes the service's order.
+    const heat = (await page.locator('[data-pane="heat"]').boundingBox())!
+    await page.mouse.move(heat.x + heat.width / 2, heat.y + heat.height / 2)
+    await until('the list in the ranked order', () => Promise.all([listed(), snap(page)]), ([l, v]) => l.join() === v.ranked.join() && v.order.join() === v.ranked.join())
+    expect(await page.locator('[data-testid="review-queue-held"]').count()).toBe(0)
     await page.click('[data-testid="reset-thresholds"]')
     await until('the saved thresholds back', () => page.locator('[data-testid="threshold-revision"]').textContent(), (t) => !t?.includes('unsaved'))
   })

@@ -1,6 +1,6 @@
-/** The review queue: frames in the order that most needs a human, with why each is there. */
+/** The review queue: frames in the order that most needs a human, with why each is there, and the column that holds them. */
 import { useEffect, useRef } from 'react'
-import type { ClassDef, ReviewItem } from '../../../shared/contract'
+import type { ClassDef, ReviewItem, ReviewQueue } from '../../../shared/contract'
 import { VERDICT_LABELS } from './ReviewFilters'
 
 const TIER_LABELS = { fp: 'FP evidence', missed: 'missed', uncertain: 'uncertain', rest: 'rest' } as const
@@ -60,5 +60,45 @@ export function QueueList({ items, currentId, classes, onSelect }: { items: Revi
         </li>
       ))}
     </ol>
+  )
+}
+
+/**
+ * The queue's column: its count, the list, or why it is empty. `held`: the
+ * list is shown in the order it had when the pointer came onto it.
+ */
+export function QueuePane(props: {
+  queue: ReviewQueue | null
+  items: ReviewItem[]
+  held: boolean
+  currentId: number | null
+  classes: ClassDef[]
+  onSelect(id: number): void
+  onPointerOn(on: boolean): void
+}) {
+  const { queue, items, held, onPointerOn } = props
+  return (
+    <aside className="review-queue" onPointerEnter={() => onPointerOn(true)} onPointerLeave={() => onPointerOn(false)}>
+      <div className="review-queue-head muted" data-testid="review-queue-count" data-count={items.length} data-pending={queue?.pending ?? ''}>
+        {queue ? `${items.length} frames${queue.pending ? ` · ${queue.pending} being counted` : ''}` : '…'}
+        {held && (
+          <span data-testid="review-queue-held" title="The list re-ranks when the pointer leaves it">
+            {' '}
+            · order held
+          </span>
+        )}
+      </div>
+      {queue && items.length === 0 ? (
+        <p className="muted review-queue-empty" data-testid="review-queue-empty">
+          {queue.withoutPredictions > 0
+            ? `No predictions here yet: run the model on these ${queue.withoutPredictions} frames.`
+            : queue.pending > 0
+              ? 'Counting the maps…'
+              : 'No frames match these filters.'}
+        </p>
+      ) : (
+        <QueueList items={items} currentId={props.currentId} classes={props.classes} onSelect={props.onSelect} />
+      )}
+    </aside>
   )
 }

@@ -13,7 +13,8 @@ import { useToasts } from '../toasts'
 import { FrameActions } from './FrameActions'
 import { FrameCache, type FrameData } from './frameData'
 import { Panes, type Focus, type PreviewRing } from './Panes'
-import { QueueList } from './QueueList'
+import { QueuePane } from './QueueList'
+import { sameOrder, useHeldOrder } from './heldOrder'
 import { ReviewToolbar } from './ReviewToolbar'
 import { SidePanel } from './SidePanel'
 import type { TuneOn } from './tuning'
@@ -76,7 +77,9 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
   const dirty = draft !== null && !sameThresholds(draft, saved)
 
   // ---------------------------------------------------------------- the shown frame
-  const items = useMemo(() => queue?.items ?? [], [queue])
+  const [pointerOnQueue, setPointerOnQueue] = useState(false)
+  const ranked = useMemo(() => queue?.items ?? [], [queue])
+  const items = useHeldOrder(ranked, pointerOnQueue)
   const index = currentId === null ? -1 : items.findIndex((i) => i.imageId === currentId)
   const item = index >= 0 ? items[index]! : null
   const versionKey = item ? `${item.version.predictionAt}|${item.version.labelsRev}` : ''
@@ -264,6 +267,7 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
     loading: loadingId !== null,
     drawnId: drawn.current.id,
     order: items.map((i) => i.imageId),
+    ranked: ranked.map((i) => i.imageId),
     tiers: items.map((i) => i.evidence.tier),
     view,
     thresholds,
@@ -304,7 +308,6 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
       </div>
     )
   }
-  const counts = queue ? `${items.length} frames${queue.pending ? ` · ${queue.pending} being counted` : ''}` : '…'
   return (
     <div
       className="review"
@@ -339,22 +342,15 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
         </div>
       )}
       <div className="review-body">
-        <aside className="review-queue">
-          <div className="review-queue-head muted" data-testid="review-queue-count" data-count={items.length} data-pending={queue?.pending ?? ''}>
-            {counts}
-          </div>
-          {queue && items.length === 0 ? (
-            <p className="muted review-queue-empty" data-testid="review-queue-empty">
-              {queue.withoutPredictions > 0
-                ? `No predictions here yet: run the model on these ${queue.withoutPredictions} frames.`
-                : queue.pending > 0
-                  ? 'Counting the maps…'
-                  : 'No frames match these filters.'}
-            </p>
-          ) : (
-            <QueueList items={items} currentId={currentId} classes={classes} onSelect={setCurrentId} />
-          )}
-        </aside>
+        <QueuePane
+          queue={queue}
+          items={items}
+          held={!sameOrder(items, ranked)}
+          currentId={currentId}
+          classes={classes}
+          onSelect={setCurrentId}
+          onPointerOn={setPointerOnQueue}
+        />
         <main className="review-main">
           <FrameActions
             item={item}
