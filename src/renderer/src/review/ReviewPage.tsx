@@ -152,10 +152,24 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
     toasts
   })
 
+  /** Runs one toolbar action with its button busy; a failure becomes a toast. */
+  const busyWith = useCallback(
+    async (kind: NonNullable<Busy>, work: () => Promise<void>) => {
+      setBusy(kind)
+      try {
+        await work()
+      } catch (e) {
+        toasts.error(e)
+      } finally {
+        setBusy(null)
+      }
+    },
+    [toasts]
+  )
+
   const runModel = useCallback(async () => {
     if (modelId === null) return
-    setBusy('infer')
-    try {
+    await busyWith('infer', async () => {
       const r = await api().review.infer({ modelId, filter })
       toasts.info(
         r.runId === null
@@ -163,42 +177,28 @@ export function ReviewPage({ classes, onOpenEditor }: ReviewPageProps) {
           : `Running the model on ${r.frames} frames (run #${r.runId})`
       )
       throttledQueue()
-    } catch (e) {
-      toasts.error(e)
-    } finally {
-      setBusy(null)
-    }
-  }, [modelId, filter, toasts, throttledQueue])
+    })
+  }, [modelId, filter, toasts, throttledQueue, busyWith])
 
   const saveThresholds = useCallback(async () => {
     if (modelId === null || !draft) return
-    setBusy('save')
-    try {
+    await busyWith('save', async () => {
       const r = await api().review.setThresholds({ modelId, thresholds: draft })
       toasts.info(`Thresholds saved with model #${modelId} as revision ${r.revision}`)
       setDraft(null)
       loadModels()
       throttledQueue()
-    } catch (e) {
-      toasts.error(e)
-    } finally {
-      setBusy(null)
-    }
-  }, [modelId, draft, toasts, loadModels, throttledQueue])
+    })
+  }, [modelId, draft, toasts, loadModels, throttledQueue, busyWith])
 
   const exportReport = useCallback(async () => {
     if (modelId === null) return
-    setBusy('report')
-    try {
+    await busyWith('report', async () => {
       const r = await api().review.report({ modelId, filter, ...(draft ? { thresholds: draft } : {}) })
       setReportPath(r.path)
       toasts.info(`Report written: ${r.path}`)
-    } catch (e) {
-      toasts.error(e)
-    } finally {
-      setBusy(null)
-    }
-  }, [modelId, filter, draft, toasts])
+    })
+  }, [modelId, filter, draft, toasts, busyWith])
 
   const setThreshold = useCallback((name: string, value: number) => setDraft((d) => ({ ...(d ?? thresholds), [name]: value })), [thresholds])
 
