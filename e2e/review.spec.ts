@@ -103,10 +103,11 @@ describe('review workspace', () => {
    */
   const LOW = { fold: 0, edge_crack: 0 }
   /**
-   * Selects a frame in the queue and waits for it to show (and draw). A click
-   * can land on a neighbour while the queue re-ranks after new thresholds
-   * (CI once showed frame 37 after a click on another); a user clicks
-   * again, and so does this, twice at most.
+   * Selects a frame in the queue and waits for it to show (and draw). The
+   * queue holds its order while the pointer is on it, but a re-rank after
+   * new thresholds can still move the row between finding it and the
+   * pointer reaching it (CI once showed frame 37 after a click on another);
+   * a user clicks again, and so does this, twice at most.
    */
   async function showFrame(id: number, drawn = true): Promise<void> {
     for (let attempt = 1; ; attempt++) {

@@ -2,7 +2,7 @@
  * The queue's order held still while the pointer is on the list. New
  * thresholds, verdicts and maps still being counted re-rank the queue, and a
  * list that moves under the pointer turns a click into a click on a
- * neighbour; mail clients hold their lists the same way.
+ * neighbour.
  */
 import { useEffect, useMemo, useRef } from 'react'
 
