@@ -8,12 +8,12 @@ const request = (line: string) => experimentRequest(parseArgs(line.split(' ').fi
 const refused = (line: string): string => usageRefusal(line, request)
 
 describe('studio experiment flags', () => {
-  it('runs one seed on split seed 1 at 100/50/30% with 4 minutes a training by default', () => {
+  it('runs one seed on split seed 1 at 100/50/30% with 6 minutes a training by default', () => {
     const r = request('experiment magnetic-tile')
     expect(r.seeds).toEqual([1])
     expect(r.splitSeed).toBe(1)
     expect(r.fractions).toEqual([1, 0.5, 0.3])
-    expect(r.train.budgetMinutes).toBe(4)
+    expect(r.train.budgetMinutes).toBe(6)
     expect(r.model.input).toBe('tiles')
   })
 

@@ -27,7 +27,7 @@ export function experimentRequest(args: ParsedArgs): ExperimentRequest {
 
 /**
  * The experiment's settings: the default recipe (crops at the analysis
- * scale, a time budget per training, 4 minutes unless --budget says), or
+ * scale, a time budget per training, EXPERIMENT_DEFAULTS' unless --budget says), or
  * Run B of docs/experiments.md with --input letterbox (fixed epochs).
  */
 function experimentConfigs(args: ParsedArgs): { model: ModelConfig; train: TrainConfig } {
@@ -59,7 +59,7 @@ function experimentConfigs(args: ParsedArgs): { model: ModelConfig; train: Train
     model: { ...CPU_PRESET, size: intFlag(args, 'size', CPU_PRESET.size), reconBase: intFlag(args, 'width', CPU_PRESET.reconBase), discBase: intFlag(args, 'width', CPU_PRESET.discBase), reconDepth: depth, discDepth: depth },
     train: {
       ...DEFAULT_TRAIN,
-      budgetMinutes: budget !== undefined ? Number(budget) : 4,
+      budgetMinutes: budget !== undefined ? Number(budget) : EXPERIMENT_DEFAULTS.train.budgetMinutes,
       lr: lr !== undefined ? Number(lr) : DEFAULT_TRAIN.lr,
       batchSize: intFlag(args, 'batch', DEFAULT_TRAIN.batchSize),
       seed

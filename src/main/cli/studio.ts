@@ -41,7 +41,7 @@ ${EXPORT_USAGE}${TRAIN_USAGE}  eval --workspace <dir> [--model <run id>] [--spli
       Every metric (MPA, MIoU, pixel AUROC/AP per class, image AUROC, RA), overall and per view.
   infer --workspace <dir> [--model <run id>] [--out <dir>] [--split s] [--limit n] [--json]
       Reconstructions, heatmaps and masks as PNG files.
-  experiment magnetic-tile [--budget 4] [--seed 1 | --seeds 1,2,3] [--split-seed 1] [--size 256] [--width 8] [--depth 4] [--batch 8] [--lr 2e-3] [--fractions 1,0.5,0.3] [--input letterbox --size 64 --epochs1 4 --epochs2 12] [--out docs/experiments-latest.md]
+  experiment magnetic-tile [--budget 6] [--seed 1 | --seeds 1,2,3] [--split-seed 1] [--size 256] [--width 8] [--depth 4] [--batch 8] [--lr 2e-3] [--fractions 1,0.5,0.3] [--input letterbox --size 64 --epochs1 4 --epochs2 12] [--out docs/experiments-latest.md]
       ARCD against the plain U-Net on ../shared/datasets/magnetic-tile at several label fractions; --seeds repeats it
       per training seed on one split and adds mean ± standard deviation. Writes the tables and a .json beside them.
 `

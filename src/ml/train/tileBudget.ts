@@ -80,6 +80,32 @@ export function budgetLeft(c: TileRun): number {
   return c.train.budgetMinutes * 60 - (performance.now() - c.started) / 1000
 }
 
+/** A stage 2 that trains for less than this share of its time says where the rest goes. */
+export const MIN_TRAINING_SHARE = 0.5
+
+/**
+ * The run's warning when stage 2's time goes mostly to its fixed costs
+ * rather than to training: the final pass that sets the thresholds (every
+ * validation frame, mirrored tiles by default, and the extra normal frames
+ * of the frame cap) and the validation frames' reconstructions. On
+ * magnetic-tile these took over 2 of a 4-minute budget's minutes, so a
+ * short budget trained for 1.2 minutes and said nothing. `budgetMinutes`
+ * scaled by twice the fixed costs over the stage's time is the budget at
+ * which training gets half of it.
+ */
+export function shortTrainingWarning(o: { trainSec: number; finalSec: number; cacheSec: number; budgetMinutes: number }): string | null {
+  const fixed = o.finalSec + o.cacheSec
+  const total = Math.max(0, o.trainSec) + fixed
+  if (total <= 0 || Math.max(0, o.trainSec) >= MIN_TRAINING_SHARE * total) return null
+  const min = (sec: number): string => (sec / 60).toFixed(1)
+  const cache = o.cacheSec >= 1 ? ` and ${min(o.cacheSec)} to reconstructing the validation frames` : ''
+  const enough = Math.ceil((o.budgetMinutes * 2 * fixed) / total)
+  return (
+    `stage 2 trained for ${min(Math.max(0, o.trainSec))} of its ${min(total)} minutes: ${min(o.finalSec)} go to the final pass that sets the thresholds${cache}. ` +
+    `A time budget of ${Math.max(enough, o.budgetMinutes + 1)} minutes or more would train for at least half of it`
+  )
+}
+
 /** Rounds (epochs) and planned steps per round of a stage of `steps` steps with `rounds` validation rounds. */
 export function roundsOf(steps: number, rounds: number): { epochs: number; stepsPerEpoch: number } {
   const epochs = Math.max(1, Math.min(rounds, steps))
