@@ -20,7 +20,7 @@ describe('shortTrainingWarning', () => {
   })
   it('stays quiet when training has half of the time or more', () => {
     expect(shortTrainingWarning({ trainSec: 100, finalSec: 90, cacheSec: 10, budgetMinutes: 4 })).toBeNull()
-    // The 15-minute bench: about 11 of 13 minutes train.
+    // A 15-minute run's proportions: 11 of 13 minutes train.
     expect(shortTrainingWarning({ trainSec: 660, finalSec: 110, cacheSec: 9, budgetMinutes: 15 })).toBeNull()
     expect(shortTrainingWarning({ trainSec: 0, finalSec: 0, cacheSec: 0, budgetMinutes: 1 })).toBeNull()
   })
