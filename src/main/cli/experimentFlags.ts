@@ -28,8 +28,8 @@ export function experimentRequest(args: ParsedArgs): ExperimentRequest {
 /**
  * The experiment's settings: the default recipe (crops at the analysis
  * scale, a time budget per training: EXPERIMENT_DEFAULTS' unless --budget
- * says), or
- * Run B of docs/experiments.md with --input letterbox (fixed epochs).
+ * says), or Run B of docs/experiments.md with --input letterbox (fixed
+ * epochs).
  */
 function experimentConfigs(args: ParsedArgs): { model: ModelConfig; train: TrainConfig } {
   const lr = stringFlag(args, 'lr')
