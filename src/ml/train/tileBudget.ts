@@ -89,19 +89,24 @@ export const MIN_TRAINING_SHARE = 0.5
  * validation frame, mirrored tiles by default, and the extra normal frames
  * of the frame cap) and the validation frames' reconstructions. On
  * magnetic-tile these took over 2 of a 4-minute budget's minutes, so a
- * short budget trained for 1.2 minutes and said nothing. `budgetMinutes`
- * scaled by twice the fixed costs over the stage's time is the budget at
- * which training gets half of it.
+ * short budget trained for 1.2 minutes and said nothing; on 1440x2560
+ * frames one frame's mirrored pass takes about 30 s here, so a full
+ * validation split outgrows a 20-minute budget. `shareSec`: stage 2's time
+ * after the reconstructions, final pass included. `budgetMinutes` scaled by
+ * twice the fixed costs over the stage's time is the budget at which
+ * training gets half of it.
  */
-export function shortTrainingWarning(o: { trainSec: number; finalSec: number; cacheSec: number; budgetMinutes: number }): string | null {
+export function shortTrainingWarning(o: { shareSec: number; finalSec: number; cacheSec: number; budgetMinutes: number }): string | null {
+  const total = o.shareSec + o.cacheSec
+  const trained = Math.max(0, o.shareSec - o.finalSec)
   const fixed = o.finalSec + o.cacheSec
-  const total = Math.max(0, o.trainSec) + fixed
-  if (total <= 0 || Math.max(0, o.trainSec) >= MIN_TRAINING_SHARE * total) return null
+  if (total <= 0 || trained >= MIN_TRAINING_SHARE * total) return null
   const min = (sec: number): string => (sec / 60).toFixed(1)
   const cache = o.cacheSec >= 1 ? ` and ${min(o.cacheSec)} to reconstructing the validation frames` : ''
+  const late = fixed > total ? ', so the run ends late' : ''
   const enough = Math.ceil((o.budgetMinutes * 2 * fixed) / total)
   return (
-    `stage 2 trained for ${min(Math.max(0, o.trainSec))} of its ${min(total)} minutes: ${min(o.finalSec)} go to the final pass that sets the thresholds${cache}. ` +
+    `stage 2 trained for ${min(trained)} of its ${min(total)} minutes: ${min(o.finalSec)} go to the final pass that sets the thresholds${cache}${late}. ` +
     `A time budget of ${Math.max(enough, o.budgetMinutes + 1)} minutes or more would train for at least half of it`
   )
 }

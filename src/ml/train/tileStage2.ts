@@ -148,12 +148,10 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
       c.plan.secondsPerStep.disc = stepSec
       log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
       if (seconds < rounds * (valSec + stepSec)) c.warnings.push(`the time budget was too short for stage 2: trained ${steps} steps, the minimum`)
-      else {
-        const short = shortTrainingWarning({ trainSec: seconds, finalSec, cacheSec: cacheSeconds, budgetMinutes: train.budgetMinutes })
-        if (short) {
-          c.warnings.push(short)
-          log(ctx, 'warn', short)
-        }
+      const short = shortTrainingWarning({ shareSec: seconds + finalSec, finalSec, cacheSec: cacheSeconds, budgetMinutes: train.budgetMinutes })
+      if (short) {
+        c.warnings.push(short)
+        log(ctx, 'warn', short)
       }
     } else {
       steps = train.stage2Steps
