@@ -81,7 +81,7 @@ export function budgetLeft(c: TileRun): number {
 }
 
 /** A stage 2 that trains for less than this share of its time says where the rest goes. */
-export const MIN_TRAINING_SHARE = 0.5
+const MIN_TRAINING_SHARE = 0.5
 
 /**
  * The run's warning when stage 2's time goes mostly to its fixed costs

@@ -25,7 +25,8 @@ export function holdOrder<T extends { imageId: number }>(held: readonly number[]
 
 /** True when the two lists name the same ids in the same order. */
 export function sameOrder(a: readonly { imageId: number }[], b: readonly { imageId: number }[]): boolean {
-  return a.length === b.length && a.every((it, i) => it.imageId === b[i]!.imageId)
+  // Not holding, the page passes the queue itself: no walk over it on every render.
+  return a === b || (a.length === b.length && a.every((it, i) => it.imageId === b[i]!.imageId))
 }
 
 /** `items` as last shown while `hold` is on; as they come once it is off. */
