@@ -395,6 +395,8 @@ describe('training in the app: one-click retrain, runs, comparison, promotion, p
     expect(await page.textContent(`${detailOf} .run-fact[data-name="Simulated anomalies"] dd`)).toBe('the first 50% of stage 2')
     expect(Number(await attr(page, `${detailOf} [data-testid="run-plan"]`, 'data-simulated-steps'))).toBe(TINY.steps2 / 2)
     expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toContain(`the first ${TINY.steps2 / 2} on simulated anomalies`)
+    // Which validation frames set the thresholds: every one without a time budget.
+    expect(await page.textContent(`${detailOf} [data-testid="run-plan"]`)).toMatch(/thresholds from \d+ labelled and \d+ normal validation frames/)
     expect(await page.textContent(`${detailOf} .run-fact[data-name="Inference"] dd`)).toBe('one pass a tile')
     expect(await page.textContent(`${detailOf} .run-fact[data-name="Thresholds"] dd`)).toBe('best F1, each class on at most 50% of normal frames')
     await page.locator(`${detailOf} [data-testid="run-recon-quality"]`).waitFor()

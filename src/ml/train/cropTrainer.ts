@@ -33,11 +33,12 @@ import { loadModelWeights, warmStartWeights } from '../io/weights'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { finishModel } from './finishModel'
 import { checkpointsDir, findCheckpoint, readCheckpointState, stageResumeFrom, writeCheckpoint, type CheckpointState } from './checkpoint'
-import type { TileRun } from './tileContext'
+import { tileSetupOf, type TileRun } from './tileContext'
 import { loadTileFrames, type AnalysisCache } from './tileData'
 import { stageRecon } from './tileStage1'
 import { stageDisc } from './tileStage2'
-import { chooseThresholds, extraThresholdNormals, pickValFrames } from './tileValidation'
+import { chooseThresholds } from './tileValidation'
+import { fullValidation, MIN_FINAL_LABELLED, valCandidates, validationSets } from './valSelection'
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
@@ -182,12 +183,17 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
     let valReport: EvalReport | null = null
     let method = 'none'
     if (runDiscWanted) {
-      let valFrames = pickValFrames(frames, train.seed)
       if (!(ck && ck.stage === 'disc' && ck.stageDone)) {
         const resume = ck && ck.stage === 'disc' && !ck.stageDone && resumeDir ? await stageResumeFrom(ck, resumeDir) : null
-        valFrames = await stageDisc(c, frames, resume)
+        await stageDisc(c, frames, resume)
       }
-      ;({ thresholds, valReport, method } = await chooseThresholds(c, frames, [...valFrames, ...extraThresholdNormals(frames, train.seed, valFrames)]))
+      // Stage 2 planned which frames the final pass reads; a run recorded before such plans reads them all.
+      const cands = valCandidates(frames, train.seed)
+      const validation = plan.validation ?? fullValidation(cands, tileSetupOf(c).flips === true)
+      ;({ thresholds, valReport, method } = await chooseThresholds(c, frames, validationSets(cands, validation).final, {
+        flips: validation.finalFlips,
+        fallbackFrames: Math.max(validation.labelled, MIN_FINAL_LABELLED)
+      }))
     }
 
     return await finishModel({

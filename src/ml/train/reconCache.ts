@@ -20,10 +20,11 @@ export function defaultReconCacheBytes(): number {
 }
 
 /**
- * The reconstructions of `frames` (each frame once), or null when they would
- * take more than `maxBytes`: they are then reconstructed at every use.
+ * The reconstructions of `frames` (each frame once; those in `known` are
+ * taken from it), or null when they would take more than `maxBytes`: they
+ * are then reconstructed at every use.
  */
-export async function buildReconCache(c: TileRun, frames: TileFrame[], maxBytes = defaultReconCacheBytes()): Promise<ReconCache | null> {
+export async function buildReconCache(c: TileRun, frames: TileFrame[], maxBytes = defaultReconCacheBytes(), known: ReconCache = new Map()): Promise<ReconCache | null> {
   const unique = [...new Set(frames)]
   const bytes = unique.reduce((n, f) => n + f.frame.width * f.frame.height * 3, 0)
   if (bytes > maxBytes) {
@@ -35,7 +36,7 @@ export async function buildReconCache(c: TileRun, frames: TileFrame[], maxBytes 
   const cache: ReconCache = new Map()
   for (const f of unique) {
     if (c.ctx.isCancelled()) throw new CancelledError()
-    cache.set(f, await reconstructFrame(setup, f.frame))
+    cache.set(f, known.get(f) ?? (await reconstructFrame(setup, f.frame)))
     await yieldToEventLoop()
   }
   log(c.ctx, 'info', `stage 2: reconstructed ${unique.length} frames once (${(bytes / 2 ** 20).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)

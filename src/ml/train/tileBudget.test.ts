@@ -6,7 +6,7 @@ describe('shortTrainingWarning', () => {
     // The experiment job's 4-minute ARCD run on magnetic-tile: 206 s of stage 2 after 10.2 s of reconstructions, 134 s of it for the thresholds' pass.
     // 72 s trained of 216.2 s, 144.2 s of them fixed: 4 x 2 x 144.2 / 216.2 = 5.34, so 6 minutes.
     expect(shortTrainingWarning({ shareSec: 206, finalSec: 134, cacheSec: 10.2, budgetMinutes: 4 })).toBe(
-      'stage 2 trained for 1.2 of its 3.6 minutes: 2.2 go to the final pass that sets the thresholds and 0.2 to reconstructing the validation frames. ' +
+      'stage 2 trained for 1.2 of its 3.6 minutes: 2.2 go to the final pass that sets the thresholds and 0.2 to timing and reconstructing the validation frames. ' +
         'A time budget of 6 minutes or more would train for at least half of it'
     )
   })
@@ -23,7 +23,7 @@ describe('shortTrainingWarning', () => {
     // 20-minute budget's stage 2 of 700 s after 150 s of reconstructions. 850 s in all, 2,050 fixed:
     // 20 x 2 x 2,050 / 850 = 96.5, so 97 minutes.
     expect(shortTrainingWarning({ shareSec: 700, finalSec: 1900, cacheSec: 150, budgetMinutes: 20 })).toBe(
-      'stage 2 trained for 0.0 of its 14.2 minutes: 31.7 go to the final pass that sets the thresholds and 2.5 to reconstructing the validation frames, so the run ends late. ' +
+      'stage 2 trained for 0.0 of its 14.2 minutes: 31.7 go to the final pass that sets the thresholds and 2.5 to timing and reconstructing the validation frames, so the run ends late. ' +
         'A time budget of 97 minutes or more would train for at least half of it'
     )
   })

@@ -5,7 +5,7 @@ import type { PreparedBatch, StagePlan } from './stage'
 import type { TileRun } from './tileContext'
 
 /** Most of a stage's time goes to training: validation rounds are thinned to fit this share. */
-const MAX_VAL_SHARE = 0.15
+export const MAX_VAL_SHARE = 0.15
 
 /**
  * Seconds per optimiser step, measured on throwaway gradients (the weights
@@ -85,14 +85,13 @@ const MIN_TRAINING_SHARE = 0.5
 
 /**
  * The run's warning when stage 2's time goes mostly to its fixed costs
- * rather than to training: the final pass that sets the thresholds (every
- * validation frame, mirrored tiles by default, and the extra normal frames
- * of the frame cap) and the validation frames' reconstructions. On
- * magnetic-tile these took over 2 of a 4-minute budget's minutes, so a
- * short budget trained for 1.2 minutes and said nothing; on 1440x2560
- * frames one frame's mirrored pass takes about 30 s here, so a full
- * validation split outgrows a 20-minute budget. `shareSec`: stage 2's time
- * after the reconstructions, final pass included. `budgetMinutes` scaled by
+ * rather than to training: the final pass that sets the thresholds and the
+ * validation frames' timing and reconstructions. On magnetic-tile these took
+ * over 2 of a 4-minute budget's minutes, so a short budget trained for 1.2
+ * minutes and said nothing. The final pass is now sized to a share of the
+ * stage (valSelection.ts), but its floors (enough frames to choose and cap
+ * thresholds by) can still outgrow a very short budget. `shareSec`: stage
+ * 2's time after the reconstructions, final pass included. `budgetMinutes` scaled by
  * twice the fixed costs over the stage's time is the budget at which
  * training gets half of it.
  */
@@ -102,7 +101,7 @@ export function shortTrainingWarning(o: { shareSec: number; finalSec: number; ca
   const fixed = o.finalSec + o.cacheSec
   if (total <= 0 || trained >= MIN_TRAINING_SHARE * total) return null
   const min = (sec: number): string => (sec / 60).toFixed(1)
-  const cache = o.cacheSec >= 1 ? ` and ${min(o.cacheSec)} to reconstructing the validation frames` : ''
+  const cache = o.cacheSec >= 1 ? ` and ${min(o.cacheSec)} to timing and reconstructing the validation frames` : ''
   const late = fixed > total ? ', so the run ends late' : ''
   const enough = Math.ceil((o.budgetMinutes * 2 * fixed) / total)
   return (

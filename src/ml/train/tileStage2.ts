@@ -8,16 +8,17 @@ import { badInput, log } from '../jobs/context'
 import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
 import { contextSide, cropReconstructions, dropReconstructions, type CropSource } from './cropRecon'
-import { buildReconCache } from './reconCache'
+import { buildReconCache, type ReconCache } from './reconCache'
 import { simulatedBatch } from './simulatedCrops'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
-import { budgetLeft, noteOutOfTime, roundsOf, shortTrainingWarning, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
+import { budgetLeft, MAX_VAL_SHARE, noteOutOfTime, roundsOf, shortTrainingWarning, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
-import { addTiledToEvaluator, defectChannels, estimateValSeconds, extraThresholdNormals, isAnomalousFrame, pickValFrames, predictFrames } from './tileValidation'
+import { addTiledToEvaluator, defectChannels, frameSizeOf, isAnomalousFrame, predictFrames, probeValCosts } from './tileValidation'
+import { finalSeconds, fullValidation, planValidation, probeFrames, roundSeconds, validationNote, validationSets, valCandidates, type ValCosts } from './valSelection'
 
-export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<TileFrame[]> {
+export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<void> {
   const { spec, ctx, nets, classes, train } = c
   const disc = nets.disc!
   const discLogits = logitsOf(disc)
@@ -28,13 +29,32 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   const byClass = classes.map((_, ci) => trainF.filter((f) => f.centres[ci]!.length > 0))
   const centreClasses = defectChannels(classes).filter((ci) => byClass[ci]!.length > 0)
   if (!byClass.some((l) => l.length > 0)) throw badInput('stage 2 needs labelled frames (with polygons) in the training split')
-  const valFrames = pickValFrames(frames, train.seed)
-  const cacheStart = performance.now()
-  // Validation frames only: every round (and the thresholds) reads them. The
+  const cands = valCandidates(frames, train.seed)
+  const inferFlips = tileSetupOf(c).flips === true
+  const planning = !(resume && c.plan.stage2Steps > 0) && train.budgetMinutes > 0
+  // Stage 2 is what the user gets: when stage 1 overran its share it keeps
+  // its own share anyway, and the run ends late rather than useless.
+  const stageSeconds = Math.max(budgetLeft(c), train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - train.stage1Share : 1) * 0.9)
+  const setupStart = performance.now()
+  let costs: ValCosts | null = null
+  let probed: ReconCache = new Map()
+  if (planning) {
+    ;({ costs, recons: probed } = await probeValCosts(c, probeFrames(cands)))
+    const sizes = (list: TileFrame[]) => list.map((f) => frameSizeOf(c, f))
+    c.plan.validation = planValidation({ cands: { labelled: sizes(cands.labelled), normals: sizes(cands.normals), roundNormals: cands.roundNormals }, costs, stageSeconds, flips: inferFlips, roundShare: MAX_VAL_SHARE })
+  } else if (!c.plan.validation) c.plan.validation = fullValidation(cands, inferFlips)
+  const validation = c.plan.validation
+  const { rounds: valFrames, final: finalFrames } = validationSets(cands, validation)
+  const note = validationNote(validation, inferFlips)
+  if (note && planning) {
+    if (inferFlips && !validation.finalFlips) c.warnings.push(note)
+    log(ctx, inferFlips && !validation.finalFlips ? 'warn' : 'info', note)
+  }
+  // The rounds' frames only: every round (and the thresholds) reads them. The
   // training frames' reconstructions made whole cost more than the crops'
   // over a whole run (docs/experiments.md, thirteenth measurement).
-  if (spec.arch === 'arcd') c.recons = await buildReconCache(c, valFrames)
-  const cacheSeconds = (performance.now() - cacheStart) / 1000
+  if (spec.arch === 'arcd') c.recons = await buildReconCache(c, valFrames, undefined, probed)
+  const setupSeconds = (performance.now() - setupStart) / 1000
   // A run recorded before the setting existed resumes with the loss it started with.
   const hardNegativeWeight = (train as Partial<typeof train>).hardNegativeWeight ?? 0
   const lossOpts = { kind: train.loss, gamma: train.focalGamma, alpha: train.focalAlpha, diceWeight: train.diceWeight, hardNegativeWeight }
@@ -131,24 +151,23 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   let steps = c.plan.stage2Steps
   let deadline: StagePlan['deadline']
   if (!(resume && steps > 0)) {
-    if (train.budgetMinutes > 0) {
+    if (planning && costs) {
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
-      const valSec = await estimateValSeconds(c, valFrames, false)
-      const extra = extraThresholdNormals(frames, train.seed, valFrames)
-      const finalSec = (tileSetupOf(c).flips === true ? await estimateValSeconds(c, valFrames) : valSec) + (await estimateValSeconds(c, extra))
-      // Reserve one more validation pass, as inference makes maps, and its
-      // extra normal frames (no cached reconstructions), for the thresholds and the report.
-      // Stage 2 is what the user gets: when stage 1 overran its share it
-      // keeps its own share anyway, and the run ends late rather than useless.
-      // The reconstructions made above came out of the same share.
-      const ownShare = c.train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - c.train.stage1Share : 1) * 0.9 - cacheSeconds
-      const seconds = Math.max(budgetLeft(c), ownShare) - finalSec
+      const cached = new Set(c.recons ? valFrames : [])
+      const valSec = valFrames.reduce((s, f) => s + roundSeconds(costs!, frameSizeOf(c, f)), 0)
+      // One more pass over the final frames, as the plan makes maps, for the
+      // thresholds and the report; frames outside the cache are reconstructed there.
+      const finalSec = finalFrames.reduce((s, f) => {
+        const size = frameSizeOf(c, f)
+        return s + finalSeconds(costs!, size, validation.finalFlips) - (cached.has(f) ? costs!.reconPerPixel * size.pixels : 0)
+      }, 0)
+      const seconds = stageSeconds - setupSeconds - finalSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       deadline = stageDeadline(seconds, valSec)
       c.plan.secondsPerStep.disc = stepSec
-      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
+      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s a round and ${finalSec.toFixed(1)} s for the final pass: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
       if (seconds < rounds * (valSec + stepSec)) c.warnings.push(`the time budget was too short for stage 2: trained ${steps} steps, the minimum`)
-      const short = shortTrainingWarning({ shareSec: seconds + finalSec, finalSec, cacheSec: cacheSeconds, budgetMinutes: train.budgetMinutes })
+      const short = shortTrainingWarning({ shareSec: seconds + finalSec, finalSec, cacheSec: setupSeconds, budgetMinutes: train.budgetMinutes })
       if (short) {
         c.warnings.push(short)
         log(ctx, 'warn', short)
@@ -175,5 +194,4 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   const summary = await runStage(plan, c.hooks, resume)
   noteOutOfTime(c, 'stage 2', summary, steps)
   c.plan.stage2Steps = stepsTaken(summary, steps)
-  return valFrames
 }

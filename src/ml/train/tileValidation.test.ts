@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SegmentationEvaluator } from '../../shared/arcd/metrics'
-import { cappedThresholds, frameCappedThresholds, MAX_BACKGROUND_SHARE, MIN_NORMAL_FRAMES_TO_CAP, normalFrameWarnings } from './tileValidation'
+import { cappedThresholds, frameCappedThresholds, MAX_BACKGROUND_SHARE, normalFrameWarnings } from './tileValidation'
+import { MIN_NORMAL_FRAMES_TO_CAP } from './valSelection'
 
 /**
  * Two classes on 40x40 maps: "learnt" scores its defect pixels high and its

@@ -4,25 +4,15 @@ import { frameCapSorted } from '../../shared/arcd/ranking'
 import { thresholdText } from '../../shared/arcd/thresholdText'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
-import { predictFrameTiled, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
+import { predictFrameTiled, reconstructFrame, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
 import { CancelledError, badInput, log, yieldToEventLoop } from '../jobs/context'
 import { streamRng } from './streams'
+import type { ReconCache } from './reconCache'
 import { timed } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
 import type { TileFrame } from './tileData'
+import { MIN_NORMAL_FRAMES_TO_CAP, type FrameSize, type ValCosts } from './valSelection'
 
-/** Validation frames scored per round: enough for a stable AP, few enough to keep rounds cheap. */
-const MAX_VAL_LABELLED = 24
-const MAX_VAL_NORMAL = 8
-/**
- * Normal frames the final threshold pass reads (the rounds' and more): a
- * share of 8 frames moves in steps of 12%; at 40 the capped thresholds of
- * magnetic-tile's models did as well on the test split as with all 100
- * (docs/experiments.md, twenty-fifth measurement).
- */
-const MAX_THRESHOLD_NORMAL = 40
-/** Fewer validation normal frames than this say too little to cap a threshold by. */
-export const MIN_NORMAL_FRAMES_TO_CAP = 10
 /** Training frames used per class when validation has no positives of it. */
 const MAX_FALLBACK_FRAMES = 24
 /**
@@ -38,22 +28,43 @@ export function defectChannels(classes: ClassSpec[]): number[] {
   return d.length > 0 ? d : classes.map((_, i) => i)
 }
 
-/** Seconds for one validation pass, from timing the tiles of its first frames (a full pass costs minutes on a CPU). */
-export async function estimateValSeconds(c: TileRun, frames: TileFrame[], flips?: boolean): Promise<number> {
-  if (frames.length === 0) return 0
-  // Cost follows the tile pixels a frame needs.
+export function frameSizeOf(c: TileRun, f: TileFrame): FrameSize {
+  // A pass costs what its tiles' pixels cost, overlaps included.
   const g = tileGeometry(c.spec.arch, c.model)
-  const tilesOf = (f: TileFrame): number => {
-    const tw = tileSide(f.frame.width, g)
-    const th = tileSide(f.frame.height, g)
-    return tw * th * tileStarts(f.frame.width, tw, c.model.tileOverlap).length * tileStarts(f.frame.height, th, c.model.tileOverlap).length
+  const { width: W, height: H } = f.frame
+  const tw = tileSide(W, g)
+  const th = tileSide(H, g)
+  return { pixels: W * H, tilePixels: tw * th * tileStarts(W, tw, c.model.tileOverlap).length * tileStarts(H, th, c.model.tileOverlap).length }
+}
+
+/**
+ * What validation costs a frame, timed on `probe` (a full pass costs minutes
+ * on a CPU): ARCD's whole-frame reconstruction and one plain pass of the
+ * discriminative net. The reconstructions made are returned for the cache.
+ */
+export async function probeValCosts(c: TileRun, probe: TileFrame[]): Promise<{ costs: ValCosts; recons: ReconCache }> {
+  const recons: ReconCache = new Map()
+  const setup = { ...tileSetupOf(c), flips: false }
+  let reconSec = 0
+  let discSec = 0
+  let pixels = 0
+  let tilePixels = 0
+  for (const f of probe) {
+    if (c.ctx.isCancelled()) throw new CancelledError()
+    const size = frameSizeOf(c, f)
+    pixels += size.pixels
+    tilePixels += size.tilePixels
+    let recon: Uint8Array | undefined
+    if (c.spec.arch === 'arcd') {
+      const r = await timed(() => reconstructFrame(setup, f.frame))
+      recon = r.value
+      recons.set(f, recon)
+      reconSec += r.seconds
+    }
+    discSec += (await timed(() => predictFrameTiled(setup, f.frame, recon))).seconds
+    await yieldToEventLoop()
   }
-  const probe = frames.slice(0, 2)
-  const { seconds } = await timed(() => predictFrames(c, probe, flips))
-  const probeTiles = probe.reduce((n, f) => n + tilesOf(f), 0)
-  const allTiles = frames.reduce((n, f) => n + tilesOf(f), 0)
-  // Scoring (sorting every pixel's probability) costs about as much again on small frames.
-  return (seconds / probeTiles) * allTiles * 1.3
+  return { costs: { reconPerPixel: pixels > 0 ? reconSec / pixels : 0, discPerTilePixel: tilePixels > 0 ? discSec / tilePixels : 0 }, recons }
 }
 
 /**
@@ -90,25 +101,6 @@ export function addTiledToEvaluator(ev: SegmentationEvaluator, f: { item: Datase
 /** Image-level truth: has a labelled pixel of a defect class (regions never count). */
 export function isAnomalousFrame(f: TileFrame, classes: ClassSpec[]): boolean {
   return classes.some((cl, i) => cl.kind === 'defect' && f.centres[i]!.length > 0)
-}
-
-export function pickValFrames(frames: TileFrame[], seed: number): TileFrame[] {
-  const rng = streamRng(seed, 31)
-  const val = frames.filter((f) => f.item.split === 'val')
-  const labelled = val.filter((f) => f.centres.some((cs) => cs.length > 0))
-  const normal = val.filter((f) => f.item.normal)
-  return [...rng.sample(labelled, Math.min(MAX_VAL_LABELLED, labelled.length)), ...rng.sample(normal, Math.min(MAX_VAL_NORMAL, normal.length))]
-}
-
-/**
- * Validation normal frames beyond the rounds' `valFrames`, for the final
- * threshold pass; their own stream, so the rounds' frames stay as they were.
- */
-export function extraThresholdNormals(frames: TileFrame[], seed: number, valFrames: TileFrame[]): TileFrame[] {
-  const taken = new Set(valFrames)
-  const have = valFrames.filter((f) => f.item.normal).length
-  const rest = frames.filter((f) => f.item.split === 'val' && f.item.normal && !taken.has(f))
-  return streamRng(seed, 32).sample(rest, Math.max(0, Math.min(MAX_THRESHOLD_NORMAL - have, rest.length)))
 }
 
 /**
@@ -182,15 +174,21 @@ export function normalFrameWarnings(report: EvalReport): string[] {
 }
 
 /**
- * Best-F1 thresholds per class on validation (`valFrames`: the rounds'
- * frames and extraThresholdNormals), training frames for classes
- * validation lacks, then capped by the normal frames they would mark.
+ * Best-F1 thresholds per class on validation (`valFrames`: the final pass's
+ * frames of the run's validation plan, maps mirrored with `o.flips`),
+ * training frames for classes validation lacks (at most `o.fallbackFrames`),
+ * then capped by the normal frames they would mark.
  */
-export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrames: TileFrame[]): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null; method: string }> {
+export async function chooseThresholds(
+  c: TileRun,
+  frames: TileFrame[],
+  valFrames: TileFrame[],
+  o: { flips?: boolean; fallbackFrames?: number } = {}
+): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null; method: string }> {
   const { classes, ctx } = c
   const thresholds: Record<string, number> = {}
   const probe = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
-  const valPreds = await predictFrames(c, valFrames)
+  const valPreds = await predictFrames(c, valFrames, o.flips)
   valFrames.forEach((f, i) => addTiledToEvaluator(probe, f, valPreds[i]!, isAnomalousFrame(f, classes)))
   const fromVal = cappedThresholds(probe, Number.NaN, c.warnings)
   const missing = classes.filter((cl) => !Number.isFinite(fromVal[cl.name]!))
@@ -199,9 +197,9 @@ export async function chooseThresholds(c: TileRun, frames: TileFrame[], valFrame
   if (missing.length > 0) {
     const rng = streamRng(c.train.seed, 41)
     const pool = frames.filter((f) => f.item.split === 'train' && missing.some((cl) => f.centres[classes.indexOf(cl)]!.length > 0))
-    const picked = rng.sample(pool, Math.min(MAX_FALLBACK_FRAMES, pool.length))
+    const picked = rng.sample(pool, Math.min(o.fallbackFrames ?? MAX_FALLBACK_FRAMES, MAX_FALLBACK_FRAMES, pool.length))
+    const preds = await predictFrames(c, picked, o.flips)
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
-    const preds = await predictFrames(c, picked)
     picked.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
     // Only the classes taken from here: the others' warnings came from validation.
     const fromTrain = cappedThresholds(ev, 0.5, c.warnings, missing)

@@ -126,8 +126,13 @@ describe('tiles recipe', () => {
     const st = await readCheckpointState((err as JobError).checkpoint!)
     expect(st).toMatchObject({ stage: 'disc', epoch: 1, step: 1, stageDone: false })
     expect(st.plan).toMatchObject({ stage1Steps: 4, stage2Steps: 4 })
+    // Without a time budget, stage 2 reads every candidate, and the resumed run the frames the checkpoint names.
+    const v = st.plan!.validation!
+    expect([v.labelled, v.normals, v.roundLabelled]).toEqual([v.candidateLabelled, v.candidateNormals, v.candidateLabelled])
+    expect(v.candidateLabelled + v.candidateNormals).toBeGreaterThan(0)
     expect(tf.memory().numTensors).toBe(tensorsAtStart)
     const done = await trainModel({ ...s, resumeFrom: (err as JobError).checkpoint! }, recordingContext('i2'), 'test')
+    expect(done.plan.validation).toEqual(v)
     expect(done.history.map((h) => `${h.stage}${h.epoch}`)).toEqual(['recon1', 'recon2', 'disc1', 'disc2'])
     for (const net of ['recon', 'disc']) {
       const a = await weightsOf(path.join(tmp, 'models', 'straight', net))
@@ -159,6 +164,12 @@ describe('tiles recipe', () => {
     expect(r.plan.secondsPerStep.disc).toBeGreaterThan(0)
     expect(r.plan.stage1Steps).toBeGreaterThanOrEqual(train.evalRounds)
     expect(r.plan.stage2Steps).toBeGreaterThanOrEqual(train.evalRounds)
+    // However slow the machine, the final pass keeps its floors (8 labelled, 10 normal frames) and the rounds read inside it.
+    const v = r.plan.validation!
+    expect(v.labelled).toBeGreaterThanOrEqual(Math.min(8, v.candidateLabelled))
+    expect(v.normals).toBeGreaterThanOrEqual(Math.min(10, v.candidateNormals))
+    expect(v.roundLabelled).toBeLessThanOrEqual(v.labelled)
+    expect(v.roundNormals).toBeLessThanOrEqual(v.normals)
   })
 
   it('spends the first share of stage 2 on simulated anomalies when asked, and refuses a share of 1', async () => {

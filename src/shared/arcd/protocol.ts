@@ -170,6 +170,24 @@ export interface TrainPlan {
   secondsPerStep: { recon: number | null; disc: number | null }
   /** Stage 1 was skipped because the warm-start model's reconstruction net was reused. */
   reconReused: boolean
+  /** Stage 2's validation frames (tiles); absent in runs recorded before it, which read every candidate. */
+  validation?: ValidationPlan
+}
+
+/**
+ * How many validation frames stage 2 read, as prefixes of its random
+ * orders of candidates (at most 24 labelled and 40 normal frames): the final
+ * pass, which sets the thresholds, and the rounds, which pick the checkpoint.
+ */
+export interface ValidationPlan {
+  labelled: number
+  normals: number
+  roundLabelled: number
+  roundNormals: number
+  /** The final pass read mirrored maps, as inference makes them. */
+  finalFlips: boolean
+  candidateLabelled: number
+  candidateNormals: number
 }
 
 export interface TrainResult {

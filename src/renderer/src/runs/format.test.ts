@@ -186,6 +186,11 @@ describe('training settings and what a run did', () => {
     )
     expect(planText(plan, 'unet')).toBe('training: 1200 steps (1.5 s each)')
     expect(planText({ ...plan, stage2SimulatedSteps: 360 }, 'arcd')).toBe('stage 1: 600 steps (0.21 s each) · stage 2: 1200 steps (1.5 s each), the first 360 on simulated anomalies')
+    const validation = { labelled: 24, normals: 40, roundLabelled: 24, roundNormals: 8, finalFlips: true, candidateLabelled: 24, candidateNormals: 40 }
+    expect(planText({ ...plan, validation }, 'unet')).toBe('training: 1200 steps (1.5 s each) · thresholds from 24 labelled and 40 normal validation frames')
+    expect(planText({ ...plan, validation: { ...validation, labelled: 8, normals: 10, finalFlips: false } }, 'unet')).toBe(
+      'training: 1200 steps (1.5 s each) · thresholds from 8 of 24 labelled and 10 of 40 normal validation frames, maps without mirrored tiles'
+    )
   })
 })
 

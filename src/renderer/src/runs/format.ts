@@ -185,5 +185,11 @@ export function planText(plan: NonNullable<RunOutcome['plan']>, arch: string): s
   }
   const simulated = arch !== 'unet' && plan.stage2SimulatedSteps ? `, the first ${plan.stage2SimulatedSteps} on simulated anomalies` : ''
   parts.push(`${arch === 'unet' ? 'training' : 'stage 2'}: ${plan.stage2Steps} ${unit}${each(plan.secondsPerStep.disc)}${simulated}`)
+  const v = plan.validation
+  if (v) {
+    const of = (n: number, all: number) => (n < all ? `${n} of ${all}` : `${n}`)
+    const plain = v.finalFlips ? '' : ', maps without mirrored tiles'
+    parts.push(`thresholds from ${of(v.labelled, v.candidateLabelled)} labelled and ${of(v.normals, v.candidateNormals)} normal validation frames${plain}`)
+  }
   return parts.join(' · ')
 }
