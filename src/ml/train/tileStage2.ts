@@ -54,6 +54,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   // training frames' reconstructions made whole cost more than the crops'
   // over a whole run (docs/experiments.md, thirteenth measurement).
   if (spec.arch === 'arcd') c.recons = await buildReconCache(c, valFrames, undefined, probed)
+  probed.clear()
   const setupSeconds = (performance.now() - setupStart) / 1000
   // A run recorded before the setting existed resumes with the loss it started with.
   const hardNegativeWeight = (train as Partial<typeof train>).hardNegativeWeight ?? 0
@@ -152,14 +153,15 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   let deadline: StagePlan['deadline']
   if (!(resume && steps > 0)) {
     if (planning && costs) {
+      const cost = costs
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
       const cached = new Set(c.recons ? valFrames : [])
-      const valSec = valFrames.reduce((s, f) => s + roundSeconds(costs!, frameSizeOf(c, f)), 0)
+      const valSec = valFrames.reduce((s, f) => s + roundSeconds(cost, frameSizeOf(c, f)), 0)
       // One more pass over the final frames, as the plan makes maps, for the
       // thresholds and the report; frames outside the cache are reconstructed there.
       const finalSec = finalFrames.reduce((s, f) => {
         const size = frameSizeOf(c, f)
-        return s + finalSeconds(costs!, size, validation.finalFlips) - (cached.has(f) ? costs!.reconPerPixel * size.pixels : 0)
+        return s + finalSeconds(cost, size, validation.finalFlips) - (cached.has(f) ? cost.reconPerPixel * size.pixels : 0)
       }, 0)
       const seconds = stageSeconds - setupSeconds - finalSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))

@@ -186,6 +186,7 @@ export async function chooseThresholds(
   o: { flips?: boolean; fallbackFrames?: number } = {}
 ): Promise<{ thresholds: Record<string, number>; valReport: EvalReport | null; method: string }> {
   const { classes, ctx } = c
+  const started = performance.now()
   const thresholds: Record<string, number> = {}
   const probe = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
   const valPreds = await predictFrames(c, valFrames, o.flips)
@@ -223,5 +224,7 @@ export async function chooseThresholds(
     }
   }
   log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${thresholdText(v)}`).join(', ')}`)
+  // Beside stage 2's planned figure for this pass, so a plan that misjudges it shows in the log.
+  log(ctx, 'info', `final pass: ${valFrames.length} validation frames in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return { thresholds, valReport, method }
 }
