@@ -103,7 +103,7 @@ describe('the validation plan of a stage 2', () => {
     // then labelled, normal in turn to 117 s (7 + 5); one more would make 126.75 s.
     expect(plan).toEqual({ labelled: 8, normals: 10, roundLabelled: 7, roundNormals: 5, finalFlips: false, candidateLabelled: 24, candidateNormals: 40 })
     expect(validationNote(plan, true)).toBe(
-      "the thresholds were chosen on 8 of 24 labelled and 10 of 40 normal validation frames on maps without mirrored tiles (a quarter of the time; inference's mirrored maps are smoother, so check the thresholds on the Review page), to keep that pass within 30% of stage 2's time. A longer time budget reads more"
+      "the thresholds were chosen on 8 of 24 labelled and 10 of 40 normal validation frames on maps without mirrored tiles (one pass a tile instead of four; inference's mirrored maps are smoother, so check the thresholds on the Review page), to keep that pass within 30% of stage 2's time. A longer time budget reads more"
     )
     // With 0.3 x 2,100 = 630 s the mirrored floors (603 s) fit, and the next frame (636.5 s) does not.
     const longer = planValidation({ cands: { labelled: same(24, f), normals: same(40, f), roundNormals: 8 }, costs, stageSeconds: 2100, flips: true, roundShare: 0.15 })

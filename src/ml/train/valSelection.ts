@@ -138,7 +138,7 @@ export function fitPrefixes(labelled: number[], normals: number[], allowance: nu
 /**
  * The validation plan for a stage 2 of `stageSeconds`: the final pass within
  * FINAL_PASS_SHARE of it, mirrored as inference when the floors fit so,
- * otherwise plain (a quarter of the cost); one round within `roundShare` of
+ * otherwise plain (one pass a tile instead of four); one round within `roundShare` of
  * it, from the final pass's frames. `flips`: inference mirrors.
  */
 export function planValidation(o: { cands: { labelled: FrameSize[]; normals: FrameSize[]; roundNormals: number }; costs: ValCosts; stageSeconds: number; flips: boolean; roundShare: number }): ValidationPlan {
@@ -182,6 +182,6 @@ export function validationNote(plan: ValidationPlan, flips: boolean): string | n
   const plain = flips && !plan.finalFlips
   if (!cut && !plain) return null
   const parts = [`the thresholds were chosen on ${plan.labelled} of ${plan.candidateLabelled} labelled and ${plan.normals} of ${plan.candidateNormals} normal validation frames`]
-  if (plain) parts.push("on maps without mirrored tiles (a quarter of the time; inference's mirrored maps are smoother, so check the thresholds on the Review page)")
+  if (plain) parts.push("on maps without mirrored tiles (one pass a tile instead of four; inference's mirrored maps are smoother, so check the thresholds on the Review page)")
   return `${parts.join(' ')}, to keep that pass within ${Math.round(FINAL_PASS_SHARE * 100)}% of stage 2's time. A longer time budget reads more`
 }
