@@ -14,15 +14,15 @@ import { streamRng } from './streams'
 import type { TileFrame } from './tileData'
 
 /** Validation frames scored per round: enough for a stable AP, few enough to keep rounds cheap. */
-export const MAX_VAL_LABELLED = 24
-export const MAX_VAL_NORMAL = 8
+const MAX_VAL_LABELLED = 24
+const MAX_VAL_NORMAL = 8
 /**
  * Normal frames the final threshold pass reads (the rounds' and more): a
  * share of 8 frames moves in steps of 12%; at 40 the capped thresholds of
  * magnetic-tile's models did as well on the test split as with all 100
  * (docs/experiments.md, twenty-fifth measurement).
  */
-export const MAX_THRESHOLD_NORMAL = 40
+const MAX_THRESHOLD_NORMAL = 40
 /** Fewer validation normal frames than this say too little to cap a threshold by. */
 export const MIN_NORMAL_FRAMES_TO_CAP = 10
 /** Labelled frames the final pass reads even when they outgrow its share: best F1 on fewer moves by whole defects. */
@@ -36,12 +36,12 @@ const MIN_ROUND_NORMAL = 2
  * (about 140 of its 650 s) and training keeps at least half of the stage
  * with the rounds' 15%.
  */
-export const FINAL_PASS_SHARE = 0.3
+const FINAL_PASS_SHARE = 0.3
 /**
  * A mirrored pass runs the discriminative net four times a tile; measured
  * 59 s against 17 s on magnetic-tile's validation frames.
  */
-export const MIRRORED_COST = 3.5
+const MIRRORED_COST = 3.5
 /** Scoring a frame (sorting every pixel's probability) costs about this share of one plain pass on top. */
 const SCORING_COST = 0.3
 
