@@ -8,7 +8,7 @@ import { badInput, log } from '../jobs/context'
 import { segmentationLossFromLogits } from '../losses/segmentation'
 import { stack } from './batches'
 import { contextSide, cropReconstructions, dropReconstructions, type CropSource } from './cropRecon'
-import { buildReconCache, type ReconCache } from './reconCache'
+import { buildReconCache } from './reconCache'
 import { simulatedBatch } from './simulatedCrops'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
@@ -16,7 +16,7 @@ import { budgetLeft, MAX_VAL_SHARE, noteOutOfTime, roundsOf, shortTrainingWarnin
 import { tileSetupOf, type TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
 import { addTiledToEvaluator, defectChannels, frameSizeOf, isAnomalousFrame, predictFrames, probeValCosts } from './tileValidation'
-import { finalSeconds, fullValidation, planValidation, probeFrames, roundSeconds, validationNote, validationSets, valCandidates, type ValCosts } from './valSelection'
+import { finalSeconds, fullValidation, planValidation, probeFrames, roundSeconds, validationNote, validationSets, valCandidates } from './valSelection'
 
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<void> {
   const { spec, ctx, nets, classes, train } = c
@@ -36,12 +36,11 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   // its own share anyway, and the run ends late rather than useless.
   const stageSeconds = Math.max(budgetLeft(c), train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - train.stage1Share : 1) * 0.9)
   const setupStart = performance.now()
-  let costs: ValCosts | null = null
-  let probed: ReconCache = new Map()
-  if (planning) {
-    ;({ costs, recons: probed } = await probeValCosts(c, probeFrames(cands)))
+  // Only a run that plans from its budget times frames; the probe's reconstructions go into the cache.
+  const probe = planning ? await probeValCosts(c, probeFrames(cands)) : null
+  if (probe) {
     const sizes = (list: TileFrame[]) => list.map((f) => frameSizeOf(c, f))
-    c.plan.validation = planValidation({ cands: { labelled: sizes(cands.labelled), normals: sizes(cands.normals), roundNormals: cands.roundNormals }, costs, stageSeconds, flips: inferFlips, roundShare: MAX_VAL_SHARE })
+    c.plan.validation = planValidation({ cands: { labelled: sizes(cands.labelled), normals: sizes(cands.normals), roundNormals: cands.roundNormals }, costs: probe.costs, stageSeconds, flips: inferFlips, roundShare: MAX_VAL_SHARE })
   } else if (!c.plan.validation) c.plan.validation = fullValidation(cands, inferFlips)
   const validation = c.plan.validation
   const { rounds: valFrames, final: finalFrames } = validationSets(cands, validation)
@@ -53,8 +52,8 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   // The rounds' frames only: every round (and the thresholds) reads them. The
   // training frames' reconstructions made whole cost more than the crops'
   // over a whole run (docs/experiments.md, thirteenth measurement).
-  if (spec.arch === 'arcd') c.recons = await buildReconCache(c, valFrames, undefined, probed)
-  probed.clear()
+  if (spec.arch === 'arcd') c.recons = await buildReconCache(c, valFrames, undefined, probe?.recons)
+  probe?.recons.clear()
   const setupSeconds = (performance.now() - setupStart) / 1000
   // A run recorded before the setting existed resumes with the loss it started with.
   const hardNegativeWeight = (train as Partial<typeof train>).hardNegativeWeight ?? 0
@@ -152,8 +151,8 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   let steps = c.plan.stage2Steps
   let deadline: StagePlan['deadline']
   if (!(resume && steps > 0)) {
-    if (planning && costs) {
-      const cost = costs
+    if (probe) {
+      const cost = probe.costs
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
       const cached = new Set(c.recons ? valFrames : [])
       const valSec = valFrames.reduce((s, f) => s + roundSeconds(cost, frameSizeOf(c, f)), 0)
