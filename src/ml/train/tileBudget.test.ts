@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { shortTrainingWarning } from './tileBudget'
+import { shortTrainingWarning, stage2TimeWarning } from './tileBudget'
 
 describe('shortTrainingWarning', () => {
   it("says where a short budget's stage 2 went, with the budget that would train for half of it", () => {
@@ -32,5 +32,20 @@ describe('shortTrainingWarning', () => {
     // A 15-minute run's proportions: 11 of 13 minutes train.
     expect(shortTrainingWarning({ shareSec: 770, finalSec: 110, cacheSec: 9, budgetMinutes: 15 })).toBeNull()
     expect(shortTrainingWarning({ shareSec: 0, finalSec: 0, cacheSec: 0, budgetMinutes: 1 })).toBeNull()
+  })
+})
+
+describe('stage2TimeWarning', () => {
+  it('gives one warning when the fixed costs leave no round of steps: the one that names a budget', () => {
+    // The full-size case above: no time left to train, so neither one round (60 s) nor a step fits.
+    const w = stage2TimeWarning({ seconds: -1200, finalSec: 1900, cacheSec: 150, budgetMinutes: 20, rounds: 1, valSec: 60, stepSec: 0.5, steps: 1 })
+    expect(w).toBe(shortTrainingWarning({ shareSec: 700, finalSec: 1900, cacheSec: 150, budgetMinutes: 20 }))
+  })
+  it('still notes a stage whose steps alone outgrow it', () => {
+    // Training keeps 100 of 120 s, but one round of validation (10 s) and a 95 s step do not fit in them.
+    expect(stage2TimeWarning({ seconds: 100, finalSec: 15, cacheSec: 5, budgetMinutes: 2, rounds: 1, valSec: 10, stepSec: 95, steps: 1 })).toBe(
+      'the time budget was too short for stage 2: trained 1 step, the minimum'
+    )
+    expect(stage2TimeWarning({ seconds: 100, finalSec: 15, cacheSec: 5, budgetMinutes: 2, rounds: 1, valSec: 10, stepSec: 0.2, steps: 400 })).toBeNull()
   })
 })

@@ -110,6 +110,18 @@ export function shortTrainingWarning(o: { shareSec: number; finalSec: number; ca
   )
 }
 
+/**
+ * The one warning a stage 2 plan gets about its time: shortTrainingWarning
+ * when fixed costs took most of the stage (it names the budget that would
+ * do), else a plain note when not even its rounds' steps fit (a step slower
+ * than the stage). Both at once said the same thing twice.
+ */
+export function stage2TimeWarning(o: { seconds: number; finalSec: number; cacheSec: number; budgetMinutes: number; rounds: number; valSec: number; stepSec: number; steps: number }): string | null {
+  const short = shortTrainingWarning({ shareSec: o.seconds + o.finalSec, finalSec: o.finalSec, cacheSec: o.cacheSec, budgetMinutes: o.budgetMinutes })
+  if (short) return short
+  return o.seconds < o.rounds * (o.valSec + o.stepSec) ? `the time budget was too short for stage 2: trained ${o.steps} step${o.steps === 1 ? '' : 's'}, the minimum` : null
+}
+
 /** Rounds (epochs) and planned steps per round of a stage of `steps` steps with `rounds` validation rounds. */
 export function roundsOf(steps: number, rounds: number): { epochs: number; stepsPerEpoch: number } {
   const epochs = Math.max(1, Math.min(rounds, steps))

@@ -12,7 +12,7 @@ import { buildReconCache } from './reconCache'
 import { simulatedBatch } from './simulatedCrops'
 import { runStage, type PreparedBatch, type StagePlan, type StageResume } from './stage'
 import { streamRng } from './streams'
-import { budgetLeft, MAX_VAL_SHARE, noteOutOfTime, roundsOf, shortTrainingWarning, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
+import { budgetLeft, MAX_VAL_SHARE, noteOutOfTime, roundsOf, stage2TimeWarning, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
 import { addTiledToEvaluator, defectChannels, frameSizeOf, isAnomalousFrame, predictFrames, probeValCosts } from './tileValidation'
@@ -37,7 +37,8 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   const stageSeconds = Math.max(budgetLeft(c), train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - train.stage1Share : 1) * 0.9)
   const setupStart = performance.now()
   // Only a run that plans from its budget times frames; the probe's reconstructions go into the cache.
-  const probe = planning ? await probeValCosts(c, probeFrames(cands)) : null
+  const passPixels = [...cands.labelled, ...cands.normals].reduce((s, f) => s + frameSizeOf(c, f).pixels, 0)
+  const probe = planning ? await probeValCosts(c, probeFrames(cands), passPixels) : null
   if (probe) {
     const sizes = (list: TileFrame[]) => list.map((f) => frameSizeOf(c, f))
     c.plan.validation = planValidation({ cands: { labelled: sizes(cands.labelled), normals: sizes(cands.normals), roundNormals: cands.roundNormals }, costs: probe.costs, stageSeconds, flips: inferFlips, roundShare: MAX_VAL_SHARE })
@@ -162,13 +163,13 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
         const size = frameSizeOf(c, f)
         return s + finalSeconds(cost, size, validation.finalFlips) - (cached.has(f) ? cost.reconPerPixel * size.pixels : 0)
       }, 0)
+      const finalScoring = finalFrames.reduce((s, f) => s + cost.finalScorePerPixel * frameSizeOf(c, f).pixels, 0)
       const seconds = stageSeconds - setupSeconds - finalSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       deadline = stageDeadline(seconds, valSec)
       c.plan.secondsPerStep.disc = stepSec
-      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s a round and ${finalSec.toFixed(1)} s for the final pass: ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
-      if (seconds < rounds * (valSec + stepSec)) c.warnings.push(`the time budget was too short for stage 2: trained ${steps} steps, the minimum`)
-      const short = shortTrainingWarning({ shareSec: seconds + finalSec, finalSec, cacheSec: setupSeconds, budgetMinutes: train.budgetMinutes })
+      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s a round and ${finalSec.toFixed(1)} s for the final pass (${finalScoring.toFixed(1)} s of it scoring): ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
+      const short = stage2TimeWarning({ seconds, finalSec, cacheSec: setupSeconds, budgetMinutes: train.budgetMinutes, rounds, valSec, stepSec, steps })
       if (short) {
         c.warnings.push(short)
         log(ctx, 'warn', short)

@@ -39,16 +39,19 @@ export function frameSizeOf(c: TileRun, f: TileFrame): FrameSize {
 
 /**
  * What validation costs a frame, timed on `probe` (a full pass costs minutes
- * on a CPU): ARCD's whole-frame reconstruction and one plain pass of the
- * discriminative net. The reconstructions made are returned for the cache.
+ * on a CPU): ARCD's whole-frame reconstruction, one plain pass of the
+ * discriminative net, and scoring the maps. `passPixels`: the pixels of the
+ * frames a pass may read, which sorting's per-pixel cost grows with. The
+ * reconstructions made are returned for the cache.
  */
-export async function probeValCosts(c: TileRun, probe: TileFrame[]): Promise<{ costs: ValCosts; recons: ReconCache }> {
+export async function probeValCosts(c: TileRun, probe: TileFrame[], passPixels: number): Promise<{ costs: ValCosts; recons: ReconCache }> {
   const recons: ReconCache = new Map()
   const setup = { ...tileSetupOf(c), flips: false }
   let reconSec = 0
   let discSec = 0
   let pixels = 0
   let tilePixels = 0
+  const preds: TiledPrediction[] = []
   for (const f of probe) {
     if (c.ctx.isCancelled()) throw new CancelledError()
     const size = frameSizeOf(c, f)
@@ -61,10 +64,42 @@ export async function probeValCosts(c: TileRun, probe: TileFrame[]): Promise<{ c
       recons.set(f, recon)
       reconSec += r.seconds
     }
-    discSec += (await timed(() => predictFrameTiled(setup, f.frame, recon))).seconds
+    const p = await timed(() => predictFrameTiled(setup, f.frame, recon))
+    preds.push(p.value)
+    discSec += p.seconds
     await yieldToEventLoop()
   }
-  return { costs: { reconPerPixel: pixels > 0 ? reconSec / pixels : 0, discPerTilePixel: tilePixels > 0 ? discSec / tilePixels : 0 }, recons }
+  const scoring = timeScoring(c.classes, probe, preds)
+  // Sorting n values costs n log n: per pixel, a pass sorts more than the probe did.
+  const sortScale = pixels > 1 ? Math.max(1, Math.log2(Math.max(passPixels, pixels)) / Math.log2(pixels)) : 1
+  const per = (sec: number, n: number) => (n > 0 ? sec / n : 0)
+  return {
+    costs: {
+      reconPerPixel: per(reconSec, pixels),
+      discPerTilePixel: per(discSec, tilePixels),
+      roundScorePerPixel: per(scoring.round * sortScale, pixels),
+      finalScorePerPixel: per(scoring.final * sortScale, pixels)
+    },
+    recons
+  }
+}
+
+/**
+ * Seconds the evaluator takes over these predictions as a validation round
+ * scores them (add, report) and as the final pass does (add, thresholds;
+ * add again at the chosen thresholds, report).
+ */
+function timeScoring(classes: ClassSpec[], frames: TileFrame[], preds: TiledPrediction[]): { round: number; final: number } {
+  const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
+  const t0 = performance.now()
+  frames.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
+  const t1 = performance.now()
+  ev.thresholdChoices(Number.NaN, MAX_BACKGROUND_SHARE)
+  const t2 = performance.now()
+  ev.report()
+  const t3 = performance.now()
+  const add = t1 - t0
+  return { round: (add + t3 - t2) / 1000, final: (2 * add + t3 - t1) / 1000 }
 }
 
 /**

@@ -84,22 +84,22 @@ describe('fitting frames into a time allowance', () => {
 
 describe('the validation plan of a stage 2', () => {
   it("keeps every frame, mirrored, where they fit (magnetic-tile's 15-minute bench)", () => {
-    // A plain pass 0.5 s a frame, its reconstruction 0.1 s: a mirrored final pass is
-    // 0.1 + 0.5 x (3.5 + 0.3) = 2.0 s a frame, 128 s for 64 frames, under 0.3 x 648 s.
+    // A plain pass 0.5 s a frame, its reconstruction 0.1 s, scoring 0.15 s: a mirrored final
+    // pass is 0.1 + 0.5 x 3.5 + 0.15 = 2.0 s a frame, 128 s for 64 frames, under 0.3 x 648 s.
     const f = { pixels: 1e5, tilePixels: 1e5 }
-    const plan = planValidation({ cands: { labelled: same(24, f), normals: same(40, f), roundNormals: 8 }, costs: { reconPerPixel: 1e-6, discPerTilePixel: 5e-6 }, stageSeconds: 648, flips: true, roundShare: 0.15 })
+    const plan = planValidation({ cands: { labelled: same(24, f), normals: same(40, f), roundNormals: 8 }, costs: { reconPerPixel: 1e-6, discPerTilePixel: 5e-6, roundScorePerPixel: 1.5e-6, finalScorePerPixel: 1.5e-6 }, stageSeconds: 648, flips: true, roundShare: 0.15 })
     expect(plan).toEqual({ labelled: 24, normals: 40, roundLabelled: 24, roundNormals: 8, finalFlips: true, candidateLabelled: 24, candidateNormals: 40 })
     expect(validationNote(plan, true)).toBeNull()
   })
 
   it('drops the mirrored tiles, then frames, to keep full-size frames within the stage (1440x2560, 20 minutes)', () => {
-    // Reconstruction 5 s and a plain pass 7.5 s a frame: mirrored 5 + 7.5 x 3.8 = 33.5 s,
-    // plain 5 + 7.5 x 1.3 = 14.75 s. 0.3 x 840 s = 252 s: the floors (8 + 10 frames) take
+    // Reconstruction 5 s, a plain pass 7.5 s and scoring 2.25 s a frame: mirrored
+    // 5 + 7.5 x 3.5 + 2.25 = 33.5 s, plain 5 + 7.5 + 2.25 = 14.75 s. 0.3 x 840 s = 252 s: the floors (8 + 10 frames) take
     // 603 s mirrored and 265.5 s plain, so plain, and the floors only.
     const f = { pixels: 1e6, tilePixels: 1e6 }
-    const costs = { reconPerPixel: 5e-6, discPerTilePixel: 7.5e-6 }
+    const costs = { reconPerPixel: 5e-6, discPerTilePixel: 7.5e-6, roundScorePerPixel: 2.25e-6, finalScorePerPixel: 2.25e-6 }
     const plan = planValidation({ cands: { labelled: same(24, f), normals: same(40, f), roundNormals: 8 }, costs, stageSeconds: 840, flips: true, roundShare: 0.15 })
-    // A round: 7.5 x 1.3 = 9.75 s a frame within 0.15 x 840 = 126 s: floors 4 + 2 (58.5 s),
+    // A round: 7.5 + 2.25 = 9.75 s a frame within 0.15 x 840 = 126 s: floors 4 + 2 (58.5 s),
     // then labelled, normal in turn to 117 s (7 + 5); one more would make 126.75 s.
     expect(plan).toEqual({ labelled: 8, normals: 10, roundLabelled: 7, roundNormals: 5, finalFlips: false, candidateLabelled: 24, candidateNormals: 40 })
     expect(validationNote(plan, true)).toBe(
@@ -111,11 +111,26 @@ describe('the validation plan of a stage 2', () => {
     expect(validationNote(longer, true)).toBe('the thresholds were chosen on 8 of 24 labelled and 10 of 40 normal validation frames, to keep that pass within 30% of stage 2\'s time. A longer time budget reads more')
   })
 
+  it('counts scoring where it outweighs the nets (a GPU: fast passes, scoring on one CPU thread)', () => {
+    // A plain pass 0.01 s a frame, mirrored 0.035 s, and scoring 1 s a frame in the
+    // final pass, 0.5 s in a round: 1.035 s a frame, and 0.3 x 100 s = 30 s holds 28
+    // (28.98 s): the floors (8 + 10), then labelled and normal in turn (13 + 15).
+    const f = { pixels: 1e6, tilePixels: 1e6 }
+    const costs = { reconPerPixel: 0, discPerTilePixel: 1e-8, roundScorePerPixel: 5e-7, finalScorePerPixel: 1e-6 }
+    const plan = planValidation({ cands: { labelled: same(24, f), normals: same(40, f), roundNormals: 8 }, costs, stageSeconds: 100, flips: true, roundShare: 0.15 })
+    expect(plan).toMatchObject({ labelled: 13, normals: 15, finalFlips: true })
+    // A round: 0.51 s a frame within 15 s holds all 21 (10.71 s) of the 13 + 8 the rounds may read.
+    expect(plan).toMatchObject({ roundLabelled: 13, roundNormals: 8 })
+    // The same nets with scoring left out would read every frame.
+    const free = planValidation({ cands: { labelled: same(24, f), normals: same(40, f), roundNormals: 8 }, costs: { ...costs, roundScorePerPixel: 0, finalScorePerPixel: 0 }, stageSeconds: 100, flips: true, roundShare: 0.15 })
+    expect(free).toMatchObject({ labelled: 24, normals: 40 })
+  })
+
   it('never mirrors when inference does not, and keeps the rounds to the frames the final pass reads', () => {
     const f = { pixels: 1e6, tilePixels: 1e6 }
-    // Plain 5 + 7.5 x 1.3 = 14.75 s a frame; 0.3 x 1,000 = 300 s. Five normal frames in
+    // Plain 5 + 7.5 + 2.25 = 14.75 s a frame; 0.3 x 1,000 = 300 s. Five normal frames in
     // all: the floors (8 + 5) take 191.75 s, and labelled frames fill the rest, to 15 (295 s).
-    const plan = planValidation({ cands: { labelled: same(24, f), normals: same(5, f), roundNormals: 5 }, costs: { reconPerPixel: 5e-6, discPerTilePixel: 7.5e-6 }, stageSeconds: 1000, flips: false, roundShare: 1 })
+    const plan = planValidation({ cands: { labelled: same(24, f), normals: same(5, f), roundNormals: 5 }, costs: { reconPerPixel: 5e-6, discPerTilePixel: 7.5e-6, roundScorePerPixel: 2.25e-6, finalScorePerPixel: 2.25e-6 }, stageSeconds: 1000, flips: false, roundShare: 1 })
     expect(plan).toMatchObject({ labelled: 15, normals: 5, finalFlips: false })
     // 1 x 1,000 s would hold every round frame; the rounds still read only the final pass's.
     expect(plan).toMatchObject({ roundLabelled: 15, roundNormals: 5 })

@@ -42,8 +42,6 @@ const FINAL_PASS_SHARE = 0.3
  * 59 s against 17 s on magnetic-tile's validation frames.
  */
 const MIRRORED_COST = 3.5
-/** Scoring a frame (sorting every pixel's probability) costs about this share of one plain pass on top. */
-const SCORING_COST = 0.3
 
 /** The validation frames in the order they are taken: labelled ones, then the rounds' normal ones, then more normal ones for the final pass. */
 export interface ValCandidates {
@@ -94,10 +92,19 @@ export function validationSets(cands: ValCandidates, plan: ValidationPlan): { ro
   }
 }
 
-/** Seconds a frame costs, from timing a few: reconstructing it (ARCD; per pixel) and one plain discriminative pass (per tile pixel). */
+/**
+ * Seconds a frame costs, from timing a few: reconstructing it (ARCD; per
+ * pixel), one plain discriminative pass (per tile pixel), and scoring its
+ * maps (per pixel) as a round does and as the final pass does. Scoring is
+ * timed rather than taken as a share of a pass: it runs on one CPU thread
+ * whatever the nets run on, and on magnetic-tile's small frames it cost
+ * 0.45-0.65 of a plain pass where a constant said 0.3.
+ */
 export interface ValCosts {
   reconPerPixel: number
   discPerTilePixel: number
+  roundScorePerPixel: number
+  finalScorePerPixel: number
 }
 
 export interface FrameSize {
@@ -107,12 +114,12 @@ export interface FrameSize {
 
 /** One validation round's cost of a frame: a plain pass over cached reconstructions, and scoring. */
 export function roundSeconds(costs: ValCosts, f: FrameSize): number {
-  return costs.discPerTilePixel * f.tilePixels * (1 + SCORING_COST)
+  return costs.discPerTilePixel * f.tilePixels + costs.roundScorePerPixel * f.pixels
 }
 
 /** The final pass's cost of a frame: its reconstruction, a mirrored or plain pass, and scoring. */
 export function finalSeconds(costs: ValCosts, f: FrameSize, flips: boolean): number {
-  return costs.reconPerPixel * f.pixels + costs.discPerTilePixel * f.tilePixels * ((flips ? MIRRORED_COST : 1) + SCORING_COST)
+  return (costs.reconPerPixel + costs.finalScorePerPixel) * f.pixels + costs.discPerTilePixel * f.tilePixels * (flips ? MIRRORED_COST : 1)
 }
 
 /**
