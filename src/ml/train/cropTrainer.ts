@@ -38,7 +38,7 @@ import { loadTileFrames, type AnalysisCache } from './tileData'
 import { stageRecon } from './tileStage1'
 import { stageDisc } from './tileStage2'
 import { chooseThresholds } from './tileValidation'
-import { fullValidation, MIN_FINAL_LABELLED, valCandidates, validationSets } from './valSelection'
+import { fallbackFrameCount, fullValidation, valCandidates, validationSets } from './valSelection'
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
@@ -192,7 +192,7 @@ export async function trainTiles(spec: TrainJobSpec, ctx: JobContext, backendNam
       const validation = plan.validation ?? fullValidation(cands, tileSetupOf(c).flips === true)
       ;({ thresholds, valReport, method } = await chooseThresholds(c, frames, validationSets(cands, validation).final, {
         flips: validation.finalFlips,
-        fallbackFrames: Math.max(validation.labelled, MIN_FINAL_LABELLED)
+        fallbackFrames: fallbackFrameCount(validation)
       }))
     }
 

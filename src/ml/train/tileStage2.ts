@@ -15,8 +15,8 @@ import { streamRng } from './streams'
 import { budgetLeft, MAX_VAL_SHARE, noteOutOfTime, roundsOf, stage2TimeWarning, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
-import { addTiledToEvaluator, defectChannels, frameSizeOf, isAnomalousFrame, predictFrames, probeValCosts } from './tileValidation'
-import { finalSeconds, fullValidation, planValidation, probeFrames, roundSeconds, validationNote, validationSets, valCandidates } from './valSelection'
+import { addTiledToEvaluator, defectChannels, frameSizeOf, isAnomalousFrame, predictFrames, probeValCosts, thresholdFallback } from './tileValidation'
+import { fallbackFrameCount, finalSeconds, fullValidation, planValidation, probeFrames, roundSeconds, validationNote, validationSets, valCandidates } from './valSelection'
 
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<void> {
   const { spec, ctx, nets, classes, train } = c
@@ -159,16 +159,20 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
       const valSec = valFrames.reduce((s, f) => s + roundSeconds(cost, frameSizeOf(c, f)), 0)
       // One more pass over the final frames, as the plan makes maps, for the
       // thresholds and the report; frames outside the cache are reconstructed there.
-      const finalSec = finalFrames.reduce((s, f) => {
+      let finalSec = finalFrames.reduce((s, f) => {
         const size = frameSizeOf(c, f)
         return s + finalSeconds(cost, size, validation.finalFlips) - (cached.has(f) ? cost.reconPerPixel * size.pixels : 0)
       }, 0)
-      const finalScoring = finalFrames.reduce((s, f) => s + cost.finalScorePerPixel * frameSizeOf(c, f).pixels, 0)
+      // Classes the final frames lack take their thresholds from training frames, in the same pass.
+      const fallback = thresholdFallback(c, frames, finalFrames, fallbackFrameCount(validation)).picked
+      finalSec += fallback.reduce((s, f) => s + finalSeconds(cost, frameSizeOf(c, f), validation.finalFlips), 0)
+      const finalScoring = [...finalFrames, ...fallback].reduce((s, f) => s + cost.finalScorePerPixel * frameSizeOf(c, f).pixels, 0)
+      const fallbackText = fallback.length > 0 ? `, ${fallback.length} training frames for classes validation lacks` : ''
       const seconds = stageSeconds - setupSeconds - finalSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       deadline = stageDeadline(seconds, valSec)
       c.plan.secondsPerStep.disc = stepSec
-      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s a round and ${finalSec.toFixed(1)} s for the final pass (${finalScoring.toFixed(1)} s of it scoring): ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
+      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s a round and ${finalSec.toFixed(1)} s for the final pass (${finalScoring.toFixed(1)} s of it scoring${fallbackText}): ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
       const short = stage2TimeWarning({ seconds, finalSec, cacheSec: setupSeconds, budgetMinutes: train.budgetMinutes, rounds, valSec, stepSec, steps })
       if (short) {
         c.warnings.push(short)

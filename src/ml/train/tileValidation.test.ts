@@ -13,7 +13,7 @@ import { recordingContext } from '../jobs/context'
 import { buildDiscriminative, buildReconstruction } from '../models/networks'
 import type { TileRun } from './tileContext'
 import type { TileFrame } from './tileData'
-import { probeValCosts } from './tileValidation'
+import { probeValCosts, thresholdFallback } from './tileValidation'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -25,7 +25,7 @@ const classes: ClassSpec[] = [
 ]
 const model = { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 2, discBase: 2, discDepth: 2, maxShortSide: 1024, tileOverlap: 0.25 }
 
-function frame(width: number, height: number, seed: number, labelled: boolean): TileFrame {
+function frame(width: number, height: number, seed: number, labelled: boolean, o: { split?: 'train' | 'val'; classIndex?: number } = {}): TileFrame {
   const rgb = new Uint8Array(width * height * 3)
   let s = seed
   for (let i = 0; i < rgb.length; i++) {
@@ -35,11 +35,12 @@ function frame(width: number, height: number, seed: number, labelled: boolean): 
   const targets = new Uint8Array(width * height * classes.length)
   const centres = classes.map(() => new Uint32Array(0))
   if (labelled) {
-    for (let y = 10; y < 20; y++) for (let x = 10; x < 30; x++) targets[(y * width + x) * classes.length] = 1
-    centres[0] = Uint32Array.from([15 * width + 20])
+    const ci = o.classIndex ?? 0
+    for (let y = 10; y < 20; y++) for (let x = 10; x < 30; x++) targets[(y * width + x) * classes.length + ci] = 1
+    centres[ci] = Uint32Array.from([15 * width + 20])
   }
   return {
-    item: { id: seed, path: `/frames/${seed}.png`, width, height, view: 'D01', split: 'val', normal: !labelled, polygons: [] },
+    item: { id: seed, path: `/frames/${seed}.png`, width, height, view: 'D01', split: o.split ?? 'val', normal: !labelled, polygons: [] },
     frame: { rgb, width, height, scale: 1, srcWidth: width, srcHeight: height },
     targets,
     centres
@@ -67,6 +68,26 @@ describe('the validation cost probe', () => {
     const setup = { arch: 'arcd' as const, nets: c.nets, classes, ...tileGeometry('arcd', model), overlap: model.tileOverlap, batchSize: 2 }
     expect(recons.size).toBe(2)
     expect(Array.from(recons.get(probe[1]!)!)).toEqual(Array.from(await reconstructFrame(setup, probe[1]!.frame)))
+    c.nets.recon!.dispose()
+    c.nets.disc!.dispose()
+  })
+})
+
+describe('the thresholds\' fallback to training frames', () => {
+  it('names the classes no validation frame has labelled and the training frames it will read, before the pass', () => {
+    const c = run()
+    const val = [frame(40, 30, 1, true), frame(40, 30, 2, false)]
+    const train = Array.from({ length: 12 }, (_, i) => frame(40, 30, 10 + i, i % 3 !== 2, { split: 'train', classIndex: i % 3 === 0 ? 1 : 0 }))
+    const withCracks = train.filter((f) => f.centres[1]!.length > 0)
+    const { missing, picked } = thresholdFallback(c, [...val, ...train], val, 3)
+    expect(missing.map((cl) => cl.name)).toEqual(['edge_crack'])
+    expect(picked).toHaveLength(3)
+    for (const f of picked) expect(withCracks).toContain(f)
+    // The same call picks the same frames (the pass and stage 2's plan must agree), and never more than there are.
+    expect(thresholdFallback(c, [...val, ...train], val, 3).picked).toEqual(picked)
+    expect(thresholdFallback(c, [...val, ...train], val, 10).picked).toHaveLength(withCracks.length)
+    // Validation holding every class reads no training frame.
+    expect(thresholdFallback(c, [...val, ...train], [...val, withCracks[0]!], 3)).toEqual({ missing: [], picked: [] })
     c.nets.recon!.dispose()
     c.nets.disc!.dispose()
   })

@@ -209,6 +209,21 @@ export function normalFrameWarnings(report: EvalReport): string[] {
 }
 
 /**
+ * The classes no frame of `valFrames` has labelled (those without
+ * positives, whose best-F1 threshold validation cannot give), and the
+ * training frames labelled with them that the thresholds fall back to (at
+ * most `count`, in a fixed random order). Known before the pass, so stage 2
+ * keeps their time too.
+ */
+export function thresholdFallback(c: TileRun, frames: TileFrame[], valFrames: TileFrame[], count: number): { missing: ClassSpec[]; picked: TileFrame[] } {
+  const { classes } = c
+  const missing = classes.filter((_, ci) => !valFrames.some((f) => f.centres[ci]!.length > 0))
+  if (missing.length === 0) return { missing, picked: [] }
+  const pool = frames.filter((f) => f.item.split === 'train' && missing.some((cl) => f.centres[classes.indexOf(cl)]!.length > 0))
+  return { missing, picked: streamRng(c.train.seed, 41).sample(pool, Math.min(count, MAX_FALLBACK_FRAMES, pool.length)) }
+}
+
+/**
  * Best-F1 thresholds per class on validation (`valFrames`: the final pass's
  * frames of the run's validation plan, maps mirrored with `o.flips`),
  * training frames for classes validation lacks (at most `o.fallbackFrames`),
@@ -227,13 +242,10 @@ export async function chooseThresholds(
   const valPreds = await predictFrames(c, valFrames, o.flips)
   valFrames.forEach((f, i) => addTiledToEvaluator(probe, f, valPreds[i]!, isAnomalousFrame(f, classes)))
   const fromVal = cappedThresholds(probe, Number.NaN, c.warnings)
-  const missing = classes.filter((cl) => !Number.isFinite(fromVal[cl.name]!))
+  const { missing, picked } = thresholdFallback(c, frames, valFrames, o.fallbackFrames ?? MAX_FALLBACK_FRAMES)
   for (const cl of classes) if (Number.isFinite(fromVal[cl.name]!)) thresholds[cl.name] = fromVal[cl.name]!
   let method = missing.length === 0 ? 'best-f1-val' : 'best-f1-val+train'
   if (missing.length > 0) {
-    const rng = streamRng(c.train.seed, 41)
-    const pool = frames.filter((f) => f.item.split === 'train' && missing.some((cl) => f.centres[classes.indexOf(cl)]!.length > 0))
-    const picked = rng.sample(pool, Math.min(o.fallbackFrames ?? MAX_FALLBACK_FRAMES, MAX_FALLBACK_FRAMES, pool.length))
     const preds = await predictFrames(c, picked, o.flips)
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
     picked.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
@@ -260,6 +272,7 @@ export async function chooseThresholds(
   }
   log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${thresholdText(v)}`).join(', ')}`)
   // Beside stage 2's planned figure for this pass, so a plan that misjudges it shows in the log.
-  log(ctx, 'info', `final pass: ${valFrames.length} validation frames in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const fallbackText = picked.length > 0 ? ` and ${picked.length} training frames` : ''
+  log(ctx, 'info', `final pass: ${valFrames.length} validation frames${fallbackText} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return { thresholds, valReport, method }
 }

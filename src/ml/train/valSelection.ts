@@ -183,6 +183,11 @@ export function planValidation(o: { cands: { labelled: FrameSize[]; normals: Fra
   }
 }
 
+/** Training frames the thresholds may fall back to for a class validation lacks: as many as the final pass's labelled frames, at least its floor. */
+export function fallbackFrameCount(plan: ValidationPlan): number {
+  return Math.max(plan.labelled, MIN_FINAL_LABELLED)
+}
+
 /** What the run says when its validation was cut to fit the budget; null when it read every candidate as inference would. */
 export function validationNote(plan: ValidationPlan, flips: boolean): string | null {
   const cut = plan.labelled < plan.candidateLabelled || plan.normals < plan.candidateNormals
