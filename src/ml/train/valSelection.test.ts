@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { DatasetItem } from '../../shared/arcd/protocol'
 import { streamRng } from './streams'
 import type { TileFrame } from './tileData'
-import { fitPrefixes, fullValidation, planValidation, probeFrames, valCandidates, validationNote, validationSets, type FrameSize } from './valSelection'
+import { coverClassesFirst, fitPrefixes, fullValidation, planValidation, probeFrames, valCandidates, validationNote, validationSets, type FrameSize } from './valSelection'
 
 /** Frames whose only parts read here are split, normal and whether a class has labels. */
 function frames(n: { valLabelled: number; valNormal: number; train: number }): TileFrame[] {
@@ -69,6 +69,33 @@ describe('validation candidates', () => {
     expect(sets.final).toEqual([...cands.labelled.slice(0, 9), ...cands.normals.slice(0, 12)])
     expect(sets.rounds).toEqual([...cands.labelled.slice(0, 5), ...cands.normals.slice(0, 3)])
     expect(probeFrames(cands)).toEqual([cands.labelled[0], cands.normals[0]])
+  })
+})
+
+describe('the order of the labelled validation frames', () => {
+  /** A labelled frame of the given classes (indices into three), named for the test. */
+  const labelledWith = (id: string, classes: number[]): TileFrame =>
+    ({ item: { id, split: 'val', normal: false } as DatasetItem, frame: { width: 8, height: 8 }, targets: new Uint8Array(0), centres: [0, 1, 2].map((ci) => (classes.includes(ci) ? Uint32Array.of(1) : new Uint32Array(0))) }) as unknown as TileFrame
+  const ids = (fs: TileFrame[]) => fs.map((f) => f.item.id)
+
+  it('puts a frame of every class first, round after round, keeping the random order within a class', () => {
+    // Six frames of class 0, then the only ones of 1 and 2: a prefix of 8 read no class 2 before.
+    const fs = [...['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'].map((id) => labelledWith(id, [0])), labelledWith('b0', [1]), labelledWith('c0', [2]), labelledWith('b1', [1])]
+    expect(ids(coverClassesFirst(fs))).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'])
+  })
+
+  it('counts a frame of several classes once for each, and keeps the set', () => {
+    const fs = [labelledWith('a0', [0]), labelledWith('a1', [0]), labelledWith('ab', [0, 1]), labelledWith('c0', [2]), labelledWith('b0', [1])]
+    const out = coverClassesFirst(fs)
+    // a0 covers 0; ab is next with a new class (1); c0 covers 2; then a1 and b0 in their order.
+    expect(ids(out)).toEqual(['a0', 'ab', 'c0', 'a1', 'b0'])
+    expect(new Set(out)).toEqual(new Set(fs))
+    expect(coverClassesFirst([])).toEqual([])
+  })
+
+  it('leaves one-class frames of a single class in their random order', () => {
+    const fs = ['x', 'y', 'z'].map((id) => labelledWith(id, [1]))
+    expect(coverClassesFirst(fs)).toEqual(fs)
   })
 })
 
