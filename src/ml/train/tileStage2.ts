@@ -15,8 +15,8 @@ import { streamRng } from './streams'
 import { budgetLeft, MAX_VAL_SHARE, noteOutOfTime, roundsOf, stage2TimeWarning, stepsTaken, scheduleFor, secondsPerStep, stageDeadline, cropStagePlan } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
 import { randomDihedral, randomWindow, type TileFrame } from './tileData'
-import { addTiledToEvaluator, defectChannels, frameSizeOf, isAnomalousFrame, predictFrames, probeValCosts, thresholdFallback } from './tileValidation'
-import { fallbackFrameCount, finalSeconds, fullValidation, planValidation, probeFrames, roundSeconds, validationNote, validationSets, valCandidates } from './valSelection'
+import { addTiledToEvaluator, defectChannels, finalPassEstimate, frameSizeOf, isAnomalousFrame, predictFrames, probeValCosts } from './tileValidation'
+import { fallbackFrameCount, fullValidation, planValidation, probeFrames, roundSeconds, validationNote, validationSets, valCandidates } from './valSelection'
 
 export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageResume | null): Promise<void> {
   const { spec, ctx, nets, classes, train } = c
@@ -37,8 +37,7 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
   const stageSeconds = Math.max(budgetLeft(c), train.budgetMinutes * 60 * (c.plan.stage1Steps > 0 && !c.plan.reconReused ? 1 - train.stage1Share : 1) * 0.9)
   const setupStart = performance.now()
   // Only a run that plans from its budget times frames; the probe's reconstructions go into the cache.
-  const passPixels = [...cands.labelled, ...cands.normals].reduce((s, f) => s + frameSizeOf(c, f).pixels, 0)
-  const probe = planning ? await probeValCosts(c, probeFrames(cands), passPixels) : null
+  const probe = planning ? await probeValCosts(c, probeFrames(cands), [...cands.labelled, ...cands.normals].reduce((s, f) => s + frameSizeOf(c, f).pixels, 0)) : null
   if (probe) {
     const sizes = (list: TileFrame[]) => list.map((f) => frameSizeOf(c, f))
     c.plan.validation = planValidation({ cands: { labelled: sizes(cands.labelled), normals: sizes(cands.normals), roundNormals: cands.roundNormals }, costs: probe.costs, stageSeconds, flips: inferFlips, roundShare: MAX_VAL_SHARE })
@@ -157,22 +156,14 @@ export async function stageDisc(c: TileRun, frames: TileFrame[], resume: StageRe
       const stepSec = await secondsPerStep(disc, (k) => prepare(-1, k))
       const cached = new Set(c.recons ? valFrames : [])
       const valSec = valFrames.reduce((s, f) => s + roundSeconds(cost, frameSizeOf(c, f)), 0)
-      // One more pass over the final frames, as the plan makes maps, for the
-      // thresholds and the report; frames outside the cache are reconstructed there.
-      let finalSec = finalFrames.reduce((s, f) => {
-        const size = frameSizeOf(c, f)
-        return s + finalSeconds(cost, size, validation.finalFlips) - (cached.has(f) ? cost.reconPerPixel * size.pixels : 0)
-      }, 0)
-      // Classes the final frames lack take their thresholds from training frames, in the same pass.
-      const fallback = thresholdFallback(c, frames, finalFrames, fallbackFrameCount(validation)).picked
-      finalSec += fallback.reduce((s, f) => s + finalSeconds(cost, frameSizeOf(c, f), validation.finalFlips), 0)
-      const finalScoring = [...finalFrames, ...fallback].reduce((s, f) => s + cost.finalScorePerPixel * frameSizeOf(c, f).pixels, 0)
-      const fallbackText = fallback.length > 0 ? `, ${fallback.length} training frames for classes validation lacks` : ''
+      const final = finalPassEstimate(c, cost, { frames, finalFrames, cached, flips: validation.finalFlips, fallbackFrames: fallbackFrameCount(validation) })
+      const finalSec = final.seconds
+      const fallbackText = final.fallbackFrames > 0 ? `, ${final.fallbackFrames} training frames for classes validation lacks` : ''
       const seconds = stageSeconds - setupSeconds - finalSec
       ;({ rounds, steps } = scheduleFor(seconds, stepSec, valSec, rounds))
       deadline = stageDeadline(seconds, valSec)
       c.plan.secondsPerStep.disc = stepSec
-      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s a round and ${finalSec.toFixed(1)} s for the final pass (${finalScoring.toFixed(1)} s of it scoring${fallbackText}): ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
+      log(ctx, 'info', `stage 2: ${stepSec.toFixed(2)} s a step, validation about ${valSec.toFixed(1)} s a round and ${finalSec.toFixed(1)} s for the final pass (${final.scoring.toFixed(1)} s of it scoring${fallbackText}): ${steps} steps and ${rounds} validation rounds in ${(Math.max(0, seconds) / 60).toFixed(1)} min`)
       const short = stage2TimeWarning({ seconds, finalSec, cacheSec: setupSeconds, budgetMinutes: train.budgetMinutes, rounds, valSec, stepSec, steps })
       if (short) {
         c.warnings.push(short)

@@ -13,7 +13,7 @@ import { recordingContext } from '../jobs/context'
 import { buildDiscriminative, buildReconstruction } from '../models/networks'
 import type { TileRun } from './tileContext'
 import type { TileFrame } from './tileData'
-import { probeValCosts, thresholdFallback } from './tileValidation'
+import { finalPassEstimate, probeValCosts, thresholdFallback } from './tileValidation'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -88,6 +88,24 @@ describe('the thresholds\' fallback to training frames', () => {
     expect(thresholdFallback(c, [...val, ...train], val, 10).picked).toHaveLength(withCracks.length)
     // Validation holding every class reads no training frame.
     expect(thresholdFallback(c, [...val, ...train], [...val, withCracks[0]!], 3)).toEqual({ missing: [], picked: [] })
+    c.nets.recon!.dispose()
+    c.nets.disc!.dispose()
+  })
+})
+
+describe("the final pass's estimate", () => {
+  it('counts each frame once, its reconstruction unless cached, and the fallback frames as validation frames', () => {
+    const c = run()
+    // The network costs nothing here (discPerTilePixel 0), so only pixels count: 40 x 30 = 1,200 a frame.
+    const val = [frame(40, 30, 1, true), frame(40, 30, 2, false)]
+    const train = [frame(40, 30, 3, true, { split: 'train', classIndex: 1 }), frame(40, 30, 4, true, { split: 'train', classIndex: 1 })]
+    const costs = { reconPerPixel: 1, discPerTilePixel: 0, roundScorePerPixel: 0, finalScorePerPixel: 10 }
+    // Per frame: 1,200 pixels x (1 reconstruction + 10 scoring) = 13,200 s; the cached one skips its 1,200 of reconstruction.
+    const est = finalPassEstimate(c, costs, { frames: [...val, ...train], finalFrames: val, cached: new Set([val[0]!]), flips: true, fallbackFrames: 8 })
+    expect(est).toEqual({ seconds: 4 * 13_200 - 1_200, scoring: 4 * 12_000, fallbackFrames: 2 })
+    // With every class in validation there is no fallback.
+    const all = finalPassEstimate(c, costs, { frames: [...val, ...train], finalFrames: [...val, train[0]!], cached: new Set(), flips: false, fallbackFrames: 8 })
+    expect(all).toEqual({ seconds: 3 * 13_200, scoring: 3 * 12_000, fallbackFrames: 0 })
     c.nets.recon!.dispose()
     c.nets.disc!.dispose()
   })

@@ -11,7 +11,7 @@ import type { ReconCache } from './reconCache'
 import { timed } from './tileBudget'
 import { tileSetupOf, type TileRun } from './tileContext'
 import type { TileFrame } from './tileData'
-import { MIN_NORMAL_FRAMES_TO_CAP, type FrameSize, type ValCosts } from './valSelection'
+import { finalSeconds, MIN_NORMAL_FRAMES_TO_CAP, type FrameSize, type ValCosts } from './valSelection'
 
 /** Training frames used per class when validation has no positives of it. */
 const MAX_FALLBACK_FRAMES = 24
@@ -221,6 +221,27 @@ export function thresholdFallback(c: TileRun, frames: TileFrame[], valFrames: Ti
   if (missing.length === 0) return { missing, picked: [] }
   const pool = frames.filter((f) => f.item.split === 'train' && missing.some((cl) => f.centres[classes.indexOf(cl)]!.length > 0))
   return { missing, picked: streamRng(c.train.seed, 41).sample(pool, Math.min(count, MAX_FALLBACK_FRAMES, pool.length)) }
+}
+
+/**
+ * What the final pass will cost: `finalFrames` (their reconstructions made
+ * unless `cached`) and the training frames the thresholds fall back to,
+ * with the scoring share of it.
+ */
+export function finalPassEstimate(
+  c: TileRun,
+  costs: ValCosts,
+  o: { frames: TileFrame[]; finalFrames: TileFrame[]; cached: Set<TileFrame>; flips: boolean; fallbackFrames: number }
+): { seconds: number; scoring: number; fallbackFrames: number } {
+  const fallback = thresholdFallback(c, o.frames, o.finalFrames, o.fallbackFrames).picked
+  let seconds = 0
+  let scoring = 0
+  for (const f of [...o.finalFrames, ...fallback]) {
+    const size = frameSizeOf(c, f)
+    seconds += finalSeconds(costs, size, o.flips) - (o.cached.has(f) ? costs.reconPerPixel * size.pixels : 0)
+    scoring += costs.finalScorePerPixel * size.pixels
+  }
+  return { seconds, scoring, fallbackFrames: fallback.length }
 }
 
 /**
