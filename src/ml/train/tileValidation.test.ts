@@ -1,112 +1,180 @@
+import { describe, expect, it } from 'vitest'
+import { SegmentationEvaluator } from '../../shared/arcd/metrics'
+import { cappedThresholds, frameCappedThresholds, MAX_BACKGROUND_SHARE, normalFrameWarnings } from './tileValidation'
+import { MIN_NORMAL_FRAMES_TO_CAP } from './valSelection'
+
 /**
- * The probe that prices validation before stage 2 plans it: every part of a
- * frame's cost is timed on real frames, the evaluator's scoring included
- * (it runs on one CPU thread whatever the nets run on, so no share of a
- * network pass stands in for it).
+ * Two classes on 40x40 maps: "learnt" scores its defect pixels high and its
+ * background low; "unlearnt" scores both from the same spread, so best F1
+ * marks nearly everything.
  */
-import * as tf from '@tensorflow/tfjs'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { CPU_PRESET, DEFAULT_TRAIN } from '../../shared/arcd/config'
-import type { ClassSpec, TrainJobSpec } from '../../shared/arcd/protocol'
-import { reconstructFrame, tileGeometry } from '../infer/tiles'
-import { recordingContext } from '../jobs/context'
-import { buildDiscriminative, buildReconstruction } from '../models/networks'
-import type { TileRun } from './tileContext'
-import type { TileFrame } from './tileData'
-import { finalPassEstimate, probeValCosts, thresholdFallback } from './tileValidation'
-
-beforeAll(async () => {
-  await tf.setBackend('cpu')
-})
-
-const classes: ClassSpec[] = [
-  { name: 'fold', kind: 'defect' },
-  { name: 'edge_crack', kind: 'defect' }
-]
-const model = { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 2, discBase: 2, discDepth: 2, maxShortSide: 1024, tileOverlap: 0.25 }
-
-function frame(width: number, height: number, seed: number, labelled: boolean, o: { split?: 'train' | 'val'; classIndex?: number } = {}): TileFrame {
-  const rgb = new Uint8Array(width * height * 3)
-  let s = seed
-  for (let i = 0; i < rgb.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0
-    rgb[i] = s >>> 24
+function evaluator(): { ev: SegmentationEvaluator; probs: Float32Array[]; targets: Uint8Array[] } {
+  const classes = [
+    { name: 'learnt', kind: 'defect' as const },
+    { name: 'unlearnt', kind: 'defect' as const }
+  ]
+  const ev = new SegmentationEvaluator(classes, { learnt: 0.5, unlearnt: 0.5 })
+  let seed = 3
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const probs: Float32Array[] = []
+  const targets: Uint8Array[] = []
+  for (let f = 0; f < 6; f++) {
+    const W = 40
+    const p = new Float32Array(W * W * 2)
+    const t = new Uint8Array(W * W * 2)
+    for (let i = 0; i < W * W; i++) {
+      const x = i % W
+      const y = Math.floor(i / W)
+      const learntHere = x >= 10 && x < 14 && y >= 10 && y < 14
+      const unlearntHere = y >= 20
+      t[i * 2] = learntHere ? 1 : 0
+      t[i * 2 + 1] = unlearntHere ? 1 : 0
+      p[i * 2] = learntHere ? 0.8 + 0.1 * rand() : 0.2 * rand()
+      p[i * 2 + 1] = 0.25 + 0.1 * rand()
+    }
+    ev.addImage({ view: 'D01', probs: p, targets: t, width: W, height: W, anomalous: true, score: 1 })
+    probs.push(p)
+    targets.push(t)
   }
-  const targets = new Uint8Array(width * height * classes.length)
-  const centres = classes.map(() => new Uint32Array(0))
-  if (labelled) {
-    const ci = o.classIndex ?? 0
-    for (let y = 10; y < 20; y++) for (let x = 10; x < 30; x++) targets[(y * width + x) * classes.length + ci] = 1
-    centres[ci] = Uint32Array.from([15 * width + 20])
-  }
-  return {
-    item: { id: seed, path: `/frames/${seed}.png`, width, height, view: 'D01', split: o.split ?? 'val', normal: !labelled, polygons: [] },
-    frame: { rgb, width, height, scale: 1, srcWidth: width, srcHeight: height },
-    targets,
-    centres
-  }
+  return { ev, probs, targets }
 }
 
-function run(): TileRun {
-  const nets = { recon: buildReconstruction(model, { seed: 1 }), disc: buildDiscriminative(model, classes.length, { seed: 2 }) }
-  const spec = { kind: 'train', arch: 'arcd', runId: 'pv', outDir: '/nowhere', classes, images: [], model, train: DEFAULT_TRAIN, stages: ['disc'] } as TrainJobSpec
-  return { spec, ctx: recordingContext('pv'), nets, classes, model, train: { ...DEFAULT_TRAIN, batchSize: 2 }, hooks: {} as TileRun['hooks'], plan: {} as TileRun['plan'], started: 0, warnings: [] }
+/** Background pixels of class c at or above t, counted apart from the evaluator. */
+function flaggedShare(probs: Float32Array[], targets: Uint8Array[], c: number, t: number): number {
+  let flagged = 0
+  let background = 0
+  probs.forEach((p, f) => {
+    for (let i = 0; i < p.length / 2; i++) {
+      if (targets[f]![i * 2 + c]) continue
+      background++
+      if (p[i * 2 + c]! >= t) flagged++
+    }
+  })
+  return flagged / background
 }
 
-describe('the validation cost probe', () => {
-  it('times the reconstruction, a plain pass and the scoring of a round and of the final pass', async () => {
-    const c = run()
-    const probe = [frame(96, 64, 1, true), frame(80, 72, 2, false)]
-    const pixels = 96 * 64 + 80 * 72
-    const { costs, recons } = await probeValCosts(c, probe, 40 * pixels)
-    expect(costs.reconPerPixel).toBeGreaterThan(0)
-    expect(costs.discPerTilePixel).toBeGreaterThan(0)
-    expect(costs.roundScorePerPixel).toBeGreaterThan(0)
-    // The final pass scores what a round does, then adds the maps again and chooses thresholds.
-    expect(costs.finalScorePerPixel).toBeGreaterThan(costs.roundScorePerPixel)
-    // Its reconstructions are the ones inference makes, kept for stage 2's cache.
-    const setup = { arch: 'arcd' as const, nets: c.nets, classes, ...tileGeometry('arcd', model), overlap: model.tileOverlap, batchSize: 2 }
-    expect(recons.size).toBe(2)
-    expect(Array.from(recons.get(probe[1]!)!)).toEqual(Array.from(await reconstructFrame(setup, probe[1]!.frame)))
-    c.nets.recon!.dispose()
-    c.nets.disc!.dispose()
+describe('thresholds capped to the background', () => {
+  it('raises a threshold that would mark most of the background, keeps one that does not, and says which', () => {
+    const { ev, probs, targets } = evaluator()
+    const best = ev.chooseThresholds()
+    // The premise: best F1 for the unlearnt class marks far more than the cap allows.
+    expect(flaggedShare(probs, targets, 1, best.unlearnt!)).toBeGreaterThan(0.5)
+    expect(flaggedShare(probs, targets, 0, best.learnt!)).toBeLessThanOrEqual(MAX_BACKGROUND_SHARE)
+
+    const warnings: string[] = []
+    const capped = cappedThresholds(ev, 0.5, warnings)
+    expect(capped.learnt).toBe(best.learnt)
+    expect(capped.unlearnt).toBeGreaterThan(best.unlearnt!)
+    expect(flaggedShare(probs, targets, 1, capped.unlearnt!)).toBeLessThanOrEqual(MAX_BACKGROUND_SHARE)
+    // Not higher than needed: a hair lower would flag more than the share.
+    expect(flaggedShare(probs, targets, 1, capped.unlearnt! - 1e-4)).toBeGreaterThan(MAX_BACKGROUND_SHARE * 0.9)
+    expect(warnings).toEqual([expect.stringMatching(/^unlearnt: its best-F1 threshold 0\.\d\d would mark more than 1% of the background as unlearnt .*raised to 0\.3\d$/)])
+  })
+
+  it('leaves a missing threshold (NaN: no positives) for the caller to fill', () => {
+    const ev = new SegmentationEvaluator(
+      [
+        { name: 'learnt', kind: 'defect' },
+        { name: 'unlearnt', kind: 'defect' }
+      ],
+      { learnt: 0.5, unlearnt: 0.5 }
+    )
+    ev.addImage({ view: 'D01', probs: Float32Array.from({ length: 32 }, (_, i) => (i % 7) / 7), targets: new Uint8Array(32), width: 4, height: 4, anomalous: false, score: 0 })
+    const warnings: string[] = []
+    expect(cappedThresholds(ev, Number.NaN, warnings)).toEqual({ learnt: Number.NaN, unlearnt: Number.NaN })
+    expect(warnings).toEqual([])
   })
 })
 
-describe('the thresholds\' fallback to training frames', () => {
-  it('names the classes no validation frame has labelled and the training frames it will read, before the pass', () => {
-    const c = run()
-    const val = [frame(40, 30, 1, true), frame(40, 30, 2, false)]
-    const train = Array.from({ length: 12 }, (_, i) => frame(40, 30, 10 + i, i % 3 !== 2, { split: 'train', classIndex: i % 3 === 0 ? 1 : 0 }))
-    const withCracks = train.filter((f) => f.centres[1]!.length > 0)
-    const { missing, picked } = thresholdFallback(c, [...val, ...train], val, 3)
-    expect(missing.map((cl) => cl.name)).toEqual(['edge_crack'])
-    expect(picked).toHaveLength(3)
-    for (const f of picked) expect(withCracks).toContain(f)
-    // The same call picks the same frames (the pass and stage 2's plan must agree), and never more than there are.
-    expect(thresholdFallback(c, [...val, ...train], val, 3).picked).toEqual(picked)
-    expect(thresholdFallback(c, [...val, ...train], val, 10).picked).toHaveLength(withCracks.length)
-    // Validation holding every class reads no training frame.
-    expect(thresholdFallback(c, [...val, ...train], [...val, withCracks[0]!], 3)).toEqual({ missing: [], picked: [] })
-    c.nets.recon!.dispose()
-    c.nets.disc!.dispose()
+describe('warnings for classes that mark normal frames', () => {
+  const classes = [
+    { name: 'quiet', kind: 'defect' as const },
+    { name: 'noisy', kind: 'defect' as const },
+    { name: 'bed', kind: 'region' as const }
+  ]
+  /** `normals` normal 2x1 frames: "noisy" over its threshold at pixel 0 of the first `noisyOn`, "quiet" at pixel 1 of one, the region everywhere. */
+  function report(normals: number, noisyOn: number) {
+    const ev = new SegmentationEvaluator(classes, { quiet: 0.5, noisy: 0.6, bed: 0.5 })
+    for (let f = 0; f < normals; f++) {
+      const noisy = f < noisyOn ? 0.7 : 0.1
+      const quiet = f === 0 ? 0.9 : 0.1
+      ev.addImage({ view: 'D01', probs: [0.1, noisy, 0.9, quiet, 0, 0.9], targets: [0, 0, 1, 0, 0, 1], width: 2, height: 1, anomalous: false, score: 0 })
+    }
+    return ev.report()
+  }
+
+  it('names the class that marks more than a quarter of the normal frames, with its threshold and counts', () => {
+    // 3 of 8 is over a quarter; quiet's 1 of 8 is not; the region is never warned about.
+    expect(normalFrameWarnings(report(8, 3))).toEqual([
+      'noisy: at its threshold 0.60 its mask shows on 3 of the 8 validation normal frames, so expect false alarms; raise its threshold on the Review page, or label more noisy and normal frames and retrain'
+    ])
+    expect(normalFrameWarnings(report(8, 2))).toEqual([])
+  })
+
+  it('says nothing when there are too few normal frames to tell', () => {
+    expect(normalFrameWarnings(report(3, 3))).toEqual([])
   })
 })
 
-describe("the final pass's estimate", () => {
-  it('counts each frame once, its reconstruction unless cached, and the fallback frames as validation frames', () => {
-    const c = run()
-    // The network costs nothing here (discPerTilePixel 0), so only pixels count: 40 x 30 = 1,200 a frame.
-    const val = [frame(40, 30, 1, true), frame(40, 30, 2, false)]
-    const train = [frame(40, 30, 3, true, { split: 'train', classIndex: 1 }), frame(40, 30, 4, true, { split: 'train', classIndex: 1 })]
-    const costs = { reconPerPixel: 1, discPerTilePixel: 0, roundScorePerPixel: 0, finalScorePerPixel: 10 }
-    // Per frame: 1,200 pixels x (1 reconstruction + 10 scoring) = 13,200 s; the cached one skips its 1,200 of reconstruction.
-    const est = finalPassEstimate(c, costs, { frames: [...val, ...train], finalFrames: val, cached: new Set([val[0]!]), flips: true, fallbackFrames: 8 })
-    expect(est).toEqual({ seconds: 4 * 13_200 - 1_200, scoring: 4 * 12_000, fallbackFrames: 2 })
-    // With every class in validation there is no fallback.
-    const all = finalPassEstimate(c, costs, { frames: [...val, ...train], finalFrames: [...val, train[0]!], cached: new Set(), flips: false, fallbackFrames: 8 })
-    expect(all).toEqual({ seconds: 3 * 13_200, scoring: 3 * 12_000, fallbackFrames: 0 })
-    c.nets.recon!.dispose()
-    c.nets.disc!.dispose()
+describe('thresholds capped by the normal frames they mark', () => {
+  const classes = [
+    { name: 'spotty', kind: 'defect' as const },
+    { name: 'clean', kind: 'defect' as const },
+    { name: 'bed', kind: 'region' as const }
+  ]
+  /**
+   * 20 normal 3x1 frames: spotty peaks at 0.30 + 0.03 f on frame f (pixel f % 3),
+   * clean never passes 0.05, the region is high everywhere; and one defect
+   * frame with spotty labelled at pixel 0.
+   */
+  function frames(): { probs: number[]; anomalous: boolean; targets: number[] }[] {
+    const out = []
+    for (let f = 0; f < 20; f++) {
+      const probs = new Array<number>(9).fill(0)
+      probs[(f % 3) * 3] = 0.3 + 0.03 * f
+      probs[1] = 0.05
+      for (let x = 0; x < 3; x++) probs[x * 3 + 2] = 0.95
+      out.push({ probs, anomalous: false, targets: new Array<number>(9).fill(0) })
+    }
+    out.push({ probs: [0.97, 0, 0, 0.2, 0, 0, 0.1, 0, 0], anomalous: true, targets: [1, 0, 0, 0, 0, 0, 0, 0, 0] })
+    return out
+  }
+  function evaluator(thresholds: Record<string, number>): SegmentationEvaluator {
+    const ev = new SegmentationEvaluator(classes, thresholds)
+    for (const f of frames()) ev.addImage({ view: 'D01', probs: f.probs, targets: f.targets, width: 3, height: 1, anomalous: f.anomalous, score: 0 })
+    return ev
+  }
+  /** Normal frames where a class reaches t on some pixel, counted apart from the evaluator. */
+  const normalsReaching = (c: number, t: number): number => frames().filter((f) => !f.anomalous && [0, 1, 2].some((x) => f.probs[x * 3 + c]! >= t)).length
+
+  it('raises a threshold that marks more than the share of normal frames to the lowest level that marks no more, and says so', () => {
+    const given = { spotty: 0.4, clean: 0.5, bed: 0.5 }
+    expect(normalsReaching(0, 0.4)).toBe(16)
+    const warnings: string[] = []
+    const capped = frameCappedThresholds(evaluator(given), given, 0.2, warnings)
+    // 20% of 20 frames: 4. Frame 15's peak (0.75) must stay under the threshold; frame 16's (0.78) may reach it.
+    expect(normalsReaching(0, capped.spotty!)).toBe(4)
+    expect(capped.spotty).toBeGreaterThan(0.3 + 0.03 * 15)
+    expect(capped.spotty).toBeLessThanOrEqual(0.3 + 0.03 * 16)
+    expect(capped.clean).toBe(0.5)
+    expect(capped.bed).toBe(0.5)
+    expect(warnings).toEqual([
+      'spotty: its best-F1 threshold 0.40 would show its mask on 16 of the 20 validation normal frames; raised to 0.75, where it shows on at most 4 (the "Normal frames a class may mark" setting, 20%)'
+    ])
+    // The frames the masks show (the evaluator's one threshold rule) agree, and the defect frame is still found.
+    const spotty = evaluator(capped).report().overall.classes[0]!
+    expect([spotty.normalsMarked, spotty.framesFound]).toEqual([4, 1])
+  })
+
+  it('leaves thresholds alone when the share is 1, when they already mark few enough, or with too few normal frames', () => {
+    const given = { spotty: 0.4, clean: 0.5, bed: 0.5 }
+    const warnings: string[] = []
+    expect(frameCappedThresholds(evaluator(given), given, 1, warnings)).toEqual(given)
+    expect(frameCappedThresholds(evaluator({ ...given, spotty: 0.8 }), { ...given, spotty: 0.8 }, 0.2, warnings)).toEqual({ ...given, spotty: 0.8 })
+    const few = new SegmentationEvaluator(classes, given)
+    for (const f of frames().slice(0, MIN_NORMAL_FRAMES_TO_CAP - 1)) few.addImage({ view: 'D01', probs: f.probs, targets: f.targets, width: 3, height: 1, anomalous: false, score: 0 })
+    expect(frameCappedThresholds(few, given, 0.2, warnings)).toEqual(given)
+    expect(warnings).toEqual([])
+    expect(() => frameCappedThresholds(evaluator(given), given, 1.5, warnings)).toThrow(/maxNormalFramesMarked must be between 0 and 1/)
   })
 })
