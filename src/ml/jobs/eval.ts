@@ -21,7 +21,7 @@ import { disposeNets, loadModelDir, type LoadedModel } from '../io/modelDir'
 import { predictBatch } from '../infer/predictor'
 import { batchesOf } from '../train/batches'
 import { loadSamples, validateItems, type FrameCache } from '../train/dataset'
-import { addToEvaluator } from '../train/letterboxTrainer'
+import { addToEvaluator } from '../train/letterboxThresholds'
 import { CancelledError, badInput, log, yieldToEventLoop, type JobContext } from './context'
 
 const DEFAULT_BATCH = 4

@@ -37,8 +37,9 @@ import { discInput, predictBatch, type Prediction } from '../infer/predictor'
 import { badInput, log, type JobContext } from '../jobs/context'
 import { batchesOf, flipMap, stack } from './batches'
 import { checkpointsDir, findCheckpoint, readCheckpointState, stageResumeFrom, writeCheckpoint, type CheckpointState } from './checkpoint'
-import { isAnomalous, isLabelled, loadSamples, type FrameCache, type Sample } from './dataset'
+import { isLabelled, loadSamples, type FrameCache, type Sample } from './dataset'
 import { finishModel } from './finishModel'
+import { addToEvaluator, letterboxThresholds, type Predicted } from './letterboxThresholds'
 import { runStage, type StageHooks, type StagePlan, type StageResume } from './stage'
 
 
@@ -368,26 +369,7 @@ async function stageDisc(run: RunState, samples: Sample[], resume: StageResume |
   return runStage(plan, run.hooks, resume)
 }
 
-export function addToEvaluator(ev: SegmentationEvaluator, s: Sample, p: Prediction, classes: ClassSpec[]): void {
-  ev.addImage({
-    view: s.item.view,
-    probs: p.probs,
-    targets: s.targets,
-    width: s.box.size,
-    height: s.box.size,
-    region: validRegion(s.box),
-    anomalous: isAnomalous(s.item, classes),
-    score: p.score,
-    ...(p.reconError ? { recon: p.reconError } : {})
-  })
-}
-
-/**
- * Best-F1 thresholds per class on validation; a class validation has no
- * positives for takes its threshold from the labelled training frames, with
- * a warning in the run (as the tiles recipe does). The report is on
- * validation, or on the training frames when validation has no labelled frame.
- */
+/** Thresholds by the crop recipe's rules (letterboxThresholds.ts), on the cached reconstructions. */
 async function chooseThresholds(
   run: RunState,
   samples: Sample[]
@@ -395,40 +377,23 @@ async function chooseThresholds(
   const { spec, ctx, nets, classes } = run
   const data = await stage2Data(run, samples)
   const setup = { arch: spec.arch, nets, classes, size: spec.model.size }
-  const predictPool = async (pool: Sample[], recon: Float32Array[] | null): Promise<Prediction[]> => {
+  const predictPool = async (pool: Sample[], recon: Float32Array[] | null): Promise<Predicted> => {
     const preds: Prediction[] = []
     for (const batch of batchesOf(pool.map((_, i) => i), spec.train.batchSize)) {
       const recs = recon ? batch.map((i) => recon[i]!) : null
       for (const p of await predictBatch(setup, batch.map((i) => pool[i]!.image), recs)) preds.push(p)
     }
-    return preds
+    return { samples: pool, preds }
   }
-  const evaluate = (pool: Sample[], preds: Prediction[], at: Record<string, number>): SegmentationEvaluator => {
-    const ev = new SegmentationEvaluator(classes, at)
-    pool.forEach((s, i) => addToEvaluator(ev, s, preds[i]!, classes))
-    return ev
-  }
-  const half = Object.fromEntries(classes.map((c) => [c.name, 0.5]))
-  const valLabelled = data.val.some((s) => isLabelled(s.item))
-  const valPreds = valLabelled ? await predictPool(data.val, data.valRecon) : []
-  const fromVal = valLabelled ? evaluate(data.val, valPreds, half).chooseThresholds(Number.NaN) : {}
-  const thresholds: Record<string, number> = {}
-  for (const c of classes) if (Number.isFinite(fromVal[c.name])) thresholds[c.name] = fromVal[c.name]!
-  const missing = classes.filter((c) => !(c.name in thresholds))
-  const warnings: string[] = []
-  const trainPool = data.labelled.map((i) => data.train[i]!)
-  const trainRecon = data.trainRecon ? data.labelled.map((i) => data.trainRecon![i]!) : null
-  let trainPreds: Prediction[] | null = null
-  if (missing.length > 0) {
-    trainPreds = await predictPool(trainPool, trainRecon)
-    const fromTrain = evaluate(trainPool, trainPreds, half).chooseThresholds(0.5)
-    for (const c of missing) thresholds[c.name] = fromTrain[c.name]!
-    const msg = `no labelled validation frames for ${missing.map((c) => c.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
-    warnings.push(msg)
-    log(ctx, 'warn', msg)
-  }
-  const report = valLabelled ? evaluate(data.val, valPreds, thresholds).report() : evaluate(trainPool, trainPreds!, thresholds).report()
-  log(ctx, 'info', `thresholds (best F1): ${Object.entries(thresholds).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
-  const method = missing.length === 0 ? 'best-f1-val' : valLabelled ? 'best-f1-val+train' : 'best-f1-train'
-  return { thresholds, valReport: report, method, warnings }
+  return letterboxThresholds({
+    classes,
+    train: spec.train,
+    ctx,
+    val: await predictPool(data.val, data.valRecon),
+    labelledTraining: () =>
+      predictPool(
+        data.labelled.map((i) => data.train[i]!),
+        data.trainRecon ? data.labelled.map((i) => data.trainRecon![i]!) : null
+      )
+  })
 }

@@ -24,8 +24,10 @@ let classes: ClassSpec[]
 const model = { ...CPU_PRESET, size: 16, reconBase: 2, reconDepth: 1, discBase: 2, discDepth: 1 }
 const train = { ...DEFAULT_TRAIN, budgetMinutes: 0, stage1Steps: 2, stage2Steps: 4, evalRounds: 1, batchSize: 4, lr: 1e-2, patience: 0, seed: 5 }
 
-function spec(name: string, share: number): TrainJobSpec {
-  return { kind: 'train', runId: name, outDir: path.join(tmp, name), classes, images: items, model, train: { ...train, maxNormalFramesMarked: share }, stages: ['recon', 'disc'], arch: 'arcd' }
+function spec(name: string, share: number, input: 'tiles' | 'letterbox' = 'tiles'): TrainJobSpec {
+  const m = input === 'tiles' ? model : { ...model, input }
+  const t = input === 'tiles' ? train : { ...train, stage1Epochs: 1, stage2Epochs: 1 }
+  return { kind: 'train', runId: name, outDir: path.join(tmp, name), classes, images: items, model: m, train: { ...t, maxNormalFramesMarked: share }, stages: ['recon', 'disc'], arch: 'arcd' }
 }
 
 /** Per defect class, the validation normal frames its mask shows on. */
@@ -59,5 +61,18 @@ describe('thresholds capped by the normal frames they mark, in a training run', 
     const raised = capped.warnings.filter((w) => w.includes('validation normal frames; raised to'))
     expect(raised.length).toBeGreaterThan(0)
     for (const w of raised) expect(w).toMatch(new RegExp(`^(blob|scratch): its best-F1 threshold [\\d.]+ would show its mask on \\d+ of the ${valNormals} validation normal frames; raised to [\\d.]+, where it shows on at most ${allowed} `))
+  })
+
+  it('holds the letterbox recipe to the same cap, so comparing the two inputs compares inputs', async () => {
+    const valNormals = items.filter((i) => i.split === 'val' && i.normal).length
+    const allowed = Math.floor(0.2 * valNormals)
+    const uncapped = await trainModel(spec('letterbox-best-f1', 1, 'letterbox'), recordingContext('c'), 'test')
+    expect(normalImages(uncapped.valMetrics!.overall)).toBe(valNormals)
+    expect(Math.max(...Object.values(marked(uncapped.valMetrics!)))).toBeGreaterThan(allowed)
+
+    const capped = await trainModel(spec('letterbox-capped', 0.2, 'letterbox'), recordingContext('d'), 'test')
+    for (const n of Object.values(marked(capped.valMetrics!))) expect(n).toBeLessThanOrEqual(allowed)
+    const raised = capped.warnings.filter((w) => w.includes('validation normal frames; raised to'))
+    expect(raised.length).toBeGreaterThan(0)
   })
 })
