@@ -23,7 +23,7 @@ import { ssim } from '../losses/ssim'
 import type { Nets } from '../io/modelDir'
 import { extractRect, tileStarts } from '../data/crops'
 import { mirrorPad } from '../data/mirror'
-import { discInput } from './predictor'
+import { discTiles, type TileBatch } from './tileFlips'
 
 export interface TileGeometry {
   /** The training crop side: the smallest tile, and the scale of the image score's smoothing. */
@@ -157,12 +157,12 @@ async function blendTiles(
   return out
 }
 
-/** The batch's tiles of an 8-bit W*H*C source as one [B, th, tw, C] tensor in [0, 1]. */
-function tileTensor(src: Uint8Array, W: number, H: number, C: number, batch: { x0: number; y0: number }[], tw: number, th: number): tf.Tensor4D {
+/** The batch's tiles of an 8-bit W*H*C source as one flat [B, th, tw, C] array in [0, 1]. */
+function tileBatch(src: Uint8Array, W: number, H: number, C: number, batch: { x0: number; y0: number }[], tw: number, th: number): TileBatch {
   const per = tw * th * C
-  const buf = new Float32Array(batch.length * per)
-  batch.forEach((w, b) => extractRect(src, W, H, C, w.x0, w.y0, tw, th, buf, b * per))
-  return tf.tensor4d(buf, [batch.length, th, tw, C])
+  const data = new Float32Array(batch.length * per)
+  batch.forEach((w, b) => extractRect(src, W, H, C, w.x0, w.y0, tw, th, data, b * per))
+  return { data, batch: batch.length, height: th, width: tw }
 }
 
 /**
@@ -193,7 +193,8 @@ export async function reconstructFrame(setup: TileSetup, frame: FrameForInferenc
   const padded = mirrorPad(frame.rgb, W, H, 3, m)
   const PW = padded.width
   const blended = await blendTiles({ ...setup, maxTile: setup.size }, PW, padded.height, 3, async (batch, tw, th) => {
-    const x = tileTensor(padded.rgb, PW, padded.height, 3, batch, tw, th)
+    const t = tileBatch(padded.rgb, PW, padded.height, 3, batch, tw, th)
+    const x = tf.tensor4d(t.data, [t.batch, th, tw, 3])
     const r = tf.tidy(() => recon.apply(x, { training: false }) as tf.Tensor4D)
     const data = (await r.data()) as Float32Array
     tf.dispose([x, r])
@@ -220,47 +221,15 @@ export async function predictFrameTiled(setup: TileSetup, frame: FrameForInferen
   const { width: W, height: H, rgb } = frame
   if (recon && recon.length !== W * H * 3) throw new Error(`a ${W}x${H} frame needs a reconstruction of ${W * H * 3} values, got ${recon.length}`)
   const r8 = arch === 'arcd' ? (recon ?? (await reconstructFrame(setup, frame))) : null
-  const probs = await blendTiles(setup, W, H, K, async (batch, tw, th) => {
-    const x = tileTensor(rgb, W, H, 3, batch, tw, th)
-    const r = r8 ? tileTensor(r8, W, H, 3, batch, tw, th) : null
-    const p = tf.tidy(() => discForward(disc, discInput(arch, x, r), setup.flips ?? false))
-    const data = (await p.data()) as Float32Array
-    tf.dispose(r ? [x, r, p] : [x, p])
-    return data
-  })
+  const probs = await blendTiles(setup, W, H, K, (batch, tw, th) =>
+    discTiles(disc, arch, tileBatch(rgb, W, H, 3, batch, tw, th), r8 ? tileBatch(r8, W, H, 3, batch, tw, th) : null, K, setup.flips ?? false)
+  )
   const classMax = new Array<number>(K).fill(0)
   for (let o = 0; o < W * H; o++) for (let c = 0; c < K; c++) if (probs[o * K + c]! > classMax[c]!) classMax[c] = probs[o * K + c]!
   const score = imageScore(probs, W, H, classes)
   const reconF = r8 ? Float32Array.from(r8, (v) => v / 255) : null
   const reconError = reconF ? await frameReconError(rgb, reconF, W, H) : null
   return { width: W, height: H, probs, recon: reconF, score, classMax, reconError }
-}
-
-/**
- * The discriminative net's maps of a batch of tiles; with `flips`, the mean
- * of its maps of the tiles as they are and mirrored along W, H and both,
- * each mirrored back. The four passes run one after another rather than as
- * one batch four times the size, so a GPU holds no more activations than
- * without flips.
- */
-export function discForward(disc: tf.LayersModel, input: tf.Tensor4D, flips: boolean): tf.Tensor4D {
-  if (!flips) return tf.tidy(() => disc.apply(input, { training: false }) as tf.Tensor4D)
-  let sum: tf.Tensor4D | null = null
-  for (const axes of [[], [2], [1], [1, 2]]) {
-    const map = tf.tidy(() => {
-      if (axes.length === 0) return disc.apply(input, { training: false }) as tf.Tensor4D
-      return tf.reverse(disc.apply(tf.reverse(input, axes), { training: false }) as tf.Tensor4D, axes)
-    })
-    if (sum === null) sum = map
-    else {
-      const next: tf.Tensor4D = tf.add(sum, map)
-      tf.dispose([sum, map])
-      sum = next
-    }
-  }
-  const mean = tf.div(sum!, 4) as tf.Tensor4D
-  sum!.dispose()
-  return mean
 }
 
 /** L2 and SSIM of a whole-frame reconstruction against the frame. */

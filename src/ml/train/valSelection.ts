@@ -38,10 +38,14 @@ const MIN_ROUND_NORMAL = 2
  */
 const FINAL_PASS_SHARE = 0.3
 /**
- * A mirrored pass runs the discriminative net four times a tile; measured
- * 59 s against 17 s on magnetic-tile's validation frames.
+ * A mirrored pass runs the discriminative net four times a tile, against
+ * the probe's plain pass (the net, the reconstruction's SSIM, the image
+ * score): since the tiles are mirrored as arrays, 2.9 times on 15
+ * magnetic-tile frames and 3.2 on a 1024x1820 frame (it was 4.1 and 4.3
+ * with tf.reverse, when this said 3.5 and the U-Net's passes ran up to 26%
+ * over their plans; docs/experiments.md, thirty-first measurement).
  */
-const MIRRORED_COST = 3.5
+const MIRRORED_COST = 3.2
 
 /** The validation frames in the order they are taken: labelled ones, then the rounds' normal ones, then more normal ones for the final pass. */
 export interface ValCandidates {
