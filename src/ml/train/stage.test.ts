@@ -15,7 +15,7 @@ describe('a stage with a deadline', () => {
     await initBackend()
   })
 
-  function stage(deadlineAt: number | null, opts: { patience?: number; scores?: number[]; fill?: boolean; valMs?: number } = {}) {
+  function stage(deadlineAt: number | null, opts: { patience?: number; scores?: number[]; fill?: boolean; valMs?: number; rounds?: number; stepsPerRound?: number } = {}) {
     let now = 0
     /** The model's weights at each validation round, to tell which were kept. */
     const atRound: number[][] = []
@@ -29,13 +29,13 @@ describe('a stage with a deadline', () => {
     const plan: StagePlan = {
       stage: 'disc',
       model,
-      epochs: opts.scores?.length ?? 5,
+      epochs: opts.rounds ?? opts.scores?.length ?? 5,
       batchSize: 2,
       lr: 1e-2,
       patience: opts.patience ?? 0,
       trainImages: 4,
       valImages: 1,
-      epochOrder: () => [0, 1, 2, 3],
+      epochOrder: () => Array.from({ length: 2 * (opts.stepsPerRound ?? 2) }, (_, i) => i),
       prepare: () => {
         trained++
         now += 1000
@@ -183,6 +183,25 @@ describe('a stage with a deadline', () => {
     it('never grows a round past three times its plan', async () => {
       const { trained } = await stage(1_000_000, { fill: true }).run()
       expect(trained()).toBe(2 + 4 * 6)
+    })
+
+    it('a stage of one round re-plans it from its own pace and trains up to the deadline', async () => {
+      // 30 steps planned at 1 s each, 60 s given: after 25 steps (25 s) the 35 s left buy 35 more.
+      const unfilled = await stage(60_000, { rounds: 1, stepsPerRound: 30 }).run()
+      expect(unfilled.trained()).toBe(30)
+      const { summary, history, trained } = await stage(60_000, { fill: true, rounds: 1, stepsPerRound: 30 }).run()
+      expect(history).toHaveLength(1)
+      expect(trained()).toBe(60)
+      expect(summary).toMatchObject({ epochsRun: 1, stoppedEarly: false, stepsRun: 60 })
+      expect(summary.outOfTime).toBeUndefined()
+    })
+
+    it('the last round keeps re-planning, up to three times its plan', async () => {
+      const { trained } = await stage(1_000_000, { fill: true, rounds: 1, stepsPerRound: 30 }).run()
+      expect(trained()).toBe(90)
+      // Two rounds: the second is re-planned at its start (3x) and within itself, never past 3x.
+      const two = await stage(1_000_000, { fill: true, rounds: 2, stepsPerRound: 30 }).run()
+      expect(two.trained()).toBe(30 + 90)
     })
   })
 })

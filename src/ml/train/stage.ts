@@ -70,6 +70,15 @@ export interface StagePlan {
 /** Most a filled round may grow over its planned step count. */
 const MAX_FILL_GROWTH = 3
 
+/**
+ * Filling, the last round re-plans its own steps every this many, from its
+ * pace so far: a stage of one round has no earlier round to measure, and
+ * on magnetic-tile an ARCD stage 2 probed at 0.32 s a step, planned 707
+ * steps and one round, ran at 0.24 s and left a third of its 4.2 minutes
+ * unused (docs/experiments.md, thirty-first measurement).
+ */
+export const FILL_CHECK_STEPS = 25
+
 /** Where a resumed stage picks up. */
 export interface StageResume {
   epoch: number
@@ -173,11 +182,18 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       let sum = resumingHere ? resume.epochLossSum : 0
       let seen = resumingHere ? resume.epochImages : 0
       const order = batchesOf(plan.epochOrder(epoch), plan.batchSize)
-      const steps = resumingHere ? order.length : roundSteps(epoch, order.length)
+      let steps = resumingHere ? order.length : roundSteps(epoch, order.length)
       if (steps !== order.length) totalSteps = stepsBefore + (plan.epochs - epoch) * steps
       const roundStart = clock()
+      const refills = filling && plan.deadline !== undefined && !resumingHere && epoch + 1 === plan.epochs
       let ran = 0
       for (let step = resumingHere ? resume.step : 0; step < steps; step++) {
+        if (refills && ran > 0 && ran % FILL_CHECK_STEPS === 0) {
+          const perStep = (clock() - roundStart) / ran
+          const left = Math.max(0, Math.floor((plan.deadline!.at - clock()) / Math.max(perStep, 1e-9)))
+          steps = Math.max(ran + 1, Math.min(MAX_FILL_GROWTH * order.length, ran + left))
+          totalSteps = stepsBefore + steps
+        }
         if (ctx.isCancelled()) {
           const path = await hooks.save(state({ epoch, step, epochLossSum: sum, epochImages: seen }), best, optimizer)
           hooks.lastCheckpoint.path = path
