@@ -16,7 +16,7 @@ import { validRegion } from '../data/letterbox'
 import type { Prediction } from '../infer/predictor'
 import { log, type JobContext } from '../jobs/context'
 import { isAnomalous, isLabelled, type Sample } from './dataset'
-import { cappedThresholds, frameCappedThresholds, normalFrameWarnings } from './tileValidation'
+import { cappedThresholds, fallbackWarning, frameCappedThresholds, normalFrameWarnings } from './tileValidation'
 
 /** A letterboxed frame and the model's prediction of it, into `ev`. */
 export function addToEvaluator(ev: SegmentationEvaluator, s: Sample, p: Prediction, classes: ClassSpec[]): void {
@@ -71,7 +71,7 @@ export async function letterboxThresholds(o: {
     // Only the classes taken from here: the others' warnings came from validation.
     const fromTrain = cappedThresholds(evaluate(training, half), 0.5, warnings, missing)
     for (const c of missing) thresholds[c.name] = fromTrain[c.name]!
-    const msg = `no labelled validation frames for ${missing.map((c) => c.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
+    const msg = fallbackWarning(missing)
     warnings.push(msg)
     log(ctx, 'warn', msg)
   }

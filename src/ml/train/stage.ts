@@ -77,7 +77,7 @@ const MAX_FILL_GROWTH = 3
  * steps and one round, ran at 0.24 s and left a third of its 4.2 minutes
  * unused (docs/experiments.md, thirty-first measurement).
  */
-export const FILL_CHECK_STEPS = 25
+const FILL_CHECK_STEPS = 25
 
 /** Where a resumed stage picks up. */
 export interface StageResume {

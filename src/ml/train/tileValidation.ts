@@ -184,6 +184,11 @@ export function cappedThresholds(ev: SegmentationEvaluator, fallback: number, wa
   return out
 }
 
+/** The run's warning for classes whose thresholds came from training frames. */
+export function fallbackWarning(missing: ClassSpec[]): string {
+  return `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
+}
+
 /**
  * A class whose mask shows on more than this share of the validation normal
  * frames gets a warning in the run: pixel figures hide it, and an inspector
@@ -273,7 +278,7 @@ export async function chooseThresholds(
     // Only the classes taken from here: the others' warnings came from validation.
     const fromTrain = cappedThresholds(ev, 0.5, c.warnings, missing)
     for (const cl of missing) thresholds[cl.name] = fromTrain[cl.name]!
-    const msg = `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
+    const msg = fallbackWarning(missing)
     c.warnings.push(msg)
     log(ctx, 'warn', msg)
     if (valFrames.length === 0) method = 'best-f1-train'
