@@ -64,7 +64,8 @@ describe('frames a training run checks', () => {
     const result = await trainModel(spec('one', items), recordingContext('one'), 'cpu')
     expect(result.warnings).toContain(`frame file changed since import: ${changed.path}; re-import it`)
     expect(result.warnings.some((w) => /no labelled validation frames for scratch\b/.test(w) && /training frames/.test(w))).toBe(true)
-    expect(result.warnings.some((w) => /\bblob\b/.test(w))).toBe(false)
+    // blob's threshold is validation's (the threshold caps may still warn about it).
+    expect(result.warnings.some((w) => /no labelled validation frames for [^:]*\bblob\b/.test(w))).toBe(false)
     // The model folder's manifest lists the frames it learned from: not the changed one.
     const manifest = JSON.parse(await fs.readFile(path.join(result.modelDir, 'manifest.json'), 'utf8')) as unknown
     const text = JSON.stringify(manifest)
