@@ -79,6 +79,12 @@ const MAX_FILL_GROWTH = 3
  */
 const FILL_CHECK_STEPS = 25
 
+/** Steps of `perStep` seconds that fit in `seconds`, kept within [least, most]. */
+function stepsThatFit(seconds: number, perStep: number, least: number, most: number): number {
+  const fit = Math.floor(Math.max(0, seconds) / Math.max(perStep, 1e-9))
+  return Math.max(least, Math.min(most, fit))
+}
+
 /** Where a resumed stage picks up. */
 export interface StageResume {
   epoch: number
@@ -166,8 +172,7 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
     if (!plan.deadline || !filling || pace.steps === 0) return planned
     const roundsLeft = plan.epochs - epoch
     const trainSeconds = plan.deadline.at - clock() - (roundsLeft - 1) * pace.valSeconds
-    const perStep = pace.stepSeconds / pace.steps
-    return Math.max(1, Math.min(MAX_FILL_GROWTH * planned, Math.floor(trainSeconds / roundsLeft / perStep)))
+    return stepsThatFit(trainSeconds / roundsLeft, pace.stepSeconds / pace.steps, 1, MAX_FILL_GROWTH * planned)
   }
 
   let firstEpoch = resume?.epoch ?? 0
@@ -189,9 +194,9 @@ export async function runStage(plan: StagePlan, hooks: StageHooks, resume: Stage
       let ran = 0
       for (let step = resumingHere ? resume.step : 0; step < steps; step++) {
         if (refills && ran > 0 && ran % FILL_CHECK_STEPS === 0) {
-          const perStep = (clock() - roundStart) / ran
-          const left = Math.max(0, Math.floor((plan.deadline!.at - clock()) / Math.max(perStep, 1e-9)))
-          steps = Math.max(ran + 1, Math.min(MAX_FILL_GROWTH * order.length, ran + left))
+          const now = clock()
+          // Counted from the round's start, so the cap is the whole round's.
+          steps = ran + stepsThatFit(plan.deadline!.at - now, (now - roundStart) / ran, 1, MAX_FILL_GROWTH * order.length - ran)
           totalSteps = stepsBefore + steps
         }
         if (ctx.isCancelled()) {
