@@ -11,12 +11,11 @@
 import { SegmentationEvaluator, type EvalReport } from '../../shared/arcd/metrics'
 import type { TrainConfig } from '../../shared/arcd/config'
 import type { ClassSpec } from '../../shared/arcd/protocol'
-import { thresholdText } from '../../shared/arcd/thresholdText'
 import { validRegion } from '../data/letterbox'
 import type { Prediction } from '../infer/predictor'
-import { log, type JobContext } from '../jobs/context'
+import type { JobContext } from '../jobs/context'
 import { isAnomalous, isLabelled, type Sample } from './dataset'
-import { cappedThresholds, fallbackWarning, frameCappedThresholds, normalFrameWarnings } from './tileValidation'
+import { cappedThresholds, frameCappedThresholds, logThresholds, takeTrainingThresholds, warnNormalFrames } from './tileValidation'
 
 /** A letterboxed frame and the model's prediction of it, into `ev`. */
 export function addToEvaluator(ev: SegmentationEvaluator, s: Sample, p: Prediction, classes: ClassSpec[]): void {
@@ -68,23 +67,13 @@ export async function letterboxThresholds(o: {
   let training: Predicted | null = null
   if (missing.length > 0) {
     training = await o.labelledTraining()
-    // Only the classes taken from here: the others' warnings came from validation.
-    const fromTrain = cappedThresholds(evaluate(training, half), 0.5, warnings, missing)
-    for (const c of missing) thresholds[c.name] = fromTrain[c.name]!
-    const msg = fallbackWarning(missing)
-    warnings.push(msg)
-    log(ctx, 'warn', msg)
+    takeTrainingThresholds(evaluate(training, half), missing, thresholds, warnings, ctx)
   }
   // A run recorded before the setting existed keeps its best-F1 thresholds.
   if (probe) Object.assign(thresholds, frameCappedThresholds(probe, thresholds, o.train.maxNormalFramesMarked ?? 1, warnings))
   const valReport = valLabelled ? evaluate(o.val, thresholds).report() : evaluate(training!, thresholds).report()
-  if (valLabelled) {
-    for (const w of normalFrameWarnings(valReport)) {
-      warnings.push(w)
-      log(ctx, 'warn', w)
-    }
-  }
-  log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${thresholdText(v)}`).join(', ')}`)
+  if (valLabelled) warnNormalFrames(valReport, warnings, ctx)
+  logThresholds(ctx, thresholds)
   const method = missing.length === 0 ? 'best-f1-val' : valLabelled ? 'best-f1-val+train' : 'best-f1-train'
   return { thresholds, valReport, method, warnings }
 }

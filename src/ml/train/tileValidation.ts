@@ -5,7 +5,7 @@ import { thresholdText } from '../../shared/arcd/thresholdText'
 import type { ClassSpec, DatasetItem } from '../../shared/arcd/protocol'
 import { tileStarts } from '../data/crops'
 import { predictFrameTiled, reconstructFrame, tileGeometry, tileSide, type TiledPrediction } from '../infer/tiles'
-import { CancelledError, badInput, log, yieldToEventLoop } from '../jobs/context'
+import { CancelledError, badInput, log, yieldToEventLoop, type JobContext } from '../jobs/context'
 import { streamRng } from './streams'
 import type { ReconCache } from './reconCache'
 import { timed } from './tileBudget'
@@ -184,9 +184,18 @@ export function cappedThresholds(ev: SegmentationEvaluator, fallback: number, wa
   return out
 }
 
-/** The run's warning for classes whose thresholds came from training frames. */
-export function fallbackWarning(missing: ClassSpec[]): string {
-  return `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
+/**
+ * Both recipes' fallback: thresholds for `missing`, the classes validation
+ * has no positives of, from `ev` over labelled training frames, with the
+ * run's warning that they are optimistic.
+ */
+export function takeTrainingThresholds(ev: SegmentationEvaluator, missing: ClassSpec[], thresholds: Record<string, number>, warnings: string[], ctx: JobContext): void {
+  // Only the classes taken from here: the others' warnings came from validation.
+  const fromTrain = cappedThresholds(ev, 0.5, warnings, missing)
+  for (const cl of missing) thresholds[cl.name] = fromTrain[cl.name]!
+  const msg = `no labelled validation frames for ${missing.map((cl) => cl.name).join(', ')}: ${missing.length === 1 ? 'its threshold was' : 'their thresholds were'} chosen on training frames (optimistic)`
+  warnings.push(msg)
+  log(ctx, 'warn', msg)
 }
 
 /**
@@ -211,6 +220,19 @@ export function normalFrameWarnings(report: EvalReport): string[] {
         ]
       : []
   )
+}
+
+/** The chosen thresholds, one log line. */
+export function logThresholds(ctx: JobContext, thresholds: Record<string, number>): void {
+  log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${thresholdText(v)}`).join(', ')}`)
+}
+
+/** normalFrameWarnings of a validation report, into the run's warnings and log. */
+export function warnNormalFrames(report: EvalReport, warnings: string[], ctx: JobContext): void {
+  for (const w of normalFrameWarnings(report)) {
+    warnings.push(w)
+    log(ctx, 'warn', w)
+  }
 }
 
 /**
@@ -275,12 +297,7 @@ export async function chooseThresholds(
     const preds = await predictFrames(c, picked, o.flips)
     const ev = new SegmentationEvaluator(classes, Object.fromEntries(classes.map((cl) => [cl.name, 0.5])))
     picked.forEach((f, i) => addTiledToEvaluator(ev, f, preds[i]!, isAnomalousFrame(f, classes)))
-    // Only the classes taken from here: the others' warnings came from validation.
-    const fromTrain = cappedThresholds(ev, 0.5, c.warnings, missing)
-    for (const cl of missing) thresholds[cl.name] = fromTrain[cl.name]!
-    const msg = fallbackWarning(missing)
-    c.warnings.push(msg)
-    log(ctx, 'warn', msg)
+    takeTrainingThresholds(ev, missing, thresholds, c.warnings, ctx)
     if (valFrames.length === 0) method = 'best-f1-train'
   }
   // A run recorded before the setting existed keeps its best-F1 thresholds.
@@ -291,12 +308,9 @@ export async function chooseThresholds(
     const ev = new SegmentationEvaluator(classes, thresholds)
     valFrames.forEach((f, i) => addTiledToEvaluator(ev, f, valPreds[i]!, isAnomalousFrame(f, classes)))
     valReport = ev.report()
-    for (const w of normalFrameWarnings(valReport)) {
-      c.warnings.push(w)
-      log(ctx, 'warn', w)
-    }
+    warnNormalFrames(valReport, c.warnings, ctx)
   }
-  log(ctx, 'info', `thresholds: ${Object.entries(thresholds).map(([k, v]) => `${k} ${thresholdText(v)}`).join(', ')}`)
+  logThresholds(ctx, thresholds)
   // Beside stage 2's planned figure for this pass, so a plan that misjudges it shows in the log.
   const fallbackText = picked.length > 0 ? ` and ${picked.length} training frames` : ''
   log(ctx, 'info', `final pass: ${valFrames.length} validation frames${fallbackText} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
